@@ -1,0 +1,341 @@
+"""Findings from the scores, by documented rules, with texts in en, de and nl.
+
+Rules (thresholds from the instrument, overridable per dataset):
+
+- verdict per lens, with the disciplines sorted by score s1 >= s2 >= s3:
+  ``leader`` when s1 >= excellence and s1 - s2 >= leadership_margin;
+  ``dual`` ("masters of two") when s1 and s2 >= excellence and s3 >= par;
+  otherwise ``no_clear_choice`` ("stuck in the middle"); ``no_data`` without scores.
+- below par: a discipline whose par score (its threshold items, answered by the lens's
+  group; the discipline score when too few answered them) is below ``par``, unless the
+  discipline itself is at or above ``excellence``.
+- lens mismatch: each lens's *dominant* discipline (the leader, or the top discipline when
+  it is ahead of the next by the leadership margin even below excellence) differs.
+- lens gap (experience - set-up) of at least ``lens_gap``: ``unbacked_promise`` when
+  positive, ``unnoticed_capability`` when negative.
+- inside-out blind spot (staff's estimate - customers' answers) of at least
+  ``blind_spot_gap``: ``blind_spot_overestimate`` / ``blind_spot_underestimate``.
+- department split: departments of at least the minimum group size whose set-up answers
+  have different dominant disciplines (alignment is None with fewer than two departments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .instrument import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
+from .scoring import INSIDE_OUT, Scores
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+@lru_cache(maxsize=1)
+def texts() -> dict:
+    """The finding, verdict and source texts shipped with the package."""
+    ref = resources.files("assessment") / "instruments" / "findings.yaml"
+    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
+    return lang
+
+
+@dataclass
+class Finding:
+    """One finding: a stable ``code``, a ``severity``, the numbers behind it in ``values``."""
+
+    code: str
+    severity: str
+    lens: str | None = None
+    discipline: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def _fields(self, lang: str, inst: Instrument) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, val in self.values.items():
+            if key == "gap" and self.code == "unnoticed_capability":
+                out[key] = abs(val)
+            elif isinstance(val, str) and val in DISCIPLINES:
+                out[key] = inst.discipline_label(val, lang)
+            elif isinstance(val, str) and val in LENSES:
+                out[key] = inst.lens_label(val, lang)
+            else:
+                out[key] = val
+        if self.code == "below_par":
+            basis = self.values.get("basis", "discipline")
+            out["basis"] = texts()["par_basis"][basis][lang]
+        if self.code == "department_split":
+            out["departments"] = "; ".join(
+                f"{dept}: {inst.discipline_label(d, lang)}"
+                for dept, d in self.values["departments"].items())
+        return out
+
+    def title(self, lang: str = "en") -> str:
+        """The finding's short heading in ``lang``."""
+        return texts()["findings"][self.code]["title"][_lang(lang)]
+
+    def text(self, lang: str = "en", instrument: Instrument | None = None) -> str:
+        """The finding in words, with its numbers, in ``lang``."""
+        inst = instrument or load_instrument()
+        tpl = texts()["findings"][self.code]["text"][_lang(lang)]
+        return tpl.format(**self._fields(lang, inst))
+
+    def action(self, lang: str = "en", instrument: Instrument | None = None) -> str:
+        """What to discuss or do about the finding, in ``lang``."""
+        inst = instrument or load_instrument()
+        tpl = texts()["findings"][self.code]["action"][_lang(lang)]
+        return tpl.format(**self._fields(lang, inst))
+
+    def to_dict(self, lang: str = "en", instrument: Instrument | None = None) -> dict:
+        """Plain-JSON form with texts in ``lang``."""
+        return {
+            "code": self.code, "severity": self.severity, "lens": self.lens,
+            "discipline": self.discipline, "values": _plain(self.values),
+            "title": self.title(lang), "text": self.text(lang, instrument),
+            "action": self.action(lang, instrument),
+        }
+
+
+@dataclass
+class LensResult:
+    """The verdict for one lens."""
+
+    lens: str
+    source: str | None
+    scores: dict[str, float]
+    verdict: str
+    leader: str | None
+    dominant: str | None
+    below_par: list[str]
+
+    def sentence(self, lang: str = "en", instrument: Instrument | None = None) -> str:
+        """The verdict in one sentence."""
+        inst = instrument or load_instrument()
+        tpl = texts()["verdicts"][self.verdict][_lang(lang)]
+        ranked = sorted(self.scores, key=lambda d: -self.scores[d])
+        lab = {d: inst.discipline_label(d, lang) for d in DISCIPLINES}
+        vals: dict[str, Any] = {"lens": inst.lens_label(self.lens, lang)}
+        if ranked and self.verdict != "no_data":
+            vals.update(discipline=lab[ranked[0]], score=self.scores[ranked[0]],
+                        first=lab[ranked[0]], second=lab[ranked[1]], third=lab[ranked[2]],
+                        top=lab[ranked[0]], top_score=self.scores[ranked[0]])
+        return tpl.format(**vals)
+
+
+@dataclass
+class Diagnosis:
+    """Everything the diagnosis says about one company in one wave."""
+
+    company_id: str
+    name: str
+    wave: str
+    instrument_version: str
+    lenses: dict[str, LensResult]
+    lens_gaps: dict[str, float | None]
+    lens_mismatch: bool
+    experience_source: str | None
+    blind_spots: dict[str, float] | None
+    department_alignment: bool | None
+    department_dominant: dict[str, str | None]
+    findings: list[Finding]
+    instrument: Instrument = field(default_factory=load_instrument, repr=False)
+
+    def top_findings(self, k: int = 3) -> list[Finding]:
+        """The most important findings: by severity, then by size of the number behind them."""
+        def magnitude(f: Finding) -> float:
+            nums = [abs(v) for v in f.values.values() if isinstance(v, (int, float))]
+            return max(nums, default=0.0)
+        ranked = sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], -magnitude(f)))
+        return ranked[:k]
+
+    def to_dict(self, lang: str = "en") -> dict:
+        """The summary.json entry for this company, texts in ``lang``."""
+        inst = self.instrument
+        return {
+            "company_id": self.company_id,
+            "name": self.name,
+            "wave": self.wave or None,
+            "instrument_version": self.instrument_version,
+            "lenses": {
+                lens: {
+                    "verdict": r.verdict, "leader": r.leader, "below_par": r.below_par,
+                    "scores": _plain(r.scores), "source": r.source,
+                    "sentence": r.sentence(lang, inst),
+                } for lens, r in self.lenses.items()
+            },
+            "lens_gaps": _plain(self.lens_gaps),
+            "lens_mismatch": self.lens_mismatch,
+            "experience_source": self.experience_source,
+            "blind_spots": _plain(self.blind_spots),
+            "department_alignment": self.department_alignment,
+            "department_dominant": self.department_dominant,
+            "findings": [f.to_dict(lang, inst) for f in self.findings],
+        }
+
+
+def _plain(obj: Any) -> Any:
+    """Numbers rounded to 3 decimals, NaN as None: plain JSON."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if not np.isfinite(obj) else round(float(obj), 3)
+    return obj
+
+
+# -- rules ------------------------------------------------------------------------------
+
+
+def classify(scores: dict[str, float], th) -> tuple[str, str | None, str | None]:
+    """(verdict, leader, dominant discipline) of one lens profile."""
+    valid = {d: s for d, s in scores.items() if s is not None and np.isfinite(s)}
+    if len(valid) < len(DISCIPLINES):
+        return "no_data", None, None
+    ranked = sorted(valid, key=lambda d: -valid[d])
+    s1, s2, s3 = (valid[d] for d in ranked)
+    ahead = s1 - s2 >= th.leadership_margin - 1e-9
+    if s1 >= th.excellence and ahead:
+        return "leader", ranked[0], ranked[0]
+    dominant = ranked[0] if ahead else None
+    if s1 >= th.excellence and s2 >= th.excellence and s3 >= th.par:
+        return "dual", None, None
+    return "no_clear_choice", None, dominant
+
+
+def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> LensResult:
+    rows = prof[prof["lens"] == lens].set_index("discipline")
+    scores = {d: float(rows["mean"].get(d, np.nan)) for d in DISCIPLINES}
+    source = rows["source"].iloc[0] if len(rows) else None
+    verdict, leader, dominant = classify(scores, th)
+    ranked = sorted(DISCIPLINES, key=lambda d: -np.nan_to_num(scores[d], nan=-np.inf))
+    below = []
+    if verdict != "no_data":
+        s = [scores[d] for d in ranked]
+        if verdict == "leader":
+            findings.append(Finding("leader", "info", lens, leader, {
+                "lens": lens, "discipline": leader, "score": s[0], "next_discipline": ranked[1],
+                "next_score": s[1], "margin": s[0] - s[1]}))
+        elif verdict == "dual":
+            findings.append(Finding("dual", "info", lens, None, {
+                "lens": lens, "first": ranked[0], "first_score": s[0], "second": ranked[1],
+                "second_score": s[1], "third": ranked[2], "third_score": s[2]}))
+        else:
+            findings.append(Finding("no_clear_choice", "critical", lens, None, {
+                "lens": lens, "top": ranked[0], "top_score": s[0], "excellence": th.excellence}))
+        for d in DISCIPLINES:
+            par_score = float(rows.at[d, "par_score"])
+            if par_score < th.par and scores[d] < th.excellence:
+                below.append(d)
+                findings.append(Finding("below_par", "critical", lens, d, {
+                    "lens": lens, "discipline": d, "score": par_score, "par": th.par,
+                    "basis": str(rows.at[d, "par_basis"])}))
+    return LensResult(lens, source, scores, verdict, leader, dominant, below)
+
+
+def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
+                  name: str) -> Diagnosis:
+    th = scores.thresholds
+    findings: list[Finding] = []
+
+    def sel(df: pd.DataFrame) -> pd.DataFrame:
+        return df[(df["company_id"] == company_id) & (df["wave"] == wave)]
+
+    prof = sel(scores.profile)
+    if prof.empty:
+        findings.append(Finding("no_respondents", "warning"))
+        empty = {lens: LensResult(lens, None, dict.fromkeys(DISCIPLINES, float("nan")),
+                                  "no_data", None, None, []) for lens in LENSES}
+        return Diagnosis(company_id, name, wave, inst.version, empty,
+                         dict.fromkeys(DISCIPLINES), False, None, None, None, {}, findings, inst)
+
+    lenses = {lens: _lens_result(lens, prof, th, findings) for lens in LENSES}
+    exp, setup = lenses["experience"], lenses["setup"]
+    mismatch = bool(exp.dominant and setup.dominant and exp.dominant != setup.dominant)
+    if mismatch:
+        findings.append(Finding("lens_mismatch", "warning", None, None, {
+            "experienced": exp.dominant, "experienced_score": exp.scores[exp.dominant],
+            "setup": setup.dominant, "setup_score": setup.scores[setup.dominant]}))
+
+    gaps_df = sel(scores.lens_gaps).set_index("discipline")
+    gaps: dict[str, float | None] = {}
+    for d in DISCIPLINES:
+        g = float(gaps_df["gap"].get(d, np.nan))
+        gaps[d] = g if np.isfinite(g) else None
+        if np.isfinite(g) and abs(g) >= th.lens_gap - 1e-9:
+            code, sev = ("unbacked_promise", "warning") if g > 0 else (
+                "unnoticed_capability", "info")
+            findings.append(Finding(code, sev, None, d, {
+                "discipline": d, "experience": exp.scores[d], "setup": setup.scores[d],
+                "gap": g}))
+
+    source = exp.source
+    if source == INSIDE_OUT:
+        n_cust = sel(scores.respondents)
+        n_cust = n_cust.loc[n_cust["perspective"] == "customer", "respondent_id"].nunique()
+        findings.append(Finding("inside_out_estimate", "info", "experience", None, {
+            "n_customers": int(n_cust), "min_group_size": th.min_group_size}))
+
+    blind_df = sel(scores.blind_spots).set_index("discipline")
+    blind: dict[str, float] | None = None
+    if len(blind_df):
+        blind = {d: float(blind_df.at[d, "diff"]) for d in blind_df.index}
+        for d, diff in blind.items():
+            if abs(diff) >= th.blind_spot_gap - 1e-9:
+                code, sev = ("blind_spot_overestimate", "warning") if diff > 0 else (
+                    "blind_spot_underestimate", "info")
+                findings.append(Finding(code, sev, "experience", d, {
+                    "discipline": d, "internal": float(blind_df.at[d, "internal"]),
+                    "customer": float(blind_df.at[d, "customer"]), "diff": diff}))
+
+    dept = sel(scores.departments)
+    dominant: dict[str, str | None] = {}
+    for dep, grp in dept.groupby("department", sort=True):
+        prof_d = dict(zip(grp["discipline"], grp["mean"], strict=True))
+        ranked = sorted(prof_d, key=lambda d: -prof_d[d])
+        ok = len(ranked) == 3 and prof_d[ranked[0]] - prof_d[ranked[1]] >= (
+            th.leadership_margin - 1e-9)
+        dominant[str(dep)] = ranked[0] if ok else None
+    alignment: bool | None = None
+    if len(dominant) >= 2:
+        leaning = {d for d in dominant.values() if d}
+        alignment = len(leaning) <= 1
+        if not alignment:
+            findings.append(Finding("department_split", "warning", "setup", None, {
+                "departments": {k: v for k, v in dominant.items() if v}}))
+
+    drop = sel(scores.dropped)
+    if len(drop) and int(drop["n_dropped"].iloc[0]) > 0:
+        n_drop, n_all = int(drop["n_dropped"].iloc[0]), int(drop["n_scores"].iloc[0])
+        findings.append(Finding("dropped_respondents", "info", None, None, {
+            "n_dropped": n_drop, "n_scores": n_all, "share": n_drop / n_all}))
+
+    return Diagnosis(company_id, name, wave, inst.version, lenses, gaps, mismatch, source,
+                     blind, alignment, dominant, findings, inst)
+
+
+def diagnose(scores: Scores, company_ids: list[str] | None = None,
+             wave: str | None = None) -> dict[str, Diagnosis]:
+    """Diagnose companies (all by default) in ``wave`` (each company's latest by default)."""
+    inst = scores.instrument
+    comp = scores.companies
+    ids = list(comp["company_id"]) if company_ids is None else list(company_ids)
+    names = dict(zip(comp["company_id"], comp["name"], strict=True))
+    out: dict[str, Diagnosis] = {}
+    for cid in ids:
+        w = wave if wave is not None else (scores.latest_wave(cid) or "")
+        out[cid] = _diagnose_one(scores, inst, cid, w, names.get(cid, cid))
+    return out

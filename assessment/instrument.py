@@ -1,0 +1,234 @@
+"""The questionnaire as data: items, scale, thresholds, loaded from YAML and validated."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .exceptions import InstrumentError
+
+LANGS: tuple[str, ...] = ("en", "de", "nl")
+DISCIPLINES: tuple[str, ...] = (
+    "operational_excellence",
+    "customer_intimacy",
+    "product_leadership",
+)
+LENSES: tuple[str, ...] = ("experience", "setup")
+THRESHOLD_LENS = "threshold"
+
+Discipline = Literal["operational_excellence", "customer_intimacy", "product_leadership"]
+Lens = Literal["experience", "setup"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in the three workshop languages."""
+
+    en: str = Field(min_length=1)
+    de: str = Field(min_length=1)
+    nl: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (falls back to English for an unknown language)."""
+        return getattr(self, lang, self.en) if lang in LANGS else self.en
+
+
+class Scale(_Strict):
+    """The answer scale: whole numbers from ``min`` to ``max`` with a label each."""
+
+    min: int
+    max: int
+    labels: dict[int, Text]
+
+    @model_validator(mode="after")
+    def _labels_cover_scale(self) -> Scale:
+        if self.max <= self.min:
+            raise ValueError(f"scale max ({self.max}) must be above min ({self.min})")
+        expected = set(range(self.min, self.max + 1))
+        if set(self.labels) != expected:
+            raise ValueError(f"scale labels must be given for exactly {sorted(expected)}")
+        return self
+
+    @property
+    def points(self) -> int:
+        """Number of answer options (A in the r_wg formula)."""
+        return self.max - self.min + 1
+
+
+class Thresholds(_Strict):
+    """Every threshold the scoring and the diagnosis use; a dataset may override any."""
+
+    par: float = 3.0
+    excellence: float = 4.0
+    leadership_margin: float = 0.5
+    lens_gap: float = 0.75
+    blind_spot_gap: float = 0.75
+    min_answered_share: float = Field(0.6, gt=0, le=1)
+    min_group_size: int = Field(5, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.excellence <= self.par:
+            raise ValueError(f"excellence ({self.excellence}) must be above par ({self.par})")
+        for name in ("leadership_margin", "lens_gap", "blind_spot_gap"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        return self
+
+
+class Item(_Strict):
+    """One discipline item, answered on the scale."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    discipline: Discipline
+    lens: Lens
+    reverse: bool = False
+    text: Text
+
+
+class ThresholdItem(_Strict):
+    """One item on a threshold value (the market's par), answered by everyone."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    discipline: Discipline
+    reverse: bool = False
+    text: Text
+
+
+class Label(_Strict):
+    """A named concept with a short code and a label in three languages."""
+
+    short: str
+    label: Text
+
+
+class Instrument(_Strict):
+    """The validated instrument: see ``assessment/instruments/value_disciplines.yaml``."""
+
+    version: str = Field(min_length=1)
+    title: Text
+    scale: Scale
+    thresholds: Thresholds = Thresholds()
+    disciplines: dict[Discipline, Label]
+    lenses: dict[Lens, Label]
+    threshold_values: dict[Discipline, Label]
+    items: list[Item]
+    threshold_items: list[ThresholdItem] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Instrument:
+        if set(self.disciplines) != set(DISCIPLINES):
+            raise ValueError(f"disciplines must be exactly {list(DISCIPLINES)}")
+        if set(self.threshold_values) != set(DISCIPLINES):
+            raise ValueError(f"threshold_values must be given for exactly {list(DISCIPLINES)}")
+        if set(self.lenses) != set(LENSES):
+            raise ValueError(f"lenses must be exactly {list(LENSES)}")
+        ids = [i.id for i in self.items] + [i.id for i in self.threshold_items]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate item ids: {dupes}")
+        for d in DISCIPLINES:
+            for lens in LENSES:
+                if not any(i.discipline == d and i.lens == lens for i in self.items):
+                    raise ValueError(f"no items for discipline {d!r} in lens {lens!r}")
+        return self
+
+    # -- convenience views -------------------------------------------------
+    @property
+    def item_ids(self) -> list[str]:
+        """All answerable item ids in file order: discipline items, then threshold items."""
+        return [i.id for i in self.items] + [i.id for i in self.threshold_items]
+
+    def cell_items(self, discipline: str, lens: str) -> list[Item | ThresholdItem]:
+        """The items of one discipline x lens cell (lens ``threshold`` for threshold items)."""
+        if lens == THRESHOLD_LENS:
+            return [i for i in self.threshold_items if i.discipline == discipline]
+        return [i for i in self.items if i.discipline == discipline and i.lens == lens]
+
+    def cells(self) -> list[tuple[str, str]]:
+        """Every (discipline, lens) scale, threshold scales (lens ``threshold``) last."""
+        out = [(d, lens) for d in DISCIPLINES for lens in LENSES]
+        out += [(d, THRESHOLD_LENS) for d in DISCIPLINES if self.cell_items(d, THRESHOLD_LENS)]
+        return out
+
+    def item(self, item_id: str) -> Item | ThresholdItem:
+        """Look an item up by id."""
+        for it in (*self.items, *self.threshold_items):
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def with_thresholds(self, overrides: dict | None) -> Instrument:
+        """A copy whose thresholds are updated by ``overrides`` (validated)."""
+        if not overrides:
+            return self
+        merged = {**self.thresholds.model_dump(), **overrides}
+        try:
+            new = Thresholds(**merged)
+        except ValidationError as exc:
+            raise InstrumentError(_format(exc, "thresholds")) from exc
+        return self.model_copy(update={"thresholds": new})
+
+    def discipline_label(self, discipline: str, lang: str = "en") -> str:
+        """The label of a discipline in ``lang``."""
+        return self.disciplines[discipline].label.get(lang)  # type: ignore[index]
+
+    def lens_label(self, lens: str, lang: str = "en") -> str:
+        """The label of a lens in ``lang``."""
+        return self.lenses[lens].label.get(lang)  # type: ignore[index]
+
+
+def _format(exc: ValidationError, where: str) -> str:
+    lines = [f"{where}: {len(exc.errors())} problem(s)"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  - {loc or '(top level)'}: {err['msg']}")
+    return "\n".join(lines)
+
+
+DEFAULT_INSTRUMENT = "value_disciplines.yaml"
+
+
+def load_instrument(path: str | Path | None = None) -> Instrument:
+    """Load and validate an instrument YAML (the packaged default when ``path`` is None).
+
+    Raises :class:`InstrumentError` naming every problem found.
+    """
+    if path is None:
+        return _load_default()
+    return _load_path(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> Instrument:
+    ref = resources.files("assessment") / "instruments" / DEFAULT_INSTRUMENT
+    return _parse(ref.read_text(encoding="utf-8"), str(DEFAULT_INSTRUMENT))
+
+
+def _load_path(path: Path) -> Instrument:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InstrumentError(f"{path}: cannot read instrument ({exc.strerror})") from exc
+    return _parse(text, str(path))
+
+
+def _parse(text: str, where: str) -> Instrument:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InstrumentError(f"{where}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise InstrumentError(f"{where}: expected a mapping at the top level")
+    try:
+        return Instrument.model_validate(raw)
+    except ValidationError as exc:
+        raise InstrumentError(_format(exc, where)) from exc

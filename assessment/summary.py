@@ -1,0 +1,75 @@
+"""The scoring core's outputs: ``scores.csv``, ``findings.csv`` and ``summary.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .diagnosis import Diagnosis, _plain
+from .files import atomic_write_text
+from .io import Dataset
+from .scoring import Scores
+
+SCORE_COLUMNS = ["company_id", "wave", "discipline", "lens", "perspective", "mean", "n", "sd",
+                 "ci_low", "ci_high", "rwg", "shown", "instrument_version"]
+
+
+def scores_table(scores: Scores) -> pd.DataFrame:
+    """The tidy ``scores.csv`` table (hidden groups keep their n but no statistics)."""
+    out = scores.company.assign(instrument_version=scores.instrument_version)
+    return out[SCORE_COLUMNS].sort_values(
+        ["company_id", "wave", "lens", "discipline", "perspective"], ignore_index=True)
+
+
+def findings_table(diagnoses: dict[str, Diagnosis], lang: str = "en") -> pd.DataFrame:
+    """One row per finding, with its text in ``lang``."""
+    rows = []
+    for d in diagnoses.values():
+        for f in d.findings:
+            rows.append({"company_id": d.company_id, "wave": d.wave, "code": f.code,
+                         "severity": f.severity, "lens": f.lens, "discipline": f.discipline,
+                         "title": f.title(lang), "text": f.text(lang, d.instrument),
+                         "instrument_version": d.instrument_version})
+    cols = ["company_id", "wave", "code", "severity", "lens", "discipline", "title", "text",
+            "instrument_version"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnosis],
+                  lang: str = "en") -> dict:
+    """The ``summary.json`` document: per company the verdicts, gaps and findings."""
+    waves = scores.respondents.groupby("company_id")["wave"].unique()
+    drop = scores.dropped.set_index(["company_id", "wave"])
+    companies = []
+    for cid, diag in diagnoses.items():
+        entry = diag.to_dict(lang)
+        entry["waves"] = sorted(w for w in waves.get(cid, []) if w) if cid in waves else []
+        key = (cid, diag.wave)
+        entry["dropped_scores"] = int(drop.at[key, "n_dropped"]) if key in drop.index else 0
+        companies.append(entry)
+    return {
+        "dataset": dataset.name,
+        "instrument_version": scores.instrument_version,
+        "lang": lang,
+        "thresholds": _plain(scores.thresholds.model_dump()),
+        "reliability": _plain(scores.reliability.to_dict(orient="records")),
+        "warnings": [str(w) for w in dataset.warnings],
+        "companies": companies,
+    }
+
+
+def write_outputs(out_dir: str | Path, dataset: Dataset, scores: Scores,
+                  diagnoses: dict[str, Diagnosis], lang: str = "en") -> list[Path]:
+    """Write ``scores.csv``, ``findings.csv`` and ``summary.json`` atomically into ``out_dir``."""
+    out = Path(out_dir)
+    summary = build_summary(dataset, scores, diagnoses, lang)
+    files = {
+        "scores.csv": scores_table(scores).to_csv(index=False, float_format="%.4f"),
+        "findings.csv": findings_table(diagnoses, lang).to_csv(index=False),
+        "summary.json": json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
+    }
+    for name, text in files.items():
+        atomic_write_text(out / name, text)
+    return [out / n for n in files]
