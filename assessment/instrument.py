@@ -141,6 +141,10 @@ class Instrument(_Strict):
                     raise ValueError(f"no items for discipline {d!r} in lens {lens!r}")
         return self
 
+    def __repr__(self) -> str:
+        return (f"Instrument(version={self.version!r}, items={len(self.items)}, "
+                f"threshold_items={len(self.threshold_items)}, thresholds={self.thresholds!r})")
+
     # -- convenience views -------------------------------------------------
     @property
     def item_ids(self) -> list[str]:

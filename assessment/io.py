@@ -166,7 +166,7 @@ def _check_answers(
     lo, hi = inst.scale.min, inst.scale.max
     block = df[items]
     blank = (block == "").to_numpy()
-    values = block.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    values = block.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
     nonnum = ~blank & np.isnan(values)
     with np.errstate(invalid="ignore"):
         nonint = ~np.isnan(values) & (values != np.round(values))

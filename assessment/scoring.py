@@ -29,7 +29,8 @@ class Scores:
     - ``respondents``: wave, company_id, respondent_id, perspective, department,
       discipline, lens, score, answered, n_items, kept (lens ``threshold`` for threshold items)
     - ``company``: wave, company_id, discipline, lens, perspective (customer, internal, all),
-      mean, n, sd, ci_low, ci_high, rwg, shown (False: group below the minimum size, hidden)
+      mean, n, sd, ci_low, ci_high, rwg, shown (False: fewer customers than the minimum
+      group size; their statistics are hidden but they count in the ``all`` total)
     - ``profile``: the company's two lenses as the diagnosis reads them: wave, company_id,
       discipline, lens, source (outside_in, inside_out, internal), mean, n, sd, ci_low,
       ci_high, rwg, par_score, par_basis (threshold or discipline)
@@ -131,9 +132,7 @@ def _respondent_scores(ds: Dataset) -> tuple[pd.DataFrame, dict[tuple[str, str],
         sub = values[:, idx]
         answered = (~np.isnan(sub)).sum(axis=1)
         k = len(idx)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-blank rows: mean of nothing
-            score = np.nanmean(sub, axis=1)
+        score = np.nanmean(sub, axis=1)
         kept = (answered > 0) & (answered >= share * k - 1e-9)
         kept_values[(discipline, lens)] = np.where(kept[:, None], sub, np.nan)
         frame = meta.copy()
@@ -184,8 +183,11 @@ def _group_stats(
     rwg = pd.concat(parts, ignore_index=True)
     out = agg.merge(rwg, on=keys, how="left")
     out.loc[out["n"] < 2, "rwg"] = np.nan
-    out["shown"] = out["n"] >= inst.thresholds.min_group_size
-    hide = ~out["shown"] & (out["perspective"] != "all")
+    # Anonymity: customers are a group of their own and hidden below the minimum size;
+    # staff as a whole ("internal") and everyone ("all") are the company's totals.
+    out["shown"] = (out["n"] >= inst.thresholds.min_group_size) | (
+        out["perspective"] != "customer")
+    hide = ~out["shown"]
     out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
     return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
 
@@ -227,6 +229,13 @@ def _wide(profile: pd.DataFrame) -> pd.DataFrame:
 
 def score(dataset: Dataset) -> Scores:
     """Score a validated dataset: respondents, companies per wave, lenses and reliability."""
+    with warnings.catch_warnings():
+        # groups of one respondent and all-blank cells have no variance: NaN, on purpose
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _score(dataset)
+
+
+def _score(dataset: Dataset) -> Scores:
     inst: Instrument = dataset.instrument
     th = inst.thresholds
     long, kept_values = _respondent_scores(dataset)

@@ -1,0 +1,91 @@
+"""Shared fixtures: the bundled sample dataset and a builder for tiny in-memory datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import assessment as va
+from assessment.io import Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def instrument() -> va.Instrument:
+    return va.load_instrument()
+
+
+@pytest.fixture(scope="session")
+def sample_dataset() -> Dataset:
+    return va.load_dataset(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def sample_scores(sample_dataset) -> va.Scores:
+    return va.score(sample_dataset)
+
+
+@pytest.fixture(scope="session")
+def sample_diagnoses(sample_scores) -> dict[str, va.Diagnosis]:
+    return va.diagnose(sample_scores)
+
+
+def make_dataset(
+    respondents: list[dict],
+    instrument: va.Instrument | None = None,
+    companies: list[str] | None = None,
+) -> Dataset:
+    """An in-memory dataset from respondent dicts.
+
+    Each dict may hold ``company_id`` (default "x"), ``respondent_id`` (default r<i>),
+    ``perspective`` (default internal), ``department`` (default "Ops" for staff),
+    ``wave`` (default "") and item answers by id (raw, before reverse keying); any item
+    not given is blank.
+    """
+    inst = instrument or va.load_instrument()
+    rows = []
+    for i, r in enumerate(respondents):
+        persp = r.get("perspective", "internal")
+        row = {
+            "wave": r.get("wave", ""),
+            "company_id": r.get("company_id", "x"),
+            "respondent_id": r.get("respondent_id", f"r{i}"),
+            "perspective": persp,
+            "department": r.get("department", "Ops" if persp == "internal" else ""),
+            "row": i + 2,
+        }
+        for item in inst.item_ids:
+            row[item] = float(r[item]) if item in r and r[item] is not None else np.nan
+        rows.append(row)
+    resp = pd.DataFrame(rows)
+    ids = companies or sorted(set(resp["company_id"]))
+    comp = pd.DataFrame({"company_id": ids, "name": [f"Company {c}" for c in ids],
+                         "industry": "test"})
+    return Dataset(Path("mem"), comp, resp, inst)
+
+
+def cell_ids(instrument: va.Instrument, discipline: str, lens: str) -> list[str]:
+    """Item ids of one cell."""
+    return [i.id for i in instrument.cell_items(discipline, lens)]
+
+
+def keyed_answers(instrument: va.Instrument, discipline: str, lens: str,
+                  value: float) -> dict[str, float]:
+    """Raw answers that all score ``value`` after reverse keying."""
+    lo, hi = instrument.scale.min, instrument.scale.max
+    return {i.id: (lo + hi - value if i.reverse else value)
+            for i in instrument.cell_items(discipline, lens)}
+
+
+def profile_answers(instrument: va.Instrument, lens: str, oe: float, ci: float,
+                    pl: float) -> dict[str, float]:
+    """Raw answers giving the keyed scores (oe, ci, pl) in one lens."""
+    out: dict[str, float] = {}
+    for d, v in zip(va.DISCIPLINES, (oe, ci, pl), strict=True):
+        out.update(keyed_answers(instrument, d, lens, v))
+    return out
