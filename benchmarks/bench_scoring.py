@@ -69,10 +69,11 @@ def main() -> None:
         t_base = best_of(baseline)
         t_score = best_of(lambda: score(ds))
         t_load = best_of(lambda: load_dataset(folder), repeat=2)
-        print(f"scoring: {cells:,} answer cells ({N_RESPONDENTS:,} respondents x {len(items)} items)")
+        print(f"scoring: {cells:,} answer cells "
+              f"({N_RESPONDENTS:,} respondents x {len(items)} items)")
         print(f"  baseline melt+groupby-mean: {t_base:6.3f} s")
-        print(f"  score():                    {t_score:6.3f} s  = {t_score / t_base:4.2f}x baseline "
-              f"(target <= 3x and < 2 s)")
+        print(f"  score():                    {t_score:6.3f} s  = "
+              f"{t_score / t_base:4.2f}x baseline (target <= 3x and < 2 s)")
         print(f"  load_dataset() + validation:{t_load:6.3f} s  = {t_load / t_base:4.2f}x baseline "
               f"(target < 5 s)")
 

@@ -1,0 +1,566 @@
+"""Plotly figures of the report and the portfolio page, and how to show them in a notebook.
+
+Every figure is a pure function of tidy data (rows of ``Scores`` tables or ``Diagnosis``
+objects), the instrument (for labels, the scale and the thresholds in force: pass
+``scores.instrument``, which carries the dataset's threshold overrides) and a language.
+
+Security: plotly renders a subset of HTML in titles, axis labels, hover text, legends and
+annotations. Company names, department names and any other text that comes from data
+files (or a user-supplied instrument) pass through :func:`_safe` before they enter a
+figure, so a name like ``<img src=x onerror=alert(1)>`` is shown as text, never as markup.
+
+Notebook display: use :func:`show`, never ``fig.show()`` (which imports nbformat and picks
+a renderer that nbconvert cannot show). The HTML it leaves in the notebook is a div plus
+a ``Plotly.newPlot`` call that expects a global ``Plotly`` (plotly.js is added once per
+exported page by the batch).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .diagnosis import Diagnosis
+from .instrument import DISCIPLINES, LENSES, Instrument
+from .report_texts import label
+
+EXPERIENCE_COLOR = "#0072B2"  # Okabe-Ito blue
+SETUP_COLOR = "#E69F00"  # Okabe-Ito orange
+BLIND_COLOR = "#CC79A7"  # Okabe-Ito purple
+OTHERS_COLOR = "#9AA5B1"
+GAP_BAND_COLOR = "rgba(120, 120, 120, 0.13)"
+LENS_COLORS = {"experience": EXPERIENCE_COLOR, "setup": SETUP_COLOR}
+FONT = dict(family="Helvetica, Arial, sans-serif", size=13, color="#222")
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+TERNARY_KEYS = {"operational_excellence": "a", "customer_intimacy": "b",
+                "product_leadership": "c"}
+
+
+# -- safety and shared helpers ------------------------------------------------------------
+
+
+def _safe(text: object) -> str:
+    """Escape untrusted text for plotly's HTML-like labels (``&``, ``<``, ``>``, quotes).
+
+    ``html.escape``, with the quote entities written as numeric references, which plotly.js
+    decodes (it does not know ``&quot;``), so quotes still read as quotes.
+    """
+    out = html.escape("" if text is None else str(text), quote=True)
+    return out.replace("&quot;", "&#34;").replace("&#x27;", "&#39;")
+
+
+def _t(key: str, lang: str, **fmt: object) -> str:
+    """A trusted report text (``report_texts.yaml``), escaped all the same."""
+    return _safe(label(key, lang, **fmt))
+
+
+def _disc(inst: Instrument, discipline: str, lang: str) -> str:
+    return _safe(inst.discipline_label(discipline, lang))
+
+
+def _short(inst: Instrument, discipline: str) -> str:
+    return _safe(inst.disciplines[discipline].short)  # type: ignore[index]
+
+
+def _lens_name(inst: Instrument, lens: str, lang: str, source: str | None = None) -> str:
+    key = "lens_experience" if lens == "experience" else "lens_setup"
+    name = label(key, lang)
+    if lens == "experience" and source == "inside_out":
+        name = label("lens_experience_inside_out", lang)
+    return _safe(name)
+
+
+def _num(value: object) -> float:
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+    return out
+
+
+def _layout(fig: go.Figure, title: str, height: int, **extra: object) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", font=FONT, height=height,
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
+        margin=dict(l=60, r=30, t=70, b=60),
+        hoverlabel=dict(align="left"),
+        **extra,
+    )
+    return fig
+
+
+def _note(fig: go.Figure, text: str, y: float = -0.18) -> None:
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=y, xanchor="left",
+                       yanchor="top", showarrow=False, align="left",
+                       font=dict(size=12, color="#555"))
+
+
+def _empty(title: str, message: str, height: int = 220) -> go.Figure:
+    fig = go.Figure()
+    _layout(fig, title, height)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message, xref="paper", yref="paper", x=0.5, y=0.5,
+                       showarrow=False, font=dict(size=14, color="#555"))
+    return fig
+
+
+def _lens_rows(profile: pd.DataFrame, lens: str) -> pd.DataFrame:
+    rows = profile[profile["lens"] == lens].set_index("discipline")
+    return rows.reindex(list(DISCIPLINES))
+
+
+def _source(profile: pd.DataFrame) -> str | None:
+    src = profile.loc[profile["lens"] == "experience", "source"]
+    return str(src.iloc[0]) if len(src) else None
+
+
+# -- 2. profile ---------------------------------------------------------------------------
+
+
+def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en",
+                  title: str | None = None) -> go.Figure:
+    """The three disciplines in both lenses: grouped bars with 95% CI whiskers.
+
+    ``profile``: one company's rows of ``Scores.profile`` (one wave): discipline, lens,
+    source, mean, n, ci_low, ci_high. Dashed line at par, dotted line at excellence
+    (``instrument.thresholds``). ``title`` is untrusted text (e.g. the company name).
+    """
+    inst = instrument
+    th = inst.thresholds
+    lo, hi = inst.scale.min, inst.scale.max
+    x = [_disc(inst, d, lang) for d in DISCIPLINES]
+    heading = _t("chart_profile_title", lang) + (f" · {_safe(title)}" if title else "")
+    fig = go.Figure()
+    source = _source(profile)
+    for lens in LENSES:
+        rows = _lens_rows(profile, lens)
+        mean = rows["mean"].astype(float).to_numpy()
+        up = (rows["ci_high"].astype(float) - rows["mean"].astype(float)).to_numpy()
+        down = (rows["mean"].astype(float) - rows["ci_low"].astype(float)).to_numpy()
+        n = rows["n"].to_numpy()
+        hover = [
+            f"{x[i]}<br>{_lens_name(inst, lens, lang, source)}<br>"
+            + (f"{mean[i]:.2f} ({_t('ci', lang)} {rows['ci_low'].iloc[i]:.2f}–"
+               f"{rows['ci_high'].iloc[i]:.2f})<br>n = {int(_num(n[i]))}"
+               if np.isfinite(mean[i]) else _t("no_data", lang))
+            for i in range(len(DISCIPLINES))
+        ]
+        fig.add_trace(go.Bar(
+            name=_lens_name(inst, lens, lang, source), x=x, y=mean,
+            marker_color=LENS_COLORS[lens],
+            error_y=dict(type="data", array=up, arrayminus=down, visible=True,
+                         color="#333", thickness=1.5, width=6),
+            text=[f"{m:.2f}" if np.isfinite(m) else "" for m in mean],
+            textposition="inside", insidetextanchor="start",
+            textfont=dict(color="white", size=12),
+            hovertext=hover, hoverinfo="text",
+        ))
+    fig.add_hline(y=th.par, line=dict(color="#B22222", dash="dash", width=1.5),
+                  annotation_text=_t("par_line", lang, value=th.par),
+                  annotation_position="top left", annotation_font=dict(color="#B22222"))
+    fig.add_hline(y=th.excellence, line=dict(color="#1B7F3B", dash="dot", width=1.8),
+                  annotation_text=_t("excellence_line", lang, value=th.excellence),
+                  annotation_position="top left", annotation_font=dict(color="#1B7F3B"))
+    _layout(fig, heading, 440, barmode="group", bargap=0.3, bargroupgap=0.06,
+            legend=dict(orientation="h", x=0, y=-0.12, xanchor="left", yanchor="top"))
+    fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5,
+                     title_text=_t("score_axis", lang, min=lo, max=hi))
+    fig.update_layout(margin=dict(b=80))
+    return fig
+
+
+# -- 3. triangle --------------------------------------------------------------------------
+
+
+def ternary_shares(scores: Mapping[str, float], scale_min: float) -> dict[str, float] | None:
+    """Each discipline's share of a lens profile: ``(score - min) / sum(score - min)``.
+
+    Scores are measured from the bottom of the answer scale, not from zero, so that the
+    differences between disciplines show (from zero, 4.5 / 3.0 / 3.0 on a 1-5 scale would be
+    0.43 / 0.29 / 0.29; from the scale minimum it is 0.47 / 0.27 / 0.27). A profile at the
+    scale minimum everywhere sits in the centre. None when a score is missing.
+    """
+    vals = {d: _num(scores.get(d)) for d in DISCIPLINES}
+    if not all(np.isfinite(v) for v in vals.values()):
+        return None
+    above = {d: max(v - scale_min, 0.0) for d, v in vals.items()}
+    total = sum(above.values())
+    if total <= 0:
+        return dict.fromkeys(DISCIPLINES, 1 / 3)
+    return {d: v / total for d, v in above.items()}
+
+
+def _ternary_layout(fig: go.Figure, inst: Instrument, lang: str) -> None:
+    axis = dict(min=0, linewidth=1.5, ticks="outside", tickformat=".0%", dtick=0.2,
+                gridcolor="#ddd", showgrid=True)
+    fig.update_layout(ternary=dict(
+        sum=1, bgcolor="#fbfbfb",
+        aaxis=dict(title=dict(text=_disc(inst, "operational_excellence", lang)), **axis),
+        baxis=dict(title=dict(text=_disc(inst, "customer_intimacy", lang)), **axis),
+        caxis=dict(title=dict(text=_disc(inst, "product_leadership", lang)), **axis),
+    ))
+
+
+def _centre_trace(lang: str) -> go.Scatterternary:
+    return go.Scatterternary(
+        a=[1 / 3], b=[1 / 3], c=[1 / 3], mode="markers", showlegend=False,
+        marker=dict(symbol="x-thin", size=12, line=dict(width=2, color="#999")),
+        hovertext=[_t("triangle_centre", lang)], hoverinfo="text", name="centre")
+
+
+def _share_hover(inst: Instrument, lang: str, shares: dict[str, float],
+                 scores: Mapping[str, float]) -> str:
+    return "<br>".join(f"{_disc(inst, d, lang)}: {shares[d]:.0%} ({_num(scores[d]):.2f})"
+                       for d in DISCIPLINES)
+
+
+def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en",
+                   title: str | None = None) -> go.Figure:
+    """A ternary chart: the company as set up and as experienced, an arrow between them.
+
+    Each lens is placed by :func:`ternary_shares` (shares of score minus the scale minimum).
+    The arrow runs from the set-up point to the experience point, so a company whose
+    customers experience a different discipline than it is built for shows a long arrow
+    towards another corner.
+    """
+    inst = instrument
+    lo = inst.scale.min
+    source = _source(profile)
+    heading = _t("chart_triangle_title", lang) + (f" · {_safe(title)}" if title else "")
+    fig = go.Figure()
+    fig.add_trace(_centre_trace(lang))
+    points: dict[str, dict[str, float]] = {}
+    for lens in ("setup", "experience"):
+        rows = _lens_rows(profile, lens)
+        scores = {d: _num(rows.at[d, "mean"]) for d in DISCIPLINES}
+        shares = ternary_shares(scores, lo)
+        if shares is None:
+            continue
+        points[lens] = shares
+        text = _t("point_experienced" if lens == "experience" else "point_setup", lang)
+        fig.add_trace(go.Scatterternary(
+            a=[shares["operational_excellence"]], b=[shares["customer_intimacy"]],
+            c=[shares["product_leadership"]], mode="markers+text",
+            name=_lens_name(inst, lens, lang, source),
+            marker=dict(size=16, color=LENS_COLORS[lens], line=dict(width=1.5, color="white"),
+                        symbol="circle" if lens == "experience" else "square"),
+            text=[text], textposition="top center" if lens == "experience" else "bottom center",
+            textfont=dict(color=LENS_COLORS[lens], size=13),
+            hovertext=[f"{_lens_name(inst, lens, lang, source)}<br>"
+                       + _share_hover(inst, lang, shares, scores)],
+            hoverinfo="text",
+        ))
+    if len(points) == 2:
+        s, e = points["setup"], points["experience"]
+        fig.add_trace(go.Scatterternary(
+            a=[s["operational_excellence"], e["operational_excellence"]],
+            b=[s["customer_intimacy"], e["customer_intimacy"]],
+            c=[s["product_leadership"], e["product_leadership"]],
+            mode="lines+markers", showlegend=False, hoverinfo="skip", name="arrow",
+            line=dict(color="#444", width=2),
+            marker=dict(symbol=["circle", "arrow"], size=[1, 15], angleref="previous",
+                        color="#444", standoff=8),
+        ))
+        # draw the points above the arrow
+        fig.data = (fig.data[0], fig.data[-1], *fig.data[1:-1])
+    if not points:
+        return _empty(heading, _t("no_data", lang))
+    _layout(fig, heading, 520, legend=dict(orientation="h", x=0, y=-0.08,
+                                           xanchor="left", yanchor="top"))
+    fig.update_layout(margin=dict(l=70, r=70, t=90, b=70))
+    _ternary_layout(fig, inst, lang)
+    return fig
+
+
+# -- 4. experience versus set-up ----------------------------------------------------------
+
+
+def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, float] | None,
+              instrument: Instrument, lang: str = "en", title: str | None = None) -> go.Figure:
+    """Experience minus set-up per discipline, with the band of differences that do not count.
+
+    ``lens_gaps`` and ``blind_spots`` as in :class:`~assessment.diagnosis.Diagnosis`
+    (discipline -> value; blind spots = staff's estimate minus customers' answers, only
+    where customers answered). The shaded band is +-``lens_gap``; when ``blind_spot_gap``
+    differs, dotted lines mark it.
+    """
+    inst = instrument
+    th = inst.thresholds
+    x = [_disc(inst, d, lang) for d in DISCIPLINES]
+    heading = _t("chart_gap_title", lang) + (f" · {_safe(title)}" if title else "")
+    gaps = np.array([_num(lens_gaps.get(d)) for d in DISCIPLINES])
+    fig = go.Figure()
+
+    def reading(g: float, band: float, pos: str, neg: str) -> str:
+        if not np.isfinite(g):
+            return _t("no_data", lang)
+        if g >= band - 1e-9:
+            return _t(pos, lang)
+        if g <= -band + 1e-9:
+            return _t(neg, lang)
+        return _t("reading_aligned", lang)
+
+    fig.add_trace(go.Bar(
+        name=_t("lens_gap", lang), x=x, y=gaps, marker_color=EXPERIENCE_COLOR,
+        text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in gaps], textposition="outside",
+        hovertext=[f"{x[i]}<br>{_t('lens_gap', lang)}: "
+                   + (f"{gaps[i]:+.2f}" if np.isfinite(gaps[i]) else "–")
+                   + f"<br>{reading(gaps[i], th.lens_gap, 'reading_unbacked', 'reading_unnoticed')}"
+                   for i in range(len(x))],
+        hoverinfo="text",
+    ))
+    values = list(gaps[np.isfinite(gaps)])
+    if blind_spots:
+        blind = np.array([_num(blind_spots.get(d)) for d in DISCIPLINES])
+        values += list(blind[np.isfinite(blind)])
+        fig.add_trace(go.Bar(
+            name=_t("blind_spot", lang), x=x, y=blind, marker_color=BLIND_COLOR,
+            text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in blind],
+            textposition="outside",
+            hovertext=[f"{x[i]}<br>{_t('blind_spot', lang)}: "
+                       + (f"{blind[i]:+.2f}" if np.isfinite(blind[i]) else "–")
+                       + "<br>" + reading(blind[i], th.blind_spot_gap, "reading_overestimate",
+                                          "reading_underestimate")
+                       for i in range(len(x))],
+            hoverinfo="text",
+        ))
+        if abs(th.blind_spot_gap - th.lens_gap) > 1e-9:
+            for sign in (1, -1):
+                fig.add_hline(y=sign * th.blind_spot_gap,
+                              line=dict(color=BLIND_COLOR, dash="dot", width=1))
+    if not values:
+        return _empty(heading, _t("no_data", lang))
+    fig.add_hrect(y0=-th.lens_gap, y1=th.lens_gap, fillcolor=GAP_BAND_COLOR, line_width=0,
+                  layer="below")
+    fig.add_hline(y=0, line=dict(color="#666", width=1))
+    fig.add_annotation(text=_t("band_label", lang, value=th.lens_gap), xref="paper",
+                       x=1, xanchor="right", y=th.lens_gap, yanchor="bottom",
+                       showarrow=False, font=dict(size=11, color="#666"))
+    reach = max([th.lens_gap, th.blind_spot_gap] + [abs(v) for v in values]) + 0.35
+    _layout(fig, heading, 420, barmode="group", bargap=0.35,
+            legend=dict(orientation="h", x=0, y=-0.12, xanchor="left", yanchor="top"))
+    fig.update_yaxes(range=[-reach, reach], title_text=_t("gap_axis", lang), zeroline=False)
+    fig.update_layout(margin=dict(b=80))
+    return fig
+
+
+# -- 5. departments -----------------------------------------------------------------------
+
+
+def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
+                       instrument: Instrument, lang: str = "en",
+                       title: str | None = None) -> go.Figure:
+    """Each shown department's set-up profile (rows) per discipline (columns).
+
+    ``departments``: one company's (one wave's) rows of ``Scores.departments`` (only groups
+    of at least the minimum size); ``hidden``: its rows of ``Scores.hidden_departments``,
+    counted in a note under the chart, never shown. Department names are untrusted.
+    """
+    inst = instrument
+    th = inst.thresholds
+    lo, hi = inst.scale.min, inst.scale.max
+    heading = _t("chart_departments_title", lang) + (f" · {_safe(title)}" if title else "")
+    n_hidden = 0 if hidden is None else len(hidden)
+    n_hidden_resp = 0 if hidden is None or hidden.empty else int(hidden["n"].sum())
+    note = (_t("departments_hidden_note", lang, n=n_hidden, min=th.min_group_size,
+               respondents=n_hidden_resp) if n_hidden else "")
+    if departments is None or departments.empty:
+        msg = _t("departments_none", lang, min=th.min_group_size)
+        fig = _empty(heading, msg + (f"<br>{note}" if note else ""))
+        return fig
+    wide = departments.pivot_table(index="department", columns="discipline", values="mean")
+    wide = wide.reindex(columns=list(DISCIPLINES)).sort_index(ascending=False)
+    size = departments.groupby("department")["n"].max().reindex(wide.index)
+    y = [_safe(d) for d in wide.index]
+    x = [_disc(inst, d, lang) for d in DISCIPLINES]
+    z = wide.to_numpy(dtype=float)
+    hover = [[f"{y[i]} (n = {int(size.iloc[i])})<br>{x[j]}: "
+              + (f"{z[i, j]:.2f}" if np.isfinite(z[i, j]) else "–")
+              for j in range(len(x))] for i in range(len(y))]
+    mid = (th.par - lo) / (hi - lo)
+    exc = (th.excellence - lo) / (hi - lo)
+    colorscale = [[0.0, "#B2182B"], [mid, "#F7F7F7"], [exc, "#92C5DE"], [1.0, "#2166AC"]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=x, y=y, zmin=lo, zmax=hi, colorscale=colorscale,
+        text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in z],
+        texttemplate="%{text}", textfont=dict(size=13), hovertext=hover, hoverinfo="text",
+        xgap=3, ygap=3,
+        colorbar=dict(title=dict(text=_t("score_short", lang)), thickness=14, len=0.9),
+    ))
+    height = 170 + 46 * len(y)
+    _layout(fig, heading, max(height, 280))
+    fig.update_xaxes(side="top", showgrid=False)
+    fig.update_yaxes(showgrid=False, automargin=True)
+    fig.update_layout(margin=dict(t=110, b=50 if note else 30))
+    if note:
+        _note(fig, note, y=-0.02)
+    return fig
+
+
+# -- portfolio: all companies, and section 8 ----------------------------------------------
+
+
+def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrument,
+                       lang: str = "en", title: str | None = None) -> go.Figure:
+    """All companies in the discipline triangle, as set up (squares) and as experienced
+    (circles), each joined by an arrow from set-up to experience.
+
+    Uses ``LensResult.scores`` of each diagnosis; a company missing a lens is shown with
+    the lens it has. Company names are untrusted (escaped). Names are written next to the
+    experience points for portfolios of up to 12 companies; hover shows them always.
+    """
+    inst = instrument
+    lo = inst.scale.min
+    heading = _safe(title) if title else _t("chart_portfolio_title", lang)
+    pts: dict[str, list] = {lens: [] for lens in LENSES}
+    arrows: dict[str, list] = {"a": [], "b": [], "c": [], "symbol": [], "size": []}
+    for diag in diagnoses.values():
+        name = _safe(diag.name)
+        shares = {}
+        for lens in LENSES:
+            res = diag.lenses.get(lens)
+            if res is None:
+                continue
+            sh = ternary_shares(res.scores, lo)
+            if sh is None:
+                continue
+            shares[lens] = sh
+            pts[lens].append((name, sh, res.scores))
+        if len(shares) == 2:
+            for key, disc in TERNARY_KEYS.items():
+                arrows[disc] += [shares["setup"][key], shares["experience"][key], None]
+            arrows["symbol"] += ["circle", "arrow", "circle"]
+            arrows["size"] += [1, 11, 1]
+    if not pts["experience"] and not pts["setup"]:
+        return _empty(heading, _t("no_data", lang))
+    fig = go.Figure()
+    fig.add_trace(_centre_trace(lang))
+    if arrows["a"]:
+        fig.add_trace(go.Scatterternary(
+            a=arrows["a"], b=arrows["b"], c=arrows["c"], mode="lines+markers",
+            connectgaps=False, showlegend=False, hoverinfo="skip", name="arrows",
+            line=dict(color="rgba(60,60,60,0.55)", width=1.5),
+            marker=dict(symbol=arrows["symbol"], size=arrows["size"], angleref="previous",
+                        color="rgba(60,60,60,0.8)", standoff=6)))
+    label_names = len(diagnoses) <= 12
+    for lens in ("setup", "experience"):
+        rows = pts[lens]
+        if not rows:
+            continue
+        fig.add_trace(go.Scatterternary(
+            a=[r[1]["operational_excellence"] for r in rows],
+            b=[r[1]["customer_intimacy"] for r in rows],
+            c=[r[1]["product_leadership"] for r in rows],
+            mode="markers+text" if (label_names and lens == "experience") else "markers",
+            name=_t("point_experienced" if lens == "experience" else "point_setup", lang),
+            text=[r[0] for r in rows], textposition="top center",
+            textfont=dict(size=11, color="#333"),
+            marker=dict(size=12, color=LENS_COLORS[lens], line=dict(width=1, color="white"),
+                        symbol="circle" if lens == "experience" else "square"),
+            hovertext=[f"<b>{r[0]}</b><br>{_lens_name(inst, lens, lang)}<br>"
+                       + _share_hover(inst, lang, r[1], r[2]) for r in rows],
+            hoverinfo="text",
+        ))
+    _layout(fig, heading, 600, legend=dict(orientation="h", x=0, y=-0.06,
+                                           xanchor="left", yanchor="top"))
+    fig.update_layout(margin=dict(l=70, r=70, t=90, b=70))
+    _ternary_layout(fig, inst, lang)
+    return fig
+
+
+def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrument,
+                     lang: str = "en", title: str | None = None) -> go.Figure:
+    """The company's lens scores beside the other companies (section 8).
+
+    ``table``: tidy rows company_id, name, lens, discipline, mean (the company and its
+    comparison group, e.g. ``Report.comparison_data()``). One panel per lens; grey dots
+    are the other companies (hover: name), the short line their mean, the diamond the
+    company itself.
+    """
+    inst = instrument
+    th = inst.thresholds
+    lo, hi = inst.scale.min, inst.scale.max
+    heading = _t("chart_comparison_title", lang) + (f" · {_safe(title)}" if title else "")
+    if table is None or table.empty:
+        return _empty(heading, _t("no_data", lang))
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+                        subplot_titles=[_lens_name(inst, lens, lang) for lens in LENSES])
+    others_ids = sorted(set(table["company_id"]) - {company_id})
+    offset = {cid: (i - (len(others_ids) - 1) / 2) * (0.36 / max(len(others_ids), 1))
+              for i, cid in enumerate(others_ids)}
+    for col, lens in enumerate(LENSES, start=1):
+        sub = table[table["lens"] == lens]
+        others = sub[sub["company_id"] != company_id]
+        own = sub[sub["company_id"] == company_id].set_index("discipline")
+        pos = {d: i for i, d in enumerate(DISCIPLINES)}
+        if len(others):
+            xs = [pos[d] + offset[c] for d, c in zip(others["discipline"], others["company_id"],
+                                                     strict=True)]
+            fig.add_trace(go.Scatter(
+                x=xs, y=others["mean"], mode="markers", name=_t("others", lang),
+                legendgroup="others", showlegend=col == 1,
+                marker=dict(size=9, color=OTHERS_COLOR, line=dict(width=1, color="white")),
+                hovertext=[f"{_safe(n)}<br>{_disc(inst, d, lang)}: {m:.2f}"
+                           for n, d, m in zip(others["name"], others["discipline"],
+                                              others["mean"], strict=True)],
+                hoverinfo="text"), row=1, col=col)
+            avg = others.groupby("discipline")["mean"].mean().reindex(list(DISCIPLINES))
+            fig.add_trace(go.Scatter(
+                x=list(range(3)), y=avg.to_numpy(), mode="markers", name=_t("others_mean", lang),
+                legendgroup="mean", showlegend=col == 1,
+                marker=dict(symbol="line-ew", size=44, line=dict(width=3, color="#555")),
+                hovertext=[f"{_t('others_mean', lang)}<br>{_disc(inst, d, lang)}: {v:.2f}"
+                           for d, v in zip(DISCIPLINES, avg.to_numpy(), strict=True)],
+                hoverinfo="text"), row=1, col=col)
+        own_vals = own["mean"].reindex(list(DISCIPLINES)).to_numpy(dtype=float)
+        own_name = _safe(own["name"].iloc[0]) if len(own) else _safe(company_id)
+        fig.add_trace(go.Scatter(
+            x=list(range(3)), y=own_vals, mode="markers", name=own_name,
+            legendgroup="self", showlegend=col == 1,
+            marker=dict(symbol="diamond", size=15, color=LENS_COLORS[lens],
+                        line=dict(width=1.5, color="#222")),
+            hovertext=[f"{own_name}<br>{_disc(inst, d, lang)}: "
+                       + (f"{v:.2f}" if np.isfinite(v) else "–")
+                       for d, v in zip(DISCIPLINES, own_vals, strict=True)],
+            hoverinfo="text"), row=1, col=col)
+        fig.update_xaxes(tickvals=list(range(3)),
+                         ticktext=[_short(inst, d) for d in DISCIPLINES],
+                         range=[-0.5, 2.5], row=1, col=col)
+    for y, color, dash in ((th.par, "#B22222", "dash"), (th.excellence, "#1B7F3B", "dot")):
+        fig.add_hline(y=y, line=dict(color=color, dash=dash, width=1.2))
+    _layout(fig, heading, 430, legend=dict(orientation="h", x=0, y=-0.14, xanchor="left",
+                                           yanchor="top"))
+    fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5)
+    fig.update_yaxes(title_text=_t("score_axis", lang, min=lo, max=hi), row=1, col=1)
+    fig.update_layout(margin=dict(b=90))
+    legend_note = " · ".join(f"{_short(inst, d)} = {_disc(inst, d, lang)}" for d in DISCIPLINES)
+    _note(fig, legend_note, y=-0.27)
+    return fig
+
+
+# -- display ------------------------------------------------------------------------------
+
+
+def figure_html(fig: go.Figure, include_plotlyjs: bool | str = False) -> str:
+    """A div and a ``Plotly.newPlot`` script for the figure (no plotly.js by default)."""
+    return fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs,
+                       config=PLOTLY_CONFIG)
+
+
+def show(fig: go.Figure) -> None:
+    """Display a figure in a notebook without ``fig.show()``.
+
+    The output carries the plotly mime type (JupyterLab renders it live) and ``text/html``
+    from :func:`figure_html` (what nbconvert's HTML export keeps).
+    """
+    from IPython.display import display
+
+    display({PLOTLY_MIME: json.loads(fig.to_json()), "text/html": figure_html(fig)}, raw=True)

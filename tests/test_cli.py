@@ -1,0 +1,67 @@
+"""The command line on the sample data: files, columns, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+import assessment as va
+from assessment.cli import main
+
+from .conftest import ROOT, SAMPLE
+
+
+def test_score_writes_scores_findings_and_summary(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["score", str(SAMPLE), "--out", str(out), "--lang", "de"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["findings.csv", "scores.csv",
+                                                     "summary.json"]
+    scores = pd.read_csv(out / "scores.csv", dtype={"company_id": str, "wave": str})
+    for col in ["company_id", "discipline", "lens", "perspective", "mean", "n", "sd",
+                "ci_low", "ci_high", "rwg", "instrument_version"]:
+        assert col in scores.columns
+    assert set(scores["lens"]) == {"experience", "setup", "threshold"}
+    shown = scores[scores["shown"]]
+    assert ((shown["mean"] >= 1) & (shown["mean"] <= 5)).all()
+    assert (shown["ci_low"] <= shown["mean"]).all() and (shown["mean"] <= shown["ci_high"]).all()
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    version = va.load_instrument().version
+    assert summary["instrument_version"] == version and summary["lang"] == "de"
+    companies = {c["company_id"]: c for c in summary["companies"]}
+    assert len(companies) >= 7
+    pc = companies["pcmaker"]
+    assert pc["instrument_version"] == version
+    assert pc["lenses"]["experience"]["leader"] == "customer_intimacy"
+    assert pc["lenses"]["setup"]["verdict"] == "leader"
+    assert pc["lens_mismatch"] is True
+    assert pc["experience_source"] == "outside_in"
+    assert set(pc["lens_gaps"]) == set(va.DISCIPLINES)
+    assert pc["department_alignment"] is True
+    assert companies["splitco"]["department_alignment"] is False
+    assert companies["chips"]["experience_source"] == "inside_out"
+    assert {"lens_mismatch", "unbacked_promise"} <= {f["code"] for f in pc["findings"]}
+    assert "Kundennähe" in json.dumps(pc["findings"], ensure_ascii=False)
+    findings = pd.read_csv(out / "findings.csv")
+    assert (findings["instrument_version"].astype(str) == version).all()
+    assert "pcmaker: experience leader" in capsys.readouterr().out
+
+
+def test_validate_prints_summary(capsys):
+    assert main(["validate", str(SAMPLE)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_module_entry_point_runs():
+    res = subprocess.run([sys.executable, "-m", "assessment", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, check=False)
+    assert res.returncode == 0 and "validate" in res.stdout and "score" in res.stdout
+
+
+def test_missing_dataset_is_a_clear_error(tmp_path, capsys):
+    assert main(["score", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
+    assert "a dataset folder" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,77 @@
+"""The packaged instrument: structure, languages, validation errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+import assessment as va
+from assessment.instrument import DEFAULT_INSTRUMENT
+
+from .conftest import ROOT
+
+RAW = (ROOT / "assessment" / "instruments" / DEFAULT_INSTRUMENT).read_text(encoding="utf-8")
+
+
+def test_cells_have_enough_items_some_reverse_keyed(instrument):
+    for d in va.DISCIPLINES:
+        for lens in va.LENSES:
+            items = instrument.cell_items(d, lens)
+            assert len(items) >= 6, (d, lens)
+            assert 1 <= sum(i.reverse for i in items) < len(items), (d, lens)
+        assert len(instrument.cell_items(d, "threshold")) >= 2
+
+
+def test_texts_in_three_languages_and_scale_labels(instrument):
+    for item in (*instrument.items, *instrument.threshold_items):
+        texts = [item.text.get(lang) for lang in va.LANGS]
+        assert all(texts) and len(set(texts)) == 3, item.id
+    assert sorted(instrument.scale.labels) == [1, 2, 3, 4, 5]
+    assert instrument.scale.labels[5].get("de") and instrument.scale.labels[1].get("nl")
+
+
+def test_experience_items_are_answerable_by_customers_and_staff(instrument):
+    first_person = re.compile(r"\b(I|we|our|us|my)\b", re.IGNORECASE)
+    for item in instrument.items:
+        if item.lens == "experience":
+            assert not first_person.search(item.text.en), item.id
+
+
+def test_thresholds_have_documented_defaults(instrument):
+    th = instrument.thresholds
+    assert (th.par, th.excellence, th.min_answered_share, th.min_group_size) == (3.0, 4.0, 0.6, 5)
+    for name in type(th).model_fields:
+        assert re.search(rf"#.*\n\s*{name}:", RAW), f"{name} has no comment in the YAML"
+
+
+def test_version_is_carried(instrument):
+    assert re.fullmatch(r"\d+\.\d+\.\d+", instrument.version)
+
+
+def _broken(tmp_path, mutate) -> str:
+    raw = yaml.safe_load(RAW)
+    mutate(raw)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(va.InstrumentError) as err:
+        va.load_instrument(path)
+    return str(err.value)
+
+
+def test_invalid_instrument_errors_name_the_place(tmp_path):
+    msg = _broken(tmp_path, lambda r: r["items"][0]["text"].pop("nl"))
+    assert "items.0.text.nl" in msg and "broken.yaml" in msg
+    msg = _broken(tmp_path, lambda r: r["items"][1].update(id=r["items"][0]["id"]))
+    assert "duplicate item ids" in msg
+    msg = _broken(tmp_path, lambda r: r["items"][0].update(lens="vibes"))
+    assert "items.0.lens" in msg
+    msg = _broken(tmp_path, lambda r: r["thresholds"].update(excellence=2.0))
+    assert "excellence" in msg
+
+
+def test_threshold_override_validated(instrument):
+    assert instrument.with_thresholds({"par": 2.5}).thresholds.par == 2.5
+    with pytest.raises(va.InstrumentError):
+        instrument.with_thresholds({"min_answered_share": 1.5})
