@@ -110,7 +110,7 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
         try:
             df = pd.read_csv(
                 io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                na_filter=False, skip_blank_lines=True,
+                na_filter=False, skip_blank_lines=False,
             )
         except (pd.errors.ParserError, ValueError) as exc:
             problems.append(Problem(name, None, None, None, f"a well-formed CSV file ({exc})"))
@@ -122,15 +122,18 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     if dupes:
         return None
     df.columns = header
+    df = df.apply(lambda s: s.astype(str).str.strip())
+    df.index = pd.RangeIndex(2, len(df) + 2)  # the spreadsheet row of each record
+    df = df[(df != "").any(axis=1)]  # blank lines are skipped but keep the numbering
     if df.empty:
         problems.append(Problem(name, None, None, None, "at least one data row below the header"))
         return None
-    return df.apply(lambda s: s.astype(str).str.strip())
+    return df
 
 
-def _rows(mask: np.ndarray | pd.Series) -> np.ndarray:
-    """Spreadsheet row numbers (header = 1) of the True positions of a row mask."""
-    return np.flatnonzero(np.asarray(mask)) + 2
+def _rows(mask: pd.Series) -> np.ndarray:
+    """Spreadsheet row numbers of the True rows of a mask (tables are indexed by row)."""
+    return mask.index[np.asarray(mask, dtype=bool)].to_numpy()
 
 
 # -- validation ------------------------------------------------------------------
@@ -146,9 +149,9 @@ def _check_companies(df: pd.DataFrame, name: str, problems: list[Problem]) -> No
         for row in _rows(df[col] == ""):
             problems.append(Problem(name, int(row), col, "", f"a non-empty {col}"))
     dup = df["company_id"].duplicated(keep="first") & (df["company_id"] != "")
-    first_row = {cid: i + 2 for i, cid in reversed(list(enumerate(df["company_id"])))}
+    first_row = {cid: int(i) for i, cid in reversed(list(df["company_id"].items()))}
     for row in _rows(dup):
-        cid = df["company_id"].iloc[row - 2]
+        cid = df["company_id"].loc[row]
         problems.append(Problem(name, int(row), "company_id", cid,
                                 f"a unique company_id (already on row {first_row[cid]})"))
 
@@ -179,7 +182,7 @@ def _check_answers(
             expected = scale
             if kind == "nonnum" and "," in raw:
                 expected = f"{scale} (a decimal comma is not a scale value)"
-            problems.append(Problem(name, int(r) + 2, items[c], raw, expected))
+            problems.append(Problem(name, int(block.index[r]), items[c], raw, expected))
     values[nonnum | nonint | outside] = np.nan
     return pd.DataFrame(values, columns=items, index=df.index)
 
@@ -223,19 +226,19 @@ def _check_responses(
     perspective = df["perspective"].str.lower()
     bad = ~perspective.isin(PERSPECTIVES)
     for row in _rows(bad):
-        problems.append(Problem(name, int(row), "perspective", df["perspective"].iloc[row - 2],
+        problems.append(Problem(name, int(row), "perspective", df["perspective"].loc[row],
                                 "'customer' or 'internal'"))
 
     if companies is not None and "company_id" in companies.columns:
         unknown = ~df["company_id"].isin(set(companies["company_id"])) & (df["company_id"] != "")
         for row in _rows(unknown)[:MAX_SHOWN_PER_KIND]:
-            problems.append(Problem(name, int(row), "company_id", df["company_id"].iloc[row - 2],
+            problems.append(Problem(name, int(row), "company_id", df["company_id"].loc[row],
                                     "a company_id listed in companies.csv"))
 
     key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
     dup = key.duplicated(keep=False) & (df["respondent_id"] != "")
     if dup.any():
-        rows = pd.Series(np.arange(len(df)) + 2, index=df.index)
+        rows = pd.Series(df.index, index=df.index)
         first = rows[dup].groupby([key["w"][dup], key["c"][dup], key["r"][dup]]).transform("min")
         later = first[first != rows[dup]]
         for idx, first_row in later.items():
@@ -258,7 +261,7 @@ def _check_responses(
                                 f"a blank department for customers ({int(stray_dept.sum())} "
                                 "customer row(s) have one; ignored)", severity="warning"))
     setup_ids = [i.id for i in inst.items if i.lens == "setup"]
-    cust_setup = (perspective == "customer").to_numpy() & answers[setup_ids].notna().any(axis=1)
+    cust_setup = (perspective == "customer") & answers[setup_ids].notna().any(axis=1)
     if cust_setup.any():
         warnings.append(Problem(name, int(_rows(cust_setup)[0]), None, None,
                                 f"set-up items answered by staff only ({int(cust_setup.sum())} "
@@ -280,7 +283,7 @@ def _check_responses(
     meta = pd.DataFrame({
         "wave": wave, "company_id": df["company_id"], "respondent_id": df["respondent_id"],
         "perspective": perspective, "department": department,
-        "row": np.arange(len(df)) + 2,
+        "row": df.index.to_numpy(),
     }, index=df.index)
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
 
@@ -323,10 +326,22 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Data
         raise DatasetError([Problem(str(folder), None, None, None, "a dataset folder")])
     inst = instrument or load_instrument()
     settings = _load_settings(folder, problems)
-    try:
-        inst = inst.with_thresholds(settings.get("thresholds"))
-    except InstrumentError as exc:
-        problems.append(Problem(SETTINGS_FILE, None, "thresholds", None, str(exc)))
+    overrides = settings.get("thresholds")
+    if overrides is not None and not isinstance(overrides, dict):
+        problems.append(Problem(SETTINGS_FILE, None, "thresholds", str(overrides)[:80],
+                                "a mapping of threshold names to numbers, e.g. 'par: 3.0'"))
+    else:
+        try:
+            inst = inst.with_thresholds(overrides)
+        except InstrumentError as exc:
+            problems.append(Problem(SETTINGS_FILE, None, "thresholds", None, str(exc)))
+    ignore_columns = settings.get("ignore_columns") or []
+    if isinstance(ignore_columns, str):
+        ignore_columns = [ignore_columns]
+    if not isinstance(ignore_columns, list):
+        problems.append(Problem(SETTINGS_FILE, None, "ignore_columns", str(ignore_columns)[:80],
+                                "a list of column names"))
+        ignore_columns = []
 
     comp_path = folder / "companies.csv"
     companies = None
@@ -345,7 +360,7 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Data
     else:
         table = read_table(resp_path, problems)
         if table is not None:
-            ignore = {str(c) for c in settings.get("ignore_columns") or []}
+            ignore = {str(c) for c in ignore_columns}
             responses = _check_responses(table, resp_path.name, companies, inst, ignore,
                                          problems, warnings)
     if problems:
@@ -353,9 +368,9 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Data
     assert companies is not None and responses is not None and resp_path is not None
 
     present = set(responses["company_id"])
-    for i, cid in enumerate(companies["company_id"]):
+    for row, cid in companies["company_id"].items():
         if cid not in present:
-            warnings.append(Problem(comp_path.name, i + 2, "company_id", cid,
+            warnings.append(Problem(comp_path.name, int(row), "company_id", cid,
                                     "respondents for this company (it has none; not scored)",
                                     severity="warning"))
     files = [comp_path, resp_path] + ([folder / SETTINGS_FILE]

@@ -385,10 +385,14 @@ def test_invalid_threshold_override_is_a_problem(tmp_path, capsys, thresholds, m
                            settings={"thresholds": thresholds})
 
     problems = problems_of(folder)
-    found = by_place(problems)
-    assert set(found) == {("settings.yaml", None, "thresholds", None),
-                          ("responses.csv", 2, "oe_exp_1", "9")}
-    expected = found["settings.yaml", None, "thresholds", None].expected
+    found = {(p.file, p.row, p.column): p for p in problems}
+    assert set(found) == {("settings.yaml", None, "thresholds"),
+                          ("responses.csv", 2, "oe_exp_1")}
+    assert found["responses.csv", 2, "oe_exp_1"].value == "9"
+    setting = found["settings.yaml", None, "thresholds"]
+    expected = setting.expected
+    if not isinstance(thresholds, dict):
+        assert setting.value == str(thresholds) and "mapping" in expected
     for word in mentions:
         assert word in expected
     assert_score_refuses(folder, tmp_path, capsys, problems)
