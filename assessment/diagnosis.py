@@ -31,6 +31,8 @@ import pandas as pd
 import yaml
 
 from .instrument import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
+from .integration import IntegrationResult, diagnose_integration
+from .integration_instrument import load_integration
 from .scoring import INSIDE_OUT, Scores
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -73,6 +75,10 @@ class Finding:
         if self.code == "below_par":
             basis = self.values.get("basis", "discipline")
             out["basis"] = texts()["par_basis"][basis][lang]
+        if "roles" in self.values:
+            integ = load_integration()
+            out["roles"] = ", ".join(integ.scale_label("roles", r, lang)
+                                     for r in self.values["roles"])
         if self.code == "department_split":
             out["departments"] = "; ".join(
                 f"{dept}: {inst.discipline_label(d, lang)}"
@@ -148,6 +154,7 @@ class Diagnosis:
     department_dominant: dict[str, str | None]
     findings: list[Finding]
     instrument: Instrument = field(default_factory=load_instrument, repr=False)
+    integration: IntegrationResult | None = None
 
     def top_findings(self, k: int = 3) -> list[Finding]:
         """The most important findings: by severity, then by size of the number behind them."""
@@ -179,6 +186,7 @@ class Diagnosis:
             "department_alignment": self.department_alignment,
             "department_dominant": self.department_dominant,
             "findings": [f.to_dict(lang, inst) for f in self.findings],
+            "integration": None if self.integration is None else self.integration.to_dict(),
         }
 
 
@@ -317,6 +325,14 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
             findings.append(Finding("department_split", "warning", "setup", None, {
                 "departments": {k: v for k, v in dominant.items() if v}}))
 
+    integration = None
+    if scores.integration is not None and len(sel(scores.integration)):
+        claimed = setup.leader or setup.dominant or exp.leader or exp.dominant
+        integ = scores.integration_instrument or load_integration()
+        integration, raw = diagnose_integration(sel(scores.integration), integ, claimed, th.par)
+        findings += [Finding(f["code"], f["severity"], None, f["discipline"], f["values"])
+                     for f in raw]
+
     drop = sel(scores.dropped)
     if len(drop) and int(drop["n_dropped"].iloc[0]) > 0:
         n_drop, n_all = int(drop["n_dropped"].iloc[0]), int(drop["n_scores"].iloc[0])
@@ -324,7 +340,7 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
             "n_dropped": n_drop, "n_scores": n_all, "share": n_drop / n_all}))
 
     return Diagnosis(company_id, name, wave, inst.version, lenses, gaps, mismatch, source,
-                     blind, alignment, dominant, findings, inst)
+                     blind, alignment, dominant, findings, inst, integration)
 
 
 def diagnose(scores: Scores, company_ids: list[str] | None = None,

@@ -18,6 +18,7 @@ import yaml
 
 from .exceptions import DatasetError, InstrumentError, Problem
 from .instrument import Instrument, load_instrument
+from .integration_instrument import IntegrationInstrument, load_integration
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
 RESPONSE_COLUMNS = ("company_id", "respondent_id", "perspective", "department")
@@ -43,6 +44,7 @@ class Dataset:
     instrument: Instrument
     warnings: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    integration: IntegrationInstrument | None = None
 
     @property
     def name(self) -> str:
@@ -192,11 +194,13 @@ def _check_responses(
     name: str,
     companies: pd.DataFrame | None,
     inst: Instrument,
+    integ: IntegrationInstrument,
     ignore_columns: set[str],
     problems: list[Problem],
     warnings: list[Problem],
 ) -> pd.DataFrame | None:
-    item_ids = inst.item_ids
+    core_ids = inst.item_ids
+    item_ids = core_ids + integ.item_ids
     missing = [c for c in RESPONSE_COLUMNS if c not in df.columns]
     for col in missing:
         problems.append(Problem(name, 1, col, None, f"a column named {col!r}"))
@@ -206,10 +210,11 @@ def _check_responses(
             problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids)))
     items = [i for i in item_ids if i in df.columns]
     absent = [i for i in item_ids if i not in df.columns]
-    if absent:
+    absent_core = [i for i in core_ids if i not in df.columns]
+    if absent_core:
         warnings.append(Problem(name, 1, None, None,
-                                f"columns for every item; missing {absent} (read as not answered)",
-                                severity="warning"))
+                                f"columns for every item; missing {absent_core} "
+                                "(read as not answered)", severity="warning"))
     if missing:
         return None
 
@@ -261,13 +266,21 @@ def _check_responses(
                                 f"a blank department for customers ({int(stray_dept.sum())} "
                                 "customer row(s) have one; ignored)", severity="warning"))
     setup_ids = [i.id for i in inst.items if i.lens == "setup"]
-    cust_setup = (perspective == "customer") & answers[setup_ids].notna().any(axis=1)
-    if cust_setup.any():
-        warnings.append(Problem(name, int(_rows(cust_setup)[0]), None, None,
-                                f"set-up items answered by staff only ({int(cust_setup.sum())} "
-                                "customer row(s) answered set-up items; ignored)",
-                                severity="warning"))
-        answers.loc[cust_setup, setup_ids] = np.nan
+    not_for = {
+        "customer": setup_ids + [i.id for i in integ.items if "customer" not in i.answered_by],
+        "internal": [i.id for i in integ.items if "internal" not in i.answered_by],
+    }
+    for persp, ids in not_for.items():
+        stray = (perspective == persp) & answers[ids].notna().any(axis=1)
+        if stray.any():
+            who = "customer" if persp == "customer" else "staff"
+            warnings.append(Problem(
+                name, int(_rows(stray)[0]), None, None,
+                f"no answers from {who} rows to items not asked of them "
+                f"({int(stray.sum())} {who} row(s) answered e.g. "
+                f"{next(i for i in ids if answers.loc[stray, i].notna().any())}; ignored)",
+                severity="warning"))
+            answers.loc[stray, ids] = np.nan
     no_dept = (perspective == "internal") & (df["department"] == "")
     if no_dept.any():
         warnings.append(Problem(name, int(_rows(no_dept)[0]), "department", "",
@@ -312,7 +325,8 @@ def find_responses(folder: Path) -> Path | None:
     return None
 
 
-def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Dataset:
+def load_dataset(path: str | Path, instrument: Instrument | None = None,
+                 integration: IntegrationInstrument | None = None) -> Dataset:
     """Read and validate a dataset folder.
 
     Raises :class:`DatasetError` listing every problem (file, spreadsheet row, column,
@@ -325,6 +339,7 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Data
     if not folder.is_dir():
         raise DatasetError([Problem(str(folder), None, None, None, "a dataset folder")])
     inst = instrument or load_instrument()
+    integ = integration or load_integration()
     settings = _load_settings(folder, problems)
     overrides = settings.get("thresholds")
     if overrides is not None and not isinstance(overrides, dict):
@@ -361,8 +376,8 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Data
         table = read_table(resp_path, problems)
         if table is not None:
             ignore = {str(c) for c in ignore_columns}
-            responses = _check_responses(table, resp_path.name, companies, inst, ignore,
-                                         problems, warnings)
+            responses = _check_responses(table, resp_path.name, companies, inst, integ,
+                                         ignore, problems, warnings)
     if problems:
         raise DatasetError(problems)
     assert companies is not None and responses is not None and resp_path is not None
@@ -375,4 +390,5 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None) -> Data
                                     severity="warning"))
     files = [comp_path, resp_path] + ([folder / SETTINGS_FILE]
                                       if (folder / SETTINGS_FILE).exists() else [])
-    return Dataset(folder, companies.reset_index(drop=True), responses, inst, warnings, files)
+    return Dataset(folder, companies.reset_index(drop=True), responses, inst, warnings, files,
+                   integ)

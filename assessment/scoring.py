@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from .instrument import LENSES, THRESHOLD_LENS, Instrument, Thresholds
+from .integration_instrument import IntegrationInstrument, load_integration
 from .io import Dataset
 
 KEYS = ["wave", "company_id"]
@@ -41,6 +42,8 @@ class Scores:
     - ``hidden_departments``: wave, company_id, department, n (below the minimum group size)
     - ``dropped``: wave, company_id, n_scores, n_dropped, n_respondents_dropped
     - ``reliability``: discipline, lens, n_items, n_respondents, alpha
+    - ``integration``: the customer-integration section's scores (see
+      :func:`assessment.integration.score_integration`), empty when nobody answered it
     """
 
     instrument: Instrument
@@ -54,6 +57,8 @@ class Scores:
     dropped: pd.DataFrame
     reliability: pd.DataFrame
     companies: pd.DataFrame
+    integration: pd.DataFrame | None = None
+    integration_instrument: IntegrationInstrument | None = None
 
     @property
     def instrument_version(self) -> str:
@@ -115,23 +120,30 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
 # -- scoring ---------------------------------------------------------------------------
 
 
-def _respondent_scores(ds: Dataset) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
-    inst = ds.instrument
-    resp = ds.responses
-    lo, hi = inst.scale.min, inst.scale.max
-    share = inst.thresholds.min_answered_share
-    item_ids = inst.item_ids
-    rev = np.array([inst.item(i).reverse for i in item_ids])
-    values = keyed(resp[item_ids].to_numpy(dtype=float), rev, lo, hi)
-    col = {iid: j for j, iid in enumerate(item_ids)}
-    meta = resp[["wave", "company_id", "respondent_id", "perspective", "department"]]
+Cell = tuple[str, str, list[str], np.ndarray]  # (discipline or scale, lens or block, ids, reverse)
+
+
+def instrument_cells(inst: Instrument) -> list[Cell]:
+    """The discipline x lens cells (and threshold cells) of the instrument."""
+    out = []
+    for discipline, lens in inst.cells():
+        items = inst.cell_items(discipline, lens)
+        out.append((discipline, lens, [i.id for i in items], np.array([i.reverse for i in items])))
+    return out
+
+
+def respondent_scores(
+    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
+) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
+    """Each respondent's score per cell: the mean of the answered (keyed) items when at least
+    ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers."""
+    meta = responses[["wave", "company_id", "respondent_id", "perspective", "department"]]
     frames = []
     kept_values: dict[tuple[str, str], np.ndarray] = {}
-    for discipline, lens in inst.cells():
-        idx = [col[i.id] for i in inst.cell_items(discipline, lens)]
-        sub = values[:, idx]
+    for discipline, lens, ids, rev in cells:
+        sub = keyed(responses[ids].to_numpy(dtype=float), rev, lo, hi)
         answered = (~np.isnan(sub)).sum(axis=1)
-        k = len(idx)
+        k = len(ids)
         score = np.nanmean(sub, axis=1)
         kept = (answered > 0) & (answered >= share * k - 1e-9)
         kept_values[(discipline, lens)] = np.where(kept[:, None], sub, np.nan)
@@ -146,12 +158,18 @@ def _respondent_scores(ds: Dataset) -> tuple[pd.DataFrame, dict[tuple[str, str],
     return pd.concat(frames, ignore_index=True), kept_values
 
 
-def _group_stats(
-    ds: Dataset, long: pd.DataFrame, kept_values: dict[tuple[str, str], np.ndarray]
+def group_stats(
+    responses: pd.DataFrame,
+    long: pd.DataFrame,
+    kept_values: dict[tuple[str, str], np.ndarray],
+    points: int,
+    min_group_size: int,
+    total_lenses: set[str],
 ) -> pd.DataFrame:
-    inst = ds.instrument
+    """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
+    ``total_lenses`` also get an ``all`` row (customers and staff together)."""
     kept = long[long["kept"]]
-    with_all = kept[kept["lens"] != "setup"].assign(perspective="all")
+    with_all = kept[kept["lens"].isin(total_lenses)].assign(perspective="all")
     data = pd.concat([kept, with_all], ignore_index=True)
     keys = KEYS + ["discipline", "lens", "perspective"]
     agg = data.groupby(keys, sort=True)["score"].agg(mean="mean", n="count", sd="std")
@@ -159,7 +177,7 @@ def _group_stats(
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
 
     # r_wg(J): mean within-group item variance of the kept answers, per cell.
-    resp = ds.responses
+    resp = responses
     parts = []
     for (discipline, lens), vals in kept_values.items():
         block = pd.DataFrame(vals, columns=range(vals.shape[1]))
@@ -167,7 +185,7 @@ def _group_stats(
             ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
             ("all", [resp["wave"], resp["company_id"]]),
         ):
-            if persp_name == "all" and lens == "setup":
+            if persp_name == "all" and lens not in total_lenses:
                 continue
             var = block.groupby(grp_keys, sort=False).var(ddof=1)
             mean_var = var.mean(axis=1, skipna=True)
@@ -178,15 +196,14 @@ def _group_stats(
                 frame["perspective"] = "all"
             frame["discipline"] = discipline
             frame["lens"] = lens
-            frame["rwg"] = rwg_j(frame["mean_item_var"], vals.shape[1], inst.scale.points)
+            frame["rwg"] = rwg_j(frame["mean_item_var"], vals.shape[1], points)
             parts.append(frame.drop(columns="mean_item_var"))
     rwg = pd.concat(parts, ignore_index=True)
     out = agg.merge(rwg, on=keys, how="left")
     out.loc[out["n"] < 2, "rwg"] = np.nan
     # Anonymity: customers are a group of their own and hidden below the minimum size;
     # staff as a whole ("internal") and everyone ("all") are the company's totals.
-    out["shown"] = (out["n"] >= inst.thresholds.min_group_size) | (
-        out["perspective"] != "customer")
+    out["shown"] = (out["n"] >= min_group_size) | (out["perspective"] != "customer")
     hide = ~out["shown"]
     out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
     return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
@@ -236,10 +253,15 @@ def score(dataset: Dataset) -> Scores:
 
 
 def _score(dataset: Dataset) -> Scores:
+    from .integration import score_integration  # the integration module builds on this one
+
     inst: Instrument = dataset.instrument
     th = inst.thresholds
-    long, kept_values = _respondent_scores(dataset)
-    company = _group_stats(dataset, long, kept_values)
+    long, kept_values = respondent_scores(dataset.responses, instrument_cells(inst),
+                                          inst.scale.min, inst.scale.max,
+                                          th.min_answered_share)
+    company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
+                          th.min_group_size, total_lenses={"experience", THRESHOLD_LENS})
     profile = _profile(company, long, th)
 
     wide = _wide(profile).reindex(columns=list(LENSES))
@@ -282,5 +304,6 @@ def _score(dataset: Dataset) -> Scores:
         instrument=inst, respondents=long, company=company,
         profile=profile, lens_gaps=gaps, blind_spots=blind, departments=departments,
         hidden_departments=hidden, dropped=dropped, reliability=pd.DataFrame(rel),
-        companies=dataset.companies,
+        companies=dataset.companies, integration=score_integration(dataset),
+        integration_instrument=dataset.integration or load_integration(),
     )

@@ -12,15 +12,29 @@ from .files import atomic_write_text
 from .io import Dataset
 from .scoring import Scores
 
-SCORE_COLUMNS = ["company_id", "wave", "discipline", "lens", "perspective", "mean", "n", "sd",
-                 "ci_low", "ci_high", "rwg", "shown", "instrument_version"]
+SCORE_COLUMNS = ["company_id", "wave", "section", "discipline", "lens", "perspective", "mean",
+                 "n", "sd", "ci_low", "ci_high", "rwg", "shown", "instrument_version"]
 
 
 def scores_table(scores: Scores) -> pd.DataFrame:
-    """The tidy ``scores.csv`` table (hidden groups keep their n but no statistics)."""
-    out = scores.company.assign(instrument_version=scores.instrument_version)
+    """The tidy ``scores.csv`` table (hidden groups keep their n but no statistics).
+
+    Rows of ``section`` ``disciplines`` hold the discipline scores; rows of ``section``
+    ``integration`` the customer-integration scores, with the role or scale in
+    ``discipline`` and the block (roles, participation, motives, ...) in ``lens``.
+    """
+    core = scores.company.assign(section="disciplines",
+                                 instrument_version=scores.instrument_version)
+    frames = [core]
+    if scores.integration is not None and len(scores.integration):
+        integ = scores.integration.rename(columns={"scale": "discipline", "block": "lens"})
+        version = scores.integration_instrument.version if scores.integration_instrument else ""
+        frames.append(integ.assign(section="integration",
+                                   instrument_version=f"{scores.instrument_version}+ci{version}"))
+    out = pd.concat(frames, ignore_index=True)
     return out[SCORE_COLUMNS].sort_values(
-        ["company_id", "wave", "lens", "discipline", "perspective"], ignore_index=True)
+        ["company_id", "wave", "section", "lens", "discipline", "perspective"],
+        ignore_index=True)
 
 
 def findings_table(diagnoses: dict[str, Diagnosis], lang: str = "en") -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import assessment as va
+from assessment.integration_instrument import load_integration
 from assessment.io import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,7 @@ def make_dataset(
     not given is blank.
     """
     inst = instrument or va.load_instrument()
+    integ = load_integration()
     rows = []
     for i, r in enumerate(respondents):
         persp = r.get("perspective", "internal")
@@ -59,14 +61,14 @@ def make_dataset(
             "department": r.get("department", "Ops" if persp == "internal" else ""),
             "row": i + 2,
         }
-        for item in inst.item_ids:
+        for item in inst.item_ids + integ.item_ids:
             row[item] = float(r[item]) if item in r and r[item] is not None else np.nan
         rows.append(row)
     resp = pd.DataFrame(rows)
     ids = companies or sorted(set(resp["company_id"]))
     comp = pd.DataFrame({"company_id": ids, "name": [f"Company {c}" for c in ids],
                          "industry": "test"})
-    return Dataset(Path("mem"), comp, resp, inst)
+    return Dataset(Path("mem"), comp, resp, inst, integration=integ)
 
 
 def cell_ids(instrument: va.Instrument, discipline: str, lens: str) -> list[str]:

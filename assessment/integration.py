@@ -1,0 +1,147 @@
+"""Customer integration: how the company uses its customers as co-producers, and whether
+that fits its value discipline.
+
+Scores per role and per block follow the core's rules (reverse keying, minimum answered
+share, mean/n/sd/CI/r_wg, customer groups under the minimum size hidden). The company's
+score of a role or block reads:
+
+- roles and participation: everyone who answered (customers and staff: ``all``);
+- motives and self-service experience: customers only (hidden below the minimum size);
+- supply-chain CRM: staff.
+
+Fit rules (``fit`` in ``instruments/customer_integration.yaml`` names the roles each
+discipline needs; thresholds from the core instrument):
+
+- the *claimed* discipline is the set-up lens's leader or dominant discipline, else the
+  experience lens's;
+- ``integration_fit`` (info): the mean of its needed roles is at or above par;
+- ``pl_without_innovators``: product leadership claimed, its innovation roles below par;
+- ``intimacy_cost_factor``: customer intimacy claimed, its relationship roles below par
+  while the cost-side roles (productive resource, competitor) are at or above par;
+- ``integration_roles_missing``: any other claimed discipline whose needed roles are
+  below par;
+- ``self_service_burden`` (critical): customers take over process steps (the mean of
+  productive resource and competitor at or above par) and experience them as a burden
+  (customers' self-service experience score below par).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
+from .io import Dataset
+from .scoring import Cell, group_stats, respondent_scores
+
+#: which perspective a block's company score is read from
+BLOCK_SOURCE = {"roles": "all", "participation": "all", "motives": "customer",
+                "self_service": "customer", "crm": "internal"}
+TAKEOVER_ROLES = ("productive_resource", "competitor")
+
+
+def integration_cells(integ: IntegrationInstrument) -> list[Cell]:
+    """The (scale, block) cells of the integration section, as the scoring core takes them."""
+    out = []
+    for block, scale in integ.cells():
+        items = integ.cell_items(block, scale)
+        out.append((scale, block, [i.id for i in items], np.array([i.reverse for i in items])))
+    return out
+
+
+def score_integration(dataset: Dataset) -> pd.DataFrame:
+    """Company scores of every role and block: wave, company_id, block, scale, perspective,
+    mean, n, sd, ci_low, ci_high, rwg, shown, source (True for the row the company's score
+    is read from). Empty when nobody answered the section."""
+    integ = dataset.integration or load_integration()
+    inst = dataset.instrument
+    th = inst.thresholds
+    resp = dataset.responses.reindex(
+        columns=list(dict.fromkeys([*dataset.responses.columns, *integ.item_ids])))
+    cols = ["wave", "company_id", "block", "scale", "perspective", "mean", "n", "sd", "ci_low",
+            "ci_high", "rwg", "shown", "source"]
+    if resp[integ.item_ids].isna().all().all():
+        return pd.DataFrame(columns=cols)
+    long, kept_values = respondent_scores(resp, integration_cells(integ), inst.scale.min,
+                                          inst.scale.max, th.min_answered_share)
+    stats = group_stats(resp, long, kept_values, inst.scale.points, th.min_group_size,
+                        total_lenses={"roles", "participation"})
+    stats = stats.rename(columns={"discipline": "scale", "lens": "block"})
+    stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
+    return stats[cols].reset_index(drop=True)
+
+
+@dataclass
+class IntegrationResult:
+    """A company's customer integration in one wave."""
+
+    roles: dict[str, float | None]
+    blocks: dict[str, dict[str, float | None]]
+    claimed: str | None
+    needed_roles: list[str]
+    needed_score: float | None
+    fits: bool | None
+    codes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        from .diagnosis import _plain
+
+        return _plain({
+            "roles": self.roles, "blocks": self.blocks, "claimed_discipline": self.claimed,
+            "needed_roles": self.needed_roles, "needed_score": self.needed_score,
+            "fits": self.fits, "finding_codes": self.codes,
+        })
+
+
+def _value(table: pd.DataFrame, block: str, scale: str) -> float | None:
+    hit = table[(table["block"] == block) & (table["scale"] == scale) & table["source"]
+                & table["shown"]]
+    if hit.empty or not np.isfinite(hit["mean"].iloc[0]):
+        return None
+    return float(hit["mean"].iloc[0])
+
+
+def _mean(values: list[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def diagnose_integration(table: pd.DataFrame, integ: IntegrationInstrument, claimed: str | None,
+                         par: float) -> tuple[IntegrationResult, list[dict[str, Any]]]:
+    """The integration result of one company-wave (``table`` = its rows of
+    :func:`score_integration`) and its findings as (code, severity, discipline, values)."""
+    roles = {r: _value(table, "roles", r) for r in integ.roles}
+    blocks = {b: {s: _value(table, b, s) for s in scales} for b, scales in BLOCK_SCALES.items()}
+    findings: list[dict[str, Any]] = []
+    needed = list(integ.fit[claimed].needs) if claimed else []
+    needed_score = _mean([roles[r] for r in needed]) if claimed else None
+    fits = None if needed_score is None else needed_score >= par
+    takeover = _mean([roles[r] for r in TAKEOVER_ROLES])
+    if claimed and needed_score is not None:
+        low = [r for r in needed if roles[r] is not None and roles[r] < par]
+        vals = {"discipline": claimed, "score": needed_score, "par": par, "roles": low or needed}
+        if fits:
+            findings.append({"code": "integration_fit", "severity": "info",
+                             "discipline": claimed, "values": vals | {"roles": needed}})
+        elif claimed == "product_leadership":
+            findings.append({"code": "pl_without_innovators", "severity": "warning",
+                             "discipline": claimed, "values": vals})
+        elif claimed == "customer_intimacy" and takeover is not None and takeover >= par:
+            findings.append({"code": "intimacy_cost_factor", "severity": "warning",
+                             "discipline": claimed,
+                             "values": vals | {"takeover": takeover}})
+        else:
+            findings.append({"code": "integration_roles_missing", "severity": "warning",
+                             "discipline": claimed, "values": vals})
+    experience = blocks["self_service"]["experience"]
+    if takeover is not None and experience is not None and takeover >= par and experience < par:
+        findings.append({"code": "self_service_burden", "severity": "critical",
+                         "discipline": "operational_excellence",
+                         "values": {"experience": experience, "takeover": takeover, "par": par}})
+    result = IntegrationResult(roles, blocks, claimed, needed, needed_score, fits,
+                               [f["code"] for f in findings])
+    return result, findings
