@@ -185,7 +185,7 @@ def _random_ds(instrument, matrix: list[list[int | None]]):
 matrices = st.lists(st.lists(answer, min_size=14, max_size=14), min_size=2, max_size=8)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrix=matrices)
 def test_scores_stay_within_the_scale(instrument, matrix):
     ds, _ = _random_ds(instrument, matrix)
@@ -194,7 +194,7 @@ def test_scores_stay_within_the_scale(instrument, matrix):
     assert ((vals >= 1) & (vals <= 5)).all()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrix=matrices, seed=st.integers(0, 10_000))
 def test_scores_do_not_depend_on_row_order(instrument, matrix, seed):
     ds, _ = _random_ds(instrument, matrix)
@@ -206,7 +206,7 @@ def test_scores_do_not_depend_on_row_order(instrument, matrix, seed):
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrix=matrices, pick=st.tuples(st.integers(0, 7), st.integers(0, 13)))
 def test_score_never_falls_when_one_answer_rises(instrument, matrix, pick):
     r, c = pick[0] % len(matrix), pick[1]
@@ -227,7 +227,7 @@ def test_score_never_falls_when_one_answer_rises(instrument, matrix, pick):
         before.respondents["score"].fillna(0) - 1e-12).all()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrix=matrices)
 def test_a_blank_is_never_read_as_zero(instrument, matrix):
     ds, ids = _random_ds(instrument, matrix)
