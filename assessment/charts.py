@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from .diagnosis import Diagnosis
 from .instrument import DISCIPLINES, LENSES, Instrument
-from .report_texts import label
+from .report import label
 
 EXPERIENCE_COLOR = "#0072B2"  # Okabe-Ito blue
 SETUP_COLOR = "#E69F00"  # Okabe-Ito orange
@@ -154,26 +154,47 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
             for i in range(len(DISCIPLINES))
         ]
         fig.add_trace(go.Bar(
-            name=_lens_name(inst, lens, lang, source), x=x, y=mean,
+            # bars rise from the bottom of the scale, not from zero
+            name=_lens_name(inst, lens, lang, source), x=x, y=mean - lo, base=lo,
             marker_color=LENS_COLORS[lens],
             error_y=dict(type="data", array=up, arrayminus=down, visible=True,
                          color="#333", thickness=1.5, width=6),
             text=[f"{m:.2f}" if np.isfinite(m) else "" for m in mean],
             textposition="inside", insidetextanchor="start",
             textfont=dict(color="white", size=12),
-            hovertext=hover, hoverinfo="text",
+            hovertext=hover, hoverinfo="text", offsetgroup=lens,
         ))
-    fig.add_hline(y=th.par, line=dict(color="#B22222", dash="dash", width=1.5),
-                  annotation_text=_t("par_line", lang, value=th.par),
-                  annotation_position="top left", annotation_font=dict(color="#B22222"))
-    fig.add_hline(y=th.excellence, line=dict(color="#1B7F3B", dash="dot", width=1.8),
-                  annotation_text=_t("excellence_line", lang, value=th.excellence),
-                  annotation_position="top left", annotation_font=dict(color="#1B7F3B"))
+    # the par check: each lens's threshold-value score, a dark tick over its bar
+    for lens in LENSES:
+        rows = _lens_rows(profile, lens)
+        if "par_score" not in rows or "par_basis" not in rows:
+            continue
+        par = np.where(rows["par_basis"].to_numpy() == "threshold",
+                       rows["par_score"].astype(float).to_numpy(), np.nan)
+        if not np.isfinite(par).any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=x, y=par, mode="markers", offsetgroup=lens, name=_t("par_check", lang),
+            legendgroup="par_check", showlegend=lens == "experience",
+            marker=dict(symbol="line-ew", size=26, line=dict(width=3, color="#6B1010")),
+            hovertext=[f"{x[i]}<br>{_lens_name(inst, lens, lang, source)}<br>"
+                       f"{_t('par_check', lang)}: {par[i]:.2f}"
+                       for i in range(len(DISCIPLINES))],
+            hoverinfo="text", cliponaxis=False,
+        ))
+    for y, key, color, dash in ((th.par, "par_line", "#B22222", "dash"),
+                                (th.excellence, "excellence_line", "#1B7F3B", "dot")):
+        # the line's label sits in the right margin, clear of the bars
+        fig.add_hline(y=y, line=dict(color=color, dash=dash, width=1.6))
+        fig.add_annotation(text=_t(key, lang, value=y), xref="paper", x=1.005, xanchor="left",
+                           y=y, yanchor="middle", showarrow=False, align="left",
+                           font=dict(color=color, size=12))
     _layout(fig, heading, 440, barmode="group", bargap=0.3, bargroupgap=0.06,
+            scattermode="group", scattergap=0.3,
             legend=dict(orientation="h", x=0, y=-0.12, xanchor="left", yanchor="top"))
     fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5,
                      title_text=_t("score_axis", lang, min=lo, max=hi))
-    fig.update_layout(margin=dict(b=80))
+    fig.update_layout(margin=dict(b=80, r=130))
     return fig
 
 
@@ -198,15 +219,43 @@ def ternary_shares(scores: Mapping[str, float], scale_min: float) -> dict[str, f
     return {d: v / total for d, v in above.items()}
 
 
-def _ternary_layout(fig: go.Figure, inst: Instrument, lang: str) -> None:
-    axis = dict(min=0, linewidth=1.5, ticks="outside", tickformat=".0%", dtick=0.2,
-                gridcolor="#ddd", showgrid=True)
+def ternary_zoom(shares: list[dict[str, float]]) -> float:
+    """The common minimum of the three ternary axes that zooms in on the points.
+
+    Real profiles sit near the centre (shares of 0.2 to 0.5), so the full triangle wastes
+    most of its area. All three axes start at the same value ``m`` (a multiple of 0.05,
+    at most 0.2, with a margin of 0.05 below the smallest share), which keeps the centre
+    in the centre and the corners meaning "this discipline dominates".
+    """
+    lowest = min((min(sh.values()) for sh in shares), default=0.0)
+    m = np.floor((lowest - 0.05) / 0.05) * 0.05
+    return float(min(max(m, 0.0), 0.2))
+
+
+def _ternary_layout(fig: go.Figure, inst: Instrument, lang: str, zoom: float = 0.0) -> None:
+    axis = dict(min=zoom, linewidth=1.5, showticklabels=False, ticks="", dtick=0.1,
+                gridcolor="#e2e2e2", showgrid=True)
     fig.update_layout(ternary=dict(
         sum=1, bgcolor="#fbfbfb",
         aaxis=dict(title=dict(text=_disc(inst, "operational_excellence", lang)), **axis),
         baxis=dict(title=dict(text=_disc(inst, "customer_intimacy", lang)), **axis),
         caxis=dict(title=dict(text=_disc(inst, "product_leadership", lang)), **axis),
     ))
+
+
+def _xy(shares: dict[str, float]) -> tuple[float, float]:
+    """Screen position of ternary shares (a = OE on top, b = CI left, c = PL right)."""
+    a, c = shares["operational_excellence"], shares["product_leadership"]
+    return 0.5 * a + c, a * np.sqrt(3) / 2
+
+
+def _away(frm: dict[str, float], to: dict[str, float]) -> str:
+    """A text position on the side of ``frm`` that faces away from ``to``."""
+    (x0, y0), (x1, y1) = _xy(frm), _xy(to)
+    dx, dy = x0 - x1, y0 - y1
+    if abs(dy) >= abs(dx) * 0.6:
+        return "top center" if dy > 0 else "bottom center"
+    return "middle right" if dx > 0 else "middle left"
 
 
 def _centre_trace(lang: str) -> go.Scatterternary:
@@ -238,26 +287,15 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
     fig = go.Figure()
     fig.add_trace(_centre_trace(lang))
     points: dict[str, dict[str, float]] = {}
+    scores: dict[str, dict[str, float]] = {}
     for lens in ("setup", "experience"):
         rows = _lens_rows(profile, lens)
-        scores = {d: _num(rows.at[d, "mean"]) for d in DISCIPLINES}
-        shares = ternary_shares(scores, lo)
-        if shares is None:
-            continue
-        points[lens] = shares
-        text = _t("point_experienced" if lens == "experience" else "point_setup", lang)
-        fig.add_trace(go.Scatterternary(
-            a=[shares["operational_excellence"]], b=[shares["customer_intimacy"]],
-            c=[shares["product_leadership"]], mode="markers+text",
-            name=_lens_name(inst, lens, lang, source),
-            marker=dict(size=16, color=LENS_COLORS[lens], line=dict(width=1.5, color="white"),
-                        symbol="circle" if lens == "experience" else "square"),
-            text=[text], textposition="top center" if lens == "experience" else "bottom center",
-            textfont=dict(color=LENS_COLORS[lens], size=13),
-            hovertext=[f"{_lens_name(inst, lens, lang, source)}<br>"
-                       + _share_hover(inst, lang, shares, scores)],
-            hoverinfo="text",
-        ))
+        scores[lens] = {d: _num(rows.at[d, "mean"]) for d in DISCIPLINES}
+        shares = ternary_shares(scores[lens], lo)
+        if shares is not None:
+            points[lens] = shares
+    if not points:
+        return _empty(heading, _t("no_data", lang))
     if len(points) == 2:
         s, e = points["setup"], points["experience"]
         fig.add_trace(go.Scatterternary(
@@ -265,18 +303,30 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
             b=[s["customer_intimacy"], e["customer_intimacy"]],
             c=[s["product_leadership"], e["product_leadership"]],
             mode="lines+markers", showlegend=False, hoverinfo="skip", name="arrow",
-            line=dict(color="#444", width=2),
-            marker=dict(symbol=["circle", "arrow"], size=[1, 15], angleref="previous",
-                        color="#444", standoff=8),
+            line=dict(color="#333", width=2.5),
+            marker=dict(symbol=["circle", "arrow"], size=[1, 16], angleref="previous",
+                        color="#333", standoff=9),
         ))
-        # draw the points above the arrow
-        fig.data = (fig.data[0], fig.data[-1], *fig.data[1:-1])
-    if not points:
-        return _empty(heading, _t("no_data", lang))
-    _layout(fig, heading, 520, legend=dict(orientation="h", x=0, y=-0.08,
+    for lens, shares in points.items():
+        other = points.get("experience" if lens == "setup" else "setup")
+        position = _away(shares, other) if other else "top center"
+        text = _t("point_experienced" if lens == "experience" else "point_setup", lang)
+        fig.add_trace(go.Scatterternary(
+            a=[shares["operational_excellence"]], b=[shares["customer_intimacy"]],
+            c=[shares["product_leadership"]], mode="markers+text",
+            name=_lens_name(inst, lens, lang, source),
+            marker=dict(size=16, color=LENS_COLORS[lens], line=dict(width=1.5, color="white"),
+                        symbol="circle" if lens == "experience" else "square"),
+            text=[text], textposition=position, cliponaxis=False,
+            textfont=dict(color=LENS_COLORS[lens], size=14),
+            hovertext=[f"{_lens_name(inst, lens, lang, source)}<br>"
+                       + _share_hover(inst, lang, shares, scores[lens])],
+            hoverinfo="text",
+        ))
+    _layout(fig, heading, 540, legend=dict(orientation="h", x=0, y=-0.04,
                                            xanchor="left", yanchor="top"))
-    fig.update_layout(margin=dict(l=70, r=70, t=90, b=70))
-    _ternary_layout(fig, inst, lang)
+    fig.update_layout(margin=dict(l=70, r=70, t=100, b=60))
+    _ternary_layout(fig, inst, lang, ternary_zoom(list(points.values())))
     return fig
 
 
@@ -299,21 +349,22 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
     gaps = np.array([_num(lens_gaps.get(d)) for d in DISCIPLINES])
     fig = go.Figure()
 
-    def reading(g: float, band: float, pos: str, neg: str) -> str:
+    def reading(g: float, band: float, pos: str, neg: str, mid: str) -> str:
         if not np.isfinite(g):
             return _t("no_data", lang)
         if g >= band - 1e-9:
             return _t(pos, lang)
         if g <= -band + 1e-9:
             return _t(neg, lang)
-        return _t("reading_aligned", lang)
+        return _t(mid, lang)
 
     fig.add_trace(go.Bar(
         name=_t("lens_gap", lang), x=x, y=gaps, marker_color=EXPERIENCE_COLOR,
         text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in gaps], textposition="outside",
         hovertext=[f"{x[i]}<br>{_t('lens_gap', lang)}: "
-                   + (f"{gaps[i]:+.2f}" if np.isfinite(gaps[i]) else "–")
-                   + f"<br>{reading(gaps[i], th.lens_gap, 'reading_unbacked', 'reading_unnoticed')}"
+                   + (f"{gaps[i]:+.2f}" if np.isfinite(gaps[i]) else "–") + "<br>"
+                   + reading(gaps[i], th.lens_gap, "reading_unbacked", "reading_unnoticed",
+                             "reading_aligned")
                    for i in range(len(x))],
         hoverinfo="text",
     ))
@@ -328,7 +379,7 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
             hovertext=[f"{x[i]}<br>{_t('blind_spot', lang)}: "
                        + (f"{blind[i]:+.2f}" if np.isfinite(blind[i]) else "–")
                        + "<br>" + reading(blind[i], th.blind_spot_gap, "reading_overestimate",
-                                          "reading_underestimate")
+                                          "reading_underestimate", "reading_close")
                        for i in range(len(x))],
             hoverinfo="text",
         ))
@@ -408,6 +459,34 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
 # -- portfolio: all companies, and section 8 ----------------------------------------------
 
 
+LABEL_SPOTS = {"top center": (0.0, 0.035), "bottom center": (0.0, -0.035),
+               "middle right": (0.09, 0.0), "middle left": (-0.09, 0.0)}
+
+
+def _label_positions(points: list[tuple[float, float]],
+                     avoid: list[tuple[float, float]] = ()) -> list[str]:
+    """Greedy text positions for labelled points: each label goes to the side (above,
+    below, right, left) whose label centre is farthest from every point and every label
+    placed before it (screen coordinates of :func:`_xy`, a unit-wide triangle)."""
+    placed: list[tuple[float, float]] = []
+    others = list(points) + list(avoid)
+    out = []
+    for x, y in points:
+        best, best_d = "top center", -1.0
+        for name, (dx, dy) in LABEL_SPOTS.items():
+            cx, cy = x + dx, y + dy
+            near = [(px, py) for px, py in others if (px, py) != (x, y)] + placed
+            # labels are wide: horizontal distance counts for less than vertical
+            d = min((((cx - px) / 2.5) ** 2 + (cy - py) ** 2 for px, py in near),
+                    default=1.0)
+            if d > best_d + 1e-12:
+                best, best_d = name, d
+        dx, dy = LABEL_SPOTS[best]
+        placed.append((x + dx, y + dy))
+        out.append(best)
+    return out
+
+
 def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrument,
                        lang: str = "en", title: str | None = None) -> go.Figure:
     """All companies in the discipline triangle, as set up (squares) and as experienced
@@ -451,6 +530,8 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
             marker=dict(symbol=arrows["symbol"], size=arrows["size"], angleref="previous",
                         color="rgba(60,60,60,0.8)", standoff=6)))
     label_names = len(diagnoses) <= 12
+    positions = _label_positions([_xy(r[1]) for r in pts["experience"]],
+                                 [_xy(r[1]) for r in pts["setup"]])
     for lens in ("setup", "experience"):
         rows = pts[lens]
         if not rows:
@@ -461,7 +542,8 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
             c=[r[1]["product_leadership"] for r in rows],
             mode="markers+text" if (label_names and lens == "experience") else "markers",
             name=_t("point_experienced" if lens == "experience" else "point_setup", lang),
-            text=[r[0] for r in rows], textposition="top center",
+            text=[r[0] for r in rows], cliponaxis=False,
+            textposition=positions if lens == "experience" else "top center",
             textfont=dict(size=11, color="#333"),
             marker=dict(size=12, color=LENS_COLORS[lens], line=dict(width=1, color="white"),
                         symbol="circle" if lens == "experience" else "square"),
@@ -472,7 +554,8 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
     _layout(fig, heading, 600, legend=dict(orientation="h", x=0, y=-0.06,
                                            xanchor="left", yanchor="top"))
     fig.update_layout(margin=dict(l=70, r=70, t=90, b=70))
-    _ternary_layout(fig, inst, lang)
+    _ternary_layout(fig, inst, lang,
+                    ternary_zoom([r[1] for lens in LENSES for r in pts[lens]]))
     return fig
 
 
@@ -534,13 +617,17 @@ def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrumen
         fig.update_xaxes(tickvals=list(range(3)),
                          ticktext=[_short(inst, d) for d in DISCIPLINES],
                          range=[-0.5, 2.5], row=1, col=col)
-    for y, color, dash in ((th.par, "#B22222", "dash"), (th.excellence, "#1B7F3B", "dot")):
+    for y, key, color, dash in ((th.par, "par_line", "#B22222", "dash"),
+                                (th.excellence, "excellence_line", "#1B7F3B", "dot")):
         fig.add_hline(y=y, line=dict(color=color, dash=dash, width=1.2))
+        fig.add_annotation(text=_t(key, lang, value=y), xref="paper", x=1.005, xanchor="left",
+                           y=y, yref="y", yanchor="middle", showarrow=False, align="left",
+                           font=dict(color=color, size=12))
     _layout(fig, heading, 430, legend=dict(orientation="h", x=0, y=-0.14, xanchor="left",
                                            yanchor="top"))
     fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5)
     fig.update_yaxes(title_text=_t("score_axis", lang, min=lo, max=hi), row=1, col=1)
-    fig.update_layout(margin=dict(b=90))
+    fig.update_layout(margin=dict(b=90, r=130))
     legend_note = " · ".join(f"{_short(inst, d)} = {_disc(inst, d, lang)}" for d in DISCIPLINES)
     _note(fig, legend_note, y=-0.27)
     return fig
@@ -555,12 +642,14 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool | str = False) -> str:
                        config=PLOTLY_CONFIG)
 
 
-def show(fig: go.Figure) -> None:
-    """Display a figure in a notebook without ``fig.show()``.
+def show(fig: go.Figure | None) -> None:
+    """Display a figure in a notebook without ``fig.show()`` (nothing for None).
 
     The output carries the plotly mime type (JupyterLab renders it live) and ``text/html``
     from :func:`figure_html` (what nbconvert's HTML export keeps).
     """
     from IPython.display import display
 
+    if fig is None:
+        return
     display({PLOTLY_MIME: json.loads(fig.to_json()), "text/html": figure_html(fig)}, raw=True)

@@ -36,6 +36,26 @@ from .integration_instrument import load_integration
 from .scoring import INSIDE_OUT, Scores
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+#: within a severity, findings about the strategy come before data caveats
+CODE_ORDER = ("no_respondents", "below_par", "no_clear_choice", "self_service_burden",
+              "lens_mismatch", "unbacked_promise", "department_split",
+              "blind_spot_overestimate", "pl_without_innovators", "intimacy_cost_factor",
+              "integration_roles_missing", "unnoticed_capability", "blind_spot_underestimate",
+              "leader", "dual", "integration_fit", "inside_out_estimate",
+              "dropped_respondents")
+#: the values that measure a finding's size (counts such as n_scores do not)
+MAGNITUDE_KEYS = ("gap", "diff", "margin", "score", "top_score", "first_score")
+
+
+def rank_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings most important first: severity, then ``CODE_ORDER``, then the size of the
+    gap or score behind them."""
+    def key(f: Finding) -> tuple:
+        code = CODE_ORDER.index(f.code) if f.code in CODE_ORDER else len(CODE_ORDER)
+        size = max((abs(float(f.values[k])) for k in MAGNITUDE_KEYS
+                    if isinstance(f.values.get(k), (int, float))), default=0.0)
+        return (SEVERITY_ORDER.get(f.severity, len(SEVERITY_ORDER)), code, -size)
+    return sorted(findings, key=key)
 
 
 @lru_cache(maxsize=1)
@@ -157,12 +177,8 @@ class Diagnosis:
     integration: IntegrationResult | None = None
 
     def top_findings(self, k: int = 3) -> list[Finding]:
-        """The most important findings: by severity, then by size of the number behind them."""
-        def magnitude(f: Finding) -> float:
-            nums = [abs(v) for v in f.values.values() if isinstance(v, (int, float))]
-            return max(nums, default=0.0)
-        ranked = sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], -magnitude(f)))
-        return ranked[:k]
+        """The ``k`` most important findings (:func:`rank_findings`)."""
+        return rank_findings(self.findings)[:k]
 
     def to_dict(self, lang: str = "en") -> dict:
         """The summary.json entry for this company, texts in ``lang``."""

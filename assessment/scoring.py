@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from .instrument import LENSES, THRESHOLD_LENS, Instrument, Thresholds
 from .integration_instrument import IntegrationInstrument, load_integration
@@ -88,7 +88,7 @@ def ci95(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[pd.Series, pd.Se
     """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2)."""
     n_arr = n.to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = stats.t.ppf(0.975, np.where(n_arr >= 2, n_arr - 1, np.nan))
+        t = stdtrit(np.where(n_arr >= 2, n_arr - 1, np.nan), 0.975)  # Student's t quantile
         half = t * sd.to_numpy(dtype=float) / np.sqrt(n_arr)
     return mean - half, mean + half
 

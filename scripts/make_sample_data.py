@@ -16,9 +16,20 @@ rounding and clipping equals the target (clipping at the scale ends would otherw
 pull a 4.5 target down to about 4.35). The items are read from the instrument, so the
 data follows the instrument when items are added, removed or re-keyed.
 
+The customer-integration section (``assessment/instruments/customer_integration.yaml``)
+is drawn the same way, one cell per role or block scale, with targets per company and
+wave (``integration()``; scales not named get ``INTEGRATION_DEFAULTS``). Every
+respondent answers the items whose ``answered_by`` names their perspective (customers:
+roles, participation, motives, self-service; staff: roles, participation, CRM), with
+the same targets for customers and staff. A wave without integration targets leaves the
+section blank (a company that did not use the module); the respondents who answer only
+a few core items leave it blank too. Its columns follow the core item columns.
+
 Every company and wave draws from its own random stream, derived from ``--seed``, the
-company id and the wave, so the output is byte-identical for the same seed and instrument, and
-editing one archetype does not reshuffle the others.
+company id and the wave, so the output is byte-identical for the same seed and instruments,
+and editing one archetype does not reshuffle the others. The integration answers come from
+a second stream per company and wave (the same key plus ``"integration"``), so adding or
+changing them leaves the core answers as they were.
 
 Usage::
 
@@ -42,6 +53,10 @@ if str(ROOT) not in sys.path:  # allow running without an installed package
     sys.path.insert(0, str(ROOT))
 
 from assessment.instrument import Instrument, load_instrument  # noqa: E402
+from assessment.integration_instrument import (  # noqa: E402
+    IntegrationInstrument,
+    load_integration,
+)
 
 DEFAULT_SEED = 2026
 DEFAULT_OUT = "data/sample"
@@ -69,6 +84,32 @@ def thresholds(oe: float = THRESHOLD, ci: float = THRESHOLD, pl: float = THRESHO
     return profile(oe, ci, pl)
 
 
+#: the roles of customers in innovation (product leadership's roles in the fit model)
+INNOVATION_ROLES = ("innovator", "innovation_resource", "co_developer", "user_tester")
+#: targets of the integration scales an archetype does not name (by scale; any role: "role")
+INTEGRATION_DEFAULTS = {
+    "role": 3.0,
+    "active": 3.5,
+    "passive": 3.0,
+    "achievement": 3.2,
+    "economic": 3.2,
+    "psychological": 3.2,
+    "experience": 3.6,  # self-service as an experience (low = a burden)
+    "knowledge_sharing": 3.2,
+    "value_chain_alignment": 3.2,
+}
+
+
+def integration(innovation: float | None = None, **targets: float) -> dict[str, float]:
+    """Target means of the customer-integration scales, by scale key: the roles
+    (``productive_resource``, ``competitor``, ...), ``active``/``passive``, the motives,
+    ``experience`` (self-service, customers) and the CRM scales. ``innovation`` sets
+    the four innovation roles at once; scales not named get ``INTEGRATION_DEFAULTS``."""
+    out = dict.fromkeys(INNOVATION_ROLES, innovation) if innovation is not None else {}
+    out.update(targets)
+    return out
+
+
 @dataclass(frozen=True)
 class Group:
     """Respondents sharing the same targets: the customers, or one staff department.
@@ -89,6 +130,7 @@ class Group:
 class Wave:
     wave: str
     groups: list[Group]
+    integration: dict[str, float] | None = None  # None: integration section not asked
 
 
 @dataclass(frozen=True)
@@ -132,6 +174,12 @@ def archetypes() -> list[Company]:
     archetype depends on it: e.g. pcmaker's experienced OE is 3.4 (so the unnoticed OE
     capability gap is 1.1), deptstore's staff estimate is 4.3 against customers' 3.2,
     and the 2025-Q3 wave of shoes sits clearly below leadership (CI 3.7 / 3.6).
+
+    Integration targets keep the same margin from par (3.0) where a finding depends on
+    it: the mean of the roles the claimed discipline needs (fit), the mean of productive
+    resource and competitor (customers take over steps) and customers' self-service
+    experience (burden). energyco's experienced OE is 3.4 against a set-up of 4.5, a gap
+    of 1.1: its customers do not experience the app-only operation as excellent.
     """
     pcmaker_exp = profile(3.4, 4.4, 3.2)
     shoes_q3_exp, shoes_q3_set = profile(3.6, 3.7, 3.0), profile(3.5, 3.6, 3.0)
@@ -142,6 +190,7 @@ def archetypes() -> list[Company]:
     splitco_exp = profile(3.8, 3.5, 3.0)
     budgetmart_exp = profile(4.3, 3.1, 3.0)
     mueller_exp = profile(4.3, 3.3, 4.3)
+    energyco_exp = profile(3.4, 3.2, 3.0)
     return [
         Company(
             "pcmaker",
@@ -161,6 +210,14 @@ def archetypes() -> list[Company]:
                             estimate=profile(3.5, 4.3, 3.2),
                         ),
                     ],
+                    integration(  # customers configure their PC online themselves
+                        productive_resource=4.3,
+                        competitor=4.2,
+                        quality_inspector=3.7,
+                        active=3.9,
+                        experience=4.1,
+                        psychological=4.2,
+                    ),
                 )
             ],
         ),
@@ -182,6 +239,14 @@ def archetypes() -> list[Company]:
                             estimate=shoes_q3_exp,
                         ),
                     ],
+                    integration(
+                        communicator=3.9,
+                        co_creator=3.7,
+                        substitute_manager=3.5,
+                        innovation=2.6,
+                        passive=3.5,
+                        experience=3.8,
+                    ),
                 ),
                 Wave(
                     WAVE,
@@ -193,6 +258,14 @@ def archetypes() -> list[Company]:
                             estimate=shoes_exp,
                         ),
                     ],
+                    integration(
+                        communicator=4.4,
+                        co_creator=4.2,
+                        substitute_manager=3.9,
+                        innovation=2.6,
+                        passive=3.7,
+                        experience=3.9,
+                    ),
                 ),
             ],
         ),
@@ -214,6 +287,19 @@ def archetypes() -> list[Company]:
                             estimate=airline_exp,
                         ),
                     ],
+                    integration(  # booking, seat choice and check-in without staff
+                        productive_resource=4.2,
+                        competitor=4.5,
+                        quality_inspector=3.6,
+                        co_creator=2.6,
+                        communicator=3.0,
+                        substitute_manager=2.7,
+                        innovation=2.4,
+                        active=4.0,
+                        passive=2.7,
+                        experience=4.1,
+                        economic=4.4,
+                    ),
                 )
             ],
         ),
@@ -235,6 +321,15 @@ def archetypes() -> list[Company]:
                             estimate=profile(3.3, 3.3, 4.4),
                         ),
                     ],
+                    integration(  # customers' engineers co-develop and test new chips
+                        co_developer=4.4,
+                        user_tester=4.3,
+                        innovation_resource=4.2,
+                        innovator=4.0,
+                        productive_resource=3.2,
+                        competitor=2.4,
+                        active=3.9,
+                    ),
                 )
             ],
         ),
@@ -256,6 +351,14 @@ def archetypes() -> list[Company]:
                             estimate=privatebank_exp,
                         ),
                     ],
+                    integration(  # online banking pushed onto clients, little co-creation
+                        co_creator=2.5,
+                        communicator=2.7,
+                        substitute_manager=2.6,
+                        productive_resource=3.9,
+                        competitor=3.8,
+                        experience=3.5,
+                    ),
                 )
             ],
         ),
@@ -277,6 +380,18 @@ def archetypes() -> list[Company]:
                             estimate=profile(4.3, 4.3, 3.3),
                         ),
                     ],
+                    integration(  # neutral: a little of everything
+                        productive_resource=3.2,
+                        competitor=3.1,
+                        quality_inspector=3.2,
+                        co_creator=3.1,
+                        communicator=3.3,
+                        substitute_manager=3.2,
+                        innovation=3.0,
+                        active=3.3,
+                        passive=3.2,
+                        experience=3.5,
+                    ),
                 )
             ],
         ),
@@ -296,6 +411,17 @@ def archetypes() -> list[Company]:
                         staff("Operations", 9, profile(4.5, 3.0, 3.0), splitco_exp),
                         staff("Finance", 2, profile(3.8, 3.4, 3.0), splitco_exp),
                     ],
+                    integration(  # neutral, OE roles a little ahead (in case OE is claimed)
+                        productive_resource=3.4,
+                        competitor=3.4,
+                        quality_inspector=3.4,
+                        co_creator=3.3,
+                        communicator=3.2,
+                        substitute_manager=3.1,
+                        innovation=3.0,
+                        active=3.4,
+                        experience=3.5,
+                    ),
                 )
             ],
         ),
@@ -317,6 +443,14 @@ def archetypes() -> list[Company]:
                             estimate=budgetmart_exp,
                         ),
                     ],
+                    integration(  # self-checkout, self-scanning
+                        competitor=4.4,
+                        productive_resource=4.0,
+                        quality_inspector=3.5,
+                        active=3.9,
+                        experience=3.9,
+                        economic=4.2,
+                    ),
                 )
             ],
         ),
@@ -338,6 +472,39 @@ def archetypes() -> list[Company]:
                             estimate=mueller_exp,
                         ),
                     ],
+                    # no integration targets: Müller did not use the integration module
+                )
+            ],
+        ),
+        Company(
+            "energyco",
+            "Voltaro Energy",
+            "Utilities",
+            "AT",
+            "medium",
+            "energy supplier that moved all service into an app and a portal: "
+            "customers do the work and experience it as a burden",
+            [
+                Wave(
+                    WAVE,
+                    [
+                        customers(22, energyco_exp),
+                        *departments(
+                            {"Operations": 7, "IT": 6, "Customer Service": 5, "Finance": 2},
+                            setup=profile(4.5, 3.1, 3.0),
+                            estimate=energyco_exp,
+                        ),
+                    ],
+                    integration(  # meter readings, moves, tariffs, complaints: all in the app
+                        competitor=4.3,
+                        productive_resource=4.1,
+                        quality_inspector=3.4,
+                        active=4.0,
+                        passive=2.8,
+                        experience=2.1,
+                        economic=3.4,
+                        psychological=2.4,
+                    ),
                 )
             ],
         ),
@@ -369,10 +536,26 @@ def calibrate(target: float, lo: int, hi: int, sd: float) -> float:
     return 0.5 * (a + b)
 
 
-def stream(seed: int, company_id: str, wave: str) -> np.random.Generator:
-    """An independent random stream per company and wave."""
-    key = [zlib.crc32(company_id.encode("utf-8")), zlib.crc32(wave.encode("utf-8"))]
+def stream(seed: int, company_id: str, wave: str, *parts: str) -> np.random.Generator:
+    """An independent random stream per company and wave (and part, e.g. "integration";
+    the core answers use the stream without a part)."""
+    key = [zlib.crc32(k.encode("utf-8")) for k in (company_id, wave, *parts)]
     return np.random.default_rng([seed, *key])
+
+
+def draw_cell(
+    rng: np.random.Generator, items: list, mu: float, lo: int, hi: int
+) -> tuple[dict[str, int], set[str]]:
+    """One respondent's raw answers to one cell (latent mean ``mu``) and the ids left blank."""
+    offset = rng.normal(0.0, OFFSET_SD)
+    noise = rng.normal(0.0, NOISE_SD, size=len(items))
+    values = np.clip(np.rint(mu + offset + noise), lo, hi).astype(int)
+    missing = rng.random(len(items)) < BLANK_RATE
+    raw = {
+        item.id: lo + hi - int(v) if item.reverse else int(v)
+        for item, v in zip(items, values, strict=True)
+    }
+    return raw, {item.id for item, m in zip(items, missing, strict=True) if m}
 
 
 def group_cells(inst: Instrument, group: Group) -> list[tuple[list, float]]:
@@ -393,7 +576,63 @@ def group_cells(inst: Instrument, group: Group) -> list[tuple[list, float]]:
     return cells
 
 
-def simulate_wave(inst: Instrument, company: Company, wave_index: int, seed: int) -> list[dict]:
+def integration_cells(
+    integ: IntegrationInstrument, targets: dict[str, float], perspective: str
+) -> list[tuple[list, float]]:
+    """The (items, target) cells of the integration section a perspective answers."""
+    known = set(integ.roles) | (set(INTEGRATION_DEFAULTS) - {"role"})
+    unknown = sorted(set(targets) - known)
+    if unknown:
+        raise ValueError(f"unknown integration scales {unknown}; expected some of {sorted(known)}")
+    cells = []
+    for block, scale in integ.cells():
+        items = [i for i in integ.cell_items(block, scale) if perspective in i.answered_by]
+        if items:
+            default = INTEGRATION_DEFAULTS["role" if block == "roles" else scale]
+            cells.append((items, targets.get(scale, default)))
+    return cells
+
+
+def simulate_integration(
+    integ: IntegrationInstrument,
+    inst: Instrument,
+    company: Company,
+    wave: Wave,
+    seed: int,
+    skip: set[tuple[int, int]],
+) -> list[dict[str, int]]:
+    """The integration answers of a wave's respondents, in the order of simulate_wave's rows;
+    empty answers for the (group, respondent) slots in ``skip`` and when the wave has no
+    integration targets."""
+    out: list[dict[str, int]] = []
+    if wave.integration is None:
+        return [{} for g in wave.groups for _ in range(g.n)]
+    rng = stream(seed, company.company_id, wave.wave, "integration")
+    lo, hi = inst.scale.min, inst.scale.max
+    total_sd = math.hypot(OFFSET_SD, NOISE_SD)
+    for g_idx, group in enumerate(wave.groups):
+        cells = integration_cells(integ, wave.integration, group.perspective)
+        mus = [calibrate(t, lo, hi, total_sd) for _, t in cells]
+        for r in range(group.n):
+            raw: dict[str, int] = {}
+            blank: set[str] = set()
+            for (items, _), mu in zip(cells, mus, strict=True):
+                cell_raw, cell_blank = draw_cell(rng, items, mu, lo, hi)
+                raw.update(cell_raw)
+                blank |= cell_blank
+            # drawn anyway, so that the others' answers do not depend on who is skipped
+            answers = {i: v for i, v in raw.items() if i not in blank}
+            out.append({} if (g_idx, r) in skip else answers)
+    return out
+
+
+def simulate_wave(
+    inst: Instrument,
+    company: Company,
+    wave_index: int,
+    seed: int,
+    integ: IntegrationInstrument | None = None,
+) -> list[dict]:
     wave = company.waves[wave_index]
     rng = stream(seed, company.company_id, wave.wave)
     lo, hi = inst.scale.min, inst.scale.max
@@ -410,6 +649,12 @@ def simulate_wave(inst: Instrument, company: Company, wave_index: int, seed: int
     picks = rng.choice(len(slots), size=n_partial, replace=False) if slots else []
     partial = {slots[int(p)] for p in picks}
 
+    # respondents who answer only a few core items leave the integration section blank
+    extra = (
+        simulate_integration(integ, inst, company, wave, seed, partial)
+        if integ is not None
+        else [{} for g in wave.groups for _ in range(g.n)]
+    )
     rows: list[dict] = []
     counters = {"customer": 0, "internal": 0}
     for g_idx, group in enumerate(wave.groups):
@@ -421,14 +666,9 @@ def simulate_wave(inst: Instrument, company: Company, wave_index: int, seed: int
             raw: dict[str, int] = {}
             blank: set[str] = set()
             for (items, _), mu in zip(cells, mus, strict=True):
-                offset = rng.normal(0.0, OFFSET_SD)
-                noise = rng.normal(0.0, NOISE_SD, size=len(items))
-                values = np.clip(np.rint(mu + offset + noise), lo, hi).astype(int)
-                missing = rng.random(len(items)) < BLANK_RATE
-                for item, value, is_missing in zip(items, values, missing, strict=True):
-                    raw[item.id] = lo + hi - int(value) if item.reverse else int(value)
-                    if is_missing:
-                        blank.add(item.id)
+                cell_raw, cell_blank = draw_cell(rng, items, mu, lo, hi)
+                raw.update(cell_raw)
+                blank |= cell_blank
             if (g_idx, r) in partial:
                 # answers one item in each of a few cells, nothing else
                 k = int(rng.integers(PARTIAL_CELLS[0], PARTIAL_CELLS[1] + 1))
@@ -447,22 +687,26 @@ def simulate_wave(inst: Instrument, company: Company, wave_index: int, seed: int
                     "perspective": group.perspective,
                     "department": group.department if group.perspective == "internal" else "",
                     **answers,
+                    **extra[len(rows)],
                 }
             )
     return rows
 
 
-def generate(inst: Instrument, seed: int) -> tuple[list[list[str]], list[list[str]]]:
-    """The rows (header first) of companies.csv and responses.csv."""
+def generate(
+    inst: Instrument, seed: int, integ: IntegrationInstrument | None = None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The rows (header first) of companies.csv and responses.csv (with the integration
+    section's columns after the core items when ``integ`` is given)."""
     companies = archetypes()
     company_rows = [COMPANY_COLUMNS] + [
         [c.company_id, c.name, c.industry, c.country, c.size] for c in companies
     ]
-    columns = META_COLUMNS + inst.item_ids
+    columns = META_COLUMNS + inst.item_ids + (integ.item_ids if integ is not None else [])
     response_rows = [columns]
     for company in companies:
         for w in range(len(company.waves)):
-            for row in simulate_wave(inst, company, w, seed):
+            for row in simulate_wave(inst, company, w, seed, integ):
                 response_rows.append(
                     ["" if row.get(col) is None else str(row[col]) for col in columns]
                 )
@@ -483,10 +727,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--instrument", default=None, help="instrument YAML (default: the packaged one)"
     )
+    parser.add_argument(
+        "--integration",
+        default=None,
+        help="customer-integration section YAML (default: the packaged one)",
+    )
     args = parser.parse_args(argv)
 
     inst = load_instrument(args.instrument)
-    company_rows, response_rows = generate(inst, args.seed)
+    integ = load_integration(args.integration)
+    company_rows, response_rows = generate(inst, args.seed, integ)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "companies.csv", company_rows)

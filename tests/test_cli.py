@@ -23,7 +23,11 @@ def test_score_writes_scores_findings_and_summary(tmp_path, capsys):
     for col in ["company_id", "discipline", "lens", "perspective", "mean", "n", "sd",
                 "ci_low", "ci_high", "rwg", "instrument_version"]:
         assert col in scores.columns
-    assert set(scores["lens"]) == {"experience", "setup", "threshold"}
+    core = scores[scores["section"] == "disciplines"]
+    assert set(core["lens"]) == {"experience", "setup", "threshold"}
+    integration = scores[scores["section"] == "integration"]
+    assert {"roles", "participation", "motives", "self_service", "crm"} <= set(integration["lens"])
+    assert "co_developer" in set(integration["discipline"])
     shown = scores[scores["shown"]]
     assert ((shown["mean"] >= 1) & (shown["mean"] <= 5)).all()
     assert (shown["ci_low"] <= shown["mean"]).all() and (shown["mean"] <= shown["ci_high"]).all()
@@ -44,6 +48,8 @@ def test_score_writes_scores_findings_and_summary(tmp_path, capsys):
     assert companies["splitco"]["department_alignment"] is False
     assert companies["chips"]["experience_source"] == "inside_out"
     assert {"lens_mismatch", "unbacked_promise"} <= {f["code"] for f in pc["findings"]}
+    assert pc["integration"]["claimed_discipline"] == "operational_excellence"
+    assert "co_developer" in pc["integration"]["roles"]
     assert "Kundennähe" in json.dumps(pc["findings"], ensure_ascii=False)
     findings = pd.read_csv(out / "findings.csv")
     assert (findings["instrument_version"].astype(str) == version).all()

@@ -139,7 +139,34 @@ ARCHETYPES = {
                 {("department_split", None)}),
     "budgetmart": (("leader", OE), ("leader", OE), False, set()),
     "mueller": (("dual", None), ("dual", None), False, set()),
+    "energyco": (("no_clear_choice", None), ("leader", OE), False,
+                 {("unnoticed_capability", OE), ("self_service_burden", OE)}),
 }
+
+INTEGRATION = {  # company: (claimed discipline, integration finding codes)
+    "pcmaker": (OE, {"integration_fit"}),
+    "shoes": (CI, {"integration_fit"}),
+    "airline": (OE, {"integration_fit"}),
+    "chips": (PL, {"integration_fit"}),
+    "privatebank": (CI, {"intimacy_cost_factor"}),
+    "budgetmart": (OE, {"integration_fit"}),
+    "energyco": (OE, {"integration_fit", "self_service_burden"}),
+    "deptstore": (None, set()),
+    "splitco": (None, set()),
+}
+
+
+@pytest.mark.parametrize("company", sorted(INTEGRATION))
+def test_sample_archetype_integration(sample_diagnoses, company):
+    claimed, codes = INTEGRATION[company]
+    d = sample_diagnoses[company]
+    assert d.integration is not None
+    assert d.integration.claimed == claimed
+    assert set(d.integration.codes) == codes
+
+
+def test_sample_company_without_integration_answers(sample_diagnoses):
+    assert sample_diagnoses["mueller"].integration is None
 
 
 @pytest.mark.parametrize("company", sorted(ARCHETYPES))

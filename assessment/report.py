@@ -1,0 +1,939 @@
+"""The per-company report: each section's content as plain data and as safe HTML.
+
+The report notebook (``notebooks/report.ipynb``) stays thin: it calls :func:`build_report`
+once and then shows one section per cell, e.g. ``display(HTML(report.headline_html()))``
+and ``charts.show(report.profile_figure())``.
+
+Sections (issue 3): 1 headline, 2 profile, 3 triangle, 4 experience versus set-up,
+5 departments, 6 item detail, 7 data quality, 8 against the others (and change since the
+previous wave), 9 what to discuss. Texts are in ``instruments/report_texts.yaml``
+(en, de, nl); finding texts come from the diagnosis.
+
+Security: company names, department names, industries, wave labels and item texts are
+untrusted. Every ``*_html`` method escapes them where they enter HTML (``html.escape``
+for text, ``DataFrame.to_html(escape=True)`` for tables); the figures escape them in
+:mod:`assessment.charts`.
+
+Data methods (``gaps_table``, ``item_detail``, ``comparison``, ``wave_change`` ...) return
+DataFrames with stable column names and raw codes (discipline and lens ids) for tests
+and other callers; the ``*_html`` methods translate and format them.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .diagnosis import Diagnosis, Finding, diagnose, rank_findings
+from .diagnosis import texts as finding_texts
+from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument
+from .io import Dataset, load_dataset
+from .scoring import INSIDE_OUT, OUTSIDE_IN, Scores, cronbach_alpha, keyed, score
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "items", "quality",
+            "comparison", "discuss")
+MIN_INDUSTRY_COMPANIES = 3  # an industry needs this many companies (with scores) to compare within
+ITEMS_PER_END = 2  # strongest and weakest items shown per discipline and lens
+REPO_ROOT = Path(__file__).resolve().parents[1]
+THRESHOLD_ORDER = ("par", "excellence", "leadership_margin", "lens_gap", "blind_spot_gap",
+                   "min_answered_share", "min_group_size")
+
+# Findings in the order a workshop should see them: by severity, then by this order of
+# codes (substance before data caveats), then by the size of the gap or score behind them.
+
+CSS = """
+<style>
+.va-report h1 {font-size: 1.9em; margin: 0.2em 0 0.1em 0;}
+.va-report .va-subtitle {color: #555; margin: 0 0 0.6em 0;}
+.va-section h2 {font-size: 1.45em; margin: 1.4em 0 0.4em 0; padding-bottom: 0.2em;
+                border-bottom: 2px solid #0072B2;}
+.va-section h3 {font-size: 1.12em; margin: 1.1em 0 0.3em 0;}
+.va-section p, .va-section li {line-height: 1.5; max-width: 62em;}
+.va-section .va-note {color: #444; font-size: 0.95em;}
+.va-section .va-badge {display: inline-block; font-size: 0.78em; padding: 0.05em 0.5em;
+                       border-radius: 0.7em; margin-right: 0.4em; color: #fff;
+                       vertical-align: 0.1em;}
+.va-badge.va-critical {background: #B22222;} .va-badge.va-warning {background: #C77700;}
+.va-badge.va-info {background: #4A6FA5;}
+.va-section table.va-table {border-collapse: collapse; margin: 0.4em 0 0.8em 0;}
+.va-section table.va-table th, .va-section table.va-table td {padding: 0.25em 0.7em;
+    text-align: left; vertical-align: top; border-bottom: 1px solid #e3e3e3;}
+.va-section table.va-table th {background: #f4f6f8;}
+.va-section .va-commit {font-size: 1.08em; background: #EEF5FB; border-left: 4px solid #0072B2;
+                        padding: 0.6em 0.9em;}
+</style>
+"""
+
+
+# -- texts --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def texts() -> dict:
+    """The report texts shipped with the package (``instruments/report_texts.yaml``)."""
+    ref = resources.files("assessment") / "instruments" / "report_texts.yaml"
+    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
+    return lang
+
+
+def label(key: str, lang: str = "en", **fmt: Any) -> str:
+    """A report text in ``lang``, formatted with ``fmt`` (plain text, not escaped).
+
+    ``key`` is a dotted path into ``report_texts.yaml`` (``"headings.profile"``); a key
+    without a dot is looked up under ``labels``.
+    """
+    node: Any = texts()
+    for part in (key if "." in key else f"labels.{key}").split("."):
+        node = node[part]
+    return node[_check_lang(lang)].format(**fmt)
+
+
+def esc(value: object) -> str:
+    """``html.escape`` of any value's text (None as "")."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _fmt(value: object, spec: str = ".2f") -> str:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return format(v, spec) if np.isfinite(v) else "–"
+
+
+def table_html(df: pd.DataFrame) -> str:
+    """A display table: ``DataFrame.to_html`` with escaping on (cells and column names)."""
+    return df.to_html(escape=True, index=False, border=0, na_rep="–",
+                      classes="va-table", justify="left")
+
+
+def resolve_dataset(path: str | Path) -> Path:
+    """A dataset path as given if it exists (relative to the current directory), else
+    relative to the repository root (papermill runs notebooks from ``notebooks/``)."""
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    alt = REPO_ROOT / p
+    return alt if alt.exists() else p
+
+
+# -- building -----------------------------------------------------------------------------
+
+
+def build_report(dataset_path: str | Path, company_id: str, lang: str = "en",
+                 wave: str = "", show_items: bool = True) -> Report:
+    """Load, score and diagnose a dataset folder and return the report of one company.
+
+    ``wave`` "" means the company's latest wave. Raises ``ValueError`` for an unknown
+    language, company or wave, and the intake's ``DatasetError`` for an invalid dataset.
+    """
+    _check_lang(lang)
+    ds = load_dataset(resolve_dataset(dataset_path))
+    return report_for(ds, company_id, lang, wave, show_items)
+
+
+def report_for(dataset: Dataset, company_id: str, lang: str = "en", wave: str = "",
+               show_items: bool = True, scores: Scores | None = None) -> Report:
+    """The report of one company of a loaded dataset (scored here unless ``scores``)."""
+    _check_lang(lang)
+    company_id = str(company_id)
+    known = list(dataset.companies["company_id"])
+    if company_id not in known:
+        raise ValueError(f"unknown company_id {company_id!r}; the dataset has {known}")
+    wave = "" if wave is None else str(wave)
+    if wave and wave not in dataset.waves:
+        raise ValueError(f"unknown wave {wave!r}; the dataset has {dataset.waves}")
+    scores = scores if scores is not None else score(dataset)
+    diag = diagnose(scores, [company_id], wave=wave or None)[company_id]
+    return Report(dataset, scores, diag, lang, _as_bool(show_items))
+
+
+def _as_bool(value: object) -> bool:
+    """A flag that may arrive as text (``papermill -r show_items False``)."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off", "none")
+    return bool(value)
+
+
+@dataclass
+class Report:
+    """One company's report in one language; every section as data and as HTML."""
+
+    dataset: Dataset
+    scores: Scores
+    diagnosis: Diagnosis
+    lang: str = "en"
+    show_items: bool = True
+
+    # -- basics -----------------------------------------------------------------------
+    @property
+    def company_id(self) -> str:
+        return self.diagnosis.company_id
+
+    @property
+    def wave(self) -> str:
+        return self.diagnosis.wave
+
+    @property
+    def instrument(self) -> Instrument:
+        """The instrument with this dataset's thresholds."""
+        return self.scores.instrument
+
+    @property
+    def name(self) -> str:
+        """The company's display name (untrusted text)."""
+        return self.dataset.company_name(self.company_id)
+
+    @property
+    def industry(self) -> str:
+        comp = self.dataset.companies
+        hit = comp.loc[comp["company_id"] == self.company_id, "industry"]
+        return str(hit.iloc[0]) if len(hit) else ""
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the company has scores in the report's wave."""
+        return not self.profile().empty
+
+    def t(self, key: str, **fmt: Any) -> str:
+        """A report text in the report's language (plain, not escaped)."""
+        return label(key, self.lang, **fmt)
+
+    def _disc(self, discipline: str) -> str:
+        return self.instrument.discipline_label(discipline, self.lang)
+
+    def _lens(self, lens: str) -> str:
+        return self.t({"experience": "lens_experience", "setup": "lens_setup",
+                       THRESHOLD_LENS: "lens_threshold"}[lens])
+
+    def _sel(self, df: pd.DataFrame, wave: str | None = None) -> pd.DataFrame:
+        w = self.wave if wave is None else wave
+        return df[(df["company_id"] == self.company_id) & (df["wave"] == w)]
+
+    def _responses(self, wave: str | None = None) -> pd.DataFrame:
+        return self._sel(self.dataset.responses, wave)
+
+    def _source_phrase(self) -> str:
+        src = self.diagnosis.experience_source
+        return finding_texts()["sources"][src][self.lang] if src else ""
+
+    def heading_html(self, section: str, level: int = 2) -> str:
+        """An escaped heading of a section (``headings.<section>``)."""
+        return f"<h{level}>{esc(self.t('headings.' + section))}</h{level}>"
+
+    def _section(self, section: str, *parts: str) -> str:
+        body = "\n".join(p for p in parts if p)
+        return (f'<div class="va-section va-{section}">{self.heading_html(section)}\n'
+                f"{body}</div>")
+
+    def _p(self, text: str, cls: str = "va-note") -> str:
+        return f'<p class="{cls}">{esc(text)}</p>'
+
+    def _no_data_html(self) -> str:
+        return self._p(self.t("notes.no_respondents"))
+
+    # -- title and 1. headline ----------------------------------------------------------
+    def title_html(self) -> str:
+        """The company name as the page title, with industry, wave, dataset, instrument."""
+        parts = []
+        if self.industry:
+            parts.append(self.t("subtitle.industry", value=self.industry))
+        if self.wave:
+            parts.append(self.t("subtitle.wave", value=self.wave))
+        parts.append(self.t("subtitle.dataset", value=self.dataset.name))
+        parts.append(self.t("subtitle.instrument", value=self.instrument.version))
+        return (f'{CSS}<div class="va-report va-title">'
+                f'<p class="va-subtitle">{esc(self.t("headings.report"))}</p>'
+                f"<h1>{esc(self.name)}</h1>"
+                f'<p class="va-subtitle">{" · ".join(esc(p) for p in parts)}</p></div>')
+
+    def verdicts(self) -> list[str]:
+        """The verdict per lens in one sentence each (experience, set-up)."""
+        return [self.diagnosis.lenses[lens].sentence(self.lang, self.instrument)
+                for lens in LENSES]
+
+    def top_findings(self, k: int = 3) -> list[Finding]:
+        """The ``k`` most important findings (:func:`rank_findings`)."""
+        return rank_findings(self.diagnosis.findings)[:k]
+
+    def _finding_li(self, f: Finding, text: str) -> str:
+        sev = f.severity if f.severity in ("critical", "warning", "info") else "info"
+        return (f'<li><span class="va-badge va-{sev}">{esc(self.t("severity_" + sev))}</span>'
+                f"<b>{esc(f.title(self.lang))}</b>: {esc(text)}</li>")
+
+    def headline_html(self) -> str:
+        """Section 1: the verdict per lens and the top findings with their numbers."""
+        if not self.has_data:
+            top = self.top_findings()
+            items = "".join(self._finding_li(f, f.text(self.lang, self.instrument))
+                            for f in top)
+            return self._section("headline", f"<ul>{items}</ul>")
+        verdicts = "".join(f"<li>{esc(s)}</li>" for s in self.verdicts())
+        source = self._p(self.t("notes.experience_source", source=self._source_phrase()))
+        top = "".join(self._finding_li(f, f.text(self.lang, self.instrument))
+                      for f in self.top_findings())
+        return self._section(
+            "headline", f"<ul>{verdicts}</ul>", source,
+            self.heading_html("top_findings", 3), f"<ol>{top}</ol>")
+
+    # -- 2. profile ---------------------------------------------------------------------
+    def profile(self) -> pd.DataFrame:
+        """The company's rows of ``Scores.profile`` in the report's wave."""
+        return self._sel(self.scores.profile)
+
+    def profile_html(self) -> str:
+        """Section 2 heading and how to read the profile chart."""
+        if not self.has_data:
+            return self._section("profile", self._no_data_html())
+        th, sc = self.instrument.thresholds, self.instrument.scale
+        return self._section("profile", self._p(self.t(
+            "notes.profile", min=sc.min, max=sc.max, par=th.par, excellence=th.excellence)))
+
+    def profile_figure(self) -> go.Figure | None:
+        from . import charts
+        if not self.has_data:
+            return None
+        return charts.profile_chart(self.profile(), self.instrument, self.lang)
+
+    # -- 3. triangle --------------------------------------------------------------------
+    def triangle_html(self) -> str:
+        """Section 3 heading and how the triangle is computed."""
+        if not self.has_data:
+            return self._section("triangle", self._no_data_html())
+        return self._section("triangle", self._p(self.t("notes.triangle",
+                                                         min=self.instrument.scale.min)))
+
+    def triangle_figure(self) -> go.Figure | None:
+        from . import charts
+        if not self.has_data:
+            return None
+        return charts.triangle_chart(self.profile(), self.instrument, self.lang)
+
+    # -- 4. experience versus set-up ----------------------------------------------------
+    def gaps_table(self) -> pd.DataFrame:
+        """discipline, experience, setup, gap (experience - set-up), reading
+        (``unbacked_promise``, ``unnoticed_capability``, ``aligned`` or ``no_data``)."""
+        th = self.instrument.thresholds
+        prof = self.profile()
+        rows = []
+        for d in DISCIPLINES:
+            vals = {lens: prof.loc[(prof["lens"] == lens) & (prof["discipline"] == d), "mean"]
+                    for lens in LENSES}
+            exp = float(vals["experience"].iloc[0]) if len(vals["experience"]) else np.nan
+            setup = float(vals["setup"].iloc[0]) if len(vals["setup"]) else np.nan
+            gap = exp - setup
+            if not np.isfinite(gap):
+                reading = "no_data"
+            elif gap >= th.lens_gap - 1e-9:
+                reading = "unbacked_promise"
+            elif gap <= -th.lens_gap + 1e-9:
+                reading = "unnoticed_capability"
+            else:
+                reading = "aligned"
+            rows.append({"discipline": d, "experience": exp, "setup": setup, "gap": gap,
+                         "reading": reading})
+        return pd.DataFrame(rows)
+
+    def blind_spot_table(self) -> pd.DataFrame | None:
+        """discipline, internal, customer, diff (staff's estimate - customers), reading
+        (``overestimate``, ``underestimate``, ``close``); None when customers did not
+        answer (inside-out) or too few staff estimated the experience."""
+        th = self.instrument.thresholds
+        blind = self._sel(self.scores.blind_spots)
+        if blind.empty or self.diagnosis.experience_source != OUTSIDE_IN:
+            return None
+        out = blind.set_index("discipline").reindex(list(DISCIPLINES)).reset_index()
+        out = out[["discipline", "internal", "customer", "diff"]].copy()
+        out["reading"] = np.select(
+            [out["diff"] >= th.blind_spot_gap - 1e-9, out["diff"] <= -th.blind_spot_gap + 1e-9],
+            ["overestimate", "underestimate"], "close")
+        return out
+
+    def gaps_html(self) -> str:
+        """Section 4: the gap per discipline with its reading, and the blind spot."""
+        if not self.has_data:
+            return self._section("gaps", self._no_data_html())
+        th = self.instrument.thresholds
+        readings = {"unbacked_promise": "reading_unbacked",
+                    "unnoticed_capability": "reading_unnoticed",
+                    "aligned": "reading_aligned", "no_data": "no_data",
+                    "overestimate": "reading_overestimate",
+                    "underestimate": "reading_underestimate", "close": "reading_close"}
+        gaps = self.gaps_table()
+        shown = pd.DataFrame({
+            self.t("columns.discipline"): [self._disc(d) for d in gaps["discipline"]],
+            self.t("columns.experience"): [_fmt(v) for v in gaps["experience"]],
+            self.t("columns.setup"): [_fmt(v) for v in gaps["setup"]],
+            self.t("columns.gap"): [_fmt(v, "+.2f") for v in gaps["gap"]],
+            self.t("columns.reading"): [self.t(readings[r]) for r in gaps["reading"]],
+        })
+        parts = [self._p(self.t("notes.gaps", lens_gap=th.lens_gap)), table_html(shown),
+                 self.heading_html("blind_spots", 3)]
+        blind = self.blind_spot_table()
+        if blind is not None:
+            bshown = pd.DataFrame({
+                self.t("columns.discipline"): [self._disc(d) for d in blind["discipline"]],
+                self.t("columns.staff_estimate"): [_fmt(v) for v in blind["internal"]],
+                self.t("columns.customers"): [_fmt(v) for v in blind["customer"]],
+                self.t("columns.difference"): [_fmt(v, "+.2f") for v in blind["diff"]],
+                self.t("columns.reading"): [self.t(readings[r]) for r in blind["reading"]],
+            })
+            parts += [self._p(self.t("notes.blind_spots", blind_spot_gap=th.blind_spot_gap)),
+                      table_html(bshown)]
+        elif self.diagnosis.experience_source == INSIDE_OUT:
+            parts.append(self._p(self.t("notes.blind_spots_unavailable",
+                                        min=th.min_group_size)))
+        else:
+            parts.append(self._p(self.t("notes.blind_spots_no_staff")))
+        return self._section("gaps", *parts)
+
+    def gap_figure(self) -> go.Figure | None:
+        from . import charts
+        if not self.has_data:
+            return None
+        blind = self.blind_spot_table()
+        blind_map = None if blind is None else dict(zip(blind["discipline"], blind["diff"],
+                                                        strict=True))
+        gaps = self.gaps_table()
+        return charts.gap_chart(dict(zip(gaps["discipline"], gaps["gap"], strict=True)),
+                                blind_map, self.instrument, self.lang)
+
+    # -- 5. departments -----------------------------------------------------------------
+    def departments(self) -> pd.DataFrame:
+        """Set-up means of the departments shown (at least the minimum group size)."""
+        return self._sel(self.scores.departments)
+
+    def hidden_departments(self) -> pd.DataFrame:
+        """Departments under the minimum group size (names never shown), with their n."""
+        return self._sel(self.scores.hidden_departments)
+
+    def departments_html(self) -> str:
+        """Section 5: what the heatmap shows, hidden departments, alignment."""
+        if not self.has_data:
+            return self._section("departments", self._no_data_html())
+        th = self.instrument.thresholds
+        dept, hidden = self.departments(), self.hidden_departments()
+        n_shown = dept["department"].nunique()
+        parts = [self._p(self.t("notes.departments", min=th.min_group_size))]
+        if n_shown == 0:
+            parts.append(self._p(self.t("departments_none", min=th.min_group_size)))
+        if len(hidden) and n_shown == 0:  # otherwise the heatmap carries the note
+            parts.append(self._p(self.t("departments_hidden_note", n=len(hidden),
+                                        min=th.min_group_size,
+                                        respondents=int(hidden["n"].sum()))))
+        if n_shown == 1:
+            parts.append(self._p(self.t("notes.departments_single")))
+        elif self.diagnosis.department_alignment is True:
+            parts.append(self._p(self.t("notes.departments_aligned")))
+        elif self.diagnosis.department_alignment is False:
+            split = [f for f in self.diagnosis.findings if f.code == "department_split"]
+            for f in split:
+                parts.append(f"<ul>{self._finding_li(f, f.text(self.lang, self.instrument))}"
+                             "</ul>")
+        return self._section("departments", *parts)
+
+    def department_figure(self) -> go.Figure | None:
+        from . import charts
+        dept = self.departments()
+        if not self.has_data or dept.empty:
+            return None
+        return charts.department_heatmap(dept, self.hidden_departments(), self.instrument,
+                                         self.lang)
+
+    # -- 6. item detail -----------------------------------------------------------------
+    def item_means(self) -> pd.DataFrame:
+        """Mean answer per discipline item after reverse keying, for the report's wave.
+
+        Experience items: customers when the experience lens is outside-in, else staff;
+        set-up items: staff. All answers of the group count (blank = not answered). A
+        group smaller than the minimum group size gets no means (NaN). Columns: item_id,
+        discipline, lens, reverse, text, mean, n.
+        """
+        inst = self.instrument
+        items = inst.items
+        ids = [i.id for i in items]
+        resp = self._responses()
+        rev = np.array([i.reverse for i in items])
+        vals = keyed(resp[ids].to_numpy(dtype=float), rev, inst.scale.min, inst.scale.max)
+        exp_group = ("customer" if self.diagnosis.experience_source == OUTSIDE_IN
+                     else "internal")
+        persp = resp["perspective"].to_numpy()
+        min_n = inst.thresholds.min_group_size
+        lens = np.array([i.lens for i in items])
+        mean = np.full(len(items), np.nan)
+        count = np.zeros(len(items), dtype=int)
+        for lens_name, group in (("experience", exp_group), ("setup", "internal")):
+            rows = vals[persp == group]
+            cols = lens == lens_name
+            if len(rows) < min_n:
+                continue
+            sub = rows[:, cols]
+            n = (~np.isnan(sub)).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                m = np.nansum(sub, axis=0) / n
+            mean[cols] = np.where(n >= min_n, m, np.nan)
+            count[cols] = n
+        return pd.DataFrame({
+            "item_id": ids, "discipline": [i.discipline for i in items], "lens": lens,
+            "reverse": rev, "text": [i.text.get(self.lang) for i in items],
+            "mean": mean, "n": count,
+        })
+
+    def item_detail(self, k: int = ITEMS_PER_END) -> pd.DataFrame:
+        """The ``k`` strongest and ``k`` weakest items per lens and discipline.
+
+        Columns: lens, discipline, position (``strongest``/``weakest``), item_id, text,
+        reverse, mean, n. Order: lens (experience, set-up), discipline, the strongest
+        (highest first), then the weakest (lowest first); ties keep the instrument's order.
+        Items without a mean are left out.
+        """
+        means = self.item_means()
+        means = means[means["mean"].notna()]
+        frames = []
+        for lens in LENSES:
+            for d in DISCIPLINES:
+                cell = means[(means["lens"] == lens) & (means["discipline"] == d)]
+                if cell.empty:
+                    continue
+                order = cell.sort_values("mean", ascending=False, kind="stable")
+                top = order.head(k)
+                rest = cell.drop(index=top.index)
+                low = rest.sort_values("mean", ascending=True, kind="stable").head(k)
+                frames.append(top.assign(position="strongest"))
+                frames.append(low.assign(position="weakest"))
+        cols = ["lens", "discipline", "position", "item_id", "text", "reverse", "mean", "n"]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        return pd.concat(frames, ignore_index=True)[cols]
+
+    def items_html(self) -> str:
+        """Section 6 (empty when ``show_items`` is off): a table per lens."""
+        if not self.show_items:
+            return ""
+        if not self.has_data:
+            return self._section("items", self._no_data_html())
+        detail = self.item_detail()
+        source = (self.t("notes.items_source_customers")
+                  if self.diagnosis.experience_source == OUTSIDE_IN
+                  else self.t("notes.items_source_staff"))
+        parts = [self._p(self.t("notes.items", k=ITEMS_PER_END, source=source))]
+        for lens in LENSES:
+            parts.append(f"<h3>{esc(self._lens(lens))}</h3>")
+            sub = detail[detail["lens"] == lens]
+            if sub.empty:
+                parts.append(self._p(self.t("notes.items_hidden")))
+                continue
+            shown = pd.DataFrame({
+                self.t("columns.discipline"): [self._disc(d) for d in sub["discipline"]],
+                self.t("columns.which"): [self.t(p) for p in sub["position"]],
+                self.t("columns.statement"): list(sub["text"]),
+                self.t("columns.reversed"): [self.t("mark_yes") if r else ""
+                                             for r in sub["reverse"]],
+                self.t("columns.mean"): [_fmt(v) for v in sub["mean"]],
+                self.t("columns.n"): [int(v) for v in sub["n"]],
+            })
+            parts.append(table_html(shown))
+        return self._section("items", *parts)
+
+    # -- 7. data quality ----------------------------------------------------------------
+    def respondents_table(self) -> pd.DataFrame:
+        """group (``customers``, ``staff``, ``department:<name>``, ``other_departments``),
+        departments (number pooled), n, answered (share of the items the group was asked).
+
+        Departments under the minimum group size are pooled into one row.
+        """
+        inst = self.instrument
+        resp = self._responses()
+        setup_ids = {i.id for i in inst.items if i.lens == "setup"}
+        asked_customer = [i for i in inst.item_ids if i not in setup_ids]
+        answered = resp[inst.item_ids].notna()
+        cust = (resp["perspective"] == "customer").to_numpy()
+        staff = ~cust
+
+        def share(mask: np.ndarray, cols: list[str]) -> float:
+            if not mask.any():
+                return float("nan")
+            return float(answered.loc[mask, cols].to_numpy().mean())
+
+        rows = [{"group": "customers", "departments": 0, "n": int(cust.sum()),
+                 "answered": share(cust, asked_customer)},
+                {"group": "staff", "departments": 0, "n": int(staff.sum()),
+                 "answered": share(staff, inst.item_ids)}]
+        shown = set(self.departments()["department"])
+        dept = resp["department"].to_numpy()
+        for name in sorted(shown):
+            mask = staff & (dept == name)
+            rows.append({"group": f"department:{name}", "departments": 1,
+                         "n": int(mask.sum()), "answered": share(mask, inst.item_ids)})
+        other = staff & ~np.isin(dept, list(shown))
+        if other.any():
+            rows.append({"group": "other_departments",
+                         "departments": int(len(set(dept[other]))), "n": int(other.sum()),
+                         "answered": share(other, inst.item_ids)})
+        return pd.DataFrame(rows)
+
+    def scales_table(self) -> pd.DataFrame:
+        """Per scale (discipline x lens, and the threshold values): the group's n, mean,
+        sd, CI, r_wg, Cronbach's alpha of this company's group and of the whole dataset."""
+        inst = self.instrument
+        prof = self.profile().set_index(["lens", "discipline"])
+        comp = self._sel(self.scores.company)
+        thr = comp[(comp["lens"] == THRESHOLD_LENS) & (comp["perspective"] == "all")]
+        thr = thr.set_index(["lens", "discipline"])
+        rel = self.scores.reliability.set_index(["lens", "discipline"])
+        resp = self._responses()
+        persp = resp["perspective"].to_numpy()
+        exp_group = ("customer" if self.diagnosis.experience_source == OUTSIDE_IN
+                     else "internal")
+        groups = {"experience": persp == exp_group, "setup": persp == "internal",
+                  THRESHOLD_LENS: np.ones(len(resp), dtype=bool)}
+        min_n = inst.thresholds.min_group_size
+        rows = []
+        for d, lens in inst.cells():
+            src = prof if lens in LENSES else thr
+            key = (lens, d)
+            row = src.loc[key] if key in src.index else None
+            ids = [i.id for i in inst.cell_items(d, lens)]
+            revs = np.array([inst.item(i).reverse for i in ids])
+            block = resp.loc[groups[lens], ids]
+            alpha = float("nan")
+            vals = pd.DataFrame(keyed(block.to_numpy(dtype=float), revs, inst.scale.min,
+                                      inst.scale.max)).dropna(how="all")
+            if len(vals) >= max(min_n, 3):
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    alpha = cronbach_alpha(vals)
+            rows.append({
+                "lens": lens, "discipline": d,
+                "n": int(row["n"]) if row is not None else 0,
+                **{c: (float(row[c]) if row is not None else np.nan)
+                   for c in ("mean", "sd", "ci_low", "ci_high", "rwg")},
+                "alpha_company": alpha,
+                "alpha_dataset": float(rel.at[key, "alpha"]) if key in rel.index else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def data_quality(self) -> dict[str, Any]:
+        """Section 7 as data: respondents, dropped scores, scales, thresholds, version."""
+        drop = self._sel(self.scores.dropped)
+        dropped = {"n_scores": 0, "n_dropped": 0, "n_respondents_dropped": 0}
+        if len(drop):
+            dropped = {k: int(drop[k].iloc[0]) for k in dropped}
+        return {
+            "respondents": self.respondents_table(),
+            "dropped": dropped,
+            "scales": self.scales_table(),
+            "thresholds": self.instrument.thresholds.model_dump(),
+            "instrument_version": self.instrument.version,
+        }
+
+    def quality_html(self) -> str:
+        """Section 7: respondents, answered share, dropped scores, reliability, r_wg,
+        instrument version and thresholds."""
+        q = self.data_quality()
+        inst, th = self.instrument, self.instrument.thresholds
+        parts = [self.heading_html("respondents", 3),
+                 self._p(self.t("notes.respondents", min=th.min_group_size))]
+        group_names = []
+        for g, k in zip(q["respondents"]["group"], q["respondents"]["departments"],
+                        strict=True):
+            if g == "customers":
+                group_names.append(self.t("customers"))
+            elif g == "staff":
+                group_names.append(self.t("staff"))
+            elif g == "other_departments":
+                group_names.append(self.t("staff_other_departments", n=int(k),
+                                          min=th.min_group_size))
+            else:
+                group_names.append(self.t("staff_department",
+                                          department=g.split(":", 1)[1]))
+        r = q["respondents"]
+        parts.append(table_html(pd.DataFrame({
+            self.t("columns.group"): group_names,
+            self.t("columns.respondents"): [int(v) for v in r["n"]],
+            self.t("columns.answered"): [_fmt(v, ".0%") for v in r["answered"]],
+        })))
+        d = q["dropped"]
+        if d["n_dropped"]:
+            parts.append(self._p(self.t(
+                "notes.dropped", n_dropped=d["n_dropped"], n_scores=d["n_scores"],
+                share=d["n_dropped"] / max(d["n_scores"], 1),
+                n_respondents=d["n_respondents_dropped"], min_share=th.min_answered_share)))
+        else:
+            parts.append(self._p(self.t("notes.dropped_none")))
+        s = q["scales"]
+        parts += [self.heading_html("scales", 3),
+                  self._p(self.t("notes.scales", source=self._source_phrase() or "–")),
+                  table_html(pd.DataFrame({
+                      self.t("columns.lens"): [self._lens(v) for v in s["lens"]],
+                      self.t("columns.discipline"): [self._disc(v) for v in s["discipline"]],
+                      self.t("columns.n"): [int(v) for v in s["n"]],
+                      self.t("columns.mean"): [_fmt(v) for v in s["mean"]],
+                      self.t("columns.sd"): [_fmt(v) for v in s["sd"]],
+                      self.t("columns.ci"): [f"{_fmt(lo)} – {_fmt(hi)}" if np.isfinite(lo)
+                                             else "–"
+                                             for lo, hi in zip(s["ci_low"], s["ci_high"],
+                                                               strict=True)],
+                      self.t("columns.rwg"): [_fmt(v) for v in s["rwg"]],
+                      self.t("columns.alpha_company"): [_fmt(v) for v in s["alpha_company"]],
+                      self.t("columns.alpha_dataset"): [_fmt(v) for v in s["alpha_dataset"]],
+                  }))]
+        values = []
+        for key in THRESHOLD_ORDER:
+            v = q["thresholds"][key]
+            values.append(_fmt(v, ".0%") if key == "min_answered_share"
+                          else str(int(v)) if key == "min_group_size" else _fmt(v))
+        parts += [self.heading_html("settings", 3),
+                  self._p(self.t("notes.settings", title=inst.title.get(self.lang),
+                                 version=q["instrument_version"])),
+                  table_html(pd.DataFrame({
+                      self.t("columns.setting"): [self.t("thresholds." + k)
+                                                  for k in THRESHOLD_ORDER],
+                      self.t("columns.value"): values}))]
+        return self._section("quality", *parts)
+
+    # -- 8. against the others, and change since the previous wave ----------------------
+    def comparison_group(self) -> tuple[list[str], str]:
+        """The companies to compare with and why: (ids, ``industry`` | ``all`` | ``none``).
+
+        Candidates are the other companies with scores in a wave up to the report's wave.
+        The same industry is used when it has at least ``MIN_INDUSTRY_COMPANIES`` companies
+        with scores (this one included), otherwise all candidates.
+        """
+        prof = self.scores.profile
+        prof = prof[(prof["wave"] <= self.wave) & (prof["company_id"] != self.company_id)]
+        prof = prof[prof["mean"].notna()]
+        candidates = sorted(set(prof["company_id"]))
+        if not candidates:
+            return [], "none"
+        comp = self.dataset.companies.set_index("company_id")["industry"]
+        norm = comp.astype(str).str.strip().str.casefold()
+        mine = norm.get(self.company_id, "")
+        same = [c for c in candidates if mine and norm.get(c, None) == mine]
+        if mine and len(same) + 1 >= MIN_INDUSTRY_COMPANIES:
+            return same, "industry"
+        return candidates, "all"
+
+    def comparison_data(self) -> pd.DataFrame:
+        """Tidy lens scores of the company (report's wave) and its comparison group (each
+        in its latest wave up to the report's wave): company_id, name, wave, lens,
+        discipline, mean."""
+        ids, _ = self.comparison_group()
+        prof = self.scores.profile
+        prof = prof[prof["wave"] <= self.wave]
+        others = prof[prof["company_id"].isin(ids) & prof["mean"].notna()]
+        latest = others.groupby("company_id")["wave"].transform("max")
+        others = others[others["wave"] == latest]
+        data = pd.concat([self.profile(), others], ignore_index=True)
+        names = dict(zip(self.dataset.companies["company_id"], self.dataset.companies["name"],
+                         strict=True))
+        data = data.assign(name=data["company_id"].map(names))
+        return data[["company_id", "name", "wave", "lens", "discipline", "mean"]]
+
+    def comparison(self) -> pd.DataFrame:
+        """Per lens and discipline: the company's score, the others' mean, min and max,
+        the difference (company - others' mean), its rank (1 = highest) among the company
+        and the others with a score, and how many that are (total)."""
+        data = self.comparison_data()
+        rows = []
+        for lens in LENSES:
+            for d in DISCIPLINES:
+                cell = data[(data["lens"] == lens) & (data["discipline"] == d)]
+                own = cell.loc[cell["company_id"] == self.company_id, "mean"]
+                own_v = float(own.iloc[0]) if len(own) else np.nan
+                oth = cell.loc[cell["company_id"] != self.company_id, "mean"].dropna()
+                oth = oth.to_numpy(dtype=float)
+                mean = float(oth.mean()) if len(oth) else np.nan
+                ok = np.isfinite(own_v)
+                rows.append({
+                    "lens": lens, "discipline": d, "company": own_v,
+                    "others_mean": mean,
+                    "others_min": float(oth.min()) if len(oth) else np.nan,
+                    "others_max": float(oth.max()) if len(oth) else np.nan,
+                    "difference": own_v - mean,
+                    "rank": int((oth > own_v).sum()) + 1 if ok else None,
+                    "total": len(oth) + (1 if ok else 0),
+                })
+        return pd.DataFrame(rows)
+
+    def comparison_figure(self) -> go.Figure | None:
+        from . import charts
+        ids, _ = self.comparison_group()
+        if not self.has_data or not ids:
+            return None
+        return charts.comparison_chart(self.comparison_data(), self.company_id,
+                                       self.instrument, self.lang)
+
+    @property
+    def previous_wave(self) -> str | None:
+        """The company's latest wave before the report's wave (None if there is none)."""
+        waves = self.scores.profile.loc[self.scores.profile["company_id"] == self.company_id,
+                                        "wave"]
+        earlier = sorted(w for w in set(waves) if w < self.wave)
+        return earlier[-1] if earlier else None
+
+    def previous_diagnosis(self) -> Diagnosis | None:
+        prev = self.previous_wave
+        if prev is None:
+            return None
+        return diagnose(self.scores, [self.company_id], wave=prev)[self.company_id]
+
+    def wave_change(self) -> pd.DataFrame | None:
+        """lens, discipline, previous, current, change (current - previous) since the
+        previous wave; None when the company has no earlier wave."""
+        prev = self.previous_wave
+        if prev is None:
+            return None
+        key = ["lens", "discipline"]
+        before = self._sel(self.scores.profile, prev).set_index(key)["mean"]
+        now = self.profile().set_index(key)["mean"]
+        idx = pd.MultiIndex.from_product([list(LENSES), list(DISCIPLINES)], names=key)
+        out = pd.DataFrame({"previous": before.reindex(idx), "current": now.reindex(idx)})
+        out["change"] = out["current"] - out["previous"]
+        return out.reset_index()
+
+    def comparison_html(self) -> str:
+        """Section 8: the comparison table, and the change since the previous wave."""
+        if not self.has_data:
+            return self._section("comparison", self._no_data_html())
+        ids, basis = self.comparison_group()
+        parts = []
+        if basis == "none":
+            parts.append(self._p(self.t("notes.comparison_none")))
+        else:
+            key = "notes.comparison_industry" if basis == "industry" else "notes.comparison_all"
+            parts.append(self._p(self.t(key, n=len(ids), industry=self.industry,
+                                        wave=self.wave or "–",
+                                        min_industry=MIN_INDUSTRY_COMPANIES)))
+            c = self.comparison()
+            parts.append(table_html(pd.DataFrame({
+                self.t("columns.lens"): [self._lens(v) for v in c["lens"]],
+                self.t("columns.discipline"): [self._disc(v) for v in c["discipline"]],
+                self.t("columns.this_company"): [_fmt(v) for v in c["company"]],
+                self.t("columns.others_mean"): [_fmt(v) for v in c["others_mean"]],
+                self.t("columns.others_range"): [
+                    f"{_fmt(lo)} – {_fmt(hi)}" for lo, hi in zip(c["others_min"],
+                                                                c["others_max"], strict=True)],
+                self.t("columns.difference"): [_fmt(v, "+.2f") for v in c["difference"]],
+                self.t("columns.rank"): [
+                    self.t("rank_of", rank=int(r), total=int(n)) if r is not None and r == r
+                    else "–" for r, n in zip(c["rank"], c["total"], strict=True)],
+            })))
+            parts.append(self._p(self.t("notes.comparison_rank")))
+        return self._section("comparison", *parts)
+
+    def _verdict_short(self, diag: Diagnosis, lens: str) -> str:
+        res = diag.lenses[lens]
+        if res.verdict == "leader" and res.leader:
+            return self.t("verdict_leader", discipline=self._disc(res.leader))
+        return self.t("verdict_" + res.verdict)
+
+    def wave_change_html(self) -> str:
+        """Section 8b: the change since the previous wave (a note when there is none)."""
+        if not self.has_data:
+            return ""
+        change = self.wave_change()
+        head = self.heading_html("wave_change", 3)
+        if change is None:
+            none = self._p(self.t("notes.wave_change_none"))
+            return f'<div class="va-section">{head}{none}</div>'
+        prev = self.previous_wave or ""
+        prev_diag = self.previous_diagnosis()
+        parts = [head, self._p(self.t("notes.wave_change", previous=prev)),
+                 table_html(pd.DataFrame({
+                     self.t("columns.lens"): [self._lens(v) for v in change["lens"]],
+                     self.t("columns.discipline"): [self._disc(v) for v in change["discipline"]],
+                     self.t("columns.previous", wave=prev): [_fmt(v) for v in change["previous"]],
+                     self.t("columns.current", wave=self.wave): [_fmt(v)
+                                                                for v in change["current"]],
+                     self.t("columns.change"): [_fmt(v, "+.2f") for v in change["change"]],
+                 }))]
+        if prev_diag is not None:
+            parts.append(table_html(pd.DataFrame({
+                self.t("columns.lens"): [self._lens(lens) for lens in LENSES],
+                self.t("columns.previous", wave=prev): [
+                    self._verdict_short(prev_diag, lens) for lens in LENSES],
+                self.t("columns.current", wave=self.wave): [
+                    self._verdict_short(self.diagnosis, lens) for lens in LENSES],
+            })))
+            src_prev, src_now = prev_diag.experience_source, self.diagnosis.experience_source
+            if src_prev and src_now and src_prev != src_now:
+                srcs = finding_texts()["sources"]
+                parts.append(self._p(self.t(
+                    "notes.wave_change_source", previous=prev,
+                    previous_source=srcs[src_prev][self.lang],
+                    source=srcs[src_now][self.lang])))
+        return '<div class="va-section">' + "\n".join(parts) + "</div>"
+
+    # -- 9. what to discuss -------------------------------------------------------------
+    def commitment(self) -> str:
+        """Which discipline to commit to, in one or two sentences (plain text)."""
+        exp, setup = self.diagnosis.lenses["experience"], self.diagnosis.lenses["setup"]
+        lab = self._disc
+        if "no_data" in (exp.verdict, setup.verdict):
+            return self.t("commit.no_data")
+        if exp.dominant and setup.dominant:
+            if exp.dominant == setup.dominant:
+                d = exp.dominant
+                o1, o2 = (lab(x) for x in DISCIPLINES if x != d)
+                text = self.t("commit.aligned", discipline=lab(d), other1=o1, other2=o2)
+            else:
+                text = self.t("commit.mismatch", experienced=lab(exp.dominant),
+                              setup=lab(setup.dominant))
+        elif "dual" in (setup.verdict, exp.verdict):
+            res = setup if setup.verdict == "dual" else exp
+            ranked = sorted(res.scores, key=lambda d: -res.scores[d])
+            text = self.t("commit.dual", first=lab(ranked[0]), second=lab(ranked[1]))
+        elif exp.dominant:
+            d = exp.dominant
+            text = self.t("commit.experience_only", discipline=lab(d),
+                          experience=exp.scores[d], setup=setup.scores[d])
+        elif setup.dominant:
+            d = setup.dominant
+            text = self.t("commit.setup_only", discipline=lab(d),
+                          experience=exp.scores[d], setup=setup.scores[d])
+        else:
+            both = {d: (exp.scores[d] + setup.scores[d]) / 2 for d in DISCIPLINES}
+            d = max(DISCIPLINES, key=lambda x: both[x])
+            text = self.t("commit.none", discipline=lab(d), experience=exp.scores[d],
+                          setup=setup.scores[d])
+        if self.diagnosis.experience_source == INSIDE_OUT:
+            text += " " + self.t("commit.inside_out_caveat")
+        return text
+
+    def recommendations(self) -> list[tuple[Finding, str]]:
+        """(finding, action) for every finding, most important first, each action once."""
+        ranked = rank_findings(self.diagnosis.findings)
+        seen: set[str] = set()
+        out = []
+        for f in ranked:
+            action = f.action(self.lang, self.instrument)
+            if action and action not in seen:
+                seen.add(action)
+                out.append((f, action))
+        return out
+
+    def discuss_html(self) -> str:
+        """Section 9: the discipline to commit to, then an action per finding."""
+        parts = [self.heading_html("commit", 3), self._p(self.commitment(), "va-commit"),
+                 self.heading_html("actions", 3)]
+        items = "".join(self._finding_li(f, action) for f, action in self.recommendations())
+        parts.append(f"<ul>{items}</ul>")
+        return self._section("discuss", *parts)

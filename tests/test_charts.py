@@ -1,0 +1,324 @@
+"""Report figures: traces, threshold lines, ternary shares by hand, escaping, notebook display."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import assessment as va
+from assessment import charts
+
+OE, CI, PL = va.DISCIPLINES
+HOSTILE = "<img src=x onerror=alert(1)>"
+HOSTILE_SCRIPT = "</script><script>alert(1)</script>"
+
+
+def profile_frame(exp=(3.5, 4.4, 3.2), setup=(4.5, 3.1, 3.0), source="outside_in",
+                  half=0.2) -> pd.DataFrame:
+    """A company's ``Scores.profile`` rows with the given lens means."""
+    rows = []
+    for lens, vals in (("experience", exp), ("setup", setup)):
+        for d, m in zip(va.DISCIPLINES, vals, strict=True):
+            rows.append({"wave": "", "company_id": "x", "discipline": d, "lens": lens,
+                         "source": source if lens == "experience" else "internal",
+                         "mean": m, "n": 20, "sd": 0.5, "ci_low": m - half,
+                         "ci_high": m + half, "rwg": 0.9, "par_score": m,
+                         "par_basis": "threshold"})
+    return pd.DataFrame(rows)
+
+
+def hlines(fig: go.Figure) -> list[float]:
+    return sorted(s.y0 for s in fig.layout.shapes if s.type == "line" and s.y0 == s.y1)
+
+
+def as_json(fig: go.Figure) -> str:
+    return json.dumps(fig.to_plotly_json(), default=str)
+
+
+# -- profile ------------------------------------------------------------------------------
+
+
+def test_profile_chart_bars_errors_and_threshold_lines(instrument):
+    prof = profile_frame()
+    fig = charts.profile_chart(prof, instrument, "en")
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [b.name for b in bars] == ["Customer experience", "Set-up"]
+    lo = instrument.scale.min
+    exp = np.array(bars[0].y) + np.array(bars[0].base)
+    assert exp == pytest.approx([3.5, 4.4, 3.2])
+    assert np.array(bars[1].y) + lo == pytest.approx([4.5, 3.1, 3.0])
+    assert list(bars[0].error_y.array) == pytest.approx([0.2] * 3)
+    assert list(bars[0].error_y.arrayminus) == pytest.approx([0.2] * 3)
+    th = instrument.thresholds
+    assert hlines(fig) == [th.par, th.excellence]
+    labels = [a.text for a in fig.layout.annotations]
+    assert "Par 3.00" in labels and "Excellence 4.00" in labels
+    assert list(bars[0].x) == ["Operational excellence", "Customer intimacy",
+                               "Product leadership"]
+
+
+def test_profile_chart_shows_the_par_check_from_threshold_items_only(instrument):
+    prof = profile_frame()
+    prof["par_score"] = [2.6, 3.4, 3.1, 3.6, 3.2, 2.9]
+    prof.loc[5, "par_basis"] = "discipline"  # too few threshold answers: no tick
+    fig = charts.profile_chart(prof, instrument, "en")
+    ticks = [t for t in fig.data if t.type == "scatter"]
+    assert [t.offsetgroup for t in ticks] == ["experience", "setup"]
+    assert list(ticks[0].y) == pytest.approx([2.6, 3.4, 3.1])
+    assert list(ticks[1].y)[:2] == pytest.approx([3.6, 3.2]) and math.isnan(ticks[1].y[2])
+    assert ticks[0].name == "threshold value (par check)" and not ticks[1].showlegend
+
+
+def test_profile_chart_uses_the_datasets_thresholds_and_language(instrument):
+    inst = instrument.with_thresholds({"par": 2.5, "excellence": 4.2})
+    fig = charts.profile_chart(profile_frame(), inst, "de")
+    assert hlines(fig) == [2.5, 4.2]
+    assert "Marktniveau 2.50" in [a.text for a in fig.layout.annotations]
+    assert [t.name for t in fig.data if t.type == "bar"] == ["Kundenerleben", "Aufstellung"]
+    assert "Kundennähe" in fig.data[0].x
+
+
+def test_profile_chart_marks_an_inside_out_experience_lens(instrument):
+    fig = charts.profile_chart(profile_frame(source="inside_out"), instrument, "nl")
+    assert fig.data[0].name == "Klantbeleving (inschatting door medewerkers)"
+
+
+def test_profile_chart_survives_a_missing_lens(instrument):
+    prof = profile_frame(setup=(float("nan"),) * 3)
+    fig = charts.profile_chart(prof, instrument)
+    assert all(math.isnan(v) for v in fig.data[1].y)
+    assert fig.data[1].text == ("", "", "")
+
+
+# -- triangle -----------------------------------------------------------------------------
+
+
+def test_ternary_shares_by_hand():
+    shares = charts.ternary_shares({OE: 4.5, CI: 3.0, PL: 3.0}, 1)
+    assert shares == pytest.approx({OE: 3.5 / 7.5, CI: 2 / 7.5, PL: 2 / 7.5})
+    assert sum(shares.values()) == pytest.approx(1)
+    # measured from the scale minimum, not from zero: the difference shows more
+    assert shares[OE] > 4.5 / 10.5
+    assert charts.ternary_shares({OE: 1, CI: 1, PL: 1}, 1) == pytest.approx(
+        {OE: 1 / 3, CI: 1 / 3, PL: 1 / 3})
+    assert charts.ternary_shares({OE: 4.0, CI: float("nan"), PL: 3.0}, 1) is None
+    assert charts.ternary_shares({OE: 4.0, PL: 3.0}, 1) is None
+
+
+@pytest.mark.parametrize("scores", [(4.9, 1.2, 3.3), (2.0, 2.0, 2.5), (5, 5, 5), (3, 1, 1)])
+def test_ternary_shares_sum_to_one(scores):
+    shares = charts.ternary_shares(dict(zip(va.DISCIPLINES, scores, strict=True)), 1)
+    assert sum(shares.values()) == pytest.approx(1)
+    assert all(0 <= v <= 1 for v in shares.values())
+
+
+def test_ternary_zoom_keeps_every_point_inside():
+    shares = [charts.ternary_shares({OE: 3.5, CI: 4.4, PL: 3.2}, 1),
+              charts.ternary_shares({OE: 4.5, CI: 3.1, PL: 3.0}, 1)]
+    m = charts.ternary_zoom(shares)
+    assert 0 <= m <= 0.2 and round(m / 0.05, 9) == int(round(m / 0.05))
+    assert all(v >= m for sh in shares for v in sh.values())
+    assert charts.ternary_zoom([{OE: 0.9, CI: 0.05, PL: 0.05}]) == 0.0
+    assert charts.ternary_zoom([]) == 0.0
+
+
+def test_triangle_chart_places_both_lenses_and_an_arrow(instrument):
+    prof = profile_frame(exp=(3.5, 4.4, 3.2), setup=(4.5, 3.1, 3.0))
+    fig = charts.triangle_chart(prof, instrument, "en")
+    exp = charts.ternary_shares({OE: 3.5, CI: 4.4, PL: 3.2}, 1)
+    setup = charts.ternary_shares({OE: 4.5, CI: 3.1, PL: 3.0}, 1)
+    points = {t.name: t for t in fig.data if t.mode == "markers+text"}
+    assert set(points) == {"Customer experience", "Set-up"}
+    p = points["Customer experience"]
+    assert (p.a[0], p.b[0], p.c[0]) == pytest.approx((exp[OE], exp[CI], exp[PL]))
+    assert p.a[0] + p.b[0] + p.c[0] == pytest.approx(1)
+    q = points["Set-up"]
+    assert (q.a[0], q.b[0], q.c[0]) == pytest.approx((setup[OE], setup[CI], setup[PL]))
+    arrow = next(t for t in fig.data if t.name == "arrow")
+    assert (arrow.a[0], arrow.a[-1]) == pytest.approx((setup[OE], exp[OE]))  # set-up -> exp
+    assert arrow.marker.symbol[-1] == "arrow" and arrow.marker.angleref == "previous"
+    assert fig.layout.ternary.sum == 1
+    assert fig.layout.ternary.aaxis.title.text == "Operational excellence"
+    assert fig.layout.ternary.aaxis.min == charts.ternary_zoom([exp, setup])
+
+
+def test_triangle_chart_without_data_says_so(instrument):
+    prof = profile_frame(exp=(float("nan"),) * 3, setup=(float("nan"),) * 3)
+    fig = charts.triangle_chart(prof, instrument, "en")
+    assert not fig.data
+    assert "not enough answers" in fig.layout.annotations[0].text
+
+
+def test_triangle_chart_with_one_lens_has_no_arrow(instrument):
+    prof = profile_frame(setup=(float("nan"),) * 3)
+    fig = charts.triangle_chart(prof, instrument)
+    assert not [t for t in fig.data if t.name == "arrow"]
+    assert [t.name for t in fig.data if t.mode == "markers+text"] == ["Customer experience"]
+
+
+# -- gaps ---------------------------------------------------------------------------------
+
+
+def test_gap_chart_bars_and_band(instrument):
+    gaps = {OE: -1.0, CI: 1.2, PL: 0.1}
+    fig = charts.gap_chart(gaps, None, instrument, "en")
+    assert len(fig.data) == 1
+    assert list(fig.data[0].y) == pytest.approx([-1.0, 1.2, 0.1])
+    band = [s for s in fig.layout.shapes if s.type == "rect"]
+    th = instrument.thresholds
+    assert len(band) == 1 and (band[0].y0, band[0].y1) == (-th.lens_gap, th.lens_gap)
+    hover = fig.data[0].hovertext
+    assert "capability customers do not notice" in hover[0]
+    assert "promise not backed" in hover[1] and "the lenses agree" in hover[2]
+
+
+def test_gap_chart_adds_the_blind_spot_where_customers_answered(instrument):
+    fig = charts.gap_chart({OE: 0.2, CI: 0.3, PL: None}, {OE: 0.9, CI: -0.1, PL: 0.0},
+                           instrument, "nl")
+    assert len(fig.data) == 2
+    assert list(fig.data[1].y) == pytest.approx([0.9, -0.1, 0.0])
+    assert math.isnan(fig.data[0].y[2])
+    assert "overschatten" in fig.data[1].hovertext[0]
+
+
+def test_gap_chart_marks_a_different_blind_spot_threshold(instrument):
+    inst = instrument.with_thresholds({"blind_spot_gap": 0.5})
+    fig = charts.gap_chart({OE: 0.2, CI: 0.3, PL: 0.1}, {OE: 0.6, CI: 0.0, PL: 0.0}, inst)
+    assert sorted(s.y0 for s in fig.layout.shapes if s.type == "line" and s.y0 != 0) == [
+        -0.5, 0.5]
+
+
+# -- departments --------------------------------------------------------------------------
+
+
+def dept_frame(names=("Ops", "Sales")) -> pd.DataFrame:
+    rows = []
+    for k, name in enumerate(names):
+        for j, d in enumerate(va.DISCIPLINES):
+            rows.append({"wave": "", "company_id": "x", "department": name, "discipline": d,
+                         "mean": 3.0 + k * 0.5 + j * 0.25, "n": 6})
+    return pd.DataFrame(rows)
+
+
+def test_department_heatmap_values_and_hidden_note(instrument):
+    hidden = pd.DataFrame({"wave": [""], "company_id": ["x"], "department": ["Secret"],
+                           "n": [2]})
+    fig = charts.department_heatmap(dept_frame(), hidden, instrument, "en")
+    heat = fig.data[0]
+    assert heat.type == "heatmap"
+    assert list(heat.y) == ["Sales", "Ops"]  # first department on top
+    assert np.array(heat.z)[1] == pytest.approx([3.0, 3.25, 3.5])
+    assert (heat.zmin, heat.zmax) == (1, 5)
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "1 department(s) with fewer than 5 respondents" in notes
+    assert "Secret" not in as_json(fig)
+
+
+def test_department_heatmap_without_departments(instrument):
+    empty = dept_frame().iloc[0:0]
+    fig = charts.department_heatmap(empty, None, instrument, "de")
+    assert not fig.data
+    assert "Keine Abteilung" in fig.layout.annotations[0].text
+
+
+# -- portfolio and comparison -------------------------------------------------------------
+
+
+def test_portfolio_triangle_has_every_company(sample_diagnoses, instrument):
+    fig = charts.portfolio_triangle(sample_diagnoses, instrument, "en")
+    points = {t.name: t for t in fig.data if t.name in ("as experienced", "as set up")}
+    n = sum(1 for d in sample_diagnoses.values()
+            if charts.ternary_shares(d.lenses["experience"].scores, 1) is not None)
+    assert len(points["as experienced"].a) == n
+    for t in points.values():
+        assert np.array(t.a) + np.array(t.b) + np.array(t.c) == pytest.approx(1)
+    arrows = next(t for t in fig.data if t.name == "arrows")
+    assert list(arrows.marker.symbol).count("arrow") == n
+
+
+def test_comparison_chart_traces(instrument):
+    rows = []
+    for cid, base in (("me", 4.0), ("a", 3.0), ("b", 3.5)):
+        for lens in va.LENSES:
+            for j, d in enumerate(va.DISCIPLINES):
+                rows.append({"company_id": cid, "name": f"Name {cid}", "wave": "",
+                             "lens": lens, "discipline": d, "mean": base + 0.1 * j})
+    fig = charts.comparison_chart(pd.DataFrame(rows), "me", instrument, "en")
+    own = [t for t in fig.data if t.name == "Name me"]
+    assert len(own) == 2 and list(own[0].y) == pytest.approx([4.0, 4.1, 4.2])
+    means = [t for t in fig.data if t.name == "mean of the others"]
+    assert list(means[0].y) == pytest.approx([3.25, 3.35, 3.45])
+    others = [t for t in fig.data if t.name == "other companies"]
+    assert len(others[0].y) == 6
+    th = instrument.thresholds
+    assert hlines(fig) == [th.par, th.par, th.excellence, th.excellence]  # one per panel
+
+
+# -- escaping -----------------------------------------------------------------------------
+
+
+def _hostile_figures(instrument, sample_diagnoses) -> list[go.Figure]:
+    diag = next(iter(sample_diagnoses.values()))
+    diag = type(diag)(**{**diag.__dict__, "name": HOSTILE})
+    comp = pd.DataFrame([{"company_id": c, "name": n, "wave": "", "lens": lens,
+                          "discipline": d, "mean": 3.5}
+                         for c, n in (("x", HOSTILE), ("y", HOSTILE_SCRIPT))
+                         for lens in va.LENSES for d in va.DISCIPLINES])
+    hidden = pd.DataFrame({"wave": [""], "company_id": ["x"], "department": [HOSTILE],
+                           "n": [2]})
+    return [
+        charts.profile_chart(profile_frame(), instrument, "en", title=HOSTILE),
+        charts.triangle_chart(profile_frame(), instrument, "en", title=HOSTILE_SCRIPT),
+        charts.gap_chart({OE: 1}, None, instrument, "en", title=HOSTILE),
+        charts.department_heatmap(dept_frame((HOSTILE, HOSTILE_SCRIPT)), hidden, instrument,
+                                  "en", title=HOSTILE),
+        charts.portfolio_triangle({"x": diag}, instrument, "en"),
+        charts.comparison_chart(comp, "x", instrument, "en"),
+    ]
+
+
+def test_untrusted_names_are_escaped_in_figures(instrument, sample_diagnoses):
+    for fig in _hostile_figures(instrument, sample_diagnoses):
+        text = as_json(fig)
+        assert "<img" not in text and "<script" not in text and "</script" not in text
+        assert "&lt;img src=x onerror=alert(1)&gt;" in text or "&lt;/script&gt;" in text
+        page = charts.figure_html(fig)
+        assert "<img" not in page and "<script>alert" not in page
+        assert page.count("<script") == 1  # only plotly's own Plotly.newPlot call
+
+
+def test_safe_escapes_once_with_entities_plotly_decodes():
+    assert charts._safe(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;"
+    assert charts._safe('Müller & "Söhne" \'s') == "Müller &amp; &#34;Söhne&#34; &#39;s"
+    assert charts._safe(None) == ""
+
+
+# -- display ------------------------------------------------------------------------------
+
+
+def test_figure_html_is_a_div_without_plotly_js(instrument):
+    fig = charts.profile_chart(profile_frame(), instrument)
+    page = charts.figure_html(fig)
+    assert 'class="plotly-graph-div"' in page and "Plotly.newPlot" in page
+    assert len(page) < 60_000  # no plotly.js (4.8 MB) inside
+    assert '"displaylogo": false' in page
+    assert len(charts.figure_html(fig, include_plotlyjs=True)) > 1_000_000
+
+
+def test_show_displays_the_plotly_mime_type_and_html(monkeypatch, instrument):
+    seen = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: seen.append((a, k)))
+    fig = charts.gap_chart({OE: 0.5, CI: 0.1, PL: -0.2}, None, instrument)
+    charts.show(fig)
+    charts.show(None)
+    assert len(seen) == 1
+    (bundle,), kwargs = seen[0]
+    assert kwargs == {"raw": True}
+    assert set(bundle) == {"application/vnd.plotly.v1+json", "text/html"}
+    assert bundle["application/vnd.plotly.v1+json"]["data"][0]["type"] == "bar"
+    assert "Plotly.newPlot" in bundle["text/html"]

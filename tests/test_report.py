@@ -1,0 +1,398 @@
+"""Report sections: item detail, comparison and wave change against hand computations,
+data quality, recommendations, texts in three languages, and escaping of untrusted names."""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+import pytest
+
+import assessment as va
+from assessment import report as rp
+from assessment.report import build_report, label, report_for, texts
+
+from .conftest import SAMPLE, make_dataset, profile_answers
+
+OE, CI, PL = va.DISCIPLINES
+HOSTILE = "<img src=x onerror=alert(1)>"
+HOSTILE_SCRIPT = "</script><script>alert(1)</script>"
+HTML_METHODS = ("title_html", "headline_html", "profile_html", "triangle_html", "gaps_html",
+                "departments_html", "items_html", "quality_html", "comparison_html",
+                "wave_change_html", "discuss_html")
+
+
+def company(cid: str, exp: tuple, setup: tuple, instrument, *, n: int = 5, wave: str = "",
+            departments: tuple[str, ...] = ("Ops",)) -> list[dict]:
+    """``n`` customers answering the experience items and ``n`` staff answering the set-up
+    items, every answer giving exactly the keyed scores ``exp`` / ``setup``."""
+    rows = []
+    for k in range(n):
+        rows.append({"company_id": cid, "respondent_id": f"{cid}c{k}", "wave": wave,
+                     "perspective": "customer", **profile_answers(instrument, "experience", *exp)})
+        rows.append({"company_id": cid, "respondent_id": f"{cid}s{k}", "wave": wave,
+                     "perspective": "internal", "department": departments[k % len(departments)],
+                     **profile_answers(instrument, "setup", *setup)})
+    return rows
+
+
+def all_html(rep) -> str:
+    return "\n".join(getattr(rep, m)() for m in HTML_METHODS)
+
+
+# -- texts --------------------------------------------------------------------------------
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict) and set(node) == set(va.LANGS):
+        yield path, node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*path, k))
+    else:
+        raise AssertionError(f"{'.'.join(path)}: expected a mapping of en/de/nl")
+
+
+def test_every_text_exists_in_three_languages_with_the_same_placeholders():
+    leaves = list(_leaves(texts()))
+    assert len(leaves) > 100
+    for path, node in leaves:
+        fields = {lang: {f for _, f, _, _ in string.Formatter().parse(node[lang]) if f}
+                  for lang in va.LANGS}
+        assert fields["en"] == fields["de"] == fields["nl"], ".".join(path)
+        assert all(node[lang].strip() for lang in va.LANGS), ".".join(path)
+
+
+def test_label_lookup_and_unknown_language():
+    assert label("headings.discuss", "de") == "Was zu besprechen ist"
+    assert label("par_line", "nl", value=3) == "Marktniveau 3.00"
+    with pytest.raises(ValueError, match="unknown language"):
+        label("headings.discuss", "fr")
+
+
+# -- building -----------------------------------------------------------------------------
+
+
+def test_build_report_resolves_relative_paths_against_the_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rep = build_report("data/sample", "shoes", "nl")
+    assert rep.dataset.path.resolve() == SAMPLE.resolve()
+    assert rep.wave == "2026-Q1"  # the latest wave by default
+    older = build_report(SAMPLE, "shoes", "en", wave="2025-Q3")
+    assert older.wave == "2025-Q3" and older.previous_wave is None
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"company_id": "nope"}, "unknown company_id 'nope'"),
+    ({"company_id": "shoes", "lang": "fr"}, "unknown language"),
+    ({"company_id": "shoes", "wave": "1999-Q1"}, "unknown wave"),
+])
+def test_build_report_rejects_unknown_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_report(SAMPLE, **kwargs)
+
+
+# -- 4. gaps ------------------------------------------------------------------------------
+
+
+def test_gaps_table_readings(instrument):
+    ds = make_dataset(company("x", (3.0, 4.4, 3.2), (4.1, 3.2, 3.0), instrument))
+    rep = report_for(ds, "x")
+    gaps = rep.gaps_table().set_index("discipline")
+    assert gaps.loc[OE, "gap"] == pytest.approx(-1.1)
+    assert gaps.loc[CI, "gap"] == pytest.approx(1.2)
+    assert list(gaps["reading"]) == ["unnoticed_capability", "unbacked_promise", "aligned"]
+    assert rep.blind_spot_table() is None  # staff did not estimate the experience
+    assert "Too few staff estimated" in rep.gaps_html()
+
+
+# -- 6. item detail -----------------------------------------------------------------------
+
+
+def test_item_detail_against_a_hand_computation(instrument):
+    items = instrument.items
+    rows = []
+    for i in range(6):
+        for persp, lens in (("customer", "experience"), ("internal", "setup")):
+            row = {"company_id": "x", "respondent_id": f"{persp}{i}", "perspective": persp}
+            for j, it in enumerate(items):
+                if it.lens == lens and not (i == 0 and j % 4 == 0):  # a few blanks
+                    row[it.id] = 1 + (i * 3 + j * 7 + (i * j) % 3) % 5
+            rows.append(row)
+    rep = report_for(make_dataset(rows), "x", show_items=True)
+
+    lo, hi = instrument.scale.min, instrument.scale.max
+    hand = {}
+    for pos, it in enumerate(items):
+        group = "customer" if it.lens == "experience" else "internal"
+        vals = [(lo + hi - r[it.id]) if it.reverse else r[it.id]
+                for r in rows if r["perspective"] == group and it.id in r]
+        hand[it.id] = (sum(vals) / len(vals), pos, len(vals))
+    expected = []
+    for lens in va.LENSES:
+        for d in va.DISCIPLINES:
+            cell = [it.id for it in items if it.lens == lens and it.discipline == d]
+            top = sorted(cell, key=lambda i: (-hand[i][0], hand[i][1]))[:2]
+            low = sorted((i for i in cell if i not in top), key=lambda i: (hand[i][0],
+                                                                          hand[i][1]))[:2]
+            expected += [(lens, d, "strongest", i) for i in top]
+            expected += [(lens, d, "weakest", i) for i in low]
+
+    detail = rep.item_detail()
+    got = list(zip(detail["lens"], detail["discipline"], detail["position"],
+                   detail["item_id"], strict=True))
+    assert got == expected
+    for iid, mean, n in zip(detail["item_id"], detail["mean"], detail["n"], strict=True):
+        assert mean == pytest.approx(hand[iid][0]) and n == hand[iid][2]
+    texts_en = dict(zip(detail["item_id"], detail["text"], strict=True))
+    assert texts_en[expected[0][3]] == instrument.item(expected[0][3]).text.en
+    html = rep.items_html()
+    assert html.count("<table") == 2 and "strongest" in html
+    for off in (False, "False", "no", "0"):
+        assert report_for(make_dataset(rows), "x", show_items=off).items_html() == ""
+
+
+def test_item_detail_uses_staff_when_customers_are_too_few(instrument):
+    rows = company("x", (3.0, 4.0, 3.5), (4.0, 3.0, 3.0), instrument, n=5)
+    staff_exp = profile_answers(instrument, "experience", 2.0, 2.0, 2.0)
+    rows = [r if r["perspective"] == "internal" else None for r in rows]
+    rows = [{**r, **staff_exp} for r in rows if r]  # staff estimate the experience
+    rows += [{"company_id": "x", "respondent_id": "c1", "perspective": "customer",
+              **profile_answers(instrument, "experience", 5.0, 5.0, 5.0)}]
+    rep = report_for(make_dataset(rows), "x")
+    assert rep.diagnosis.experience_source == "inside_out"
+    means = rep.item_means()
+    assert means.loc[means["lens"] == "experience", "mean"].tolist() == pytest.approx(
+        [2.0] * 21)
+    assert "staff, on behalf of customers" in rep.items_html()
+
+
+def test_item_detail_hides_groups_under_the_minimum_size(instrument):
+    rows = company("x", (3.0, 4.0, 3.5), (4.0, 3.0, 3.0), instrument, n=4)
+    rep = report_for(make_dataset(rows), "x")
+    assert rep.item_detail().empty
+    assert rep.items_html().count("Too few respondents") == 2
+
+
+# -- 7. data quality ----------------------------------------------------------------------
+
+
+def test_data_quality_pools_small_departments(instrument):
+    rows = company("x", (3.0, 4.0, 3.5), (4.0, 3.0, 3.0), instrument, n=5)
+    rows += [{"company_id": "x", "respondent_id": f"t{k}", "perspective": "internal",
+              "department": "<b>Tiny</b>", **profile_answers(instrument, "setup", 3, 3, 3)}
+             for k in range(2)]
+    rep = report_for(make_dataset(rows), "x")
+    q = rep.data_quality()
+    resp = q["respondents"].set_index("group")
+    assert resp.loc["customers", "n"] == 5 and resp.loc["staff", "n"] == 7
+    assert resp.loc["department:Ops", "n"] == 5
+    assert resp.loc["other_departments", "n"] == 2
+    assert resp.loc["other_departments", "departments"] == 1
+    n_setup = sum(1 for i in instrument.items if i.lens == "setup")
+    asked_customers = len(instrument.item_ids) - n_setup
+    assert resp.loc["customers", "answered"] == pytest.approx(
+        (len(instrument.items) - n_setup) / asked_customers)  # no threshold items answered
+    assert resp.loc["staff", "answered"] == pytest.approx(n_setup / len(instrument.item_ids))
+    html = rep.quality_html()
+    assert "Tiny" not in html and "Tiny" not in all_html(rep)
+    assert "1 other department(s), each under 5" in html
+    scales = q["scales"]
+    assert len(scales) == len(instrument.cells())
+    prof = rep.profile().set_index(["lens", "discipline"])
+    for row in scales[scales["lens"] != "threshold"].itertuples():
+        assert row.n == prof.loc[(row.lens, row.discipline), "n"]
+    assert q["instrument_version"] == instrument.version
+    assert q["thresholds"]["min_group_size"] == 5
+    assert "Smallest group shown on its own" in html
+
+
+# -- 8. comparison and wave change --------------------------------------------------------
+
+
+PROFILES = {  # company: (industry, experience, set-up)
+    "c1": ("machinery", (4.0, 3.0, 3.5), (4.2, 3.1, 3.3)),
+    "c2": ("machinery", (3.0, 4.0, 3.0), (3.0, 4.4, 3.0)),
+    "c3": ("Machinery ", (3.5, 3.5, 4.5), (3.4, 3.0, 4.6)),
+    "c4": ("retail", (2.0, 2.5, 3.0), (2.2, 2.6, 3.0)),
+}
+
+
+@pytest.fixture(scope="module")
+def peers_dataset():
+    inst = va.load_instrument()
+    rows = [r for cid, (_, exp, setup) in PROFILES.items()
+            for r in company(cid, exp, setup, inst)]
+    ds = make_dataset(rows)
+    ds.companies["industry"] = ds.companies["company_id"].map(
+        {c: p[0] for c, p in PROFILES.items()})
+    return ds, va.score(ds)
+
+
+def _hand_comparison(cid: str, peers: list[str]) -> dict:
+    out = {}
+    for li, lens in enumerate(va.LENSES):
+        for di, d in enumerate(va.DISCIPLINES):
+            own = PROFILES[cid][1 + li][di]
+            others = [PROFILES[p][1 + li][di] for p in peers]
+            out[(lens, d)] = (own, sum(others) / len(others),
+                              1 + sum(o > own for o in others), len(others) + 1)
+    return out
+
+
+@pytest.mark.parametrize(("cid", "peers", "basis"), [
+    ("c1", ["c2", "c3"], "industry"),  # three machinery companies (case and blanks ignored)
+    ("c4", ["c1", "c2", "c3"], "all"),  # retail alone: compared with everyone
+])
+def test_comparison_against_hand_computed_differences(peers_dataset, cid, peers, basis):
+    ds, scores = peers_dataset
+    rep = report_for(ds, cid, scores=scores)
+    assert rep.comparison_group() == (peers, basis)
+    hand = _hand_comparison(cid, peers)
+    comp = rep.comparison()
+    assert len(comp) == 6
+    for row in comp.itertuples():
+        own, mean, rank, total = hand[(row.lens, row.discipline)]
+        assert row.company == pytest.approx(own)
+        assert row.others_mean == pytest.approx(mean)
+        assert row.difference == pytest.approx(own - mean)
+        assert (row.rank, row.total) == (rank, total)
+    html = rep.comparison_html()
+    assert ("same industry" in html) == (basis == "industry")
+    fig = rep.comparison_figure()
+    assert {t.name for t in fig.data} >= {"other companies", "Company " + cid}
+
+
+def test_comparison_without_other_companies(instrument):
+    rep = report_for(make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument)), "x")
+    assert rep.comparison_group() == ([], "none")
+    assert rep.comparison_figure() is None
+    assert "no other company" in rep.comparison_html()
+
+
+def test_wave_change_against_hand_computed_differences(instrument):
+    before = ((3.0, 3.2, 2.8), (3.5, 3.0, 3.1))
+    after = ((4.1, 3.0, 2.5), (3.6, 3.9, 3.0))
+    rows = (company("x", *before, instrument, wave="2025-Q3")
+            + company("x", *after, instrument, wave="2026-Q1")
+            + company("y", (3, 3, 3), (3, 3, 3), instrument, wave="2025-Q3"))
+    ds = make_dataset(rows)
+    rep = report_for(ds, "x", lang="de")
+    assert rep.wave == "2026-Q1" and rep.previous_wave == "2025-Q3"
+    change = rep.wave_change().set_index(["lens", "discipline"])
+    for li, lens in enumerate(va.LENSES):
+        for di, d in enumerate(va.DISCIPLINES):
+            assert change.loc[(lens, d), "previous"] == pytest.approx(before[li][di])
+            assert change.loc[(lens, d), "current"] == pytest.approx(after[li][di])
+            assert change.loc[(lens, d), "change"] == pytest.approx(
+                after[li][di] - before[li][di])
+    html = rep.wave_change_html()
+    assert "Veränderung seit der letzten Befragungswelle" in html
+    assert "Vorher (2025-Q3)" in html and "+1.10" in html
+    # y has only the earlier wave: it is compared in its latest wave up to 2026-Q1
+    assert rep.comparison_group() == (["y"], "all")
+    first = report_for(ds, "x", wave="2025-Q3")
+    assert first.wave_change() is None
+    assert "no earlier wave" in first.wave_change_html()
+
+
+# -- 9. what to discuss -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("exp", "setup", "expected"), [
+    ((4.5, 3.2, 3.1), (4.6, 3.1, 3.0), "Commit to Operational excellence: customers"),
+    ((3.2, 4.5, 3.1), (4.6, 3.1, 3.0), "Customers experience Customer intimacy, but the "
+                                       "company is set up for Operational excellence"),
+    ((3.4, 3.5, 3.3), (3.3, 3.4, 3.2), "Neither lens shows a clear choice. The strongest "
+                                       "candidate is Customer intimacy"),
+    ((4.3, 4.4, 3.3), (4.2, 4.5, 3.2), "strong in two disciplines, Customer intimacy and "
+                                       "Operational excellence"),
+    ((4.3, 3.2, 3.1), (3.5, 3.4, 3.3), "Customers already see Operational excellence"),
+])
+def test_commitment(instrument, exp, setup, expected):
+    rep = report_for(make_dataset(company("x", exp, setup, instrument)), "x")
+    assert expected in rep.commitment()
+    assert "nan" not in rep.commitment()
+
+
+def test_recommendations_follow_the_findings_once_each(sample_dataset, sample_scores):
+    rep = report_for(sample_dataset, "pcmaker", scores=sample_scores)
+    recs = rep.recommendations()
+    actions = [a for _, a in recs]
+    assert len(actions) == len(set(actions))
+    codes = [f.code for f, _ in recs]
+    assert codes[0] == "lens_mismatch"
+    assert codes.index("unnoticed_capability") < codes.index("dropped_respondents")
+    html = rep.discuss_html()
+    assert "Which discipline to commit to" in html and html.count("<li>") == len(recs)
+
+
+def test_rank_findings_puts_substance_before_data_caveats():
+    f = va.Finding
+    ranked = rp.rank_findings([
+        f("dropped_respondents", "info", values={"n_scores": 335, "n_dropped": 5}),
+        f("leader", "info", values={"score": 4.6}),
+        f("unnoticed_capability", "info", values={"gap": -1.1}),
+        f("unbacked_promise", "warning", values={"gap": 0.8}),
+        f("unbacked_promise", "warning", values={"gap": 1.4}),
+        f("below_par", "critical", values={"score": 2.5}),
+    ])
+    assert [(x.code, x.values.get("gap")) for x in ranked] == [
+        ("below_par", None), ("unbacked_promise", 1.4), ("unbacked_promise", 0.8),
+        ("unnoticed_capability", -1.1), ("leader", None), ("dropped_respondents", None)]
+
+
+# -- whole report: languages, no data, escaping -------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "headings"), [
+    ("en", ["At a glance", "The discipline triangle", "What to discuss"]),
+    ("de", ["Auf einen Blick", "Das Disziplinen-Dreieck", "Was zu besprechen ist"]),
+    ("nl", ["In één oogopslag", "De disciplinedriehoek", "Wat te bespreken"]),
+])
+def test_sections_in_each_language(sample_dataset, sample_scores, lang, headings):
+    rep = report_for(sample_dataset, "shoes", lang, scores=sample_scores)
+    page = all_html(rep)
+    for h in headings:
+        assert f"<h2>{h}</h2>" in page
+    assert "Stepwise Shoes" in rep.title_html()
+    for method in ("profile_figure", "triangle_figure", "gap_figure", "department_figure",
+                   "comparison_figure"):
+        assert getattr(rep, method)() is not None, method
+
+
+def test_a_company_without_respondents_gets_a_short_report(instrument):
+    ds = make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument), companies=["x", "none"])
+    rep = report_for(ds, "none")
+    assert not rep.has_data
+    page = all_html(rep)
+    assert "Nobody from this company answered" in page
+    assert "No respondents" in rep.headline_html()
+    for method in ("profile_figure", "triangle_figure", "gap_figure", "department_figure",
+                   "comparison_figure"):
+        assert getattr(rep, method)() is None
+
+
+def test_untrusted_names_are_escaped_everywhere(instrument):
+    rows = company("x", (3.2, 4.5, 3.1), (4.6, 3.1, 3.0), instrument, wave="<b>w</b>",
+                   departments=(HOSTILE,))
+    rows += company("x", (3.2, 4.5, 3.1), (3.1, 4.6, 3.0), instrument, wave="<b>w</b>",
+                    departments=(HOSTILE_SCRIPT,))
+    for k, r in enumerate(rows):
+        r["respondent_id"] = f"r{k}"
+    ds = make_dataset(rows, companies=["x", "y"])
+    ds.companies["name"] = [HOSTILE, HOSTILE_SCRIPT]
+    ds.companies["industry"] = [HOSTILE_SCRIPT, "<i>ok</i>"]
+    rep = report_for(ds, "x")
+    assert rep.diagnosis.department_alignment is False  # the split finding names departments
+    page = all_html(rep)
+    assert "<img" not in page and "<script" not in page and "</script" not in page
+    assert "<b>w</b>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rep.title_html()
+    assert "&lt;/script&gt;&lt;script&gt;" in rep.title_html()  # industry
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rep.departments_html()
+    assert "&lt;b&gt;w&lt;/b&gt;" in rep.title_html()
+    from assessment import charts
+    fig = rep.department_figure()
+    assert "<img" not in charts.figure_html(fig)
+    assert np.isfinite(fig.data[0].z).all()
