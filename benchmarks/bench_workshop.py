@@ -1,0 +1,115 @@
+"""Workshop callback speed: one click (save + rescore + redraw) for a 40-respondent company.
+
+The callback is what a click on an answer button runs: the session files are written
+(atomically, fsync), the session's respondents are rescored and diagnosed, the figure is
+updated in one ``batch_update`` and the findings, moves and survey comparison are redrawn.
+It is measured in individual mode with 40 participants who answered everything, on a
+company that also has 40 survey respondents (scored once, cached), and in team mode.
+
+Baseline, measured in the same run: a bare ``assessment.score()`` of the same 40
+respondents (what a naive callback would have to call). Target: under 100 ms per click.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assessment import load_instrument, score
+from assessment.workshop import Workshop
+
+N_RESPONDENTS = 40
+CLICKS = 30
+TARGET_MS = 100.0
+
+
+def make_company(folder: Path, n: int = N_RESPONDENTS, seed: int = 11) -> None:
+    """A dataset with one company of ``n`` survey respondents (a third customers)."""
+    inst = load_instrument()
+    rng = np.random.default_rng(seed)
+    ids = inst.item_ids
+    setup = [i.id for i in inst.items if i.lens == "setup"]
+    rows = []
+    for k in range(n):
+        customer = k % 3 == 0
+        row = {"wave": "2026-Q1", "company_id": "bench", "respondent_id": f"r{k:03d}",
+               "perspective": "customer" if customer else "internal",
+               "department": "" if customer else ("Sales", "Operations", "R&D")[k % 3]}
+        for item in ids:
+            row[item] = "" if customer and item in setup else str(int(rng.integers(1, 6)))
+        rows.append(row)
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(folder / "responses.csv", index=False)
+    pd.DataFrame({"company_id": ["bench"], "name": ["Bench Ltd"],
+                  "industry": ["x"]}).to_csv(folder / "companies.csv", index=False)
+
+
+def time_clicks(ws: Workshop, items: list[str], clicks: int = CLICKS) -> list[float]:
+    """Milliseconds per simulated click on an answer button."""
+    out = []
+    for k in range(clicks):
+        ctrl = ws.controls[items[k % len(items)]]
+        value = k % 5 + 1 if ctrl.value != k % 5 + 1 else (k + 1) % 5 + 1
+        t0 = time.perf_counter()
+        ctrl.value = value
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "bench"
+        make_company(folder)
+        inst = load_instrument()
+        rng = np.random.default_rng(5)
+
+        ws = Workshop(folder, "bench", mode="individual", resume="new")
+        for k in range(N_RESPONDENTS):
+            customer = k % 3 == 0
+            ws.state.add_participant(f"p{k:02d}", "customer" if customer else "internal",
+                                     "" if customer else ("Sales", "Operations")[k % 2])
+            app = ws.state.applicable()
+            ws.state.answers[ws.state.current] = np.where(
+                app, rng.integers(1, 6, len(inst.item_ids)), np.nan)
+        ws.state.save()
+        ws.select_participant("p01")  # a staff member: every item is clickable
+        ds = ws.state.dataset_frame()
+
+        def best(fn, repeat: int = 3) -> float:
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t0) * 1000)
+            return min(times)
+
+        t_score = best(lambda: score(ds))
+        clicks = time_clicks(ws, inst.item_ids)
+        ws.close()
+
+        team = Workshop(folder, "bench", resume="new")
+        team_clicks = time_clicks(team, inst.item_ids)
+        team.close()
+
+        med, worst = statistics.median(clicks), max(clicks)
+        print(f"workshop callback: {N_RESPONDENTS} participants x {len(inst.item_ids)} items, "
+              f"company with {N_RESPONDENTS} survey respondents, {CLICKS} clicks")
+        print(f"  baseline score() of the same 40 respondents: {t_score:7.1f} ms")
+        print(f"  callback (save + rescore + redraw), median:  {med:7.1f} ms  = "
+              f"{med / t_score:4.2f}x baseline (target < {TARGET_MS:.0f} ms)")
+        print(f"  callback, slowest of {CLICKS}:                {worst:7.1f} ms  = "
+              f"{worst / t_score:4.2f}x baseline")
+        print(f"  team consensus (1 respondent), median:       "
+              f"{statistics.median(team_clicks):7.1f} ms  = "
+              f"{statistics.median(team_clicks) / t_score:4.2f}x baseline")
+        verdict = "OK" if med < TARGET_MS else "SLOWER THAN TARGET"
+        print(f"  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,659 @@
+"""The workshop driven through its Python API: answers saved after every change, restart and
+resume, sessions that never overwrite each other, export into a copy of the sample data,
+the survey comparison and the target, all without a browser."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import assessment as va
+from assessment.workshop import NA, T_BAR, T_MOVE, T_TRI, Workshop
+from assessment.workshop_state import (
+    SessionInUse,
+    SessionTakenOver,
+    Target,
+    WorkshopError,
+    WorkshopState,
+    _quick_score,
+    compare_items,
+    list_sessions,
+    quick_score,
+    what_has_to_move,
+)
+
+from .conftest import SAMPLE, keyed_answers, make_dataset, profile_answers
+from .helpers_data import companies_frame, responses_frame, write_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+INST = va.load_instrument()
+ITEMS = INST.item_ids
+SETUP = [i.id for i in INST.items if i.lens == "setup"]
+DAY = dt.date(2026, 3, 5)
+OE, CI, PL = va.DISCIPLINES
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A private copy of the sample dataset (nothing is ever written into data/)."""
+    dest = tmp_path / "sample"
+    shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns("workshops", ".*.lock"))
+    return dest
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def saved_answer(ws: Workshop, item_id: str, respondent: str | None = None) -> str:
+    """The answer as the session file on disk holds it ("" = not answered)."""
+    rid = respondent or ws.state.participant.respondent_id
+    (row,) = [r for r in rows_of(ws.state.csv_path) if r["respondent_id"] == rid]
+    return row[item_id]
+
+
+def meta_of(ws: Workshop) -> dict:
+    return json.loads(ws.state.json_path.read_text(encoding="utf-8"))
+
+
+# -- answers and saving -----------------------------------------------------------------------
+
+
+def test_every_answer_is_saved_at_once(sample):
+    ws = Workshop(sample, "pcmaker", resume="new", today=DAY)
+    assert ws.state.csv_path is None  # nothing written before the first change
+    assert ws.progress == (0, len(ITEMS))
+    ws.set_answer("oe_exp_1", 4)
+    csv_path = ws.state.csv_path
+    assert csv_path.name == "pcmaker-2026-03-05-1.csv"
+    assert csv_path.parent == sample / "workshops"
+    assert saved_answer(ws, "oe_exp_1") == "4"
+    ws.set_answer("ci_set_3", 1)
+    assert saved_answer(ws, "ci_set_3") == "1"
+    ws.set_answer("oe_exp_1", 5)
+    assert saved_answer(ws, "oe_exp_1") == "5"
+    ws.set_answer("oe_exp_1", None)  # back to "not answered": a blank, never a zero
+    assert saved_answer(ws, "oe_exp_1") == ""
+    assert ws.progress == (1, len(ITEMS))
+    # the answers file is a responses.csv for one company
+    (row,) = rows_of(csv_path)
+    assert list(row)[:5] == ["wave", "company_id", "respondent_id", "perspective", "department"]
+    assert row["company_id"] == "pcmaker" and row["perspective"] == "internal"
+    assert row["wave"] == "2026-Q1" and row["respondent_id"] == "ws20260305-1-team"
+    meta = meta_of(ws)
+    assert meta["format"] == "value-discipline-workshop" and meta["mode"] == "team"
+    assert meta["answered"] == 1 and meta["total"] == len(ITEMS)
+    assert not list(csv_path.parent.glob("*.tmp"))  # atomic writes leave no temporaries
+    ws.close()
+
+
+def test_the_controls_answer_and_not_answered_is_its_own_state(sample):
+    ws = Workshop(sample, "pcmaker", resume="new", lang="nl")
+    ctrl = ws.controls["pl_set_2"]
+    values = [v for _label, v in ctrl.options]
+    assert values[0] == NA and NA not in range(1, 6) and values[1:] == [1, 2, 3, 4, 5]
+    labels = [label for label, _v in ctrl.options]
+    assert labels[0] == "geen antwoord" and labels[1] == "1 Helemaal mee oneens"
+    assert ctrl.value == NA
+    ctrl.value = 3  # what a click in the browser does
+    assert saved_answer(ws, "pl_set_2") == "3"
+    assert ws.answer("pl_set_2") == 3
+    ctrl.value = NA
+    assert saved_answer(ws, "pl_set_2") == ""
+    assert ws.answer("pl_set_2") is None
+    for bad in (0, 6, 2.5, "x"):
+        with pytest.raises(WorkshopError):
+            ws.set_answer("pl_set_2", bad)
+    assert saved_answer(ws, "pl_set_2") == ""
+    with pytest.raises(WorkshopError, match="unknown item"):
+        ws.set_answer("nope", 3)
+    ws.close()
+
+
+def test_controls_are_built_from_the_instrument(sample):
+    ws = Workshop(sample, "pcmaker", resume="new", lang="de")
+    assert set(ws.controls) == set(ITEMS)
+    assert len(ws.w_tabs.children) == 3
+    assert ws.w_tabs.titles[0].startswith("Operative Exzellenz (0/17)")
+    html = " ".join(c.value for c in ws.w_tabs.children[1].children[0].children
+                    if hasattr(c, "value") and isinstance(c.value, str))
+    assert "Wie Kundinnen und Kunden es erleben" in html  # experience section first
+    setup_html = ws.w_tabs.children[1].children[1].children[0].value
+    assert "Wie das Unternehmen aufgestellt ist" in setup_html
+    ws.set_answer("ci_exp_1", 4)
+    assert ws.w_tabs.titles[1].endswith("(1/17)")
+    assert ws.w_progress.value == 1 and ws.w_progress.max == len(ITEMS)
+    assert "1 / 51" in ws.w_progress_text.value
+    ws.close()
+
+
+def test_notes_target_language_and_mode_are_saved(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    ws.notes_widgets[CI].value = "Configurator feels personal <b>but</b> is standard"
+    assert meta_of(ws)["notes"][CI] == "Configurator feels personal <b>but</b> is standard"
+    ws.set_target(CI)
+    assert meta_of(ws)["target"] == {"discipline": CI,
+                                     "profile": {OE: 3.0, CI: 4.5, PL: 3.0}}
+    ws.w_target_sliders[OE].value = 3.4
+    assert meta_of(ws)["target"]["profile"][OE] == 3.4
+    ws.set_lang("de")
+    assert meta_of(ws)["lang"] == "de"
+    assert ws.controls["oe_exp_1"].options[0][0] == "keine Antwort"
+    ws.set_mode("individual")
+    assert meta_of(ws)["mode"] == "individual"
+    ws.close()
+
+
+def test_restart_resumes_the_last_session(sample):
+    ws = Workshop(sample, "shoes", resume="new", lang="nl")
+    for k, item in enumerate(ITEMS[:20]):
+        ws.set_answer(item, k % 5 + 1)
+    ws.set_note(OE, "levertijden bespreken")
+    ws.set_target(CI, {PL: 3.5})
+    stem = ws.state.stem
+    # the kernel dies: nothing is closed; a new object is made as the notebook would
+    again = Workshop(sample, "shoes")
+    assert again.state is None  # the offer is shown, the questions are locked
+    assert [s.stem for s in again.pending_sessions] == [stem]
+    assert again.pending_sessions[0].answered == 20
+    assert "20/51" in again.w_offer_pick.options[0][0]
+    assert all(c.disabled for c in again.controls.values())
+    with pytest.raises(WorkshopError):
+        again.set_answer("oe_exp_1", 3)
+    again.resume()
+    assert again.state.stem == stem
+    assert again.lang == "nl"  # the session's own language
+    assert [again.answer(i) for i in ITEMS[:20]] == [k % 5 + 1 for k in range(20)]
+    assert again.answer(ITEMS[20]) is None
+    assert again.notes_widgets[OE].value == "levertijden bespreken"
+    assert again.state.target.discipline == CI and again.state.target.profile[PL] == 3.5
+    assert again.w_target_sliders[PL].value == 3.5
+    assert again.controls[ITEMS[0]].value == 1
+    # the old object can no longer write into the session it lost
+    with pytest.raises(SessionTakenOver):
+        ws.state.set_answer("oe_exp_1", 2)
+    again.set_answer(ITEMS[20], 2)
+    assert saved_answer(again, ITEMS[20]) == "2"
+    again.close()
+    # resume="last" goes straight back in
+    third = Workshop(sample, "shoes", resume="last")
+    assert third.state.stem == stem and third.answer(ITEMS[20]) == 2
+    third.close()
+
+
+def test_a_crash_between_the_two_files_loses_nothing(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    ws.set_answer("oe_exp_1", 2)
+    meta_before = ws.state.json_path.read_text(encoding="utf-8")
+    ws.set_answer("oe_exp_2", 5)  # the CSV is written first ...
+    ws.state.json_path.write_text(meta_before, encoding="utf-8")  # ... the JSON never was
+    ws.close()
+    state = WorkshopState.open(ws.state.json_path, instrument=INST)
+    assert state.answer("oe_exp_1") == 2 and state.answer("oe_exp_2") == 5
+    state.close()
+
+
+def test_two_sessions_for_one_company_never_overwrite_each_other(sample):
+    a = Workshop(sample, "airline", resume="new", today=DAY)
+    b = Workshop(sample, "airline", resume="new", today=DAY)
+    a.set_answer("oe_exp_1", 5)
+    b.set_answer("oe_exp_1", 1)
+    assert a.state.stem == "airline-2026-03-05-1"
+    assert b.state.stem == "airline-2026-03-05-2"
+    assert saved_answer(a, "oe_exp_1") == "5" and saved_answer(b, "oe_exp_1") == "1"
+    # a name taken by anything (another process got there first) is skipped: O_EXCL
+    (sample / "workshops" / "airline-2026-03-05-3.csv").write_text("taken", encoding="utf-8")
+    c = Workshop(sample, "airline", resume="new", today=DAY)
+    c.set_answer("oe_exp_1", 3)
+    assert c.state.stem == "airline-2026-03-05-4"
+    assert (sample / "workshops" / "airline-2026-03-05-3.csv").read_text() == "taken"
+    assert [s.stem for s in list_sessions(sample, "airline")][0] == "airline-2026-03-05-4"
+    assert {s.company_id for s in list_sessions(sample)} == {"airline"}
+    for ws in (a, b, c):
+        ws.close()
+
+
+def test_a_session_open_in_another_process_is_not_resumed(sample):
+    ws = Workshop(sample, "chips", resume="new")
+    ws.set_answer("pl_exp_1", 4)
+    path = ws.state.json_path
+    ws.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys
+            from assessment import load_instrument
+            from assessment.workshop_state import WorkshopState
+            s = WorkshopState.open({str(path)!r}, instrument=load_instrument())
+            print("open", flush=True)
+            sys.stdin.read()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(SessionInUse):
+            WorkshopState.open(path, instrument=INST)
+        (info,) = list_sessions(sample, "chips")
+        assert info.in_use
+        # resume="last" starts a new session instead of sharing the open one
+        other = Workshop(sample, "chips", resume="last")
+        other.set_answer("pl_exp_1", 1)
+        assert other.state.json_path != path
+        other.close()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    state = WorkshopState.open(path, instrument=INST)  # free again once the holder ended
+    assert state.answer("pl_exp_1") == 4
+    state.close()
+
+
+# -- live results -----------------------------------------------------------------------------
+
+
+def answer_profile(ws: Workshop, exp: tuple[float, float, float],
+                   setup: tuple[float, float, float]) -> None:
+    for lens, vals in (("experience", exp), ("setup", setup)):
+        for item, value in profile_answers(INST, lens, *vals).items():
+            ws.set_answer(item, int(value))
+
+
+def test_live_rescoring_updates_chart_and_findings(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    assert ws.figure.data[T_BAR["experience"]].y == (None, None, None)
+    assert "60%" in ws.w_findings.value
+    answer_profile(ws, exp=(3, 5, 3), setup=(5, 3, 3))
+    assert ws.figure.data[T_BAR["experience"]].y == (3.0, 5.0, 3.0)
+    assert ws.figure.data[T_BAR["setup"]].y == (5.0, 3.0, 3.0)
+    d = ws.result.diagnosis
+    assert d.lenses["experience"].leader == CI and d.lenses["setup"].leader == OE
+    assert d.lens_mismatch and d.experience_source == "inside_out"
+    assert d.lens_gaps[CI] == pytest.approx(2.0)
+    assert "Customer intimacy" in ws.w_findings.value
+    assert any(f.code == "lens_mismatch" for f in d.findings)
+    mismatch = next(f for f in d.findings if f.code == "lens_mismatch")
+    assert mismatch.title("en") in ws.w_findings.value
+    tri = ws.figure.data[T_TRI["experience"]]
+    assert tri.b[0] == pytest.approx(4 / 8) and tri.a[0] == pytest.approx(2 / 8)
+    # the survey's profile is drawn too (46 respondents of pcmaker)
+    assert ws.survey.n == 46
+    assert all(v is not None for v in ws.figure.data[2].y)
+    assert ws.last_callback_ms is not None and ws.last_callback_ms < 2000
+    ws.close()
+
+
+def test_quick_score_is_score(instrument):
+    """The fast path of the live view gives exactly what assessment.score gives."""
+    rng = np.random.default_rng(3)
+
+    def respondents(n, n_cust, depts, drop=0.0):
+        out = []
+        for k in range(n):
+            cust = k < n_cust
+            r = {"respondent_id": f"r{k:02d}", "perspective": "customer" if cust else "internal",
+                 "department": "" if cust else depts[k % len(depts)]}
+            for item in ITEMS:
+                if cust and item in SETUP:
+                    continue
+                if rng.random() >= drop:
+                    r[item] = int(rng.integers(1, 6))
+            out.append(r)
+        return out
+
+    cases = [
+        [dict(profile_answers(instrument, "experience", 3, 4.5, 3),
+              **profile_answers(instrument, "setup", 4, 3, 3))],  # a team consensus
+        [{k: v for k, v in keyed_answers(instrument, OE, "setup", 4).items()
+          if k.endswith(("1", "2"))}],  # too little answered: dropped
+        respondents(12, 3, ["Sales", "Ops"], drop=0.2),  # customers hidden
+        respondents(40, 12, ["Sales", "Operations", "R&D"], drop=0.1),  # outside-in, depts
+        respondents(40, 20, ["Sales", "Ops"], drop=0.5),  # many drops
+    ]
+    for resp in cases:
+        ds = make_dataset(resp, instrument)
+        slow, fast = va.score(ds), _quick_score(ds)
+        for name in ("company", "profile", "lens_gaps", "blind_spots", "departments",
+                     "hidden_departments", "dropped", "respondents"):
+            a = getattr(slow, name)
+            b = getattr(fast, name)
+            keys = [c for c in ("discipline", "lens", "perspective", "department",
+                                "respondent_id") if c in a.columns]
+            a = a.sort_values(keys).reset_index(drop=True) if keys else a
+            b = b.sort_values(keys).reset_index(drop=True) if keys else b
+            pd.testing.assert_frame_equal(a[list(a.columns)], b[list(a.columns)],
+                                          check_dtype=False, check_index_type=False,
+                                          check_column_type=False, atol=1e-9, obj=name)
+        ds_slow, ds_fast = va.diagnose(slow)["x"], va.diagnose(fast, ["x"], wave="")["x"]
+        assert [(f.code, f.lens, f.discipline) for f in ds_fast.findings] == \
+            [(f.code, f.lens, f.discipline) for f in ds_slow.findings]
+        assert [f.text() for f in ds_fast.findings] == [f.text() for f in ds_slow.findings]
+    assert isinstance(quick_score(make_dataset(cases[0], instrument)), va.Scores)
+
+
+# -- comparison with the survey -----------------------------------------------------------------
+
+
+def test_comparison_is_sorted_by_largest_disagreement(tmp_path):
+    """Hand-computed: two staff and one customer answered the survey."""
+    survey = [
+        {"respondent_id": "s1", "perspective": "internal", "department": "Ops",
+         "oe_exp_1": 5, "oe_exp_2": 2, "ci_set_1": 1, "pl_exp_4": 4},
+        {"respondent_id": "s2", "perspective": "internal", "department": "Ops",
+         "oe_exp_1": 3, "oe_exp_2": 2, "ci_set_1": 2},
+        {"respondent_id": "c1", "perspective": "customer", "oe_exp_1": 1, "oe_exp_2": 5},
+    ]
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    ds = make_dataset(survey, INST)
+    frame = ds.responses.drop(columns=["row", "wave"])
+    frame[ITEMS] = frame[ITEMS].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    frame.to_csv(folder / "responses.csv", index=False)
+    ds.companies.to_csv(folder / "companies.csv", index=False)
+
+    ws = Workshop(folder, "x", resume="new")
+    ws.set_answer("oe_exp_1", 1)  # survey (5+3+1)/3 = 3.0  -> -2.0
+    ws.set_answer("oe_exp_2", 3)  # survey (2+2+5)/3 = 3.0  ->  0.0
+    ws.set_answer("ci_set_1", 4)  # survey (1+2)/2   = 1.5  -> +2.5
+    ws.set_answer("pl_exp_4", 5)  # survey 4                -> +1.0
+    ws.set_answer("thr_oe_1", 3)  # no survey answer: last
+    table = ws.comparison()
+    assert table["item_id"].tolist()[:4] == ["ci_set_1", "oe_exp_1", "pl_exp_4", "oe_exp_2"]
+    assert table["difference"].tolist()[:4] == pytest.approx([2.5, -2.0, 1.0, 0.0])
+    assert table["survey"].tolist()[:4] == pytest.approx([1.5, 3.0, 4.0, 3.0])
+    assert table["survey_n"].tolist()[:4] == [2, 3, 1, 3]
+    assert table["internal"].tolist()[:4] == pytest.approx([1.5, 4.0, 4.0, 2.0])
+    # one customer is below the minimum group size: never shown on its own
+    assert table["customer"].isna().all()
+    rest = table.iloc[4:]
+    assert rest["difference"].isna().all()
+    assert rest["item_id"].tolist() == [i for i in ITEMS if i not in
+                                        {"ci_set_1", "oe_exp_1", "pl_exp_4", "oe_exp_2"}]
+    staff = ws.comparison("internal")  # against staff only: oe_exp_1 4.0 -> -3.0 first
+    assert staff["item_id"].tolist()[:2] == ["oe_exp_1", "ci_set_1"]
+    assert staff["difference"].tolist()[:2] == pytest.approx([-3.0, 2.5])
+    html = ws.w_compare.value
+    assert html.index("CI·SET") < html.index("OE·EXP")  # the table in the same order
+    ws.close()
+
+
+def test_comparison_without_survey_data(sample):
+    cid = Workshop(sample, "pcmaker", resume="new").create_company("Fresh Start BV", "Retail")
+    ws = Workshop(sample, cid, resume="new")
+    assert ws.comparison().empty
+    assert "no survey answers" in ws.w_compare.value
+    ws.close()
+
+
+def test_compare_items_pure():
+    survey_ds = make_dataset([{"respondent_id": f"c{k}", "perspective": "customer",
+                               "oe_exp_1": v} for k, v in enumerate([1, 2, 2, 3, 2])], INST)
+    from assessment.workshop_state import SurveyReference
+
+    ref = SurveyReference.build(survey_ds, "x", "")
+    team = np.full(len(ITEMS), np.nan)
+    team[ITEMS.index("oe_exp_1")] = 5
+    out = compare_items(team, ref, INST, reference="customer")
+    assert out.loc[0, "item_id"] == "oe_exp_1"
+    assert out.loc[0, "customer"] == pytest.approx(2.0)  # five customers: shown
+    assert out.loc[0, "difference"] == pytest.approx(3.0)
+
+
+# -- target ------------------------------------------------------------------------------------
+
+
+def test_what_has_to_move_hand_computed():
+    th = INST.thresholds  # par 3.0, excellence 4.0, margin 0.5
+    means = {"experience": {OE: 3.0, CI: 4.0, PL: 4.2},
+             "setup": {OE: 2.0, CI: 2.0, PL: float("nan")}}
+    moves = what_has_to_move(means, Target.default(CI, th, 5), th)
+    got = [(m.lens, m.discipline, m.status, round(m.delta, 3) if np.isfinite(m.delta)
+            else None) for m in moves]
+    assert got == [
+        ("setup", CI, "raise", 2.5),  # the lead: 2.0 -> 4.5
+        ("setup", OE, "raise", 1.0),  # below par: 2.0 -> 3.0
+        ("experience", CI, "raise", 0.5),  # 4.0 -> 4.5
+        ("experience", PL, "hold_back", -0.2),  # 4.2 > 4.5 - 0.5: crowds the lead
+        ("setup", PL, "no_data", None),
+        ("experience", OE, "on_target", 0.0),
+    ]
+    assert moves[0].text() == ("Customer intimacy (Set-up), the discipline to lead in: "
+                               "raise from 2.00 to 4.50 (+2.50).")
+    assert "hold it at par (3.00)" in moves[3].text()
+    assert "Kundennähe" in moves[0].text("de")
+    assert what_has_to_move(means, None, th) == []
+
+
+def test_target_in_the_workshop(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    assert ws.moves().empty
+    assert "Set a target" in ws.w_moves.value
+    answer_profile(ws, exp=(3, 4, 4.2), setup=(2, 2, 2))
+    ws.set_target(CI)
+    mv = ws.moves()
+    first = mv.iloc[0]
+    assert (first.lens, first.discipline, first.status) == ("setup", CI, "raise")
+    assert first.delta == pytest.approx(2.5)
+    assert "raise from 2.00 to 4.50" in ws.w_moves.value
+    assert ws.figure.data[T_MOVE["setup"]].y[1] == pytest.approx(2.5)
+    assert ws.figure.data[4].y == (3.0, 3.0, 4.5, 4.5, 3.0, 3.0)  # target markers
+    ws.set_target(CI, {OE: 2.0, PL: 2.0, CI: 4.5})
+    assert ws.moves().set_index(["lens", "discipline"]).loc[("setup", OE), "status"] \
+        == "on_target"
+    ws.set_target(None)
+    assert ws.moves().empty and meta_of(ws)["target"] is None
+    with pytest.raises(WorkshopError):
+        ws.set_target(CI, {OE: 9})
+    ws.close()
+
+
+# -- individual participants ------------------------------------------------------------------
+
+
+def test_individual_participants_one_after_the_other(sample):
+    ws = Workshop(sample, "splitco", mode="individual", resume="new", today=DAY)
+    assert ws.state.participants == []
+    assert all(c.disabled for c in ws.controls.values())
+    first = ws.add_participant(perspective="internal", department="Marketing")
+    assert first == "ws20260305-1-p01"
+    ws.set_answer("ci_set_1", 5)
+    second = ws.add_participant("cust-7", "customer")
+    assert ws.controls["ci_set_1"].value == NA  # the new participant's own (empty) answers
+    assert ws.controls["ci_set_1"].disabled  # customers do not answer set-up items
+    with pytest.raises(WorkshopError, match="customers"):
+        ws.set_answer("ci_set_1", 3)
+    ws.set_answer("ci_exp_1", 2)
+    assert ws.progress == (1, 30)  # 21 experience + 9 par items
+    with pytest.raises(WorkshopError, match="already"):
+        ws.add_participant("cust-7", "customer")
+    with pytest.raises(WorkshopError, match="department"):
+        ws.add_participant("p9", "internal", "")
+    with pytest.raises(WorkshopError, match="formula"):
+        ws.add_participant("p9", "internal", "=HYPERLINK(1)")
+    ws.select_participant(first)
+    assert ws.controls["ci_set_1"].value == 5
+    rows = {r["respondent_id"]: r for r in rows_of(ws.state.csv_path)}
+    assert rows[first]["department"] == "Marketing" and rows[first]["ci_set_1"] == "5"
+    assert rows[second]["perspective"] == "customer" and rows[second]["department"] == ""
+    assert meta_of(ws)["participants"][1] == {"respondent_id": "cust-7",
+                                              "perspective": "customer", "department": ""}
+    assert meta_of(ws)["current"] == first
+    with pytest.raises(WorkshopError):
+        ws.set_mode("team")  # two participants cannot become one consensus
+    ws.close()
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def test_export_appends_to_a_copy_of_the_sample_and_the_batch_accepts_it(sample):
+    before = (sample / "responses.csv").read_bytes()
+    ws = Workshop(sample, "pcmaker", resume="new", today=DAY)
+    answer_profile(ws, exp=(3, 4.5, 3), setup=(4.5, 3, 3))
+    for item in ITEMS[-9:]:
+        ws.set_answer(item, 3)
+    result = ws.export()
+    assert result.appended == ["ws20260305-1-team"] and not result.skipped
+    after = (sample / "responses.csv").read_bytes()
+    assert after.startswith(before)  # existing rows unchanged, byte for byte
+    assert after.count(b"\n") == before.count(b"\n") + 1
+    ds = va.load_dataset(sample)
+    scores = va.score(ds)
+    mine = scores.respondents[scores.respondents["respondent_id"] == "ws20260305-1-team"]
+    assert set(mine["wave"]) == {"2026-Q1"} and mine["kept"].all()
+    assert len(ds.responses[ds.responses["company_id"] == "pcmaker"]) == 47
+    out = subprocess.run([sys.executable, "-m", "assessment", "score", str(sample), "--out",
+                          str(sample.parent / "reports")], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert meta_of(ws)["exports"][0]["appended"] == ["ws20260305-1-team"]
+    # the survey comparison leaves the session's own exported rows out
+    assert ws.survey.n == 46
+    # exporting again never writes the same respondent twice, nor rewrites it
+    ws.set_answer("oe_exp_1", 1)
+    again = ws.export()
+    assert again.appended == [] and again.skipped == ["ws20260305-1-team"]
+    assert again.changed == ["ws20260305-1-team"]
+    assert (sample / "responses.csv").read_bytes() == after
+    assert "Changed since the export" in ws.w_export_status.value
+    ws.close()
+
+
+def test_export_of_individual_participants(sample):
+    ws = Workshop(sample, "splitco", mode="individual", resume="new")
+    ws.add_participant("m1", "internal", "Marketing")
+    ws.set_answer("ci_set_1", 5)
+    ws.add_participant("k1", "customer")
+    ws.set_answer("ci_exp_1", 4)
+    ws.add_participant("idle", "internal", "Operations")  # answers nothing
+    result = ws.export()
+    assert result.appended == ["m1", "k1"] and result.empty == ["idle"]
+    resp = va.load_dataset(sample).responses
+    k1 = resp[resp["respondent_id"] == "k1"].iloc[0]
+    assert k1["perspective"] == "customer" and k1["department"] == ""
+    assert k1["ci_exp_1"] == 4 and np.isnan(k1["ci_set_1"])
+    ws.close()
+
+
+def test_export_keeps_separator_encoding_and_line_endings(tmp_path):
+    responses = responses_frame(["c1"], n=4)
+    responses.loc[responses["perspective"] == "internal", "department"] = "Verkäufe"
+    folder = write_dataset(tmp_path / "excel", companies_frame(["c1"], ["Café Zoë"]),
+                           responses, sep=";", encoding="cp1252")  # what Excel writes
+    raw = (folder / "responses.csv").read_bytes()
+    (folder / "responses.csv").write_bytes(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    before = (folder / "responses.csv").read_bytes()
+    ws = Workshop(folder, "c1", resume="new", department="Geschäftsführung")
+    ws.set_answer("oe_exp_1", 4)
+    ws.export()
+    after = (folder / "responses.csv").read_bytes()
+    assert after.startswith(before)
+    added = after[len(before):]
+    assert added.endswith(b"\r\n") and b";" in added and b"Gesch\xe4ftsf\xfchrung" in added
+    ds = va.load_dataset(folder)
+    assert "Geschäftsführung" in set(ds.responses["department"])
+    ws.close()
+
+
+def test_export_wave_rules(tmp_path):
+    folder = write_dataset(tmp_path / "nowave", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2))
+    ws = Workshop(folder, "c1", resume="new")
+    assert ws.state.wave == ""  # a dataset without waves
+    ws.set_answer("oe_exp_1", 4)
+    ws.set_wave("2026-Q2")
+    with pytest.raises(WorkshopError, match="no wave column"):
+        ws.export()
+    ws.w_export.click()  # the button shows the reason instead of raising
+    assert "no wave column" in ws.w_export_status.value
+    ws.set_wave("")
+    assert ws.export().appended
+    assert va.load_dataset(folder).responses["respondent_id"].tolist()[-1].endswith("-team")
+    ws.close()
+
+
+def test_export_to_an_excel_responses_file(tmp_path):
+    folder = write_dataset(tmp_path / "xl", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2, waves=["2026-Q1"]), excel=True)
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("pl_exp_3", 2)
+    assert ws.export().appended
+    resp = va.load_dataset(folder).responses
+    row = resp.iloc[-1]
+    assert row["pl_exp_3"] == 2 and row["wave"] == "2026-Q1" and len(resp) == 3
+    ws.close()
+
+
+# -- companies, snapshot ----------------------------------------------------------------------
+
+
+def test_new_company_is_appended_with_a_safe_unique_id(sample):
+    before = (sample / "companies.csv").read_bytes()
+    ws = Workshop(sample, "pcmaker", resume="new")
+    cid = ws.create_company("Müller & Söhne <script>x</script>", "Maschinenbau")
+    assert cid == "muller-sohne-script-x-script"
+    assert ws.company_id == cid and ws.state is not None
+    after = (sample / "companies.csv").read_bytes()
+    assert after.startswith(before)
+    ds = va.load_dataset(sample)
+    assert ds.company_name(cid) == "Müller & Söhne <script>x</script>"
+    assert "&lt;script&gt;" in ws.w_title.value and "<script>" not in ws.w_title.value
+    assert ws.create_company("Müller & Söhne <script>x</script>", "x") == f"{cid}-2"
+    with pytest.raises(WorkshopError, match="formula"):
+        ws.create_company("=cmd|' /C calc'!A0", "x")
+    with pytest.raises(WorkshopError):
+        ws.create_company("two\nlines", "x")
+    ws.set_answer("oe_exp_1", 3)
+    assert ws.state.csv_path.name.startswith(cid)
+    ws.close()
+
+
+def test_snapshot_is_one_offline_html_file(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    answer_profile(ws, exp=(3, 4.5, 3), setup=(4.5, 3, 3))
+    ws.set_note(OE, "<script>alert(1)</script> streamline")
+    ws.set_target(CI)
+    path = ws.snapshot()
+    assert path.parent == sample / "workshops" and path.suffix == ".html"
+    page = path.read_text(encoding="utf-8")
+    assert "<script src=" not in page  # plotly.js inlined
+    assert "Plotly.newPlot" in page and len(page) > 1_000_000
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; streamline" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "Configurix Computers" in page and "What has to move" in page
+    assert "raise from" in page
+    assert "snapshot" in ws.w_export_status.value.lower()
+    ws.close()
+
+
+def test_switching_company_and_language(sample):
+    ws = Workshop(sample, "pcmaker", resume="new", lang="en")
+    ws.set_answer("oe_exp_1", 4)
+    ws.w_company.value = "airline"  # what the dropdown does
+    assert ws.company_id == "airline" and ws.state is not None
+    assert ws.answer("oe_exp_1") is None
+    ws.w_lang.value = "nl"
+    assert ws.lang == "nl"
+    assert ws.controls["oe_exp_1"].options[0][0] == "geen antwoord"
+    assert ws.figure.layout.annotations[0].text == "Profiel"
+    ws.w_company.value = "pcmaker"  # back: its session is offered
+    assert ws.state is None and ws.pending_sessions
+    ws.w_offer_resume.click()
+    assert ws.answer("oe_exp_1") == 4
+    ws.close()
+
+
+def test_snapshot_and_results_in_german(sample):
+    ws = Workshop(sample, "pcmaker", resume="new", lang="de")
+    answer_profile(ws, exp=(3, 4.5, 3), setup=(4.5, 3, 3))
+    assert "Kundennähe" in ws.w_findings.value
+    assert "Die Befragung (46 Personen" in ws.w_findings.value
+    ws.close()

@@ -1,0 +1,133 @@
+"""The workshop as participants see it: Voila serves the notebook on localhost, headless
+Chromium answers through the page, the chart changes and the session file on disk holds
+the answers. Voila is stopped at the end, also when the test fails."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "workshop.ipynb"
+SAMPLE = ROOT / "data" / "sample"
+CHROMIUM = Path("/usr/bin/chromium")
+VOILA = Path(sys.executable).with_name("voila")
+START_TIMEOUT = 180  # s until Voila answers (a loaded CI machine is slow)
+PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is on the page
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
+    pytest.mark.skipif(not VOILA.exists(), reason="needs voila in the environment"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop Voila and its kernels (its own process group)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def voila(tmp_path):
+    """Voila on a free localhost port serving the workshop on a copy of the sample data."""
+    data = tmp_path / "sample"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("workshops", ".*.lock"))
+    port = _free_port()
+    env = dict(os.environ, WORKSHOP_DATASET=str(data), WORKSHOP_COMPANY="pcmaker",
+               WORKSHOP_LANG="en", WORKSHOP_MODE="team")
+    log = (tmp_path / "voila.log").open("wb")
+    proc = subprocess.Popen(
+        [str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}",
+         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
+        cwd=NOTEBOOK.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail("voila exited:\n" + (tmp_path / "voila.log").read_text())
+            try:  # any HTTP answer (even 403 for a file) means the server is up
+                with urllib.request.urlopen(url + "voila/static/", timeout=5):
+                    break
+            except urllib.error.HTTPError:
+                break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"voila did not answer within {START_TIMEOUT} s")
+                time.sleep(0.5)
+        yield url, data
+    finally:
+        _stop(proc)
+        log.close()
+
+
+def _profile_y(page) -> list:
+    return page.evaluate(
+        "Array.from(document.querySelector('.js-plotly-plot').data[0].y || [])")
+
+
+@pytest.mark.timeout(600)
+def test_answer_in_the_browser_changes_chart_and_session_file(voila, tmp_path):
+    url, data = voila
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(url, timeout=PAGE_TIMEOUT)
+            page.wait_for_selector(".js-plotly-plot", timeout=PAGE_TIMEOUT)
+            page.wait_for_selector(".ws-ctrl-oe_exp_1", timeout=PAGE_TIMEOUT)
+            assert "Configurix Computers" in page.inner_text(".ws-title")
+            assert all(v is None for v in _profile_y(page))  # nothing answered yet
+            assert "def " not in page.content()  # participants see widgets, not code
+            # five of the seven experience items of operational excellence: enough to score
+            for k in range(1, 6):
+                page.locator(f".ws-ctrl-oe_exp_{k} button", has_text="4 Agree").click()
+                active = f"document.querySelector('.ws-ctrl-oe_exp_{k} button.mod-active')"
+                page.wait_for_function(f"{active} && {active}.textContent.startsWith('4')",
+                                       timeout=60_000)
+            page.wait_for_function(
+                "(() => { const y = document.querySelector('.js-plotly-plot').data[0].y;"
+                " return y && y[0] !== null && y[0] !== undefined; })()", timeout=60_000)
+            y = _profile_y(page)
+            page.screenshot(path=str(tmp_path / "workshop.png"))
+        finally:
+            browser.close()
+    items = ["oe_exp_1", "oe_exp_2", "oe_exp_3", "oe_exp_4", "oe_exp_5"]
+    # oe_exp_3 is reverse-keyed: 4 scores 2, so the experience score is (4*4 + 2) / 5
+    assert y[0] == pytest.approx((4 * 4 + 2) / 5)
+    (session,) = sorted((data / "workshops").glob("pcmaker-*.csv"))
+    with session.open(encoding="utf-8", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert [row[i] for i in items] == ["4"] * 5
+    assert row["oe_exp_6"] == "" and row["company_id"] == "pcmaker"
+    assert not (SAMPLE / "workshops").exists()
