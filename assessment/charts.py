@@ -28,6 +28,7 @@ from plotly.subplots import make_subplots
 
 from .diagnosis import Diagnosis
 from .instrument import DISCIPLINES, LENSES, Instrument
+from .integration_instrument import IntegrationInstrument
 from .report import label
 
 EXPERIENCE_COLOR = "#0072B2"  # Okabe-Ito blue
@@ -453,6 +454,158 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
     fig.update_layout(margin=dict(t=110, b=50 if note else 30))
     if note:
         _note(fig, note, y=-0.02)
+    return fig
+
+
+# -- customers as co-producers ------------------------------------------------------------
+
+
+ROLE_NEEDED_COLOR = "#009E73"  # Okabe-Ito bluish green
+ROLE_OTHER_COLOR = OTHERS_COLOR
+ROLE_PAR_COLOR = "#B22222"
+ROLE_GROUP_SHADE = "rgba(120, 120, 120, 0.07)"
+ROLE_MAX_PX = 60  # diameter of a role bubble at the top of the answer scale
+ROLE_ROW_PX = 60  # height of a role's row
+ROLE_MAP_WIDTH = 820  # two columns (active, passive) need no more
+ROLE_CONTEXTS = ("service", "innovation")
+ROLE_PARTICIPATION = ("active", "passive")
+
+
+def role_bubble_sizeref(scale_max: float) -> float:
+    """``marker.sizeref`` of the role bubbles (``sizemode="diameter"``): ``marker.size`` is
+    the role's score and the bubble's width is proportional to it, ``ROLE_MAX_PX`` at the
+    top of the answer scale (plotly draws a bubble ``size / sizeref`` pixels wide).
+
+    Width rather than area: role scores lie close together (mostly 2.5 to 4.5 on a 1-5
+    scale), and bubbles whose area follows the score hardly differ; the score is written
+    next to every bubble."""
+    return scale_max / ROLE_MAX_PX
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    """Plain text broken into lines of about ``width`` characters (joined with <br>)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) if text else ""
+
+
+def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument: Instrument,
+             lang: str = "en", claimed: str | None = None,
+             participation: Mapping[str, float | None] | None = None,
+             title: str | None = None) -> go.Figure:
+    """The customer roles as a map: how customers take part (active / passive, x) in which
+    role (y, grouped by context: service, then product innovation).
+
+    ``roles``: one row per role (e.g. ``Report.integration_roles()``): role, context,
+    participation, score (the company's role score, NaN when too few answered), n, and
+    optionally customer and internal (each group's score, NaN when hidden or missing).
+    The bubble's ``marker.size`` is the score and its width is proportional to it
+    (:func:`role_bubble_sizeref`); the red ring on every role is the size of par, so a
+    bubble smaller than its ring is below par. Roles the ``claimed`` discipline needs (the fit
+    model, ``integration.fit``) are green, the others grey. ``participation``: the
+    participation block's scores (active, passive), shown under the x-axis labels.
+    Role labels and descriptions come from the integration instrument (escaped all the
+    same); ``title`` is untrusted text (e.g. the company name).
+    """
+    inst = instrument
+    th = inst.thresholds
+    heading = _t("chart_role_map_title", lang) + (f" · {_safe(title)}" if title else "")
+    if roles is None or roles.empty:
+        return _empty(heading, _t("no_data", lang))
+    ctx_rank = {c: i for i, c in enumerate(ROLE_CONTEXTS)}
+    rows = roles.assign(_ctx=roles["context"].map(ctx_rank)).sort_values("_ctx", kind="stable")
+    rows = rows.reset_index(drop=True)
+    names = [_safe(integration.scale_label("roles", r, lang)) for r in rows["role"]]
+    part_names = {p: _safe(integration.scale_label("participation", p, lang))
+                  for p in ROLE_PARTICIPATION}
+    x = [part_names[p] for p in rows["participation"]]
+    score = rows["score"].astype(float).to_numpy()
+    needed = set(integration.fit[claimed].needs) if claimed else set()
+    sizeref = role_bubble_sizeref(inst.scale.max)
+
+    def group(key: str) -> str:
+        return _t("answered_by_" + key, lang)
+
+    def hover(i: int) -> str:
+        r = rows.iloc[i]
+        role = integration.roles[r["role"]]
+        lines = [f"<b>{names[i]}</b>",
+                 f"{_t('context_' + r['context'], lang)} · {part_names[r['participation']]}"]
+        if np.isfinite(score[i]):
+            lines.append(f"{_t('score_short', lang)}: {score[i]:.2f} (n = {int(_num(r['n']))})")
+        else:
+            lines.append(_t("no_data", lang))
+        split = [f"{group(k)}: {_num(r.get(k)):.2f}" for k in ("customer", "internal")
+                 if np.isfinite(_num(r.get(k)))]
+        if split:
+            lines.append(" · ".join(split))
+        if r["role"] in needed:
+            lines.append(_t("role_needed", lang, discipline=inst.discipline_label(claimed, lang)))
+        lines.append(f"<i>{_wrap(_safe(role.description.get(lang)))}</i>")
+        return "<br>".join(lines)
+
+    fig = go.Figure()
+    # the context groups: a shaded band behind the innovation roles, a label at each group
+    for ctx in ROLE_CONTEXTS:
+        idx = [i for i, c in enumerate(rows["context"]) if c == ctx]
+        if not idx:
+            continue
+        if ctx != ROLE_CONTEXTS[0]:
+            fig.add_hrect(y0=min(idx) - 0.5, y1=max(idx) + 0.5, fillcolor=ROLE_GROUP_SHADE,
+                          line_width=0, layer="below")
+        fig.add_annotation(text=f"<b>{_t('context_' + ctx, lang)}</b>", xref="paper",
+                           x=1.0, xanchor="right", y=min(idx) - 0.45, yanchor="top",
+                           showarrow=False, font=dict(size=12, color="#666"))
+    groups = ([(_t("role_needed", lang, discipline=inst.discipline_label(claimed, lang)),
+                ROLE_NEEDED_COLOR, [r in needed for r in rows["role"]]),
+               (_t("role_other", lang), ROLE_OTHER_COLOR, [r not in needed for r in rows["role"]])]
+              if claimed else [(_t("role_all", lang), EXPERIENCE_COLOR, [True] * len(rows))])
+    for name, color, mask in groups:
+        idx = [i for i, m in enumerate(mask) if m and np.isfinite(score[i])]
+        if not idx:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in idx], y=[names[i] for i in idx], mode="markers+text", name=name,
+            marker=dict(size=[float(score[i]) for i in idx], sizemode="diameter",
+                        sizeref=sizeref,
+                        sizemin=3, color=color, opacity=0.85,
+                        line=dict(width=1, color="white")),
+            # an en space keeps the number clear of the par ring around a small bubble
+            text=[f"\u2002{score[i]:.2f}" for i in idx], textposition="middle right",
+            textfont=dict(size=12, color="#333"), cliponaxis=False,
+            hovertext=[hover(i) for i in idx], hoverinfo="text",
+        ))
+    missing = [i for i in range(len(rows)) if not np.isfinite(score[i])]
+    if missing:
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in missing], y=[names[i] for i in missing], mode="markers+text",
+            name=_t("no_data", lang), text=["–"] * len(missing), textposition="middle right",
+            marker=dict(symbol="x-thin", size=10, line=dict(width=1.5, color="#999")),
+            hovertext=[hover(i) for i in missing], hoverinfo="text"))
+    # par as a ring of the same scale around every role: a bubble inside it is below par
+    fig.add_trace(go.Scatter(
+        x=x, y=names, mode="markers", name=_t("par_ring", lang, value=th.par),
+        marker=dict(symbol="circle-open", size=[th.par] * len(rows), sizemode="diameter",
+                    sizeref=sizeref, color=ROLE_PAR_COLOR, line=dict(width=1.5)),
+        hoverinfo="skip",
+    ))
+    part = participation or {}
+    ticks = [part_names[p] + (f"<br><span style='font-size:11px;color:#555'>"
+                              f"{_t('participation_score', lang, value=part[p])}</span>"
+                              if part.get(p) is not None and np.isfinite(_num(part.get(p)))
+                              else "")
+             for p in ROLE_PARTICIPATION]
+    _layout(fig, heading, 200 + ROLE_ROW_PX * len(rows), width=ROLE_MAP_WIDTH,
+            legend=dict(orientation="h", x=0, y=-0.03, xanchor="left", yanchor="top",
+                        itemsizing="constant"))
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=[part_names[p] for p in ROLE_PARTICIPATION],
+                     tickvals=[part_names[p] for p in ROLE_PARTICIPATION], ticktext=ticks,
+                     range=[-0.5, len(ROLE_PARTICIPATION) - 0.5], side="top", showgrid=True,
+                     gridcolor="#e6e6e6")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,
+                     range=[len(names) - 0.5, -0.5], showgrid=False, automargin=True)
+    fig.update_layout(margin=dict(t=120, b=70, r=40))
     return fig
 
 

@@ -5,8 +5,10 @@ once and then shows one section per cell, e.g. ``display(HTML(report.headline_ht
 and ``charts.show(report.profile_figure())``.
 
 Sections (issue 3): 1 headline, 2 profile, 3 triangle, 4 experience versus set-up,
-5 departments, 6 item detail, 7 data quality, 8 against the others (and change since the
-previous wave), 9 what to discuss. Texts are in ``instruments/report_texts.yaml``
+5 departments, 5b customers as co-producers (issue 5: the role map, the fit of the customer
+roles with the claimed discipline, self-service as experience or burden), 6 item detail,
+7 data quality, 8 against the others (and change since the previous wave), 9 what to
+discuss. Texts are in ``instruments/report_texts.yaml``
 (en, de, nl); finding texts come from the diagnosis.
 
 Security: company names, department names, industries, wave labels and item texts are
@@ -36,14 +38,19 @@ import yaml
 from .diagnosis import Diagnosis, Finding, diagnose, rank_findings
 from .diagnosis import texts as finding_texts
 from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument
+from .integration import BLOCK_SOURCE, TAKEOVER_ROLES, IntegrationResult
+from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
 from .io import Dataset, load_dataset
 from .scoring import INSIDE_OUT, OUTSIDE_IN, Scores, cronbach_alpha, keyed, score
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "items", "quality",
-            "comparison", "discuss")
+SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "integration", "items",
+            "quality", "comparison", "discuss")
+#: the findings of the customer-integration section (issue 5)
+INTEGRATION_CODES = ("self_service_burden", "pl_without_innovators", "intimacy_cost_factor",
+                     "integration_roles_missing", "integration_fit")
 MIN_INDUSTRY_COMPANIES = 3  # an industry needs this many companies (with scores) to compare within
 ITEMS_PER_END = 2  # strongest and weakest items shown per discipline and lens
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -273,10 +280,12 @@ class Report:
         """The ``k`` most important findings (:func:`rank_findings`)."""
         return rank_findings(self.diagnosis.findings)[:k]
 
-    def _finding_li(self, f: Finding, text: str) -> str:
+    def _finding_li(self, f: Finding, text: str, action: str | None = None) -> str:
         sev = f.severity if f.severity in ("critical", "warning", "info") else "info"
+        todo = (f'<br><span class="va-note">{esc(self.t("what_to_do"))}: {esc(action)}</span>'
+                if action else "")
         return (f'<li><span class="va-badge va-{sev}">{esc(self.t("severity_" + sev))}</span>'
-                f"<b>{esc(f.title(self.lang))}</b>: {esc(text)}</li>")
+                f"<b>{esc(f.title(self.lang))}</b>: {esc(text)}{todo}</li>")
 
     def headline_html(self) -> str:
         """Section 1: the verdict per lens and the top findings with their numbers."""
@@ -456,6 +465,201 @@ class Report:
             return None
         return charts.department_heatmap(dept, self.hidden_departments(), self.instrument,
                                          self.lang)
+
+    # -- 5b. customers as co-producers --------------------------------------------------
+    @property
+    def integration(self) -> IntegrationResult | None:
+        """The company's customer integration in the report's wave (None without answers)."""
+        return self.diagnosis.integration
+
+    @property
+    def integration_instrument(self) -> IntegrationInstrument:
+        return self.scores.integration_instrument or load_integration()
+
+    def integration_scores(self) -> pd.DataFrame:
+        """The company's rows of ``Scores.integration`` in the report's wave."""
+        table = self.scores.integration
+        if table is None or table.empty:
+            return pd.DataFrame(columns=["wave", "company_id", "block", "scale", "perspective",
+                                         "mean", "n", "shown", "source"])
+        return self._sel(table)
+
+    def _integration_value(self, block: str, scale: str, perspective: str | None = None
+                           ) -> tuple[float, int]:
+        """(mean, n) of one block and scale: the company's score (``source``) or one
+        perspective's; mean NaN when hidden or missing, n 0 when nobody answered."""
+        t = self.integration_scores()
+        hit = t[(t["block"] == block) & (t["scale"] == scale)]
+        hit = hit[hit["source"].astype(bool)] if perspective is None else hit[
+            hit["perspective"] == perspective]
+        if hit.empty:
+            return float("nan"), 0
+        mean = float(hit["mean"].iloc[0]) if bool(hit["shown"].iloc[0]) else float("nan")
+        return mean, int(hit["n"].iloc[0])
+
+    def integration_roles(self) -> pd.DataFrame:
+        """One row per customer role (instrument order): role, context, participation,
+        score (customers and staff together, the company's role score), n, customer,
+        internal (each group's score; NaN when hidden or missing), needed (the claimed
+        discipline needs the role). Empty without integration answers."""
+        cols = ["role", "context", "participation", "score", "n", "customer", "internal",
+                "needed"]
+        res = self.integration
+        if res is None:
+            return pd.DataFrame(columns=cols)
+        integ = self.integration_instrument
+        rows = []
+        for role, info in integ.roles.items():
+            score_, n = self._integration_value("roles", role)
+            rows.append({
+                "role": role, "context": info.context, "participation": info.participation,
+                "score": score_, "n": n,
+                "customer": self._integration_value("roles", role, "customer")[0],
+                "internal": self._integration_value("roles", role, "internal")[0],
+                "needed": role in res.needed_roles})
+        return pd.DataFrame(rows, columns=cols)
+
+    def integration_blocks(self) -> pd.DataFrame:
+        """The blocks other than roles: block, scale, source (``all``, ``customer``,
+        ``internal``: whose answers the score is), score (NaN when too few answered), n."""
+        rows = []
+        for block, scales in BLOCK_SCALES.items():
+            for scale in scales:
+                score_, n = self._integration_value(block, scale)
+                rows.append({"block": block, "scale": scale, "source": BLOCK_SOURCE[block],
+                             "score": score_, "n": n})
+        return pd.DataFrame(rows)
+
+    def integration_findings(self) -> list[Finding]:
+        """The customer-integration findings, most important first."""
+        return rank_findings([f for f in self.diagnosis.findings
+                              if f.code in INTEGRATION_CODES])
+
+    def _claimed_lens(self) -> str:
+        setup = self.diagnosis.lenses["setup"]
+        claimed = self.integration.claimed if self.integration else None
+        return "setup" if claimed and claimed in (setup.leader, setup.dominant) else "experience"
+
+    def _integration_fit_html(self) -> list[str]:
+        res = self.integration
+        assert res is not None
+        integ, th = self.integration_instrument, self.instrument.thresholds
+        parts = [self.heading_html("integration_fit", 3)]
+        if not res.claimed:
+            return [*parts, self._p(self.t("notes.integration_no_claim"))]
+        roles = self.integration_roles().set_index("role")
+        listed = ", ".join(
+            f"{integ.scale_label('roles', r, self.lang)} {_fmt(roles.at[r, 'score'])}"
+            for r in res.needed_roles)
+        disc = self._disc(res.claimed)
+        parts.append(self._p(self.t("notes.integration_claimed_" + self._claimed_lens(),
+                                    discipline=disc)))
+        if res.needed_score is None:
+            key = "notes.integration_needed_no_data"
+            text = self.t(key, discipline=disc, roles=listed)
+        else:
+            key = "notes.integration_fits" if res.fits else "notes.integration_misfit"
+            text = self.t(key, discipline=disc, roles=listed, score=res.needed_score,
+                          par=th.par)
+        parts.append(self._p(text, "va-commit"))
+        parts.append(self._p(integ.fit[res.claimed].rationale.get(self.lang)))
+        return parts
+
+    def _self_service_html(self) -> list[str]:
+        res = self.integration
+        assert res is not None
+        th = self.instrument.thresholds
+        parts = [self.heading_html("integration_self_service", 3)]
+        takeover = [res.roles.get(r) for r in TAKEOVER_ROLES]
+        takeover = [v for v in takeover if v is not None]
+        if takeover:
+            value = float(np.mean(takeover))
+            key = ("notes.self_service_takeover" if value >= th.par
+                   else "notes.self_service_little_takeover")
+            parts.append(self._p(self.t(key, takeover=value, par=th.par)))
+        experience, n = self._integration_value("self_service", "experience")
+        if not np.isfinite(experience):
+            parts.append(self._p(self.t("notes.self_service_too_few", min=th.min_group_size)))
+        else:
+            key = ("notes.self_service_experience" if experience >= th.par
+                   else "notes.self_service_burden")
+            parts.append(self._p(self.t(key, experience=experience, n=n, par=th.par),
+                                 "va-commit"))
+        return parts
+
+    def _integration_blocks_html(self) -> list[str]:
+        th = self.instrument.thresholds
+        integ = self.integration_instrument
+        blocks = self.integration_blocks()
+        blocks = blocks[blocks["block"] != "self_service"]  # its own paragraph above
+        parts = [self.heading_html("integration_blocks", 3)]
+        active = self._integration_value("participation", "active")[0]
+        passive = self._integration_value("participation", "passive")[0]
+        if np.isfinite(active) and np.isfinite(passive):
+            # "more" only with a clear lead (the instrument's leadership margin)
+            lead = active - passive
+            key = ("notes.participation_active" if lead >= th.leadership_margin - 1e-9
+                   else "notes.participation_passive" if -lead >= th.leadership_margin - 1e-9
+                   else "notes.participation_equal")
+            parts.append(self._p(self.t(key, active=active, passive=passive)))
+        motives = blocks[(blocks["block"] == "motives") & blocks["score"].notna()]
+        if len(motives):
+            top = motives.loc[motives["score"].idxmax()]
+            parts.append(self._p(self.t(
+                "notes.motive_strongest", score=float(top["score"]),
+                motive=integ.scale_label("motives", top["scale"], self.lang))))
+        parts.append(table_html(pd.DataFrame({
+            self.t("columns.block"): [integ.blocks[b].label.get(self.lang)
+                                      for b in blocks["block"]],
+            self.t("columns.scale"): [integ.scale_label(b, s, self.lang)
+                                      for b, s in zip(blocks["block"], blocks["scale"],
+                                                      strict=True)],
+            self.t("columns.source"): [self.t("answered_by_" + s) for s in blocks["source"]],
+            self.t("columns.mean"): [_fmt(v) for v in blocks["score"]],
+            self.t("columns.n"): [int(v) for v in blocks["n"]],
+        })))
+        hidden = blocks[(blocks["source"] == "customer") & blocks["score"].isna()]
+        if len(hidden):
+            parts.append(self._p(self.t("notes.integration_customers_hidden",
+                                        min=th.min_group_size)))
+        return parts
+
+    def integration_html(self) -> str:
+        """Section 5b "Customers as co-producers": the fit of the customer roles with the
+        claimed discipline, self-service as experience or burden, participation, motives
+        and supply-chain CRM, the integration findings with their actions, and how to read
+        the role map (:meth:`integration_figure`). A short note without integration data."""
+        if self.integration is None:
+            return self._section("integration", self._p(self.t("notes.integration_none")))
+        th = self.instrument.thresholds
+        parts = [*self._integration_fit_html(), *self._self_service_html(),
+                 *self._integration_blocks_html(),
+                 self.heading_html("integration_findings", 3)]
+        findings = self.integration_findings()
+        if findings:
+            items = "".join(self._finding_li(f, f.text(self.lang, self.instrument),
+                                             f.action(self.lang, self.instrument))
+                            for f in findings)
+            parts.append(f"<ul>{items}</ul>")
+        else:
+            parts.append(self._p(self.t("notes.integration_no_findings")))
+        how = self.t("notes.role_map", par=th.par)
+        if self.integration.claimed:
+            how += " " + self.t("notes.role_map_needed",
+                                discipline=self._disc(self.integration.claimed))
+        parts += [self.heading_html("role_map", 3), self._p(how)]
+        return self._section("integration", *parts)
+
+    def integration_figure(self) -> go.Figure | None:
+        """The role map (:func:`assessment.charts.role_map`); None without integration."""
+        from . import charts
+        if self.integration is None:
+            return None
+        part = {s: self._integration_value("participation", s)[0]
+                for s in ("active", "passive")}
+        return charts.role_map(self.integration_roles(), self.integration_instrument,
+                               self.instrument, self.lang, claimed=self.integration.claimed,
+                               participation=part)
 
     # -- 6. item detail -----------------------------------------------------------------
     def item_means(self) -> pd.DataFrame:

@@ -322,3 +322,127 @@ def test_show_displays_the_plotly_mime_type_and_html(monkeypatch, instrument):
     assert set(bundle) == {"application/vnd.plotly.v1+json", "text/html"}
     assert bundle["application/vnd.plotly.v1+json"]["data"][0]["type"] == "bar"
     assert "Plotly.newPlot" in bundle["text/html"]
+
+
+# -- customers as co-producers: the role map ----------------------------------------------
+
+
+def roles_frame(scores: dict[str, float], claimed: str | None = None) -> pd.DataFrame:
+    """One row per role of the packaged integration instrument, with the given scores (a
+    role not in ``scores`` has none)."""
+    from assessment.integration_instrument import load_integration
+
+    integ = load_integration()
+    needed = set(integ.fit[claimed].needs) if claimed else set()
+    return pd.DataFrame([{"role": r, "context": info.context,
+                          "participation": info.participation,
+                          "score": scores.get(r, float("nan")), "n": 12,
+                          "customer": float("nan"), "internal": scores.get(r, float("nan")),
+                          "needed": r in needed} for r, info in integ.roles.items()])
+
+
+ROLE_SCORES = {"productive_resource": 3.1, "co_creator": 2.4, "innovator": 4.2,
+               "competitor": 2.0, "communicator": 3.3, "quality_inspector": 3.0,
+               "substitute_manager": 3.8, "innovation_resource": 4.6, "co_developer": 4.0,
+               "user_tester": 2.9}
+
+
+def test_role_map_places_roles_by_participation_and_context(instrument):
+    from assessment.integration_instrument import load_integration
+
+    integ = load_integration()
+    fig = charts.role_map(roles_frame(ROLE_SCORES, PL), integ, instrument, "en", claimed=PL,
+                          participation={"active": 4.03, "passive": 2.74})
+    assert [t.name for t in fig.data] == ["Needed for Product leadership", "Other roles",
+                                          "Par 3.00 (ring)"]
+    needed, other, ring = fig.data
+    # product leadership needs the innovator (service) and the three innovation roles
+    assert list(needed.y) == ["Innovator", "Source of ideas", "Co-developer", "User and tester"]
+    assert needed.marker.color == charts.ROLE_NEEDED_COLOR
+    assert other.marker.color == charts.ROLE_OTHER_COLOR
+    assert "Innovator" not in other.y and len(other.y) == 6
+    # y: the service roles first (top), then the innovation roles; x: how customers take part
+    order = list(fig.layout.yaxis.categoryarray)
+    assert order[:7] == ["Productive resource", "Co-creator", "Innovator",
+                         "Competitor (self-service)", "Communicator", "Quality inspector",
+                         "Substitute manager"]
+    assert order[7:] == ["Source of ideas", "Co-developer", "User and tester"]
+    assert fig.layout.yaxis.range == (9.5, -0.5)  # first role on top
+    x = dict(zip(other.y, other.x, strict=True))
+    assert x["Substitute manager"] == "Passive participation"
+    assert x["Co-creator"] == "Active participation"
+    assert list(fig.layout.xaxis.categoryarray) == ["Active participation",
+                                                    "Passive participation"]
+    assert "score 4.03" in fig.layout.xaxis.ticktext[0]
+    assert "score 2.74" in fig.layout.xaxis.ticktext[1]
+    # the par ring: the same scale as the bubbles, one per role
+    assert list(ring.marker.size) == [3.0] * 10 and len(ring.y) == 10
+    assert ring.marker.sizeref == needed.marker.sizeref
+    groups = [a.text for a in fig.layout.annotations]
+    assert "<b>Service</b>" in groups and "<b>Product innovation</b>" in groups
+
+
+def test_role_map_sizes_are_proportional_to_the_scores(instrument):
+    from assessment.integration_instrument import load_integration
+
+    fig = charts.role_map(roles_frame(ROLE_SCORES, PL), load_integration(), instrument,
+                          claimed=PL)
+    label_of = {"Innovator": "innovator", "Source of ideas": "innovation_resource",
+                "Co-developer": "co_developer", "User and tester": "user_tester"}
+    needed = fig.data[0]
+    assert list(needed.marker.size) == pytest.approx(
+        [ROLE_SCORES[label_of[y]] for y in needed.y])
+    assert needed.marker.sizemode == "diameter"
+    # plotly draws a bubble size / sizeref pixels wide: the top of the scale is the maximum
+    assert needed.marker.sizeref == pytest.approx(instrument.scale.max / charts.ROLE_MAX_PX)
+    px = {y: s / needed.marker.sizeref for y, s in zip(needed.y, needed.marker.size,
+                                                          strict=True)}
+    assert px["Source of ideas"] / px["User and tester"] == pytest.approx(4.6 / 2.9)
+    assert [t.strip() for t in needed.text] == ["4.20", "4.60", "4.00", "2.90"]
+
+
+def test_role_map_sizes_match_the_summary_numbers(sample_dataset, sample_scores):
+    """Voltaro Energy's role scores as ``summary.json`` has them (rounded to 3 decimals)."""
+    from assessment.report import report_for
+
+    summary = {"Productive resource": 4.188, "Co-creator": 2.962, "Innovator": 2.885,
+               "Competitor (self-service)": 4.351, "Communicator": 3.027,
+               "Quality inspector": 3.329, "Substitute manager": 3.112,
+               "Source of ideas": 3.041, "Co-developer": 3.09, "User and tester": 3.049}
+    rep = report_for(sample_dataset, "energyco", scores=sample_scores)
+    assert rep.diagnosis.to_dict()["integration"]["roles"]["competitor"] == 4.351
+    fig = rep.integration_figure()
+    needed, other = fig.data[0], fig.data[1]
+    assert needed.name == "Needed for Operational excellence"
+    assert list(needed.y) == ["Productive resource", "Competitor (self-service)",
+                              "Quality inspector"]
+    sizes = {y: s for t in (needed, other) for y, s in zip(t.y, t.marker.size, strict=True)}
+    assert set(sizes) == set(summary)
+    for role, value in summary.items():
+        assert sizes[role] == pytest.approx(value, abs=5e-4), role
+    ratio = sizes["Competitor (self-service)"] / sizes["Innovator"]
+    assert ratio == pytest.approx(4.351 / 2.885, rel=1e-3)
+
+
+def test_role_map_without_a_claimed_discipline_and_with_missing_scores(instrument):
+    from assessment.integration_instrument import load_integration
+
+    scores = {k: v for k, v in ROLE_SCORES.items() if k != "co_developer"}
+    fig = charts.role_map(roles_frame(scores), load_integration(), instrument, "de")
+    assert [t.name for t in fig.data] == ["Rollen der Kundschaft", "zu wenige Antworten",
+                                          "Marktniveau 3.00 (Ring)"]
+    assert len(fig.data[0].y) == 9 and list(fig.data[1].y) == ["Mitentwicklung"]
+    assert list(fig.data[2].y)[-2] == "Mitentwicklung"  # its ring still marks the row
+    assert "Aktive Beteiligung" in fig.layout.xaxis.categoryarray
+    empty = charts.role_map(roles_frame({}).iloc[0:0], load_integration(), instrument, "nl")
+    assert not empty.data and "te weinig antwoorden" in empty.layout.annotations[0].text
+
+
+def test_role_map_escapes_its_title(instrument):
+    from assessment.integration_instrument import load_integration
+
+    fig = charts.role_map(roles_frame(ROLE_SCORES, OE), load_integration(), instrument,
+                          claimed=OE, title=HOSTILE)
+    text = as_json(fig)
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "<img" not in charts.figure_html(fig)

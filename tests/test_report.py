@@ -396,3 +396,117 @@ def test_untrusted_names_are_escaped_everywhere(instrument):
     fig = rep.department_figure()
     assert "<img" not in charts.figure_html(fig)
     assert np.isfinite(fig.data[0].z).all()
+
+
+# -- 5b. customers as co-producers --------------------------------------------------------
+
+
+INTEGRATION_HEADINGS = {"en": "Customers as co-producers",
+                        "de": "Kundinnen und Kunden als Ko-Produzenten",
+                        "nl": "Klanten als coproducenten"}
+
+
+@pytest.mark.parametrize("lang", va.LANGS)
+def test_integration_section_shows_the_self_service_burden(sample_dataset, sample_scores, lang):
+    rep = report_for(sample_dataset, "energyco", lang, scores=sample_scores)
+    html = rep.integration_html()
+    assert f"<h2>{INTEGRATION_HEADINGS[lang]}</h2>" in html
+    burden = next(f for f in rep.diagnosis.findings if f.code == "self_service_burden")
+    assert rp.esc(burden.text(lang)) in html and rp.esc(burden.action(lang)) in html
+    assert rp.esc(burden.title(lang)) in html
+    # burden first: the critical finding before the fit note
+    assert [f.code for f in rep.integration_findings()] == ["self_service_burden",
+                                                           "integration_fit"]
+    assert html.index(rp.esc(burden.title(lang))) < html.index(
+        rp.esc(rep.integration_findings()[1].title(lang)))
+    # the customers' own score, and the fit: claimed discipline, needed roles, mean vs par
+    assert "2.03 (n = 21" in html
+    assert rp.esc(label("notes.self_service_burden", lang, experience=2.0317, n=21,
+                        par=3.0)) in html
+    assert "3.96" in html and "4.19" in html and "4.35" in html and "3.33" in html
+    assert rep.integration.claimed == OE
+    assert label("notes.integration_claimed_setup", lang,
+                 discipline=rep.instrument.discipline_label(OE, lang)) in html
+    assert rep.integration_figure() is not None
+
+
+def test_integration_roles_and_blocks_against_the_scores(sample_dataset, sample_scores):
+    rep = report_for(sample_dataset, "energyco", scores=sample_scores)
+    roles = rep.integration_roles().set_index("role")
+    assert len(roles) == 10 and roles["needed"].sum() == 3
+    assert list(roles.index[roles["needed"]]) == ["productive_resource", "competitor",
+                                                  "quality_inspector"]
+    for role, value in rep.integration.roles.items():
+        assert roles.at[role, "score"] == pytest.approx(value)
+    assert roles.at["substitute_manager", "participation"] == "passive"
+    assert roles.at["co_developer", "context"] == "innovation"
+    table = rep.integration_scores()
+    hit = table[(table["scale"] == "competitor") & (table["perspective"] == "customer")]
+    assert roles.at["competitor", "customer"] == pytest.approx(float(hit["mean"].iloc[0]))
+    blocks = rep.integration_blocks().set_index("scale")
+    assert blocks.at["experience", "score"] == pytest.approx(2.0317, abs=1e-4)
+    assert blocks.at["experience", "source"] == "customer"
+    assert blocks.at["knowledge_sharing", "source"] == "internal"
+    assert blocks.at["active", "source"] == "all"
+
+
+@pytest.mark.parametrize("lang", va.LANGS)
+def test_integration_section_without_integration_data(sample_dataset, sample_scores, lang):
+    rep = report_for(sample_dataset, "mueller", lang, scores=sample_scores)
+    assert rep.integration is None
+    html = rep.integration_html()
+    assert f"<h2>{INTEGRATION_HEADINGS[lang]}</h2>" in html
+    assert rp.esc(label("notes.integration_none", lang)) in html
+    assert "<h3>" not in html and "<table" not in html  # briefly: one note, nothing else
+    assert rep.integration_figure() is None
+    assert rep.integration_roles().empty and rep.integration_findings() == []
+
+
+def test_integration_section_with_too_few_customers(sample_dataset, sample_scores):
+    rep = report_for(sample_dataset, "chips", "de", scores=sample_scores)
+    html = rep.integration_html()
+    assert label("notes.self_service_too_few", "de", min=5) in html
+    assert rp.esc(label("notes.integration_customers_hidden", "de", min=5)) in html
+    blocks = rep.integration_blocks().set_index("scale")
+    assert np.isnan(blocks.at["economic", "score"])  # 3 customers: hidden
+    assert np.isnan(rep.integration_roles().set_index("role").at["co_developer", "customer"])
+    assert rep.integration.claimed == PL and "4.23" in html
+
+
+def test_integration_section_for_other_archetypes(sample_dataset, sample_scores):
+    bank = report_for(sample_dataset, "privatebank", scores=sample_scores)
+    html = bank.integration_html()
+    assert "Customer intimacy claimed, customers used as a cost factor" in html
+    assert "the discipline customers experience" in html  # the set-up favours none
+    assert "below par (3.00): the way customers take part does not yet fit" in html
+    store = report_for(sample_dataset, "deptstore", "nl", scores=sample_scores)
+    html = store.integration_html()
+    assert rp.esc(label("notes.integration_no_claim", "nl")) in html
+    assert rp.esc(label("notes.integration_no_findings", "nl")) in html
+    assert [t.name for t in store.integration_figure().data] == [
+        "Klantrollen", "Marktniveau 3.00 (ring)"]
+
+
+def test_integration_section_keeps_company_names_escaped(instrument):
+    from assessment.integration_instrument import load_integration
+
+    integ = load_integration()
+    lo, hi = instrument.scale.min, instrument.scale.max
+    rows = company("x", (4.5, 3.1, 3.0), (4.6, 3.1, 3.0), instrument, wave="<b>w</b>")
+    for r in rows:  # everyone answers what they are asked: 4 after reverse keying
+        for item in integ.items:
+            if r["perspective"] in item.answered_by:
+                r[item.id] = lo + hi - 4 if item.reverse else 4
+    ds = make_dataset(rows, companies=["x", "y"])
+    ds.companies["name"] = [HOSTILE, HOSTILE_SCRIPT]
+    rep = report_for(ds, "x")
+    assert rep.integration is not None and rep.integration.fits
+    page = all_html(rep) + rep.integration_html()
+    assert "<img" not in page and "<script" not in page and "<b>w</b>" not in page
+    assert "4.00 (n = 5" in rep.integration_html()
+    from assessment import charts
+    fig = charts.role_map(rep.integration_roles(), rep.integration_instrument,
+                          rep.instrument, claimed=rep.integration.claimed, title=rep.name)
+    page = charts.figure_html(fig)
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img" not in charts.figure_html(rep.integration_figure())

@@ -84,6 +84,38 @@ def test_notebook_runs_and_exports_without_code(tmp_path, company_id, lang, name
         assert needle not in page
     assert f"<h1>{name}</h1>" in page and f"<h2>{heading}</h2>" in page
     n_divs = page.count('class="plotly-graph-div"')
-    assert n_divs == 5  # profile, triangle, gaps, departments, comparison
+    assert n_divs == 6  # profile, triangle, gaps, departments, role map, comparison
     assert page.count("Plotly.newPlot(") == n_divs
     assert "plotly.min.js" not in page and len(page) < 500_000
+    assert f"<h2>{INTEGRATION_HEADINGS[lang]}</h2>" in page  # every company here has one
+
+
+INTEGRATION_HEADINGS = {"en": "Customers as co-producers",
+                        "de": "Kundinnen und Kunden als Ko-Produzenten",
+                        "nl": "Klanten als coproducenten"}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("company_id", "lang", "name", "expected", "n_figures"), [
+    # self-service experienced as a burden: the critical finding and the role map
+    ("energyco", "en", "Voltaro Energy", "Self-service experienced as a burden", 6),
+    # no integration answers: the section says so, without a role map
+    ("mueller", "nl", "Müller Präzisionsteile",
+     "De respondenten van dit bedrijf hebben de vragen over klantintegratie", 5),
+])
+def test_notebook_shows_the_customer_integration_section(tmp_path, company_id, lang, name,
+                                                          expected, n_figures):
+    out = tmp_path / f"{company_id}.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), out, kernel_name="python3", cwd=str(ROOT),
+                               parameters=dict(dataset=str(SAMPLE), company_id=company_id,
+                                               lang=lang), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    page = _export(nb)
+    assert f"<h1>{name}</h1>" in page
+    heading = f"<h2>{INTEGRATION_HEADINGS[lang]}</h2>"
+    assert heading in page and expected in page
+    assert page.index(heading) < page.index("<h2>" + {"en": "Item detail",
+                                                      "nl": "Detail per stelling"}[lang])
+    assert page.count('class="plotly-graph-div"') == n_figures
