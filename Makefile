@@ -4,8 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 DATASET ?= data/sample
 OUT    ?= reports
+REPORTS_ARGS ?=
+PORT   ?= 8866
 
-.PHONY: reports test bench lint validate sample clean-reports
+.PHONY: reports test bench lint validate sample clean-reports lab workshop
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,9 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# One HTML report per company plus the portfolio page; pass options with
+# REPORTS_ARGS, e.g. make reports REPORTS_ARGS="--lang de --force".
 reports: $(VENV)/.installed
-	$(PY) -m assessment score $(DATASET) --out $(OUT)
-	@echo "Scores and diagnosis written to $(OUT)/ (scores.csv, findings.csv, summary.json)"
+	@$(PY) -m assessment reports $(DATASET) --out $(OUT) $(REPORTS_ARGS); status=$$?; \
+	if [ -f $(OUT)/index.html ]; then \
+	  echo "Portfolio: $(abspath $(OUT))/index.html (open file://$(abspath $(OUT))/index.html)"; \
+	fi; exit $$status
 
 validate: $(VENV)/.installed
 	$(PY) -m assessment validate $(DATASET)
@@ -34,3 +40,14 @@ sample: $(VENV)/.installed
 
 clean-reports:
 	find $(OUT) -mindepth 1 ! -name README.md -delete
+
+# The live workshop (notebooks/workshop.ipynb) on $(DATASET); sessions are saved under
+# $(DATASET)/workshops/. WORKSHOP_COMPANY, WORKSHOP_LANG (en, de, nl) and WORKSHOP_MODE
+# (team, individual) may be set in the environment.
+lab: $(VENV)/.installed
+	WORKSHOP_DATASET="$(abspath $(DATASET))" $(VENV)/bin/jupyter lab notebooks/workshop.ipynb
+
+workshop: $(VENV)/.installed
+	@echo "Workshop on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	WORKSHOP_DATASET="$(abspath $(DATASET))" $(VENV)/bin/voila notebooks/workshop.ipynb \
+		--no-browser --port=$(PORT) --Voila.ip=127.0.0.1

@@ -52,6 +52,29 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reports(args: argparse.Namespace) -> int:
+    from .batch import run_reports
+
+    try:
+        result = run_reports(
+            args.dataset, out=args.out, jobs=args.jobs, lang=args.lang,
+            companies=args.companies, force=args.force, self_contained=args.self_contained,
+            notebook=args.notebook, scheduler=args.scheduler, timeout=args.timeout,
+            fresh_kernels=args.fresh_kernels)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the reports written so far are complete; run the same command "
+              "again to make the rest.", file=sys.stderr)
+        return 130
+    for rep in result.failed:
+        where = ""
+        if rep.cell:
+            where = f" in cell {rep.cell.get('index')} ({rep.cell.get('source')!r})"
+        kept = f"; executed notebook kept as {result.out / rep.notebook}" if rep.notebook else ""
+        print(f"  failed: {rep.company_id!r}{where}: {rep.error}{kept}", file=sys.stderr)
+    print(f"portfolio: {result.index}")
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``assessment`` command."""
     parser = argparse.ArgumentParser(
@@ -66,6 +89,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the texts")
     p.set_defaults(func=_cmd_score)
+    p = sub.add_parser("reports", help="one HTML report per company plus index.html")
+    p.add_argument("dataset", help="dataset folder")
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="reports run at the same time (default: number of cores)")
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of the reports")
+    p.add_argument("--companies", default=None,
+                   help="comma-separated company ids to (re)run (default: all)")
+    p.add_argument("--force", action="store_true", help="rerun reports that are up to date")
+    p.add_argument("--self-contained", action="store_true",
+                   help="inline plotly.js in every page (single files for e-mail)")
+    p.add_argument("--notebook", default=None,
+                   help="report notebook to run (default: notebooks/report.ipynb)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:port) to run the reports on")
+    p.add_argument("--timeout", type=float, default=600.0,
+                   help="seconds a single notebook cell may run (default: 600)")
+    p.add_argument("--fresh-kernels", action="store_true",
+                   help="start a new kernel for every report (slower; default: one warm "
+                        "kernel per parallel job, its namespace cleared between reports)")
+    p.set_defaults(func=_cmd_reports)
     return parser
 
 

@@ -15,23 +15,30 @@ _RESERVED = {"con", "prn", "aux", "nul", "index", "summary", "plotly"} | {
     f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)}
 
 
+def _plain_slug(text: str, max_len: int) -> str:
+    norm = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return _UNSAFE.sub("-", norm.lower()).strip("-")[:max_len].strip("-")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(str(text).encode("utf-8")).hexdigest()[:8]
+
+
 def slugify(text: str, max_len: int = 60) -> str:
     """A safe, non-empty file-name stem from untrusted text (ASCII letters, digits, '-')."""
-    norm = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    slug = _UNSAFE.sub("-", norm.lower()).strip("-")[:max_len].strip("-")
+    slug = _plain_slug(text, max_len)
     if not slug or slug in _RESERVED:
-        digest = hashlib.sha1(str(text).encode("utf-8")).hexdigest()[:8]
-        slug = f"{slug or 'company'}-{digest}"
+        slug = f"{slug or 'company'}-{_digest(text)}"
     return slug
 
 
 def company_slug(company_id: str) -> str:
     """The report file stem of a company id: the id itself when it is already a safe slug,
     otherwise its slug plus a short hash of the id, so two different ids never share a file."""
-    slug = slugify(company_id)
-    if slug == company_id:
+    slug = _plain_slug(company_id, 60)
+    if slug == company_id and slug not in _RESERVED:
         return slug
-    return f"{slug[:51]}-{hashlib.sha1(str(company_id).encode('utf-8')).hexdigest()[:8]}"
+    return f"{(slug or 'company')[:51]}-{_digest(company_id)}"
 
 
 def unique_slugs(ids: Iterable[str]) -> dict[str, str]:
@@ -42,6 +49,15 @@ def unique_slugs(ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()  # what open() would give (mkstemp gives 0600)
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
     path = Path(path)
@@ -49,6 +65,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _FILE_MODE)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

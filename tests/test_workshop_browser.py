@@ -26,11 +26,13 @@ VOILA = Path(sys.executable).with_name("voila")
 START_TIMEOUT = 180  # s until Voila answers (a loaded CI machine is slow)
 PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is on the page
 
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-    pytest.mark.skipif(not VOILA.exists(), reason="needs voila in the environment"),
-]
+import playwright.sync_api as playwright  # noqa: E402
+
+
+def test_browser_tools_are_installed():
+    """The browser test below needs Debian's chromium and Voila; missing ones fail here."""
+    assert CHROMIUM.exists(), "needs Debian's chromium: apt-get install chromium"
+    assert VOILA.exists(), "needs voila in the environment (pip install -e '.[dev]')"
 
 
 def _free_port() -> int:

@@ -1,0 +1,836 @@
+"""The batch report runner: one report per company, a portfolio index, resilient and parallel.
+
+``run_reports`` validates and scores the dataset once, then runs the report notebook with
+papermill for every company (bounded parallelism: worker threads that each drive papermill
+on a warm kernel, or an existing Dask cluster), exports each executed notebook to HTML
+without code, and writes into the output folder:
+
+- ``<slug>.html`` and the executed ``<slug>.ipynb`` per company (``<slug>.failed.ipynb``
+  when the report failed), the slug coming from :func:`assessment.files.unique_slugs`;
+- ``plotly.min.js``, one copy shared by every page (none with ``self_contained``);
+- ``index.html`` (the portfolio page), ``summary.json`` and ``summary.csv``.
+
+Every file is written atomically (temporary file, then rename) by this process only: the
+workers return texts, so an interrupted run never leaves a half-written file at a final
+path. One company's failure (a cell error, a kernel that dies, a timeout) is recorded and
+the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .diagnosis import Diagnosis, diagnose
+from .exceptions import AssessmentError
+from .files import atomic_write_bytes, atomic_write_text, unique_slugs
+from .instrument import DISCIPLINES, LANGS, LENSES
+from .io import Dataset, load_dataset
+from .portfolio import main_finding, write_index
+from .scoring import score
+from .summary import build_summary
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PLOTLY_JS = "plotly.min.js"
+REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
+DEFAULT_TIMEOUT = 600.0  # seconds per cell
+START_TIMEOUT = 120.0  # seconds for a kernel to start (a loaded machine is slow)
+BATCH_METADATA = "assessment_batch"
+# No IPython history database (parallel kernels would fight over its lock), and no
+# kernel log lines on the terminal (a failing cell is reported from the notebook).
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR")
+KERNEL_MAX_REPORTS = 25  # a warm kernel is replaced after this many reports
+ENGINE_NAME = "assessment"  # the papermill engine registered by this module
+# Package files that do not change what a report shows (the batch's own code and texts).
+_NOT_REPORT_INPUTS = {"batch.py", "portfolio.py", "cli.py", "__main__.py", "index_texts.yaml"}
+
+# The nbconvert template: JupyterLab's, minus everything that loads from the internet
+# (require.js, MathJax, Mermaid and the widget manager come from CDNs by default), plus
+# the plotly.js the report's figures expect as a global ``Plotly``.
+_TEMPLATE_NAME = "assessment_report.html.j2"
+_TEMPLATE = """\
+{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}
+{{ resources.assessment_head_js }}
+{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+# -- plain data passed to and from the workers ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One company's report: everything a worker needs (plain, picklable values)."""
+
+    company_id: str
+    slug: str
+    name: str
+    notebook: str
+    parameters: dict[str, Any]
+    lang: str = "en"
+    self_contained: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass
+class ReportOutcome:
+    """What a worker hands back: the executed notebook and its HTML, or why it failed."""
+
+    company_id: str
+    slug: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    notebook_json: str | None = None
+    html: str | None = None
+    error: str | None = None
+    cell_index: int | None = None
+    cell_execution_count: int | None = None
+    cell_source: str | None = None
+
+
+@dataclass
+class CompanyReport:
+    """The ``report`` block of one company in ``summary.json``."""
+
+    company_id: str
+    slug: str
+    status: str  # ok, failed or skipped
+    file: str | None = None
+    notebook: str | None = None
+    reason: str | None = None  # why a company was skipped
+    error: str | None = None
+    cell: dict[str, Any] | None = None
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (without the company id, which the summary entry already has)."""
+        out = asdict(self)
+        out.pop("company_id")
+        return out
+
+
+@dataclass
+class BatchResult:
+    """The outcome of :func:`run_reports`."""
+
+    out: Path
+    reports: dict[str, CompanyReport]
+    seconds: float
+    index: Path
+    summary_json: Path
+    summary_csv: Path
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CompanyReport]:
+        """The companies whose report failed in this run."""
+        return [r for r in self.reports.values() if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no report failed."""
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report succeeded (or was up to date), else 1."""
+        return 0 if self.ok else 1
+
+    def line(self) -> str:
+        """The final line: N reports, M failed, time taken."""
+        n = len(self.reports)
+        made = sum(r.status == "ok" for r in self.reports.values())
+        skipped = sum(r.status == "skipped" for r in self.reports.values())
+        return (f"{n} reports, {len(self.failed)} failed ({made} written, {skipped} skipped), "
+                f"{self.seconds:.1f} s")
+
+
+# -- the worker side: execute and export one report ----------------------------------------
+
+
+def plotly_js_path() -> Path:
+    """plotly.js as shipped inside the installed plotly package."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / PLOTLY_JS
+
+
+@lru_cache(maxsize=2)
+def plotly_head(self_contained: bool) -> str:
+    """The ``<script>`` that provides the global ``Plotly`` to a page: a reference to the
+    shared copy next to the page, or plotly.js itself inlined (single-file reports)."""
+    if not self_contained:
+        return f'<script src="{PLOTLY_JS}" charset="utf-8"></script>'
+    code = plotly_js_path().read_text(encoding="utf-8").replace("</script", "<\\/script")
+    return f'<script type="text/javascript">{code}</script>'
+
+
+_local = threading.local()
+
+
+def _exporter(lang: str):
+    """An HTML exporter without code cells and remote resources (one per thread and lang)."""
+    cache = getattr(_local, "exporters", None)
+    if cache is None:
+        cache = _local.exporters = {}
+    if lang not in cache:
+        from jinja2 import DictLoader
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+            template_file=_TEMPLATE_NAME,
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            language_code=lang,
+        )
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), enabled=True), True)
+        cache[lang] = exporter
+    return cache[lang]
+
+
+def export_html(nb, title: str, lang: str = "en", self_contained: bool = False) -> str:
+    """The executed notebook ``nb`` as an HTML page without code (the ``--no-input``
+    equivalent), cells tagged ``remove-cell`` dropped, plotly.js referenced or inlined."""
+    resources = {
+        "metadata": {"name": title},
+        "assessment_head_js": plotly_head(self_contained),
+    }
+    html, _ = _exporter(lang).from_notebook_node(nb, resources=resources)
+    return html
+
+
+def _first_line(source: str) -> str:
+    lines = [ln for ln in str(source).splitlines() if ln.strip()]
+    return lines[0].strip()[:200] if lines else ""
+
+
+def _failed_cell(nb) -> tuple[int | None, int | None, str | None]:
+    """(index in the report notebook, execution count, first source line) of the cell that
+    failed: the one with an error output, else the last cell that started running (a
+    timeout or a dead kernel leaves no error output)."""
+    template_index = -1
+    found = None
+    last_started = None
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "papermill-error-cell-tag" in tags:
+            continue
+        if "injected-parameters" not in tags:
+            template_index += 1
+        if cell.get("cell_type") != "code":
+            continue
+        pm_meta = cell.get("metadata", {}).get("papermill", {})
+        here = (template_index, cell.get("execution_count"), _first_line(cell.get("source", "")))
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])) or (
+                pm_meta.get("exception") is True):
+            found = here
+            break
+        if pm_meta.get("start_time"):
+            last_started = here
+    return found or last_started or (None, None, None)
+
+
+def _error_text(exc: BaseException, limit: int = 2000) -> str:
+    """``ExceptionName: message`` of a failed report (a cell's error as the cell raised it)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        text = f"{exc.ename}: {exc.evalue}".strip().rstrip(":")
+    else:
+        lines = str(exc).strip().splitlines()
+        text = f"{type(exc).__name__}: {lines[0] if lines else ''}".strip().rstrip(":")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# The namespace reset run before a report on a kernel that already made one: the user's
+# variables go, imported modules stay (that is what a warm kernel saves).
+_RESET_CODE = ("get_ipython().reset(new_session=False, aggressive=False)\n"
+               "get_ipython().execution_count = 1")
+# nbclient logs a dead kernel or a timeout as an error; the batch records it in the summary
+# and prints it once, so its own log stays quiet unless someone adds a handler.
+_NBCLIENT_LOG = logging.getLogger("assessment.batch.nbclient")
+_NBCLIENT_LOG.addHandler(logging.NullHandler())
+_NBCLIENT_LOG.propagate = False
+
+
+def _client_class():
+    """papermill's notebook client, made able to run on a kernel it does not own (it clears
+    the kernel's namespace first and closes its own connection to the kernel afterwards),
+    and to save the notebook only when a report fails (``failure_path``) instead of after
+    every cell."""
+    import nbformat
+    from papermill.clientwrap import PapermillNotebookClient
+    from traitlets import Unicode
+
+    class WarmKernelClient(PapermillNotebookClient):
+        failure_path = Unicode(None, allow_none=True)
+
+        def execute(self, **kwargs):
+            self.reset_execution_trackers()
+            try:
+                with self.setup_kernel(**kwargs):
+                    try:
+                        if not self.owns_km:
+                            self.wait_for_reply(self.kc.execute(
+                                _RESET_CODE, silent=True, store_history=False))
+                        self.papermill_execute_cells()
+                        info_msg = self.wait_for_reply(self.kc.kernel_info())
+                        self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                        self.set_widgets_metadata()
+                    finally:
+                        if not self.owns_km and self.kc is not None:
+                            self.kc.stop_channels()
+                            self.kc = None
+            except BaseException:  # a timeout, a dead kernel: keep what ran for inspection
+                if self.failure_path:
+                    nbformat.write(self.nb, self.failure_path)
+                raise
+            return self.nb
+
+    return WarmKernelClient
+
+
+_ENGINE_LOCK = threading.Lock()
+
+
+def _register_engine() -> str:
+    """Register (once per process) the papermill engine that accepts a running kernel."""
+    with _ENGINE_LOCK:
+        from papermill.engines import papermill_engines
+        from papermill.exceptions import PapermillException
+
+        try:
+            papermill_engines.get_engine(ENGINE_NAME)
+        except PapermillException:
+            papermill_engines.register(ENGINE_NAME, _engine_class())
+    return ENGINE_NAME
+
+
+def _engine_class():
+    from papermill.engines import NBClientEngine
+    from papermill.utils import merge_kwargs, remove_args
+
+    client_class = _client_class()
+
+    class WarmKernelEngine(NBClientEngine):
+        """papermill's nbclient engine, passing an optional running kernel (``km``)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout,
+                                 startup_timeout=start_timeout, kernel_name=kernel_name,
+                                 log=_NBCLIENT_LOG, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            return client_class(nb_man, **final).execute()
+
+    return WarmKernelEngine
+
+
+class WarmKernel:
+    """A kernel kept alive between the reports of one worker (one thread), so each report
+    does not pay for starting Python and importing pandas, scipy and plotly again.
+
+    Each report still runs the whole notebook from the top in a cleared namespace. The
+    kernel is replaced after a failed report (a dead or busy kernel), when the notebook
+    asks for another kernel, and every ``max_reports`` reports.
+    """
+
+    def __init__(self, max_reports: int = KERNEL_MAX_REPORTS):
+        self.max_reports = max_reports
+        self.km = None
+        self.kernel_name: str | None = None
+        self.folder: str | None = None
+        self.reports = 0
+
+    def get(self, kernel_name: str):
+        """The running kernel manager for ``kernel_name`` (starting a kernel if needed)."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None and (kernel_name != self.kernel_name
+                                    or self.reports >= self.max_reports
+                                    or not run_sync(self.km.is_alive)()):
+            self.close()
+        if self.km is None:
+            self.folder = tempfile.mkdtemp(prefix="assessment-kernel-")
+            km = AsyncKernelManager(kernel_name=kernel_name)
+            run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), cwd=self.folder)
+            self.km, self.kernel_name, self.reports = km, kernel_name, 0
+        self.reports += 1
+        return self.km
+
+    def close(self) -> None:
+        """Stop the kernel (at once: nothing in it is worth a graceful shutdown)."""
+        from jupyter_core.utils import run_sync
+
+        km, self.km = self.km, None
+        if km is not None:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # already dead
+                pass
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+def _kernel_name(notebook: str) -> str:
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    return nb.metadata.get("kernelspec", {}).get("name") or "python3"
+
+
+def render_report(job: ReportJob, kernel: WarmKernel | None = None) -> ReportOutcome:
+    """Execute the report notebook for one company with papermill and export it to HTML.
+
+    Runs in a worker (a thread of the local pool or a Dask worker), on a fresh kernel, or
+    on ``kernel`` when given (a warm kernel, replaced when this report fails). Never raises
+    for a failing report: the outcome says what failed, where, and carries the executed
+    notebook. Nothing is written outside private scratch folders.
+    """
+    import nbformat
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    scratch = tempfile.mkdtemp(prefix="assessment-report-")
+    executed = os.path.join(scratch, "executed.ipynb")
+    outcome = ReportOutcome(job.company_id, job.slug, "failed", 0.0)
+    try:
+        try:
+            engine_kwargs: dict[str, Any] = {}
+            if kernel is not None:
+                engine_kwargs["km"] = kernel.get(_kernel_name(job.notebook))
+            nb = pm.execute_notebook(
+                job.notebook, executed, parameters=dict(job.parameters),
+                engine_name=_register_engine(),
+                progress_bar=False, log_output=False, start_timeout=START_TIMEOUT,
+                execution_timeout=job.timeout,
+                request_save_on_cell_execute=False, failure_path=executed,
+                resources={"metadata": {"path": scratch}},  # a fresh kernel's working folder
+                shutdown_kernel="immediate",  # a throwaway kernel: no graceful shutdown wait
+                extra_arguments=list(KERNEL_ARGUMENTS),
+                **engine_kwargs,
+            )
+        except Exception as exc:  # a cell error, a dead kernel, a timeout, a bad notebook
+            outcome.error = _error_text(exc)
+            if os.path.exists(executed):
+                nb = nbformat.read(executed, as_version=4)
+                outcome.cell_index, outcome.cell_execution_count, outcome.cell_source = (
+                    _failed_cell(nb))
+                _stamp(nb, job, f"{job.slug}.failed.ipynb")
+                outcome.notebook_json = nbformat.writes(nb)
+            return outcome
+        _stamp(nb, job, f"{job.slug}.ipynb")
+        outcome.notebook_json = nbformat.writes(nb)
+        try:
+            outcome.html = export_html(nb, _title(job), job.lang, job.self_contained)
+        except Exception as exc:
+            outcome.error = f"HTML export failed: {_error_text(exc)}"
+            return outcome
+        outcome.status = "ok"
+        return outcome
+    except Exception as exc:  # anything else: record it, never stop the batch
+        outcome.error = f"{_error_text(exc)} ({traceback.format_exc(limit=2)[-300:].strip()})"
+        return outcome
+    finally:
+        if kernel is not None and outcome.status != "ok":
+            kernel.close()  # it may be dead, busy (timeout) or in a bad state
+        outcome.seconds = round(time.perf_counter() - t0, 2)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _title(job: ReportJob) -> str:
+    return job.name
+
+
+def _stamp(nb, job: ReportJob, file_name: str) -> None:
+    """Record how the report was made (for the up-to-date check) and where it is kept."""
+    nb.metadata[BATCH_METADATA] = _batch_metadata(job)
+    if "papermill" in nb.metadata:
+        nb.metadata["papermill"]["output_path"] = file_name  # not the scratch folder
+
+
+def _batch_metadata(job: ReportJob) -> dict[str, Any]:
+    return {"parameters": dict(job.parameters), "self_contained": job.self_contained,
+            "notebook": job.notebook}
+
+
+# -- running the jobs: local worker threads or a Dask cluster -------------------------------
+
+
+def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
+    return ReportOutcome(job.company_id, job.slug, "failed", 0.0,
+                         error=f"worker failed: {_error_text(exc)}")
+
+
+def _run_local(jobs: list[ReportJob], n_jobs: int,
+               warm: bool) -> Iterator[tuple[ReportJob, ReportOutcome]]:
+    """Run the jobs on ``n_jobs`` worker threads, each driving papermill (the kernels are
+    separate processes, so the threads run in parallel), each with its own warm kernel
+    unless ``warm`` is false. Yields the outcomes as they come."""
+    todo: queue.Queue[ReportJob] = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    done: queue.Queue[tuple[ReportJob, ReportOutcome]] = queue.Queue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        kernel = WarmKernel() if warm else None
+        try:
+            while not stop.is_set():
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    outcome = render_report(job, kernel)
+                except BaseException as exc:  # never lose a job's place in the results
+                    outcome = _crashed(job, exc)
+                done.put((job, outcome))
+        finally:
+            if kernel is not None:
+                kernel.close()
+
+    threads = [threading.Thread(target=worker, name=f"assessment-report-{i}", daemon=True)
+               for i in range(max(1, min(n_jobs, len(jobs))))]
+    for t in threads:
+        t.start()
+    try:
+        for _ in jobs:
+            yield done.get()
+    finally:
+        stop.set()  # on an interrupt: no new reports; running ones finish or die with us
+        for t in threads:
+            t.join(timeout=30)
+
+
+def _run_dask(jobs: list[ReportJob], scheduler: Any) -> Iterator[tuple[ReportJob, ReportOutcome]]:
+    """Run the jobs on a Dask cluster, a fresh kernel per report (the workers are shared)."""
+    from distributed import Client, as_completed
+
+    own = isinstance(scheduler, str)
+    client = Client(scheduler) if own else scheduler
+    try:
+        futures = {client.submit(render_report, job, pure=False,
+                                 key=f"report-{job.slug}-{time.time_ns()}"): job
+                   for job in jobs}
+        for fut in as_completed(list(futures)):
+            job = futures[fut]
+            try:
+                yield job, fut.result()
+            except Exception as exc:  # a worker that died, a lost connection
+                yield job, _crashed(job, exc)
+    finally:
+        if own:
+            client.close()
+
+
+# -- deciding what to run ------------------------------------------------------------------
+
+
+def default_notebook() -> Path:
+    """The report notebook: ``notebooks/report.ipynb`` of the project (or the package)."""
+    for candidate in (PACKAGE_DIR.parent / "notebooks" / "report.ipynb",
+                      PACKAGE_DIR / "notebooks" / "report.ipynb"):
+        if candidate.exists():
+            return candidate
+    raise AssessmentError("no report notebook found (notebooks/report.ipynb); pass --notebook")
+
+
+def check_notebook(path: Path) -> None:
+    """Refuse a report notebook that papermill cannot parameterize (before any work)."""
+    import nbformat
+
+    if not path.is_file():
+        raise AssessmentError(f"report notebook not found: {path}")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:
+        raise AssessmentError(f"{path}: not a readable notebook ({exc})") from exc
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        raise AssessmentError(f"{path}: no cell is tagged 'parameters' (papermill puts the "
+                              "dataset, company_id, lang, show_items and wave after it)")
+
+
+def report_inputs(dataset: Dataset, notebook: Path) -> list[Path]:
+    """The files a report depends on: the dataset's files, the notebook, the instrument and
+    texts, and the package code the notebook calls."""
+    files = list(dataset.files) + [notebook]
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".yaml") and path.name not in _NOT_REPORT_INPUTS:
+            files.append(path)
+    return files
+
+
+def _newest_mtime(paths: Iterable[Path]) -> float:
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def _up_to_date(out: Path, job: ReportJob, newest_input: float) -> bool:
+    """The company's report exists, is newer than every input and was made with the same
+    parameters, notebook and plotly.js mode."""
+    html, ipynb = out / f"{job.slug}.html", out / f"{job.slug}.ipynb"
+    if not (html.exists() and ipynb.exists()):
+        return False
+    if min(html.stat().st_mtime, ipynb.stat().st_mtime) <= newest_input:
+        return False
+    try:
+        meta = json.loads(ipynb.read_text(encoding="utf-8"))["metadata"].get(BATCH_METADATA)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return meta == _batch_metadata(job)
+
+
+def _copy_plotly_js(out: Path) -> Path:
+    src, dst = plotly_js_path(), out / PLOTLY_JS
+    if not dst.exists() or dst.stat().st_size != src.stat().st_size or (
+            dst.stat().st_mtime < src.stat().st_mtime):
+        atomic_write_bytes(dst, src.read_bytes())
+    return dst
+
+
+def _remove(*paths: Path) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+# -- summary -------------------------------------------------------------------------------
+
+
+def summary_rows(summary: dict, companies: pd.DataFrame,
+                 diagnoses: dict[str, Diagnosis], lang: str) -> pd.DataFrame:
+    """``summary.csv``: one row per company with verdicts, scores, gaps, main finding and the
+    report's status."""
+    industry = dict(zip(companies["company_id"], companies.get("industry", ""), strict=False))
+    rows = []
+    for entry in summary["companies"]:
+        cid = entry["company_id"]
+        diag = diagnoses[cid]
+        top = main_finding(diag)
+        row: dict[str, Any] = {"company_id": cid, "name": entry["name"],
+                               "industry": industry.get(cid, ""), "wave": entry["wave"] or ""}
+        for lens in LENSES:
+            block = entry["lenses"][lens]
+            row[f"{lens}_verdict"] = block["verdict"]
+            row[f"{lens}_leader"] = block["leader"] or ""
+            for d in DISCIPLINES:
+                row[f"{lens}_{d}"] = block["scores"].get(d)
+        row["lens_mismatch"] = entry["lens_mismatch"]
+        for d in DISCIPLINES:
+            row[f"gap_{d}"] = entry["lens_gaps"].get(d)
+        row["n_findings"] = len(entry["findings"])
+        row["main_finding"] = top.text(lang, diag.instrument) if top else ""
+        rep = entry["report"]
+        row.update(report_status=rep["status"], report_file=rep["file"] or "",
+                   report_error=rep["error"] or "", report_seconds=rep["seconds"])
+        rows.append({k: _csv_safe(v) for k, v in row.items()})
+    return pd.DataFrame(rows)
+
+
+def _csv_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first)
+    gets a leading apostrophe: names and findings come from untrusted files."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+# -- the batch -----------------------------------------------------------------------------
+
+
+def _parse_companies(companies: Iterable[str] | str | None, known: list[str]) -> list[str]:
+    if companies is None:
+        return list(known)
+    wanted = [c.strip() for c in companies.split(",")] if isinstance(companies, str) else [
+        str(c) for c in companies]
+    wanted = [c for c in wanted if c]
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise AssessmentError(f"unknown company id(s): {', '.join(map(repr, unknown))}; "
+                              f"the dataset has {len(known)} companies")
+    return [c for c in known if c in set(wanted)]
+
+
+def run_reports(
+    dataset: str | Path,
+    out: str | Path = "reports",
+    jobs: int | None = None,
+    lang: str = "en",
+    companies: Iterable[str] | str | None = None,
+    force: bool = False,
+    self_contained: bool = False,
+    notebook: str | Path | None = None,
+    scheduler: Any = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    show_items: bool = True,
+    progress: bool = True,
+    fresh_kernels: bool = False,
+) -> BatchResult:
+    """Run the report notebook for every company of ``dataset`` and write the reports, the
+    portfolio index and the summary into ``out``.
+
+    ``jobs``: reports run at the same time (default: the number of cores); ``companies``:
+    ids (a list or a comma-separated string) to (re)run, the others keep their report;
+    ``force``: rerun reports that are up to date; ``self_contained``: inline plotly.js in
+    every page (single files for e-mail) instead of one shared ``plotly.min.js``;
+    ``notebook``: a custom report notebook; ``scheduler``: a Dask scheduler address
+    (``tcp://...``) or a ``distributed.Client`` to run the reports on; ``timeout``: seconds
+    a single cell may run; ``fresh_kernels``: start a new kernel for every report instead
+    of keeping one warm kernel per worker (each report still runs the whole notebook in a
+    cleared namespace; a kernel is replaced after any failed report). Local reports run on
+    ``jobs`` threads that each drive papermill (the kernels are separate processes); on
+    two cores this measured faster than a process pool. ``progress``: show a progress bar
+    (one tick per report) and print the final line (N reports, M failed, time taken).
+
+    Raises :class:`DatasetError` (nothing written) when the dataset is invalid and
+    :class:`AssessmentError` for unusable arguments. A failing report does not raise: see
+    ``BatchResult.failed`` and ``BatchResult.exit_code``.
+    """
+    t0 = time.perf_counter()
+    if lang not in LANGS:
+        raise AssessmentError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
+    nb_path = Path(notebook).resolve() if notebook is not None else default_notebook()
+    check_notebook(nb_path)
+    ds = load_dataset(dataset)  # raises DatasetError before anything is written
+    all_ids = [str(c) for c in ds.companies["company_id"]]
+    selected = set(_parse_companies(companies, all_ids))
+    slugs = unique_slugs(all_ids)
+    names = dict(zip(all_ids, ds.companies["name"].astype(str), strict=True))
+    scores = score(ds)
+    diagnoses = diagnose(scores)
+    summary = build_summary(ds, scores, diagnoses, lang)
+
+    out_dir = Path(out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dataset_path = str(Path(dataset).resolve())
+    newest_input = _newest_mtime(report_inputs(ds, nb_path))
+    n_jobs = max(1, int(jobs) if jobs else _cpu_count())
+
+    reports: dict[str, CompanyReport] = {}
+    todo: list[ReportJob] = []
+    for cid in all_ids:
+        slug = slugs[cid]
+        job = ReportJob(
+            company_id=cid, slug=slug, name=names[cid], notebook=str(nb_path),
+            parameters={"dataset": dataset_path, "company_id": cid, "lang": lang,
+                        "show_items": bool(show_items), "wave": ""},
+            lang=lang, self_contained=bool(self_contained), timeout=float(timeout))
+        html = out_dir / f"{slug}.html"
+        existing = f"{slug}.html" if html.exists() else None
+        existing_nb = f"{slug}.ipynb" if (out_dir / f"{slug}.ipynb").exists() else None
+        if cid not in selected:
+            reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
+                                         reason="not selected")
+        elif not force and _up_to_date(out_dir, job, newest_input):
+            reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
+                                         reason="up to date")
+        else:
+            todo.append(job)
+
+    written: list[Path] = []
+    if not self_contained:
+        written.append(_copy_plotly_js(out_dir))
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(todo), unit="report", desc="reports", file=sys.stderr,
+               disable=not progress or not todo, dynamic_ncols=True)
+    runner = (_run_dask(todo, scheduler) if scheduler is not None
+              else _run_local(todo, n_jobs, warm=not fresh_kernels))
+    try:
+        for job, outcome in runner:
+            reports[job.company_id] = _store(out_dir, job, outcome, written)
+            bar.update(1)
+            if outcome.status != "ok":
+                bar.write(f"failed: {job.company_id!r}: {outcome.error}", file=sys.stderr)
+    finally:
+        bar.close()
+
+    for entry in summary["companies"]:
+        entry["report"] = reports[entry["company_id"]].to_dict()
+    summary["reports"] = {
+        "lang": lang, "notebook": str(nb_path), "self_contained": bool(self_contained),
+        "ok": sum(r.status == "ok" for r in reports.values()),
+        "failed": sum(r.status == "failed" for r in reports.values()),
+        "skipped": sum(r.status == "skipped" for r in reports.values()),
+    }
+    summary_json = out_dir / "summary.json"
+    summary_csv = out_dir / "summary.csv"
+    atomic_write_text(summary_json, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(summary_csv, summary_rows(summary, ds.companies, diagnoses, lang)
+                      .to_csv(index=False, float_format="%.3f"))
+    index = out_dir / "index.html"
+    write_index(index, ds, diagnoses, reports, lang=lang, self_contained=self_contained)
+    written += [summary_json, summary_csv, index]
+    result = BatchResult(out_dir, reports, round(time.perf_counter() - t0, 1), index,
+                         summary_json, summary_csv, written)
+    if progress:
+        print(result.line(), flush=True)
+    return result
+
+
+def _store(out: Path, job: ReportJob, outcome: ReportOutcome,
+           written: list[Path]) -> CompanyReport:
+    """Write one outcome's files atomically and return its summary block."""
+    html, ipynb, failed_nb = (out / f"{job.slug}.html", out / f"{job.slug}.ipynb",
+                              out / f"{job.slug}.failed.ipynb")
+    if outcome.status == "ok" and outcome.html is not None and outcome.notebook_json:
+        # the notebook first: a report whose html exists always has its notebook
+        atomic_write_text(ipynb, outcome.notebook_json)
+        atomic_write_text(html, outcome.html)
+        _remove(failed_nb)
+        written += [ipynb, html]
+        return CompanyReport(job.company_id, job.slug, "ok", html.name, ipynb.name,
+                             seconds=outcome.seconds)
+    # a failed report: keep the executed notebook for inspection, drop the stale report
+    _remove(html, ipynb)
+    kept = None
+    if outcome.notebook_json:
+        atomic_write_text(failed_nb, outcome.notebook_json)
+        written.append(failed_nb)
+        kept = failed_nb.name
+    else:
+        _remove(failed_nb)
+    cell = None
+    if outcome.cell_index is not None or outcome.cell_source:
+        cell = {"index": outcome.cell_index, "execution_count": outcome.cell_execution_count,
+                "source": outcome.cell_source}
+    return CompanyReport(job.company_id, job.slug, "failed", None, kept,
+                         error=outcome.error or "unknown error", cell=cell,
+                         seconds=outcome.seconds)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
