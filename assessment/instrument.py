@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -23,6 +23,7 @@ THRESHOLD_LENS = "threshold"
 
 Discipline = Literal["operational_excellence", "customer_intimacy", "product_leadership"]
 Lens = Literal["experience", "setup"]
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -225,7 +226,8 @@ def _load_path(path: Path) -> Instrument:
     return _parse(text, str(path))
 
 
-def _parse(text: str, where: str) -> Instrument:
+def parse_model(text: str, where: str, model: type[_M]) -> _M:
+    """Parse YAML ``text`` into a pydantic ``model``; every problem in one InstrumentError."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -233,6 +235,10 @@ def _parse(text: str, where: str) -> Instrument:
     if not isinstance(raw, dict):
         raise InstrumentError(f"{where}: expected a mapping at the top level")
     try:
-        return Instrument.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise InstrumentError(_format(exc, where)) from exc
+
+
+def _parse(text: str, where: str) -> Instrument:
+    return parse_model(text, where, Instrument)

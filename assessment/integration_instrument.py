@@ -9,11 +9,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .exceptions import InstrumentError
-from .instrument import DISCIPLINES, Discipline, Text, _format
+from .instrument import DISCIPLINES, Discipline, Text, parse_model
 
 Block = Literal["roles", "participation", "motives", "self_service", "crm"]
 Perspective = Literal["internal", "customer"]
@@ -150,13 +149,4 @@ def _load_default() -> IntegrationInstrument:
 
 
 def _parse(text: str, where: str) -> IntegrationInstrument:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InstrumentError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise InstrumentError(f"{where}: expected a mapping at the top level")
-    try:
-        return IntegrationInstrument.model_validate(raw)
-    except ValidationError as exc:
-        raise InstrumentError(_format(exc, where)) from exc
+    return parse_model(text, where, IntegrationInstrument)
