@@ -144,7 +144,9 @@ def respondent_scores(
         sub = keyed(responses[ids].to_numpy(dtype=float), rev, lo, hi)
         answered = (~np.isnan(sub)).sum(axis=1)
         k = len(ids)
-        score = np.nanmean(sub, axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank row has no mean
+            score = np.nanmean(sub, axis=1)
         kept = (answered > 0) & (answered >= share * k - 1e-9)
         kept_values[(discipline, lens)] = np.where(kept[:, None], sub, np.nan)
         frame = meta.copy()
