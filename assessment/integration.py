@@ -97,12 +97,16 @@ class IntegrationResult:
         })
 
 
-def _value(table: pd.DataFrame, block: str, scale: str) -> float | None:
-    hit = table[(table["block"] == block) & (table["scale"] == scale) & table["source"]
-                & table["shown"]]
-    if hit.empty or not np.isfinite(hit["mean"].iloc[0]):
-        return None
-    return float(hit["mean"].iloc[0])
+def _values(table: pd.DataFrame) -> dict[tuple[str, str], float | None]:
+    """The company score of every (block, scale): the mean of its shown ``source`` row
+    (None when hidden or not finite; missing when there is no such row). One pass over the
+    table: the live workshop calls this after every click."""
+    hit = table[table["source"].astype(bool) & table["shown"].astype(bool)]
+    out: dict[tuple[str, str], float | None] = {}
+    for block, scale, mean in zip(hit["block"], hit["scale"], hit["mean"], strict=True):
+        if (block, scale) not in out:
+            out[(block, scale)] = float(mean) if np.isfinite(mean) else None
+    return out
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -114,8 +118,9 @@ def diagnose_integration(table: pd.DataFrame, integ: IntegrationInstrument, clai
                          par: float) -> tuple[IntegrationResult, list[dict[str, Any]]]:
     """The integration result of one company-wave (``table`` = its rows of
     :func:`score_integration`) and its findings as (code, severity, discipline, values)."""
-    roles = {r: _value(table, "roles", r) for r in integ.roles}
-    blocks = {b: {s: _value(table, b, s) for s in scales} for b, scales in BLOCK_SCALES.items()}
+    values = _values(table)
+    roles = {r: values.get(("roles", r)) for r in integ.roles}
+    blocks = {b: {s: values.get((b, s)) for s in scales} for b, scales in BLOCK_SCALES.items()}
     findings: list[dict[str, Any]] = []
     needed = list(integ.fit[claimed].needs) if claimed else []
     needed_score = _mean([roles[r] for r in needed]) if claimed else None

@@ -4,7 +4,9 @@ redrawn after every change, and nothing lost (every change saved at once).
     >>> from assessment.workshop import Workshop
     >>> ws = Workshop("data/sample", "pcmaker", lang="nl")   # in a notebook: display(ws)
     >>> ws.set_answer("oe_exp_1", 4)                          # what a click does
+    >>> ws.set_answer("int_role_co_creator_1", 5)             # the co-producers tab
     >>> ws.result.diagnosis.lenses["setup"].verdict
+    >>> ws.result.diagnosis.integration                       # roles, fit, burden
     >>> ws.comparison().head()                               # largest disagreement first
     >>> ws.set_target("customer_intimacy"); ws.moves()
     >>> ws.export(); ws.snapshot()
@@ -35,6 +37,7 @@ from .diagnosis import Diagnosis
 from .exceptions import AssessmentError, DatasetError
 from .files import atomic_write_text
 from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument
+from .integration import TAKEOVER_ROLES, diagnose_integration
 from .io import Dataset, load_dataset
 from .workshop_state import (
     DEFAULT_TEAM_DEPARTMENT,
@@ -74,6 +77,11 @@ TARGET_COLOR = "#009E73"  # Okabe-Ito green
 LENS_COLORS = {"experience": EXPERIENCE_COLOR, "setup": SETUP_COLOR}
 OFFSET = {"experience": -0.2, "setup": 0.2}
 COMPARE_ROWS = 12
+INTEGRATION_TAB = len(DISCIPLINES)  # the customer-integration tab follows the disciplines
+#: findings of the customer-integration rules (shown in their own part of the findings)
+INTEGRATION_CODES = frozenset({"integration_fit", "integration_roles_missing",
+                               "intimacy_cost_factor", "pl_without_innovators",
+                               "self_service_burden"})
 FIG_WIDTH = 640  # px: the right column is this wide, the questions take the rest
 FIG_HEIGHT = 620
 
@@ -107,7 +115,19 @@ CSS = """
 .ws-root .lm-TabBar-tab, .ws-root .p-TabBar-tab { max-width: none !important;
   min-width: 0 !important; flex: 0 1 auto !important; }
 .ws-root .lm-TabBar-tabLabel, .ws-root .p-TabBar-tabLabel { overflow: visible; }
+.ws-root .ws-questions > .lm-TabBar > .lm-TabBar-content,
+.ws-root .ws-questions > .p-TabBar > .p-TabBar-content { flex-wrap: wrap; }
+.ws-root .ws-questions > .lm-TabBar .lm-TabBar-tab,
+.ws-root .ws-questions > .p-TabBar .p-TabBar-tab { flex: 0 0 auto !important; }
 .ws-section .ws-hint { color: #555; font-size: 12px; margin-bottom: 4px; }
+.ws-section .ws-skip-hint { color: #8a5a00; }
+.ws-item.ws-skipped .ws-item-text { color: #888; }
+.ws-item .ws-item-text .ws-tag { color: #555; font-size: 11px; font-weight: bold;
+  margin-right: 4px; }
+.ws-item .ws-item-text .ws-note { color: #8a5a00; font-size: 11px; font-style: italic;
+  margin-left: 2px; white-space: nowrap; }
+.ws-int-progress { color: #555; font-size: 12px; }
+
 .ws-status { color: #555; font-size: 12px; }
 .ws-status .ws-error { color: #B22222; font-weight: bold; }
 .ws-root .widget-html-content { line-height: 1.4; }
@@ -478,9 +498,10 @@ class Workshop:
         return self._require_state().answer(item_id, respondent_id)
 
     def answers(self, respondent_id: str | None = None) -> dict[str, int | None]:
-        """Every item's answer for the current (or given) participant."""
+        """Every item's answer for the current (or given) participant (the core items, then
+        the customer-integration items)."""
         state = self._require_state()
-        return {i: state.answer(i, respondent_id) for i in state.item_ids}
+        return {i: state.answer(i, respondent_id) for i in state.item_ids + state.int_ids}
 
     def set_note(self, discipline: str, note: str) -> None:
         """Set the notes of one discipline (saved at once)."""
@@ -582,7 +603,8 @@ class Workshop:
         path = Path(session)
         if not path.is_absolute() and not path.exists():
             path = self.ds.path / "workshops" / path.name
-        new = WorkshopState.open(path, instrument=self.instrument)
+        new = WorkshopState.open(path, instrument=self.instrument,
+                                 integration=self.ds.integration)
         if new.company_id != self.company_id:
             new.close()
             raise WorkshopError(f"session {path.name} is for company {new.company_id!r}")
@@ -593,7 +615,8 @@ class Workshop:
         self._activate(WorkshopState.new(
             self.ds.path, self.company_id, instrument=self.instrument,
             company_name=self.ds.company_name(self.company_id), wave=self._default_wave(),
-            lang=self.lang, mode=self.mode, department=self.department, today=self.today))
+            lang=self.lang, mode=self.mode, department=self.department, today=self.today,
+            integration=self.ds.integration))
 
     def choose_company(self, company_id: str) -> None:
         """Switch to another company of the dataset (its sessions are offered)."""
@@ -626,6 +649,9 @@ class Workshop:
             msgs.append(text("export_skipped", state.lang, ids=_e(", ".join(result.skipped))))
         if result.changed:
             msgs.append(text("export_changed", state.lang, ids=_e(", ".join(result.changed))))
+        if result.left_out:
+            msgs.append(text("export_left_out", state.lang, n=len(result.left_out),
+                             ids=_e(", ".join(result.left_out))))
         self.w_export_status.value = "<br>".join(msgs)
         return result
 
@@ -696,8 +722,15 @@ class Workshop:
 
     @property
     def progress(self) -> tuple[int, int]:
-        """(answered, answerable) for the current participant."""
+        """(answered, answerable) discipline items for the current participant."""
         return self.state.progress() if self.state and self.state.participants else (0, 0)
+
+    @property
+    def integration_progress(self) -> tuple[int, int]:
+        """(answered, answerable) customer-integration items for the current participant
+        (apart from :attr:`progress`: they do not make the main progress harder)."""
+        return self.state.int_progress() if self.state and self.state.participants \
+            else (0, 0)
 
     # -- loading ------------------------------------------------------------------------------
     def _load_dataset(self, path: Path) -> None:
@@ -836,8 +869,13 @@ class Workshop:
         self.w_progress = w.IntProgress(min=0, max=1, value=0, bar_style="success",
                                         layout=w.Layout(width="260px"))
         self.w_progress_text = w.HTML()
+        self.w_int_progress = w.IntProgress(min=0, max=1, value=0, bar_style="info",
+                                            layout=w.Layout(width="110px"))
+        self.w_int_progress_text = w.HTML()
+        self.w_int_progress_text.add_class("ws-int-progress")
         # questions
         self.w_tabs = w.Tab(layout=w.Layout(width="100%"))
+        self.w_tabs.add_class("ws-questions")  # four tabs: their titles wrap, never cut
         # results
         self.w_fig_box = w.Box(layout=w.Layout(width="100%"))
         self.w_findings = w.HTML()
@@ -876,8 +914,10 @@ class Workshop:
                    layout=w.Layout(flex_flow="row wrap", align_items="center",
                                    grid_gap="8px")),
             self.w_new_box, self.w_offer, self.w_mode_hint, self.w_part_box,
-            w.HBox([self.w_progress, self.w_progress_text, self.w_status],
-                   layout=w.Layout(align_items="center", grid_gap="12px")),
+            w.HBox([self.w_progress, self.w_progress_text, self.w_int_progress,
+                    self.w_int_progress_text, self.w_status],
+                   layout=w.Layout(align_items="center", grid_gap="12px",
+                                   flex_flow="row wrap")),
         ])
         left = w.VBox([self.w_tabs], layout=w.Layout(min_width="0"))
         right = w.VBox([self.w_fig_box, self.w_results_tabs], layout=w.Layout(min_width="0"))
@@ -1036,7 +1076,6 @@ class Workshop:
         inst = self.instrument
         lang = self.lang
         state = self.state
-        labels = inst.scale.labels
         na_label = text("not_answered", lang)
         self.controls, self._rows = {}, {}
         tabs = []
@@ -1061,22 +1100,12 @@ class Workshop:
                 rows = [w.HTML(f"<h4>{_e(head)}</h4><div class='ws-hint'>{_e(hint)}</div>")]
                 for k, item in enumerate(items, start=1):
                     value = state.answer(item.id) if state and state.participants else None
-                    ctrl = w.ToggleButtons(
-                        options=[(na_label, NA)] + [
-                            (f"{v} {labels[v].get(lang)}", v)
-                            for v in range(inst.scale.min, inst.scale.max + 1)],
-                        value=NA if value is None else value,
-                        tooltips=[na_label] + [labels[v].get(lang) for v in
-                                               range(inst.scale.min, inst.scale.max + 1)],
-                        style={"button_width": "auto"},
-                        disabled=bool(no_one or (lens == "setup" and customer)),
-                        layout=w.Layout(width="auto"))
-                    ctrl.observe(lambda ch, iid=item.id: self._on_control(iid, ch),
-                                 names="value")
-                    ctrl.add_class(f"ws-ctrl-{item.id}")
+                    ctrl = self._item_control(item.id, value,
+                                              bool(no_one or (lens == "setup" and customer)),
+                                              na_label)
                     row = w.VBox([w.HTML(f"<div class='ws-item-text'>{k}. "
                                          f"{_e(item.text.get(lang))}"
-                                         f"<span class='ws-id'>{_e(item.id)}</span></div>"),
+                                         f" <span class='ws-id'>{_e(item.id)}</span></div>"),
                                   ctrl])
                     row.add_class("ws-item")
                     if value is not None:
@@ -1097,8 +1126,78 @@ class Workshop:
             sections.append(w.HTML(f"<h4>{_e(text('notes', lang, discipline=inst.discipline_label(d, lang)))}</h4>"))  # noqa: E501
             sections.append(note)
             tabs.append(w.VBox(sections))
+        tabs.append(self._integration_tab(na_label))
         self.w_tabs.children = tabs
         self._update_tab_titles()
+
+    def _item_control(self, item_id: str, value: int | None, disabled: bool,
+                      na_label: str) -> w.ToggleButtons:
+        """One item's answer buttons: "not answered", then the scale with its labels."""
+        inst = self.instrument
+        labels = inst.scale.labels
+        lang = self.lang
+        ctrl = w.ToggleButtons(
+            options=[(na_label, NA)] + [(f"{v} {labels[v].get(lang)}", v)
+                                        for v in range(inst.scale.min, inst.scale.max + 1)],
+            value=NA if value is None else value,
+            tooltips=[na_label] + [labels[v].get(lang)
+                                   for v in range(inst.scale.min, inst.scale.max + 1)],
+            style={"button_width": "auto"}, disabled=disabled, layout=w.Layout(width="auto"))
+        ctrl.observe(lambda ch, iid=item_id: self._on_control(iid, ch), names="value")
+        ctrl.add_class(f"ws-ctrl-{item_id}")
+        return ctrl
+
+    def _integration_tab(self, na_label: str) -> w.VBox:
+        """The "Customers as co-producers" tab: one control per customer-integration item,
+        grouped by block. Items not asked of the current participant's perspective (their
+        ``answered_by``) are disabled with a note, as :func:`assessment.load_dataset` ignores
+        such answers."""
+        integ = self.ds.integration
+        lang = self.lang
+        state = self.state
+        no_one = state is None or not state.participants
+        persp = None if no_one else state.participant.perspective
+        asked = None if no_one else state.int_applicable()
+        sections: list[w.Widget] = [w.HTML(f"<div class='ws-hint'>{_e(text('int_intro', lang))}"
+                                           "</div>")]
+        for block in integ.blocks:
+            items = [(j, i) for j, i in enumerate(integ.items) if i.block == block]
+            if not items:
+                continue
+            head = integ.blocks[block].label.get(lang)
+            hint = f"<div class='ws-hint'>{_e(text(f'int_block_{block}_hint', lang))}</div>"
+            if asked is not None and not any(asked[j] for j, _i in items):
+                hint += (f"<div class='ws-hint ws-skip-hint'>"
+                         f"{_e(text(f'int_skip_{persp}', lang))}</div>")
+            rows: list[w.Widget] = [w.HTML(f"<h4>{_e(head)}</h4>{hint}")]
+            for k, (j, item) in enumerate(items, start=1):
+                is_asked = asked is not None and bool(asked[j])
+                value = state.answer(item.id) if not no_one else None
+                ctrl = self._item_control(item.id, value, no_one or not is_asked, na_label)
+                tag = (f"<span class='ws-tag'>{_e(integ.scale_label(block, item.scale, lang))}"
+                       "</span>" if block == "roles" else "")
+                note = ""
+                if not no_one and not is_asked:
+                    only = "customer" if "customer" in item.answered_by else "internal"
+                    note = f"<span class='ws-note'>{_e(text(f'int_note_{only}', lang))}</span>"
+                row = w.VBox([w.HTML(f"<div class='ws-item-text'>{k}. {tag}"
+                                     f"{_e(item.text.get(lang))}"
+                                     f" <span class='ws-id'>{_e(item.id)}</span> {note}</div>"),
+                              ctrl])
+                row.add_class("ws-item")
+                if value is not None:
+                    row.add_class("ws-answered")
+                if not no_one and not is_asked:
+                    row.add_class("ws-skipped")
+                self.controls[item.id] = ctrl
+                self._rows[item.id] = row
+                rows.append(row)
+            box = w.VBox(rows)
+            box.add_class("ws-section")
+            sections.append(box)
+        tab = w.VBox(sections)
+        tab.add_class("ws-integration")
+        return tab
 
     def _update_tab_titles(self) -> None:
         state = self.state
@@ -1113,6 +1212,13 @@ class Workshop:
                 label = f"{label} ({done}/{len(idx)})"
             if self.w_tabs.titles[k:k + 1] != (label,):
                 self.w_tabs.set_title(k, label)
+        label = text("tab_integration", self.lang)
+        if state is not None and state.participants:
+            done, total = state.int_progress()
+            label = f"{label} ({done}/{total})"
+        if len(self.w_tabs.children) > INTEGRATION_TAB and \
+                self.w_tabs.titles[INTEGRATION_TAB:INTEGRATION_TAB + 1] != (label,):
+            self.w_tabs.set_title(INTEGRATION_TAB, label)
 
     def _set_control(self, item_id: str, value: int | None) -> None:
         ctrl = self.controls[item_id]
@@ -1145,7 +1251,8 @@ class Workshop:
         lang = self.lang
         if state is None:
             ds = session_dataset(WorkshopState.new(
-                self.ds.path, self.company_id, instrument=self.instrument, lang=lang))
+                self.ds.path, self.company_id, instrument=self.instrument, lang=lang,
+                integration=self.ds.integration))
             ds.responses = ds.responses.iloc[0:0]
         else:
             ds = state.dataset_frame()
@@ -1165,6 +1272,12 @@ class Workshop:
         self.w_progress.max = max(total, 1)
         self.w_progress.value = answered
         self.w_progress_text.value = _e(text("progress", lang, answered=answered, total=total))
+        int_done, int_total = self.integration_progress
+        self.w_int_progress.max = max(int_total, 1)
+        self.w_int_progress.value = int_done
+        self.w_int_progress_text.value = _e(
+            f"{text('tab_integration', lang)}: "
+            + text("int_progress", lang, answered=int_done, total=int_total))
         self._show_saved()
 
     def _show_saved(self) -> None:
@@ -1198,7 +1311,8 @@ class Workshop:
                 if r.verdict != "no_data":
                     parts.append(f"<li>{_e(r.sentence(lang, inst))}</li>")
             parts.append("</ul>")
-            shown = [f for f in diag.findings if f.code not in ("no_respondents",)]
+            shown = [f for f in diag.findings if f.code not in ("no_respondents",)
+                     and f.code not in INTEGRATION_CODES]
             order = {"critical": 0, "warning": 1, "info": 2}
             shown.sort(key=lambda f: order.get(f.severity, 3))
             if shown:
@@ -1208,6 +1322,7 @@ class Workshop:
                                  f"{_e(f.title(lang))}</span>: {_e(f.text(lang, inst))} "
                                  f"<i>{_e(f.action(lang, inst))}</i></li>")
                 parts.append("</ul>")
+        parts.append(self._integration_html(diag))
         if survey is not None and self.survey is not None:
             parts.append(f"<h4>{_e(text('survey_says', lang, n=self.survey.n, wave=self.survey.wave or '–'))}</h4><ul>")  # noqa: E501
             for lens in LENSES:
@@ -1215,6 +1330,74 @@ class Workshop:
                 if r.verdict != "no_data":
                     parts.append(f"<li>{_e(r.sentence(lang, inst))}</li>")
             parts.append("</ul>")
+        return "".join(parts)
+
+    def _integration_html(self, diag: Diagnosis) -> str:
+        """The customer-integration result in words: the claimed discipline and its needed
+        roles against par, the roles, self-service as experience or burden, the findings."""
+        lang = self.lang
+        inst = self.instrument
+        integ = self.ds.integration
+        par = inst.thresholds.par
+        res = diag.integration
+        table = self.result.scores.integration if self.result is not None else None
+        if res is None and table is not None and len(table):
+            # answers on integration but no profile yet (the diagnosis stops at "no
+            # respondents"): show the roles, with no discipline to check them against
+            res, _raw = diagnose_integration(table, integ, None, par)
+        parts = [f"<h4>{_e(text('int_heading', lang))}</h4>"]
+        if res is None:
+            return parts[0] + f"<p>{_e(text('int_none_yet', lang))}</p>"
+        items = []
+        if res.claimed is None:
+            no_profile = all(diag.lenses[lens].verdict == "no_data" for lens in LENSES)
+            items.append(_e(text("int_no_profile" if no_profile else "int_no_claim", lang)))
+        else:
+            setup = diag.lenses["setup"]
+            key = ("int_claimed_setup" if res.claimed in (setup.leader, setup.dominant)
+                   else "int_claimed_experience")
+            line = _e(text(key, lang, discipline=inst.discipline_label(res.claimed, lang)))
+            roles = ", ".join(integ.scale_label("roles", r, lang) for r in res.needed_roles)
+            if res.needed_score is None:
+                need = text("int_needed_no_data", lang, roles=roles)
+            else:
+                need = text("int_needed_fits" if res.fits else "int_needed_misfit", lang,
+                            roles=roles, score=res.needed_score, par=par)
+            items.append(f"{line} {_e(need)}")
+        scored = sorted(((r, v) for r, v in res.roles.items() if v is not None),
+                        key=lambda rv: (-rv[1], list(integ.roles).index(rv[0])))
+        if scored:
+            needed = set(res.needed_roles)
+            roles_html = " · ".join(
+                (f"<b>{_e(integ.scale_label('roles', r, lang))} {v:.2f}</b>" if r in needed
+                 else f"{_e(integ.scale_label('roles', r, lang))} {v:.2f}") for r, v in scored)
+            head = text("int_roles_needed" if needed else "int_roles", lang)
+            items.append(f"{_e(head)} <span class='ws-roles'>{roles_html}"
+                         "</span>")
+        takeover = [res.roles[r] for r in TAKEOVER_ROLES if res.roles.get(r) is not None]
+        if takeover:
+            items.append(_e(text("int_takeover", lang, takeover=float(np.mean(takeover)),
+                                 par=par)))
+        experience = res.blocks["self_service"]["experience"]
+        if experience is None:
+            items.append(_e(text("int_self_service_hidden", lang,
+                                 min=inst.thresholds.min_group_size)))
+        else:
+            items.append(_e(text("int_self_service_experience" if experience >= par
+                                 else "int_self_service_burden", lang,
+                                 experience=experience, par=par)))
+        parts.append("<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
+        found = [f for f in diag.findings if f.code in INTEGRATION_CODES]
+        order = {"critical": 0, "warning": 1, "info": 2}
+        found.sort(key=lambda f: order.get(f.severity, 3))
+        parts.append(f"<h4>{_e(text('int_findings', lang))}</h4><ul>")
+        if not found:
+            parts.append(f"<li>{_e(text('int_no_findings', lang))}</li>")
+        for f in found:
+            parts.append(f"<li><span class='ws-sev-{_e(f.severity)}'>{_e(f.title(lang))}"
+                         f"</span>: {_e(f.text(lang, inst))} "
+                         f"<i>{_e(f.action(lang, inst))}</i></li>")
+        parts.append("</ul>")
         return "".join(parts)
 
     def _moves_html(self, moves: list[Move]) -> str:

@@ -7,8 +7,9 @@ be tested (and used from a script) without Jupyter.
 Session files live under the dataset, ``<dataset>/workshops/``:
 
 - ``<company-slug>-<YYYY-MM-DD>-<n>.csv``: the answers, in the ``responses.csv`` layout
-  (``wave, company_id, respondent_id, perspective, department`` and one column per item,
-  blank = not answered), one row per participant (one row, the team, in team mode);
+  (``wave, company_id, respondent_id, perspective, department``, one column per item of
+  the core instrument, then one per customer-integration item ``int_*`` in the section's
+  order; blank = not answered), one row per participant (one row, the team, in team mode);
 - ``<same stem>.json``: everything else (see :data:`SESSION_FORMAT` and the README):
   company, wave, language, mode, participants, the current participant, notes per
   discipline, the target, exports, created/updated times.
@@ -45,6 +46,8 @@ from .diagnosis import Diagnosis, diagnose
 from .exceptions import AssessmentError, DatasetError
 from .files import atomic_write_bytes, company_slug, slugify
 from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument, Thresholds
+from .integration import BLOCK_SOURCE
+from .integration_instrument import IntegrationInstrument, load_integration
 from .io import Dataset, find_responses, load_dataset
 from .scoring import INSIDE_OUT, INTERNAL, OUTSIDE_IN, Scores, rwg_j, score
 
@@ -337,8 +340,11 @@ class WorkshopState:
                  participants: list[Participant], answers: np.ndarray, current: int = 0,
                  notes: dict[str, str] | None = None, target: Target | None = None,
                  created: str | None = None, stem: str | None = None,
-                 exports: list[dict] | None = None, today: dt.date | None = None):
+                 exports: list[dict] | None = None, today: dt.date | None = None,
+                 integration: IntegrationInstrument | None = None,
+                 int_answers: np.ndarray | None = None):
         self.instrument = instrument
+        self.integration = integration or load_integration()
         self.dataset = Path(dataset)
         self.company_id = company_id
         self.company_name = company_name
@@ -359,6 +365,14 @@ class WorkshopState:
         self.col = {iid: j for j, iid in enumerate(self.item_ids)}
         self.setup_items = np.array([getattr(instrument.item(i), "lens", None) == "setup"
                                      for i in self.item_ids])
+        # the customer-integration section: its own answers (participants x int items),
+        # asked of the perspectives in each item's ``answered_by``
+        self.int_ids = self.integration.item_ids
+        self.int_col = {iid: j for j, iid in enumerate(self.int_ids)}
+        self.int_asked = {p: np.array([p in i.answered_by for i in self.integration.items],
+                                      dtype=bool) for p in PERSPECTIVES}
+        self.int_answers = (int_answers if int_answers is not None
+                            else np.full((len(participants), len(self.int_ids)), np.nan))
         self._lock: _Lock | None = None
         self.last_saved: dt.datetime | None = None
         if self.stem is not None:
@@ -371,21 +385,23 @@ class WorkshopState:
     def new(cls, dataset: str | Path, company_id: str, *, instrument: Instrument,
             company_name: str | None = None, wave: str = "", lang: str = "en",
             mode: str = TEAM, department: str = DEFAULT_TEAM_DEPARTMENT,
-            today: dt.date | None = None) -> WorkshopState:
+            today: dt.date | None = None,
+            integration: IntegrationInstrument | None = None) -> WorkshopState:
         """A new, unsaved session (its files are created at the first change)."""
         _check_choice(lang, LANGS, "language")
         _check_choice(mode, MODES, "mode")
         state = cls(instrument=instrument, dataset=Path(dataset), company_id=company_id,
                     company_name=company_name or company_id, wave=wave, lang=lang, mode=mode,
                     participants=[], answers=np.empty((0, len(instrument.item_ids))),
-                    today=today)
+                    today=today, integration=integration)
         if mode == TEAM:
             state._append(Participant("team", "internal",
                                       clean_label(department, "department")))
         return state
 
     @classmethod
-    def open(cls, path: str | Path, *, instrument: Instrument) -> WorkshopState:
+    def open(cls, path: str | Path, *, instrument: Instrument,
+             integration: IntegrationInstrument | None = None) -> WorkshopState:
         """Resume a saved session (``path``: its .json or .csv file, or the stem's path).
 
         Raises :class:`SessionInUse` when another process has it open.
@@ -404,7 +420,9 @@ class WorkshopState:
                                                                          "internal")),
                                     str(p.get("department", "")))
                         for p in meta.get("participants", [])]
-        ids = instrument.item_ids
+        integ = integration or load_integration()
+        ids = instrument.item_ids + integ.item_ids  # core, then customer integration
+        n_core = len(instrument.item_ids)
         rows: dict[str, tuple[Participant, np.ndarray]] = {}
         csv_path = json_path.with_suffix(".csv")
         if csv_path.exists():
@@ -427,9 +445,14 @@ class WorkshopState:
         for p in participants + [r[0] for r in rows.values()]:
             if all(m.respondent_id != p.respondent_id for m in merged):
                 merged.append(rows[p.respondent_id][0] if p.respondent_id in rows else p)
-        answers = np.vstack([rows[p.respondent_id][1] if p.respondent_id in rows
-                             else np.full(len(ids), np.nan) for p in merged]) if merged \
+        both = np.vstack([rows[p.respondent_id][1] if p.respondent_id in rows
+                          else np.full(len(ids), np.nan) for p in merged]) if merged \
             else np.empty((0, len(ids)))
+        answers, int_answers = both[:, :n_core], both[:, n_core:]
+        for k, p in enumerate(merged):  # never resume an answer not asked of them
+            if p.perspective in PERSPECTIVES:
+                int_answers[k, ~np.array([p.perspective in i.answered_by
+                                          for i in integ.items], dtype=bool)] = np.nan
         target = None
         if meta.get("target"):
             t = meta["target"]
@@ -444,7 +467,8 @@ class WorkshopState:
                     mode=str(meta.get("mode", TEAM)), participants=merged, answers=answers,
                     current=current, notes=meta.get("notes"), target=target,
                     created=meta.get("created"), stem=json_path.stem,
-                    exports=meta.get("exports"))
+                    exports=meta.get("exports"), integration=integ,
+                    int_answers=int_answers)
         state.updated = str(meta.get("updated", state.created))
         try:  # what the status line shows until the next change
             state.last_saved = dt.datetime.fromisoformat(state.updated)
@@ -553,6 +577,11 @@ class WorkshopState:
             "answered": int(self.answers_given()),
             "total": int(self.answerable_total()),
             "progress_current": [answered, total],
+            "integration_version": self.integration.version,
+            "integration_answered": int(np.isfinite(self.int_answers).sum()),
+            "integration_total": int(sum(self.int_applicable(i).sum()
+                                         for i in range(len(self.participants)))),
+            "integration_progress_current": list(self.int_progress()),
             "notes": dict(self.notes),
             "target": self.target.to_dict() if self.target else None,
             "exports": self.exports,
@@ -562,25 +591,30 @@ class WorkshopState:
         """The session's answers in the ``responses.csv`` layout (strings, "" = blank)."""
         rows = []
         for i, p in enumerate(self.participants):
-            if only_answered and not np.isfinite(self.answers[i]).any():
+            if only_answered and not (np.isfinite(self.answers[i]).any()
+                                      or np.isfinite(self.int_answers[i]).any()):
                 continue
             row = {"wave": self.wave, "company_id": self.company_id,
                    "respondent_id": p.respondent_id, "perspective": p.perspective,
                    "department": p.department if p.perspective == "internal" else ""}
             row.update({iid: _fmt_answer(v) for iid, v in zip(self.item_ids, self.answers[i],
                                                                strict=True)})
+            row.update({iid: _fmt_answer(v) for iid, v in zip(self.int_ids, self.int_answers[i],
+                                                               strict=True)})
             rows.append(row)
-        return pd.DataFrame(rows, columns=META_COLUMNS + self.item_ids, dtype=str)
+        return pd.DataFrame(rows, columns=META_COLUMNS + self.item_ids + self.int_ids,
+                            dtype=str)
 
     def responses_csv(self) -> str:
         """The session file's text (written on every change: plain csv, no pandas)."""
         buf = io.StringIO()
         wr = csv.writer(buf, lineterminator="\n")
-        wr.writerow(META_COLUMNS + self.item_ids)
-        for p, vals in zip(self.participants, self.answers, strict=True):
+        wr.writerow(META_COLUMNS + self.item_ids + self.int_ids)
+        for p, vals, ivals in zip(self.participants, self.answers, self.int_answers,
+                                  strict=True):
             wr.writerow([self.wave, self.company_id, p.respondent_id, p.perspective,
                          p.department if p.perspective == "internal" else "",
-                         *(_fmt_answer(v) for v in vals)])
+                         *(_fmt_answer(v) for v in vals), *(_fmt_answer(v) for v in ivals)])
         return buf.getvalue()
 
     # -- participants ---------------------------------------------------------------------
@@ -604,6 +638,8 @@ class WorkshopState:
     def _append(self, p: Participant) -> None:
         self.participants.append(p)
         self.answers = np.vstack([self.answers, np.full((1, len(self.item_ids)), np.nan)])
+        self.int_answers = np.vstack([self.int_answers,
+                                      np.full((1, len(self.int_ids)), np.nan)])
 
     def next_participant_id(self) -> str:
         """A free default id for the next participant (p01, p02, ... tagged by session)."""
@@ -672,21 +708,46 @@ class WorkshopState:
         return ~self.setup_items if p.perspective == "customer" else np.ones_like(
             self.setup_items)
 
+    def int_applicable(self, i: int | None = None) -> np.ndarray:
+        """Customer-integration items participant ``i`` answers: those whose
+        ``answered_by`` names their perspective (staff, and a team answering as staff, skip
+        the customers' motives and self-service items; customers skip supply-chain CRM)."""
+        p = self.participants[self.current if i is None else i]
+        return self.int_asked.get(p.perspective, np.zeros(len(self.int_ids), dtype=bool))
+
     def set_answer(self, item_id: str, value: object, respondent_id: str | None = None) -> None:
-        """Set (or clear, with None) one answer and save at once."""
-        if item_id not in self.col:
+        """Set (or clear, with None) one answer (a core or a customer-integration item)
+        and save at once."""
+        if item_id not in self.col and item_id not in self.int_col:
             raise WorkshopError(f"unknown item {item_id!r}")
         i = self.index_of(respondent_id)
-        j = self.col[item_id]
         v = _scale_value(value, self.instrument)
-        if np.isfinite(v) and not self.applicable(i)[j]:
-            raise WorkshopError(f"{item_id} is a set-up item; customers do not answer those")
-        self.answers[i, j] = v
+        if item_id in self.int_col:
+            j = self.int_col[item_id]
+            if np.isfinite(v) and not self.int_applicable(i)[j]:
+                who = {"internal": "staff", "customer": "customers"}.get(
+                    self.participants[i].perspective, self.participants[i].perspective)
+                asked = " and ".join(self.integration.items[j].answered_by)
+                raise WorkshopError(f"{item_id} is asked of {asked} respondents only; "
+                                    f"{who} do not answer it")
+            self.int_answers[i, j] = v
+        else:
+            j = self.col[item_id]
+            if np.isfinite(v) and not self.applicable(i)[j]:
+                raise WorkshopError(f"{item_id} is a set-up item; customers do not answer "
+                                    "those")
+            self.answers[i, j] = v
         self.save()
 
     def answer(self, item_id: str, respondent_id: str | None = None) -> int | None:
         """The answer to one item (None = not answered)."""
-        v = self.answers[self.index_of(respondent_id), self.col[item_id]]
+        i = self.index_of(respondent_id)
+        if item_id in self.int_col:
+            v = self.int_answers[i, self.int_col[item_id]]
+        elif item_id in self.col:
+            v = self.answers[i, self.col[item_id]]
+        else:
+            raise WorkshopError(f"unknown item {item_id!r}")
         return None if not np.isfinite(v) else int(v)
 
     def set_note(self, discipline: str, note: str) -> None:
@@ -725,6 +786,15 @@ class WorkshopState:
         i = self.index_of(respondent_id)
         app = self.applicable(i)
         return int(np.isfinite(self.answers[i][app]).sum()), int(app.sum())
+
+    def int_progress(self, respondent_id: str | None = None) -> tuple[int, int]:
+        """(answered, answerable) customer-integration items of the current (or given)
+        participant; kept apart from :meth:`progress` (the discipline items)."""
+        if not self.participants:
+            return 0, 0
+        i = self.index_of(respondent_id)
+        app = self.int_applicable(i)
+        return int(np.isfinite(self.int_answers[i][app]).sum()), int(app.sum())
 
     def answers_given(self) -> int:
         return int(np.isfinite(self.answers).sum())
@@ -772,14 +842,20 @@ def _quiet() -> Iterator[None]:
 
 
 def session_dataset(state: WorkshopState) -> Dataset:
-    """An in-memory :class:`Dataset` of the session's respondents (customers' set-up answers
-    blanked, as :func:`assessment.load_dataset` does)."""
+    """An in-memory :class:`Dataset` of the session's respondents, core items then
+    customer-integration items (answers not asked of a respondent's perspective blanked,
+    as :func:`assessment.load_dataset` does)."""
     n = len(state.participants)
     persp = [p.perspective for p in state.participants]
     answers = state.answers.copy()
     cust = np.array([p == "customer" for p in persp], dtype=bool)
     if cust.any():
         answers[np.ix_(cust, state.setup_items)] = np.nan
+    int_answers = state.int_answers.copy()
+    for k in range(n):
+        int_answers[k, ~state.int_applicable(k)] = np.nan
+    answers = np.hstack([answers, int_answers])
+    item_ids = state.item_ids + state.int_ids
     cols: dict[str, object] = {
         "wave": [state.wave] * n, "company_id": [state.company_id] * n,
         "respondent_id": [p.respondent_id for p in state.participants],
@@ -788,12 +864,13 @@ def session_dataset(state: WorkshopState) -> Dataset:
                        for p in state.participants],
         "row": np.arange(2, n + 2),
     }
-    resp = pd.concat([pd.DataFrame(cols), pd.DataFrame(answers, columns=state.item_ids)],
+    resp = pd.concat([pd.DataFrame(cols), pd.DataFrame(answers, columns=item_ids)],
                      axis=1) if n else pd.DataFrame(
-        {**cols, **{i: np.array([], dtype=float) for i in state.item_ids}})
+        {**cols, **{i: np.array([], dtype=float) for i in item_ids}})
     comp = pd.DataFrame({"company_id": [state.company_id], "name": [state.company_name],
                          "industry": [""]})
-    return Dataset(state.dataset, comp, resp, state.instrument)
+    return Dataset(state.dataset, comp, resp, state.instrument,
+                   integration=state.integration)
 
 
 # -- fast scoring of one company ------------------------------------------------------------
@@ -829,9 +906,11 @@ TOTAL_LENSES = ("experience", THRESHOLD_LENS)
 def quick_score(ds: Dataset) -> Scores:
     """:func:`assessment.score` for a dataset of ONE company and ONE wave, in numpy.
 
-    The same rules and the same tables as ``score`` (tests check they agree), but without
-    its fixed pandas overhead (hundreds of milliseconds even for one respondent), so the
-    workshop can rescore after every click. ``reliability`` is not computed (alpha NaN).
+    The same rules and the same tables as ``score`` (tests check they agree), the
+    customer-integration table (``integration``, as
+    :func:`assessment.integration.score_integration` makes it) included, but without its
+    fixed pandas overhead (``score_integration`` alone takes about 100 ms), so the workshop
+    can rescore after every click. ``reliability`` is not computed (alpha NaN).
     Falls back to ``score`` if the ``Scores`` structure is not the one this was written for.
     """
     resp = ds.responses
@@ -847,6 +926,111 @@ def quick_score(ds: Dataset) -> Scores:
 def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
     """A DataFrame from row dicts, built column-wise (much faster for small tables)."""
     return pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=cols)
+
+
+def _cell(raw: np.ndarray, idx: np.ndarray, rev: np.ndarray, lo: int, hi: int, share: float
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One cell's respondent scores: (answered, score, kept, kept keyed answers); the rules of
+    :func:`assessment.scoring.respondent_scores`."""
+    sub = raw[:, idx]
+    sub = np.where(rev, lo + hi - sub, sub)
+    ok = ~np.isnan(sub)
+    answered = ok.sum(axis=1)
+    k = len(idx)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sc = np.where(ok, sub, 0.0).sum(axis=1) / answered
+    kept = (answered > 0) & (answered >= share * k - 1e-9)
+    sc = np.where(kept, sc, np.nan)
+    kv = np.where(kept[:, None], sub, np.nan)
+    return answered, sc, kept, kv
+
+
+def _group(sc: np.ndarray, kept: np.ndarray, kv: np.ndarray, g: np.ndarray, k: int,
+           points: int, min_group_size: int, customers: bool) -> dict | None:
+    """mean, n, sd, ci_low, ci_high, rwg, shown of one group (mask ``g``) in one cell; the
+    rules of :func:`assessment.scoring.group_stats`. None when no one in it was kept."""
+    m = g & kept
+    cnt = int(m.sum())
+    if cnt == 0:
+        return None
+    vals = sc[m]
+    mean = float(vals.mean())
+    sd = float(vals.std(ddof=1)) if cnt >= 2 else np.nan
+    if cnt >= 2:
+        half = _t975(cnt - 1) * sd / np.sqrt(cnt)
+        ci_low, ci_high = mean - half, mean + half
+        block = kv[g]
+        okb = ~np.isnan(block)
+        c = okb.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            colmean = np.where(okb, block, 0.0).sum(axis=0) / c
+            ss = (np.where(okb, block - colmean, 0.0) ** 2).sum(axis=0)
+            var = np.where(c >= 2, ss / (c - 1), np.nan)
+        fin = var[np.isfinite(var)]
+        rwg = float(rwg_j(np.array([fin.mean()]), k, points)[0]) if len(fin) else np.nan
+    else:
+        ci_low = ci_high = rwg = np.nan
+    shown = cnt >= min_group_size or not customers
+    if not shown:
+        mean = sd = ci_low = ci_high = rwg = np.nan
+    return {"mean": mean, "n": cnt, "sd": sd, "ci_low": ci_low, "ci_high": ci_high,
+            "rwg": rwg, "shown": shown}
+
+
+_INT_PLANS: dict[int, tuple[IntegrationInstrument, list]] = {}
+#: blocks whose company score is everyone's (an ``all`` row, as in score_integration)
+INT_TOTAL_BLOCKS = frozenset(b for b, src in BLOCK_SOURCE.items() if src == "all")
+INT_COLUMNS = ["wave", "company_id", "block", "scale", "perspective", "mean", "n", "sd",
+               "ci_low", "ci_high", "rwg", "shown", "source"]
+
+
+def _int_plan(integ: IntegrationInstrument) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """Per (block, scale) of the integration section: (scale, block, item columns, reverse
+    flags), columns counted in ``integ.item_ids``; cached per section object."""
+    hit = _INT_PLANS.get(id(integ))
+    if hit is not None and hit[0] is integ:
+        return hit[1]
+    col = {iid: j for j, iid in enumerate(integ.item_ids)}
+    plan = []
+    for block, scale in integ.cells():
+        items = integ.cell_items(block, scale)
+        plan.append((scale, block, np.array([col[i.id] for i in items]),
+                     np.array([i.reverse for i in items])))
+    if len(_INT_PLANS) > 16:
+        _INT_PLANS.clear()
+    _INT_PLANS[id(integ)] = (integ, plan)
+    return plan
+
+
+def _quick_integration(resp: pd.DataFrame, integ: IntegrationInstrument, inst: Instrument,
+                       wave: str, cid: str) -> pd.DataFrame:
+    """:func:`assessment.integration.score_integration` for one company and one wave, in
+    numpy (the same rules, rows and order; tests check they agree)."""
+    th = inst.thresholds
+    ids = integ.item_ids
+    present = [i for i in ids if i in resp.columns]
+    raw = np.full((len(resp), len(ids)), np.nan)
+    if present:
+        pos = [ids.index(i) for i in present] if len(present) < len(ids) else slice(None)
+        raw[:, pos] = resp[present].to_numpy(dtype=float)
+    if not np.isfinite(raw).any():
+        return pd.DataFrame(columns=INT_COLUMNS)
+    lo, hi, points = inst.scale.min, inst.scale.max, inst.scale.points
+    persp = resp["perspective"].to_numpy(dtype=object)
+    groups_by = [(p, persp == p) for p in sorted(set(persp.tolist()))]
+    everyone = ("all", np.ones(len(resp), dtype=bool))
+    rows = []
+    for scale, block, idx, rev in _int_plan(integ):
+        _answered, sc, kept, kv = _cell(raw, idx, rev, lo, hi, th.min_answered_share)
+        groups = groups_by + ([everyone] if block in INT_TOTAL_BLOCKS else [])
+        for p, g in groups:
+            row = _group(sc, kept, kv, g, len(idx), points, th.min_group_size,
+                         p == "customer")
+            if row is not None:
+                rows.append({"wave": wave, "company_id": cid, "block": block, "scale": scale,
+                             "perspective": p, **row, "source": p == BLOCK_SOURCE[block]})
+    rows.sort(key=lambda r: (r["scale"], r["block"], r["perspective"]))
+    return _frame(rows, INT_COLUMNS)
 
 
 def _quick_score(ds: Dataset) -> Scores:
@@ -869,16 +1053,8 @@ def _quick_score(ds: Dataset) -> Scores:
     comp_rows: list[dict] = []
     cell_scores: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     for d, lens, idx, rev in _plan(inst):
-        sub = raw[:, idx]
-        sub = np.where(rev, lo + hi - sub, sub)
-        ok = ~np.isnan(sub)
-        answered = ok.sum(axis=1)
         k = len(idx)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sc = np.where(ok, sub, 0.0).sum(axis=1) / answered
-        kept = (answered > 0) & (answered >= share * k - 1e-9)
-        sc = np.where(kept, sc, np.nan)
-        kv = np.where(kept[:, None], sub, np.nan)
+        answered, sc, kept, kv = _cell(raw, idx, rev, lo, hi, share)
         cell_scores[(d, lens)] = (sc, kept)
         long_parts["discipline"].append(np.full(n, d, dtype=object))
         long_parts["lens"].append(np.full(n, lens, dtype=object))
@@ -890,34 +1066,10 @@ def _quick_score(ds: Dataset) -> Scores:
         if lens in TOTAL_LENSES:
             groups.append(("all", np.ones(n, dtype=bool)))
         for p, g in groups:
-            m = g & kept
-            cnt = int(m.sum())
-            if cnt == 0:
-                continue
-            vals = sc[m]
-            mean = float(vals.mean())
-            sd = float(vals.std(ddof=1)) if cnt >= 2 else np.nan
-            if cnt >= 2:
-                half = _t975(cnt - 1) * sd / np.sqrt(cnt)
-                ci_low, ci_high = mean - half, mean + half
-                block = kv[g]
-                okb = ~np.isnan(block)
-                c = okb.sum(axis=0)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    colmean = np.where(okb, block, 0.0).sum(axis=0) / c
-                    ss = (np.where(okb, block - colmean, 0.0) ** 2).sum(axis=0)
-                    var = np.where(c >= 2, ss / (c - 1), np.nan)
-                fin = var[np.isfinite(var)]
-                rwg = float(rwg_j(np.array([fin.mean()]), k, points)[0]) if len(fin) else np.nan
-            else:
-                ci_low = ci_high = rwg = np.nan
-            shown = cnt >= th.min_group_size or p != "customer"
-            if not shown:
-                mean = sd = ci_low = ci_high = rwg = np.nan
-            comp_rows.append({"wave": wave, "company_id": cid, "discipline": d, "lens": lens,
-                              "perspective": p, "mean": mean, "n": cnt, "sd": sd,
-                              "ci_low": ci_low, "ci_high": ci_high, "rwg": rwg,
-                              "shown": shown})
+            row = _group(sc, kept, kv, g, k, points, th.min_group_size, p == "customer")
+            if row is not None:
+                comp_rows.append({"wave": wave, "company_id": cid, "discipline": d,
+                                  "lens": lens, "perspective": p, **row})
     n_cells = len(long_parts["score"])
     long_answered = np.concatenate(long_parts["answered"]) if n_cells else np.array([])
     long_kept = np.concatenate(long_parts["kept"]) if n_cells else np.array([], dtype=bool)
@@ -1024,11 +1176,14 @@ def _quick_score(ds: Dataset) -> Scores:
     known = {f.name for f in fields(Scores)}
     required = {f.name for f in fields(Scores)
                 if f.default is MISSING and f.default_factory is MISSING}
+    integ = ds.integration or load_integration()
     values = dict(instrument=inst, respondents=long, company=company, profile=profile,
                   lens_gaps=lens_gaps, blind_spots=blind, departments=departments,
                   hidden_departments=hidden, dropped=dropped, reliability=reliability,
-                  companies=ds.companies)
-    if not required <= set(values) <= known:  # optional sections (integration) stay unset
+                  companies=ds.companies,
+                  integration=_quick_integration(resp, integ, inst, wave, cid),
+                  integration_instrument=integ)
+    if not required <= set(values) <= known:
         raise TypeError("Scores has changed")
     return Scores(**values)
 
@@ -1262,10 +1417,13 @@ class ExportResult:
     skipped: list[str] = field(default_factory=list)  # already in the dataset, not rewritten
     changed: list[str] = field(default_factory=list)  # skipped, and answers differ since
     empty: list[str] = field(default_factory=list)  # nothing answered: not exported
+    # customer-integration items answered in the session that the responses file has no
+    # column for (its rows are never rewritten to add one): kept in the session file only
+    left_out: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"file": self.file.name, "appended": self.appended, "skipped": self.skipped,
-                "changed": self.changed, "empty": self.empty}
+                "changed": self.changed, "empty": self.empty, "left_out": self.left_out}
 
 
 def _read_header(raw: bytes) -> tuple[str, str, str, list[str], str]:
@@ -1341,7 +1499,10 @@ def export_session(state: WorkshopState, *, validate: bool = True) -> ExportResu
 
     Existing rows are never changed: respondents already in the file (same company, wave
     and respondent id) are skipped (``changed`` lists those whose answers differ now).
-    Participants who answered nothing are not exported. The file keeps its separator,
+    Participants who answered nothing are not exported. Customer-integration answers go
+    into the file's ``int_*`` columns; a file without those columns keeps them out (the
+    rows are appended without them, ``left_out`` names the items; they stay in the session
+    file) rather than having every existing row rewritten. The file keeps its separator,
     encoding and line endings; ``responses.xlsx`` gets rows appended too. With
     ``validate`` the dataset is loaded again afterwards and the file restored if it no
     longer validates (the error says why).
@@ -1349,12 +1510,12 @@ def export_session(state: WorkshopState, *, validate: bool = True) -> ExportResu
     folder = state.dataset
     frame = state.responses_frame()
     result = ExportResult(folder / "responses.csv")
-    answered_any = np.isfinite(state.answers).any(axis=1)
     with _file_lock(folder, "responses"):
         path = find_responses(folder)
         if path is None:
             path = folder / "responses.csv"
-            header = (META_COLUMNS if state.wave else META_COLUMNS[1:]) + state.item_ids
+            header = ((META_COLUMNS if state.wave else META_COLUMNS[1:]) + state.item_ids
+                      + state.int_ids)
             atomic_write_bytes(path, (",".join(header) + "\n").encode("utf-8"))
         result.file = path
         original = path.read_bytes()
@@ -1365,6 +1526,13 @@ def export_session(state: WorkshopState, *, validate: bool = True) -> ExportResu
             header = _read_header(original)[3]
             existing_rows = None
         _check_header(header, state)
+        in_file = np.array([iid in header for iid in state.int_ids], dtype=bool)
+        int_given = np.isfinite(state.int_answers)
+        result.left_out = [iid for iid, given in zip(state.int_ids, int_given.any(axis=0),
+                                                     strict=True) if given and iid not in header]
+        answered_any = (np.isfinite(state.answers).any(axis=1)
+                        | (int_given & in_file).any(axis=1))
+        compared = state.item_ids + [iid for iid in state.int_ids if iid in header]
         key_cols = ("wave", "company_id", "respondent_id")
         keys = (_csv_keys(path, key_cols) if not is_excel else
                 [tuple(r.get(c, "") for c in key_cols) for r in existing_rows or []])
@@ -1382,7 +1550,7 @@ def export_session(state: WorkshopState, *, validate: bool = True) -> ExportResu
             if key in present:
                 result.skipped.append(p.respondent_id)
                 old = existing_answers.get(p.respondent_id)
-                if old is not None and any(old.get(c, "") != row[c] for c in state.item_ids
+                if old is not None and any(old.get(c, "") != row[c] for c in compared
                                            if c in header):
                     result.changed.append(p.respondent_id)
                 continue

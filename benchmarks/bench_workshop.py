@@ -3,8 +3,10 @@
 The callback is what a click on an answer button runs: the session files are written
 (atomically, fsync), the session's respondents are rescored and diagnosed, the figure is
 updated in one ``batch_update`` and the findings, moves and survey comparison are redrawn.
-It is measured in individual mode with 40 participants who answered everything, on a
-company that also has 40 survey respondents (scored once, cached), and in team mode.
+It is measured in individual mode with 40 participants who answered everything (the
+customer-integration items asked of their perspective included), on a company that also
+has 40 survey respondents (scored once, cached), and in team mode; clicks on discipline
+items and on items of the "Customers as co-producers" tab are timed apart.
 
 Baseline, measured in the same run: a bare ``assessment.score()`` of the same 40
 respondents (what a naive callback would have to call). Target: under 100 ms per click.
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from assessment import load_instrument, score
+from assessment.integration_instrument import load_integration
 from assessment.workshop import Workshop
 
 N_RESPONDENTS = 40
@@ -31,6 +34,7 @@ TARGET_MS = 100.0
 def make_company(folder: Path, n: int = N_RESPONDENTS, seed: int = 11) -> None:
     """A dataset with one company of ``n`` survey respondents (a third customers)."""
     inst = load_instrument()
+    integ = load_integration()
     rng = np.random.default_rng(seed)
     ids = inst.item_ids
     setup = [i.id for i in inst.items if i.lens == "setup"]
@@ -42,6 +46,9 @@ def make_company(folder: Path, n: int = N_RESPONDENTS, seed: int = 11) -> None:
                "department": "" if customer else ("Sales", "Operations", "R&D")[k % 3]}
         for item in ids:
             row[item] = "" if customer and item in setup else str(int(rng.integers(1, 6)))
+        for item in integ.items:
+            asked = row["perspective"] in item.answered_by
+            row[item.id] = str(int(rng.integers(1, 6))) if asked else ""
         rows.append(row)
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(folder / "responses.csv", index=False)
@@ -76,6 +83,9 @@ def main() -> None:
             app = ws.state.applicable()
             ws.state.answers[ws.state.current] = np.where(
                 app, rng.integers(1, 6, len(inst.item_ids)), np.nan)
+            int_app = ws.state.int_applicable()
+            ws.state.int_answers[ws.state.current] = np.where(
+                int_app, rng.integers(1, 6, len(ws.state.int_ids)), np.nan)
         ws.state.save()
         ws.select_participant("p01")  # a staff member: every item is clickable
         ds = ws.state.dataset_frame()
@@ -90,6 +100,8 @@ def main() -> None:
 
         t_score = best(lambda: score(ds))
         clicks = time_clicks(ws, inst.item_ids)
+        staff_int = [i for i in ws.state.int_ids if not ws.controls[i].disabled]
+        int_clicks = time_clicks(ws, staff_int)
         ws.close()
 
         team = Workshop(folder, "bench", resume="new")
@@ -104,10 +116,13 @@ def main() -> None:
               f"{med / t_score:4.2f}x baseline (target < {TARGET_MS:.0f} ms)")
         print(f"  callback, slowest of {CLICKS}:                {worst:7.1f} ms  = "
               f"{worst / t_score:4.2f}x baseline")
+        int_med = statistics.median(int_clicks)
+        print(f"  co-producers tab (integration item), median: {int_med:7.1f} ms  = "
+              f"{int_med / t_score:4.2f}x baseline")
         print(f"  team consensus (1 respondent), median:       "
               f"{statistics.median(team_clicks):7.1f} ms  = "
               f"{statistics.median(team_clicks) / t_score:4.2f}x baseline")
-        verdict = "OK" if med < TARGET_MS else "SLOWER THAN TARGET"
+        verdict = "OK" if max(med, int_med) < TARGET_MS else "SLOWER THAN TARGET"
         print(f"  {verdict}")
 
 

@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 
 import assessment as va
+from assessment.integration import score_integration
+from assessment.integration_instrument import load_integration
 from assessment.workshop import NA, T_BAR, T_MOVE, T_TRI, Workshop
 from assessment.workshop_state import (
     SessionInUse,
@@ -39,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 INST = va.load_instrument()
 ITEMS = INST.item_ids
 SETUP = [i.id for i in INST.items if i.lens == "setup"]
+INTEG = load_integration()
+INT_ITEMS = INTEG.item_ids
 DAY = dt.date(2026, 3, 5)
 OE, CI, PL = va.DISCIPLINES
 
@@ -123,8 +127,8 @@ def test_the_controls_answer_and_not_answered_is_its_own_state(sample):
 
 def test_controls_are_built_from_the_instrument(sample):
     ws = Workshop(sample, "pcmaker", resume="new", lang="de")
-    assert set(ws.controls) == set(ITEMS)
-    assert len(ws.w_tabs.children) == 3
+    assert set(ws.controls) == set(ITEMS) | set(INT_ITEMS)
+    assert len(ws.w_tabs.children) == 4  # three disciplines, customers as co-producers
     assert ws.w_tabs.titles[0].startswith("Operative Exzellenz (0/17)")
     html = " ".join(c.value for c in ws.w_tabs.children[1].children[0].children
                     if hasattr(c, "value") and isinstance(c.value, str))
@@ -291,24 +295,50 @@ def test_live_rescoring_updates_chart_and_findings(sample):
     ws.close()
 
 
+def int_keyed(**scores: float) -> dict[str, int]:
+    """Raw answers to every customer-integration item of the given roles or scales so that
+    each scores ``scores[scale]`` after reverse keying."""
+    return {i.id: int(6 - scores[i.scale] if i.reverse else scores[i.scale])
+            for i in INTEG.items if i.scale in scores}
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
 def test_quick_score_is_score(instrument):
-    """The fast path of the live view gives exactly what assessment.score gives."""
+    """The fast path of the live view gives exactly what assessment.score gives, the
+    customer-integration table and its findings included."""
     rng = np.random.default_rng(3)
 
-    def respondents(n, n_cust, depts, drop=0.0):
+    def respondents(n, n_cust, depts, drop=0.0, integration=False):
         out = []
         for k in range(n):
             cust = k < n_cust
-            r = {"respondent_id": f"r{k:02d}", "perspective": "customer" if cust else "internal",
+            persp = "customer" if cust else "internal"
+            r = {"respondent_id": f"r{k:02d}", "perspective": persp,
                  "department": "" if cust else depts[k % len(depts)]}
             for item in ITEMS:
                 if cust and item in SETUP:
                     continue
                 if rng.random() >= drop:
                     r[item] = int(rng.integers(1, 6))
+            for item in INTEG.items if integration else []:
+                if persp in item.answered_by and rng.random() >= drop:
+                    r[item.id] = int(rng.integers(1, 6))
             out.append(r)
         return out
 
+    team_ci = dict(profile_answers(instrument, "experience", 3, 4.5, 3),
+                   **profile_answers(instrument, "setup", 3, 4.5, 3))
+    burden = ([dict(profile_answers(instrument, "experience", 4, 3, 3),
+                    respondent_id=f"c{k}", perspective="customer",
+                    **int_keyed(productive_resource=4, competitor=5, quality_inspector=4,
+                                experience=2, achievement=3, economic=4))
+               for k in range(6)]
+              + [dict(profile_answers(instrument, "experience", 4, 3, 3),
+                      **profile_answers(instrument, "setup", 4.5, 3, 3),
+                      respondent_id=f"s{k}", department="Ops",
+                      **int_keyed(productive_resource=4, competitor=4, quality_inspector=3,
+                                  knowledge_sharing=2, active=4, passive=2))
+                 for k in range(3)])
     cases = [
         [dict(profile_answers(instrument, "experience", 3, 4.5, 3),
               **profile_answers(instrument, "setup", 4, 3, 3))],  # a team consensus
@@ -317,7 +347,18 @@ def test_quick_score_is_score(instrument):
         respondents(12, 3, ["Sales", "Ops"], drop=0.2),  # customers hidden
         respondents(40, 12, ["Sales", "Operations", "R&D"], drop=0.1),  # outside-in, depts
         respondents(40, 20, ["Sales", "Ops"], drop=0.5),  # many drops
+        # customer integration: intimacy claimed, customers used as a cost factor
+        [dict(team_ci, **int_keyed(co_creator=2, communicator=2, substitute_manager=3,
+                                   productive_resource=4, competitor=5, active=4))],
+        # product leadership without innovators; only one item of a role: dropped
+        [dict(profile_answers(instrument, "setup", 3, 3, 4.5),
+              **int_keyed(innovator=2, co_developer=1, user_tester=3, innovation_resource=2),
+              int_crm_share_1=4)],
+        burden,  # self-service experienced as a burden (six customers: shown)
+        respondents(12, 3, ["Sales", "Ops"], drop=0.2, integration=True),  # customers hidden
+        respondents(40, 14, ["Sales", "Operations"], drop=0.3, integration=True),
     ]
+    seen: set[str] = set()
     for resp in cases:
         ds = make_dataset(resp, instrument)
         slow, fast = va.score(ds), _quick_score(ds)
@@ -332,10 +373,32 @@ def test_quick_score_is_score(instrument):
             pd.testing.assert_frame_equal(a[list(a.columns)], b[list(a.columns)],
                                           check_dtype=False, check_index_type=False,
                                           check_column_type=False, atol=1e-9, obj=name)
+        # the integration table: the same rows in the same order as score_integration
+        pd.testing.assert_frame_equal(fast.integration, score_integration(ds),
+                                      check_dtype=False, check_index_type=False,
+                                      check_column_type=False, atol=1e-9, obj="integration")
+        pd.testing.assert_frame_equal(fast.integration, slow.integration, check_dtype=False,
+                                      check_index_type=False, check_column_type=False,
+                                      atol=1e-9)
+        assert fast.integration_instrument is not None
         ds_slow, ds_fast = va.diagnose(slow)["x"], va.diagnose(fast, ["x"], wave="")["x"]
         assert [(f.code, f.lens, f.discipline) for f in ds_fast.findings] == \
             [(f.code, f.lens, f.discipline) for f in ds_slow.findings]
         assert [f.text() for f in ds_fast.findings] == [f.text() for f in ds_slow.findings]
+        assert (ds_fast.integration is None) == (ds_slow.integration is None)
+        if ds_slow.integration is not None:
+            a, b = ds_slow.integration, ds_fast.integration
+            assert (b.claimed, b.needed_roles, b.fits, b.codes) == \
+                (a.claimed, a.needed_roles, a.fits, a.codes)
+            for r, v in a.roles.items():
+                assert b.roles[r] == (None if v is None else pytest.approx(v))
+            for block, scales in a.blocks.items():
+                for scale, v in scales.items():
+                    assert b.blocks[block][scale] == (None if v is None else pytest.approx(v))
+            seen.update(a.codes)
+    # every integration rule was exercised above
+    assert {"intimacy_cost_factor", "pl_without_innovators", "self_service_burden",
+            "integration_fit"} <= seen
     assert isinstance(quick_score(make_dataset(cases[0], instrument)), va.Scores)
 
 
@@ -656,4 +719,214 @@ def test_snapshot_and_results_in_german(sample):
     answer_profile(ws, exp=(3, 4.5, 3), setup=(4.5, 3, 3))
     assert "Kundennähe" in ws.w_findings.value
     assert "Die Befragung (46 Personen" in ws.w_findings.value
+    ws.close()
+
+
+# -- customers as co-producers (the customer-integration tab) -------------------------------------
+
+CUSTOMER_ONLY = [i.id for i in INTEG.items if i.answered_by == ["customer"]]
+STAFF_ONLY = [i.id for i in INTEG.items if i.answered_by == ["internal"]]
+N_INT_STAFF = sum("internal" in i.answered_by for i in INTEG.items)  # 28
+N_INT_CUSTOMER = sum("customer" in i.answered_by for i in INTEG.items)  # 34
+
+
+def test_integration_tab_controls_session_file_and_progress(sample):
+    ws = Workshop(sample, "pcmaker", resume="new", lang="nl", today=DAY)
+    tab = ws.w_tabs.children[3]
+    assert ws.w_tabs.titles[3] == f"Klanten als coproducenten (0/{N_INT_STAFF})"
+    html = " ".join(c.value for box in tab.children[1:] for c in box.children[:1])
+    for block in INTEG.blocks.values():  # grouped by block, headed in the chosen language
+        assert block.label.get("nl") in html
+    ctrl = ws.controls["int_role_co_creator_1"]
+    assert ctrl.options == ws.controls["oe_exp_1"].options  # same scale, same "not answered"
+    assert ctrl.options[0] == ("geen antwoord", NA) and ctrl.value == NA
+    # the team answers as staff: the customers' motives and self-service items are skipped
+    assert all(ws.controls[i].disabled for i in CUSTOMER_ONLY)
+    assert not any(ws.controls[i].disabled for i in STAFF_ONLY)
+    assert "alleen klanten" in ws._rows["int_motive_economic_1"].children[0].value
+    with pytest.raises(WorkshopError, match="customer"):
+        ws.set_answer("int_selfservice_1", 4)
+    # an answer through the API and one through the control (a click)
+    ws.set_answer("int_role_co_creator_1", 5)
+    assert ctrl.value == 5
+    ws.controls["int_crm_share_1"].value = 2
+    assert ws.answer("int_crm_share_1") == 2
+    header = next(csv.reader(ws.state.csv_path.open(encoding="utf-8")))
+    assert header == ["wave", "company_id", "respondent_id", "perspective", "department",
+                      *ITEMS, *INT_ITEMS]  # int_* after the core items, in section order
+    assert saved_answer(ws, "int_role_co_creator_1") == "5"
+    assert saved_answer(ws, "int_crm_share_1") == "2"
+    assert saved_answer(ws, "int_motive_economic_1") == ""
+    ws.set_answer("int_crm_share_1", None)
+    assert saved_answer(ws, "int_crm_share_1") == ""
+    # the main progress counts the discipline items only; the tab shows its own
+    assert ws.progress == (0, len(ITEMS))
+    assert ws.w_progress.value == 0 and ws.w_progress.max == len(ITEMS)
+    assert ws.integration_progress == (1, N_INT_STAFF)
+    assert ws.w_int_progress.value == 1 and ws.w_int_progress.max == N_INT_STAFF
+    assert f"1 / {N_INT_STAFF}" in ws.w_int_progress_text.value
+    assert ws.w_tabs.titles[3].endswith(f"(1/{N_INT_STAFF})")
+    assert ws.w_tabs.titles[0].endswith("(0/17)")
+    meta = meta_of(ws)
+    assert meta["answered"] == 0 and meta["total"] == len(ITEMS)
+    assert meta["integration_answered"] == 1 and meta["integration_total"] == N_INT_STAFF
+    ws.close()
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
+def test_integration_result_shows_live(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    assert "No answers on customer integration yet" in ws.w_findings.value
+    answer_profile(ws, exp=(3, 4.5, 3), setup=(3, 4.5, 3))  # customer intimacy claimed
+    for item, value in int_keyed(co_creator=2, communicator=2, substitute_manager=2,
+                                 productive_resource=4, competitor=5).items():
+        ws.set_answer(item, value)
+    integ = ws.result.diagnosis.integration
+    assert integ.claimed == CI and integ.codes == ["intimacy_cost_factor"]
+    assert integ.needed_score == pytest.approx(2.0) and integ.fits is False
+    html = ws.w_findings.value
+    assert "Leading discipline: Customer intimacy" in html
+    assert "together only 2.00, below par (3.00)" in html
+    assert "Customer intimacy claimed, customers used as a cost factor" in html
+    assert "<b>Co-creator 2.00</b>" in html and "Competitor (self-service) 5.00" in html
+    assert "Customers take over process steps (productive resource, self-service): 4.50" \
+        in html
+    assert "shown from 5 customers on" in html  # no customers in a team session
+    # shown once, in its own part, not again among the profile's findings
+    assert html.count("customers used as a cost factor") == 1
+    # the live result is what assessment.score + assessment.diagnose make of the session
+    ds = ws.state.dataset_frame()
+    slow = va.diagnose(va.score(ds), [ws.company_id], wave=ws.state.wave)[ws.company_id]
+    assert slow.integration.codes == integ.codes
+    pd.testing.assert_frame_equal(ws.result.scores.integration, score_integration(ds),
+                                  check_dtype=False, check_index_type=False, atol=1e-9)
+    assert ws.last_callback_ms < 2000
+    ws.close()
+
+
+def test_integration_answers_resume(sample):
+    ws = Workshop(sample, "shoes", resume="new", lang="de")
+    answers = {"int_role_communicator_1": 4, "int_role_communicator_2": 5,
+               "int_part_active_1": 2, "int_crm_align_2": 1}
+    for item, value in answers.items():
+        ws.set_answer(item, value)
+    path = ws.state.csv_path
+    # a staff answer to a customers-only item (a hand-edited file) is not resumed
+    rows = rows_of(path)
+    rows[0]["int_motive_economic_1"] = "5"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        wr.writeheader()
+        wr.writerows(rows)
+    again = Workshop(sample, "shoes")  # the kernel restarted: the session is offered
+    again.resume()
+    assert again.state.stem == ws.state.stem
+    assert {i: again.answer(i) for i in answers} == answers
+    assert again.answer("int_motive_economic_1") is None
+    assert again.controls["int_role_communicator_2"].value == 5
+    assert "ws-answered" in again._rows["int_role_communicator_2"]._dom_classes
+    assert again.integration_progress == (4, N_INT_STAFF)
+    assert again.w_tabs.titles[3] == f"Kundinnen und Kunden als Ko-Produzenten (4/{N_INT_STAFF})"
+    assert again.answers()["int_part_active_1"] == 2
+    again.close()
+
+
+def test_integration_export_appends_and_scores(sample):
+    """Into the sample (its responses.csv has the int_* columns): the exported copy loads,
+    and scoring it gives the role scores the team answered."""
+    before = (sample / "responses.csv").read_bytes()
+    assert b"int_role_co_creator_1" in before.splitlines()[0]
+    ws = Workshop(sample, "pcmaker", resume="new", today=DAY)
+    cid = ws.create_company("Co-Producers Ltd", "Services")
+    answer_profile(ws, exp=(3, 4.5, 3), setup=(3, 4.5, 3))
+    team = {**int_keyed(communicator=4, substitute_manager=3, productive_resource=2),
+            "int_role_co_creator_1": 5, "int_role_co_creator_2": 4, "int_crm_share_1": 3,
+            "int_crm_share_2": 4}
+    for item, value in team.items():
+        ws.set_answer(item, value)
+    live = ws.result.diagnosis.integration
+    result = ws.export()
+    assert result.appended == [ws.state.participant.respondent_id] and not result.left_out
+    after = (sample / "responses.csv").read_bytes()
+    assert after.startswith(before)  # append only
+    assert after.count(b"\n") == before.count(b"\n") + 1
+    ds = va.load_dataset(sample)
+    row = ds.responses[ds.responses["company_id"] == cid].iloc[0]
+    assert row["int_role_co_creator_1"] == 5 and row["int_crm_share_2"] == 4
+    assert np.isnan(row["int_motive_economic_1"])
+    scores = va.score(ds)
+    table = scores.integration[scores.integration["company_id"] == cid]
+    role = table.set_index(["block", "scale", "perspective"])["mean"]
+    assert role[("roles", "co_creator", "all")] == pytest.approx(4.5)
+    assert role[("roles", "communicator", "internal")] == pytest.approx(4.0)
+    assert role[("crm", "knowledge_sharing", "internal")] == pytest.approx(3.5)
+    diag = va.diagnose(scores, [cid])[cid]
+    assert diag.integration.claimed == CI and diag.integration.codes == ["integration_fit"]
+    assert diag.integration.needed_score == pytest.approx((4.5 + 4 + 3) / 3)
+    assert live.codes == diag.integration.codes
+    assert live.needed_score == pytest.approx(diag.integration.needed_score)
+    ws.close()
+
+
+def test_integration_export_into_a_file_without_int_columns(tmp_path):
+    """A responses.csv without int_* columns is never rewritten: the core answers are
+    appended, the integration answers stay in the session file and the export says so."""
+    folder = write_dataset(tmp_path / "plain", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2))
+    before = (folder / "responses.csv").read_bytes()
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    ws.set_answer("int_role_innovator_1", 5)
+    result = ws.export()
+    assert result.appended == [ws.state.participant.respondent_id]
+    assert result.left_out == ["int_role_innovator_1"]
+    after = (folder / "responses.csv").read_bytes()
+    assert after.startswith(before) and after.splitlines()[0] == before.splitlines()[0]
+    assert "no columns for 1 customer-integration item" in ws.w_export_status.value
+    assert saved_answer(ws, "int_role_innovator_1") == "5"  # kept in the session file
+    assert meta_of(ws)["exports"][0]["left_out"] == ["int_role_innovator_1"]
+    resp = va.load_dataset(folder).responses
+    assert resp.iloc[-1]["oe_exp_1"] == 4 and np.isnan(resp.iloc[-1]["int_role_innovator_1"])
+    ws.close()
+    # a session that answered only integration items has nothing to append there
+    only = Workshop(folder, "c1", resume="new")
+    only.set_answer("int_role_innovator_2", 3)
+    res = only.export()
+    assert res.appended == [] and res.empty == [only.state.participant.respondent_id]
+    assert res.left_out == ["int_role_innovator_2"]
+    assert (folder / "responses.csv").read_bytes() == after
+    only.close()
+
+
+def test_integration_items_disabled_for_the_wrong_perspective(sample):
+    ws = Workshop(sample, "splitco", mode="individual", resume="new", lang="en")
+    assert all(ws.controls[i].disabled for i in INT_ITEMS)  # no participant yet
+    staff = ws.add_participant("m1", "internal", "Marketing")
+    assert all(ws.controls[i].disabled for i in CUSTOMER_ONLY)
+    assert not any(ws.controls[i].disabled for i in STAFF_ONLY)
+    assert "customers only" in ws._rows["int_selfservice_2"].children[0].value
+    assert "ws-skipped" in ws._rows["int_selfservice_2"]._dom_classes
+    hints = " ".join(box.children[0].value for box in ws.w_tabs.children[3].children[1:])
+    assert hints.count("Not asked of staff") == 2  # motives and self-service
+    assert ws.integration_progress == (0, N_INT_STAFF)
+    with pytest.raises(WorkshopError, match="staff do not answer it"):
+        ws.set_answer("int_motive_achievement_1", 4)
+    ws.set_answer("int_crm_align_1", 4)
+    customer = ws.add_participant("k1", "customer")
+    assert all(ws.controls[i].disabled for i in STAFF_ONLY)
+    assert not any(ws.controls[i].disabled for i in CUSTOMER_ONLY)
+    assert "staff only" in ws._rows["int_crm_align_1"].children[0].value
+    assert ws.controls["int_crm_align_1"].value == NA  # the customer's own (empty) answer
+    assert ws.integration_progress == (0, N_INT_CUSTOMER)
+    assert ws.w_tabs.titles[3].endswith(f"(0/{N_INT_CUSTOMER})")
+    with pytest.raises(WorkshopError, match="customers do not answer it"):
+        ws.set_answer("int_crm_align_1", 2)
+    ws.set_answer("int_selfservice_1", 2)
+    ws.set_answer("int_role_user_tester_1", 5)
+    rows = {r["respondent_id"]: r for r in rows_of(ws.state.csv_path)}
+    assert rows[staff]["int_crm_align_1"] == "4" and rows[staff]["int_selfservice_1"] == ""
+    assert rows[customer]["int_selfservice_1"] == "2" and rows[customer]["int_crm_align_1"] == ""
+    ws.select_participant(staff)
+    assert ws.controls["int_crm_align_1"].value == 4 and not ws.controls["int_crm_align_1"].disabled
+    assert ws.controls["int_selfservice_1"].disabled
     ws.close()
