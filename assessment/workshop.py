@@ -23,7 +23,8 @@ import html
 import logging
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
 
@@ -508,11 +509,8 @@ class Workshop:
         self._require_state().set_note(discipline, note)
         box = self.notes_widgets.get(discipline)
         if box is not None and box.value != note:
-            self._suppress = True
-            try:
+            with self._quiet():
                 box.value = note
-            finally:
-                self._suppress = False
         self._show_saved()
 
     def set_target(self, discipline: str | None, profile: Mapping[str, float] | None = None
@@ -559,11 +557,8 @@ class Workshop:
         if self.state is not None:
             self.state.set_lang(lang)
         if self.w_lang.value != lang:
-            self._suppress = True
-            try:
+            with self._quiet():
                 self.w_lang.value = lang
-            finally:
-                self._suppress = False
         self._rebuild_all()
 
     def set_mode(self, mode: str) -> None:
@@ -572,11 +567,8 @@ class Workshop:
             self.state.set_mode(mode)
         self.mode = mode
         if self.w_mode.value != mode:
-            self._suppress = True
-            try:
+            with self._quiet():
                 self.w_mode.value = mode
-            finally:
-                self._suppress = False
         self._rebuild_all()
 
     def set_wave(self, wave: str) -> None:
@@ -742,15 +734,22 @@ class Workshop:
         root = self.ds.path.resolve().parent
         sets = sorted(p for p in root.iterdir() if (p / "companies.csv").exists()) \
             if root.is_dir() else [self.ds.path]
-        self._suppress = True
+        with self._quiet():
+            try:
+                self.w_dataset.options = [(p.name, str(p)) for p in sets]
+                self.w_dataset.value = str(self.ds.path.resolve())
+            except Exception:  # noqa: BLE001 - a folder outside the list: show it alone
+                self.w_dataset.options = [(self.ds.path.name, str(self.ds.path.resolve()))]
+                self.w_dataset.value = str(self.ds.path.resolve())
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Change widgets without their observers reacting to it."""
+        previous, self._suppress = self._suppress, True
         try:
-            self.w_dataset.options = [(p.name, str(p)) for p in sets]
-            self.w_dataset.value = str(self.ds.path.resolve())
-        except Exception:  # noqa: BLE001 - a folder outside the list: show it alone
-            self.w_dataset.options = [(self.ds.path.name, str(self.ds.path.resolve()))]
-            self.w_dataset.value = str(self.ds.path.resolve())
+            yield
         finally:
-            self._suppress = False
+            self._suppress = previous
 
     def _default_wave(self) -> str:
         return self._wave_param if self._wave_param is not None else default_wave(
@@ -763,14 +762,11 @@ class Workshop:
             self.state.close()
         self.state = None
         self.company_id = company_id
-        self._suppress = True
-        try:
+        with self._quiet():
             self.w_company.options = [(f"{n} ({c})", c) for c, n in zip(
                 self.ds.companies["company_id"], self.ds.companies["name"], strict=True)] + [
                 (text("new_company_option", self.lang), NEW_COMPANY)]
             self.w_company.value = company_id
-        finally:
-            self._suppress = False
         if session is not None:
             self.resume(session)
             return
@@ -796,13 +792,10 @@ class Workshop:
         self.mode = state.mode
         self.pending_sessions = []
         self._survey_for_state()
-        self._suppress = True
-        try:
+        with self._quiet():
             self.w_lang.value = state.lang
             self.w_mode.value = state.mode
             self.w_wave.value = state.wave
-        finally:
-            self._suppress = False
         self.w_offer.layout.display = "none"
         self._rebuild_all()
 
@@ -965,8 +958,7 @@ class Workshop:
         self.w_title.value = (f"<h2>{_e(text('title', lang))}: {_e(name)}</h2>")
         self.w_dataset.description = text("dataset", lang)
         self.w_company.description = text("company", lang)
-        self._suppress = True
-        try:
+        with self._quiet():
             self.w_mode.options = [(text("mode_team", lang), TEAM),
                                    (text("mode_individual", lang), INDIVIDUAL)]
             self.w_mode.value = self.mode
@@ -976,8 +968,6 @@ class Workshop:
                 cur = self.w_company.value
                 self.w_company.options = opts
                 self.w_company.value = cur
-        finally:
-            self._suppress = False
         self.w_new_name.placeholder = text("company_name", lang)
         self.w_new_industry.placeholder = text("industry", lang)
         self.w_new_button.description = text("create_company", lang)
@@ -988,8 +978,7 @@ class Workshop:
         self.w_part_pick.description = ""
         self.w_part_id.placeholder = text("respondent_id", lang)
         self.w_part_dept.placeholder = text("department", lang)
-        self._suppress = True
-        try:
+        with self._quiet():
             self.w_part_persp.options = [(text("perspective_internal", lang), "internal"),
                                          (text("perspective_customer", lang), "customer")]
             self.w_target_pick.options = [(text("target_none", lang), "")] + [
@@ -998,8 +987,6 @@ class Workshop:
             self.w_compare_ref.options = [(text(f"reference_{r}", lang), r)
                                           for r in ("all", "customer", "internal")]
             self.w_compare_ref.value = ref
-        finally:
-            self._suppress = False
         self.w_compare_ref.description = text("compare_reference", lang)
         self.w_compare_all.description = text("show_all_items", lang)
         self.w_part_add.description = text("add_participant", lang)
@@ -1030,8 +1017,7 @@ class Workshop:
 
     def _sync_participants(self) -> None:
         state = self.state
-        self._suppress = True
-        try:
+        with self._quiet():
             if state is None or not state.participants:
                 self.w_part_pick.options = []
                 self.w_part_pick.value = None
@@ -1044,21 +1030,16 @@ class Workshop:
                     for p in state.participants]
                 self.w_part_pick.value = state.participant.respondent_id
             self.w_part_id.value = ""
-        finally:
-            self._suppress = False
 
     def _sync_target_widgets(self) -> None:
         state = self.state
         th = self.instrument.thresholds
-        self._suppress = True
-        try:
+        with self._quiet():
             tgt = state.target if state is not None else None
             self.w_target_pick.value = (tgt.discipline or "") if tgt else ""
             for d, s in self.w_target_sliders.items():
                 s.value = float(tgt.profile[d]) if tgt else th.par
                 s.disabled = state is None
-        finally:
-            self._suppress = False
 
     def _rebuild_all(self) -> None:
         self._relabel_shell()
@@ -1222,11 +1203,8 @@ class Workshop:
 
     def _set_control(self, item_id: str, value: int | None) -> None:
         ctrl = self.controls[item_id]
-        self._suppress = True
-        try:
+        with self._quiet():
             ctrl.value = NA if value is None else value
-        finally:
-            self._suppress = False
         row = self._rows[item_id]
         if value is None:
             row.remove_class("ws-answered")
@@ -1508,11 +1486,8 @@ class Workshop:
         try:
             self.set_mode(change["new"])
         except WorkshopError:
-            self._suppress = True
-            try:
+            with self._quiet():
                 self.w_mode.value = self.mode
-            finally:
-                self._suppress = False
             raise
 
     @_guard
