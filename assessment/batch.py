@@ -2,8 +2,9 @@
 
 ``run_reports`` validates and scores the dataset once, then runs the report notebook with
 papermill for every company (bounded parallelism: worker threads that each drive papermill
-on a warm kernel, or an existing Dask cluster), exports each executed notebook to HTML
-without code, and writes into the output folder:
+with the ``assessment`` engine on a warm kernel of their own, see :mod:`assessment.engine`,
+or an existing Dask cluster), exports each executed notebook to HTML without code (one
+exporter per worker), and writes into the output folder:
 
 - ``<slug>.html`` and the executed ``<slug>.ipynb`` per company (``<slug>.failed.ipynb``
   when the report failed), the slug coming from :func:`assessment.files.unique_slugs`;
@@ -18,8 +19,8 @@ the batch goes on.
 
 from __future__ import annotations
 
+import gc
 import json
-import logging
 import os
 import queue
 import shutil
@@ -37,11 +38,13 @@ from typing import Any
 import pandas as pd
 
 from .diagnosis import Diagnosis, diagnose
+from .engine import START_TIMEOUT, KernelPool, ensure_registered, is_python_kernel
 from .exceptions import AssessmentError
 from .files import atomic_write_bytes, atomic_write_text, unique_slugs
 from .instrument import DISCIPLINES, LANGS, LENSES
 from .io import Dataset, load_dataset
 from .portfolio import main_finding, write_index
+from .report import dataset_key, save_scored
 from .scoring import score
 from .summary import build_summary
 
@@ -49,13 +52,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PLOTLY_JS = "plotly.min.js"
 REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 DEFAULT_TIMEOUT = 600.0  # seconds per cell
-START_TIMEOUT = 120.0  # seconds for a kernel to start (a loaded machine is slow)
 BATCH_METADATA = "assessment_batch"
-# No IPython history database (parallel kernels would fight over its lock), and no
-# kernel log lines on the terminal (a failing cell is reported from the notebook).
-KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR")
-KERNEL_MAX_REPORTS = 25  # a warm kernel is replaced after this many reports
-ENGINE_NAME = "assessment"  # the papermill engine registered by this module
+# The report kernels' environment: figures without the plotly JSON bundle, which only a
+# live JupyterLab shows (the HTML export shows text/html), see assessment.charts.show.
+KERNEL_ENV = {"ASSESSMENT_PLOTLY_JSON": "0"}
 # Package files that do not change what a report shows (the batch's own code and texts).
 _NOT_REPORT_INPUTS = {"batch.py", "portfolio.py", "cli.py", "__main__.py", "index_texts.yaml"}
 
@@ -178,8 +178,8 @@ def plotly_js_path() -> Path:
 def plotly_head(self_contained: bool) -> str:
     """The ``<script>`` that provides the global ``Plotly`` to a page: a reference to the
     shared copy next to the page, or plotly.js itself inlined (single-file reports)."""
-    if not self_contained:
-        return f'<script src="{PLOTLY_JS}" charset="utf-8"></script>'
+    if not self_contained:  # attributes in the order nbconvert's HTML pass writes them
+        return f'<script charset="utf-8" src="{PLOTLY_JS}"></script>'
     code = plotly_js_path().read_text(encoding="utf-8").replace("</script", "<\\/script")
     return f'<script type="text/javascript">{code}</script>'
 
@@ -188,16 +188,17 @@ _local = threading.local()
 
 
 def _exporter(lang: str):
-    """An HTML exporter without code cells and remote resources (one per thread and lang)."""
+    """The HTML exporter of this thread (a worker) for ``lang``: made once, its template
+    compiled once, its constant blocks (CSS, plotly.js) rendered once (see
+    :func:`_exporter_class`)."""
     cache = getattr(_local, "exporters", None)
     if cache is None:
         cache = _local.exporters = {}
     if lang not in cache:
         from jinja2 import DictLoader
-        from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
 
-        exporter = HTMLExporter(
+        exporter = _exporter_class()(
             template_name="lab",
             extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
             template_file=_TEMPLATE_NAME,
@@ -205,11 +206,78 @@ def _exporter(lang: str):
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             language_code=lang,
+            optimistic_validation=True,  # validate once, not after each preprocessor
         )
         exporter.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), enabled=True), True)
         cache[lang] = exporter
     return cache[lang]
+
+
+_EXPORTER_CLASS = None
+
+
+def _exporter_class():
+    """nbconvert's ``HTMLExporter``, made cheap for many pages from one template.
+
+    Every page carries the same large blocks: JupyterLab's CSS (about 250 KB, read from
+    disk and formatted on every export) and, for self-contained reports, plotly.js
+    (3.5 MB). nbconvert parses each whole page with BeautifulSoup after rendering it (to
+    add ``alt`` and ``tabindex`` attributes), which costs more than everything else. This
+    exporter renders each constant block once, puts a short placeholder in the page
+    instead, and swaps the block in after that pass: the page is the same (a test
+    compares it with nbconvert's), at a fraction of the cost.
+    """
+    global _EXPORTER_CLASS
+    if _EXPORTER_CLASS is not None:
+        return _EXPORTER_CLASS
+    import secrets
+
+    import markupsafe
+    from nbconvert import HTMLExporter
+
+    nonce = secrets.token_hex(8)
+
+    class ReportExporter(HTMLExporter):
+        def __init__(self, **kwargs: Any):
+            super().__init__(**kwargs)
+            self._blocks: dict[tuple, tuple[str, str]] = {}  # (kind, arg) -> (token, html)
+            self.defer_blocks = True
+
+        def _block(self, kind: str, arg: Any, render: Any) -> markupsafe.Markup:
+            if not self.defer_blocks:
+                return markupsafe.Markup(render())  # noqa: S704 - nbconvert's own markup
+            if (kind, arg) not in self._blocks:
+                token = f"<!--assessment-block-{nonce}-{len(self._blocks)}-->"
+                self._blocks[(kind, arg)] = (token, str(render()))
+            return markupsafe.Markup(self._blocks[(kind, arg)][0])  # noqa: S704
+
+        def _init_resources(self, resources):
+            # called twice per export (HTMLExporter, then Exporter): wrap things once
+            resources = super()._init_resources(resources)
+            for name in ("include_css", "include_lab_theme"):
+                render = resources[name]
+                if getattr(render, "deferred", False):
+                    continue
+
+                def deferred(arg, _n=name, _r=render):
+                    return self._block(_n, arg, lambda: _r(arg))
+
+                deferred.deferred = True
+                resources[name] = deferred
+            head = resources.get("assessment_head_js")
+            if head is not None and not str(head).startswith(f"<!--assessment-block-{nonce}"):
+                resources["assessment_head_js"] = self._block("head_js", head, lambda: head)
+            return resources
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            html, resources = super().from_notebook_node(nb, resources, **kw)
+            for token, block in self._blocks.values():
+                html = html.replace(token, block)
+            return html, resources
+
+    _EXPORTER_CLASS = ReportExporter
+    return ReportExporter
 
 
 def export_html(nb, title: str, lang: str = "en", self_contained: bool = False) -> str:
@@ -219,8 +287,41 @@ def export_html(nb, title: str, lang: str = "en", self_contained: bool = False) 
         "metadata": {"name": title},
         "assessment_head_js": plotly_head(self_contained),
     }
-    html, _ = _exporter(lang).from_notebook_node(nb, resources=resources)
+    html, _ = _exporter(lang).from_notebook_node(_export_copy(nb), resources=resources)
     return html
+
+
+def _export_copy(nb):
+    """What the export reads of ``nb``: the cells it keeps (not tagged ``remove-cell`` and
+    the like), each output's data without the types the page never shows (the plotly
+    JSON bundle beside its HTML). The exporter deep-copies what it gets: less to copy."""
+    from nbformat import NotebookNode
+
+    shown = set(_exporter_priority())
+    cells = []
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_CELL_TAGS):
+            continue
+        outputs = cell.get("outputs")
+        if outputs:
+            slim = []
+            for out in outputs:
+                data = out.get("data")
+                if data and set(data) - shown and set(data) & shown:
+                    out = NotebookNode({**out, "data": NotebookNode(
+                        {k: v for k, v in data.items() if k in shown})})
+                slim.append(out)
+            cell = NotebookNode({**cell, "outputs": slim})
+        cells.append(cell)
+    return NotebookNode({**nb, "cells": cells})
+
+
+@lru_cache(maxsize=1)
+def _exporter_priority() -> tuple[str, ...]:
+    """The output types an HTML export can show (nbconvert's ``display_data_priority``)."""
+    from nbconvert import HTMLExporter
+
+    return tuple(HTMLExporter().default_config.NbConvertBase.display_data_priority)
 
 
 def _first_line(source: str) -> str:
@@ -266,155 +367,15 @@ def _error_text(exc: BaseException, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-# The namespace reset run before a report on a kernel that already made one: the user's
-# variables go, imported modules stay (that is what a warm kernel saves).
-_RESET_CODE = ("get_ipython().reset(new_session=False, aggressive=False)\n"
-               "get_ipython().execution_count = 1")
-# nbclient logs a dead kernel or a timeout as an error; the batch records it in the summary
-# and prints it once, so its own log stays quiet unless someone adds a handler.
-_NBCLIENT_LOG = logging.getLogger("assessment.batch.nbclient")
-_NBCLIENT_LOG.addHandler(logging.NullHandler())
-_NBCLIENT_LOG.propagate = False
-
-
-def _client_class():
-    """papermill's notebook client, made able to run on a kernel it does not own (it clears
-    the kernel's namespace first and closes its own connection to the kernel afterwards),
-    and to save the notebook only when a report fails (``failure_path``) instead of after
-    every cell."""
-    import nbformat
-    from papermill.clientwrap import PapermillNotebookClient
-    from traitlets import Unicode
-
-    class WarmKernelClient(PapermillNotebookClient):
-        failure_path = Unicode(None, allow_none=True)
-
-        def execute(self, **kwargs):
-            self.reset_execution_trackers()
-            try:
-                with self.setup_kernel(**kwargs):
-                    try:
-                        if not self.owns_km:
-                            self.wait_for_reply(self.kc.execute(
-                                _RESET_CODE, silent=True, store_history=False))
-                        self.papermill_execute_cells()
-                        info_msg = self.wait_for_reply(self.kc.kernel_info())
-                        self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
-                        self.set_widgets_metadata()
-                    finally:
-                        if not self.owns_km and self.kc is not None:
-                            self.kc.stop_channels()
-                            self.kc = None
-            except BaseException:  # a timeout, a dead kernel: keep what ran for inspection
-                if self.failure_path:
-                    nbformat.write(self.nb, self.failure_path)
-                raise
-            return self.nb
-
-    return WarmKernelClient
-
-
-_ENGINE_LOCK = threading.Lock()
-
-
-def _register_engine() -> str:
-    """Register (once per process) the papermill engine that accepts a running kernel."""
-    with _ENGINE_LOCK:
-        from papermill.engines import papermill_engines
-        from papermill.exceptions import PapermillException
-
-        try:
-            papermill_engines.get_engine(ENGINE_NAME)
-        except PapermillException:
-            papermill_engines.register(ENGINE_NAME, _engine_class())
-    return ENGINE_NAME
-
-
-def _engine_class():
-    from papermill.engines import NBClientEngine
-    from papermill.utils import merge_kwargs, remove_args
-
-    client_class = _client_class()
-
-    class WarmKernelEngine(NBClientEngine):
-        """papermill's nbclient engine, passing an optional running kernel (``km``)."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout,
-                                 startup_timeout=start_timeout, kernel_name=kernel_name,
-                                 log=_NBCLIENT_LOG, log_output=log_output,
-                                 stdout_file=stdout_file, stderr_file=stderr_file)
-            return client_class(nb_man, **final).execute()
-
-    return WarmKernelEngine
-
-
-class WarmKernel:
-    """A kernel kept alive between the reports of one worker (one thread), so each report
-    does not pay for starting Python and importing pandas, scipy and plotly again.
-
-    Each report still runs the whole notebook from the top in a cleared namespace. The
-    kernel is replaced after a failed report (a dead or busy kernel), when the notebook
-    asks for another kernel, and every ``max_reports`` reports.
-    """
-
-    def __init__(self, max_reports: int = KERNEL_MAX_REPORTS):
-        self.max_reports = max_reports
-        self.km = None
-        self.kernel_name: str | None = None
-        self.folder: str | None = None
-        self.reports = 0
-
-    def get(self, kernel_name: str):
-        """The running kernel manager for ``kernel_name`` (starting a kernel if needed)."""
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        if self.km is not None and (kernel_name != self.kernel_name
-                                    or self.reports >= self.max_reports
-                                    or not run_sync(self.km.is_alive)()):
-            self.close()
-        if self.km is None:
-            self.folder = tempfile.mkdtemp(prefix="assessment-kernel-")
-            km = AsyncKernelManager(kernel_name=kernel_name)
-            run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), cwd=self.folder)
-            self.km, self.kernel_name, self.reports = km, kernel_name, 0
-        self.reports += 1
-        return self.km
-
-    def close(self) -> None:
-        """Stop the kernel (at once: nothing in it is worth a graceful shutdown)."""
-        from jupyter_core.utils import run_sync
-
-        km, self.km = self.km, None
-        if km is not None:
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # already dead
-                pass
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
-
-
-def _kernel_name(notebook: str) -> str:
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    return nb.metadata.get("kernelspec", {}).get("name") or "python3"
-
-
-def render_report(job: ReportJob, kernel: WarmKernel | None = None) -> ReportOutcome:
+def render_report(job: ReportJob, pool: KernelPool | None = None) -> ReportOutcome:
     """Execute the report notebook for one company with papermill and export it to HTML.
 
-    Runs in a worker (a thread of the local pool or a Dask worker), on a fresh kernel, or
-    on ``kernel`` when given (a warm kernel, replaced when this report fails). Never raises
-    for a failing report: the outcome says what failed, where, and carries the executed
-    notebook. Nothing is written outside private scratch folders.
+    Runs in a worker (a thread of the local pool or a Dask worker) with the ``assessment``
+    papermill engine (:mod:`assessment.engine`): on a warm kernel of ``pool`` (its
+    namespace reset first; the kernel is retired when this report fails), or on a fresh
+    kernel without a pool. Never raises for a failing report: the outcome says what failed,
+    where, and carries the executed notebook. Nothing is written outside private scratch
+    folders.
     """
     import nbformat
     import papermill as pm
@@ -425,19 +386,14 @@ def render_report(job: ReportJob, kernel: WarmKernel | None = None) -> ReportOut
     outcome = ReportOutcome(job.company_id, job.slug, "failed", 0.0)
     try:
         try:
-            engine_kwargs: dict[str, Any] = {}
-            if kernel is not None:
-                engine_kwargs["km"] = kernel.get(_kernel_name(job.notebook))
             nb = pm.execute_notebook(
                 job.notebook, executed, parameters=dict(job.parameters),
-                engine_name=_register_engine(),
+                engine_name=ensure_registered(),
                 progress_bar=False, log_output=False, start_timeout=START_TIMEOUT,
                 execution_timeout=job.timeout,
                 request_save_on_cell_execute=False, failure_path=executed,
-                resources={"metadata": {"path": scratch}},  # a fresh kernel's working folder
-                shutdown_kernel="immediate",  # a throwaway kernel: no graceful shutdown wait
-                extra_arguments=list(KERNEL_ARGUMENTS),
-                **engine_kwargs,
+                resources={"metadata": {"path": scratch}},  # the kernel's working folder
+                kernel_pool=pool, fresh_kernel=pool is None, kernel_env=dict(KERNEL_ENV),
             )
         except Exception as exc:  # a cell error, a dead kernel, a timeout, a bad notebook
             outcome.error = _error_text(exc)
@@ -461,8 +417,6 @@ def render_report(job: ReportJob, kernel: WarmKernel | None = None) -> ReportOut
         outcome.error = f"{_error_text(exc)} ({traceback.format_exc(limit=2)[-300:].strip()})"
         return outcome
     finally:
-        if kernel is not None and outcome.status != "ok":
-            kernel.close()  # it may be dead, busy (timeout) or in a bad state
         outcome.seconds = round(time.perf_counter() - t0, 2)
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -491,69 +445,118 @@ def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
                          error=f"worker failed: {_error_text(exc)}")
 
 
-def _run_local(jobs: list[ReportJob], n_jobs: int,
-               warm: bool) -> Iterator[tuple[ReportJob, ReportOutcome]]:
-    """Run the jobs on ``n_jobs`` worker threads, each driving papermill (the kernels are
-    separate processes, so the threads run in parallel), each with its own warm kernel
-    unless ``warm`` is false. Yields the outcomes as they come."""
-    todo: queue.Queue[ReportJob] = queue.Queue()
-    for job in jobs:
-        todo.put(job)
-    done: queue.Queue[tuple[ReportJob, ReportOutcome]] = queue.Queue()
-    stop = threading.Event()
+class _LocalRunner:
+    """The jobs on ``n_jobs`` worker threads, each driving papermill (the kernels are
+    separate processes, so the threads run in parallel), with one warm kernel each from a
+    shared :class:`~assessment.engine.KernelPool` unless ``warm`` is false.
 
-    def worker() -> None:
-        kernel = WarmKernel() if warm else None
+    The threads start at once and each starts its kernel first (running ``preload`` in
+    it), so the kernels boot while the caller does other work; iterate to get the outcomes
+    as they come, and :meth:`close` (also after an interrupt) to stop."""
+
+    def __init__(self, jobs: list[ReportJob], n_jobs: int, warm: bool,
+                 kernel_name: str | None = None, preload: str | None = None):
+        self.jobs = jobs
+        self.todo: queue.Queue[ReportJob] = queue.Queue()
+        for job in jobs:
+            self.todo.put(job)
+        self.done: queue.Queue[tuple[ReportJob, ReportOutcome]] = queue.Queue()
+        self.stop = threading.Event()
+        self.pool = KernelPool(preload=preload) if warm else None
+        self.kernel_name = kernel_name
+        # what the threads import first, imported here: two threads importing one package
+        # at once can meet it half initialized (jupyter_client imports itself circularly)
+        import jupyter_client.kernelspec  # noqa: F401
+        import jupyter_client.manager  # noqa: F401
+        import jupyter_core.utils  # noqa: F401
+        self.threads = [threading.Thread(target=self._work, name=f"assessment-report-{i}",
+                                         daemon=True)
+                        for i in range(max(1, min(n_jobs, len(jobs))) if jobs else 0)]
+        for t in self.threads:
+            t.start()
+
+    def _work(self) -> None:
+        pool = self.pool
         try:
-            while not stop.is_set():
+            if pool is not None and self.kernel_name and is_python_kernel(self.kernel_name):
                 try:
-                    job = todo.get_nowait()
+                    pool.warm(self.kernel_name, dict(KERNEL_ENV), START_TIMEOUT)
+                except Exception:  # the first report starts a kernel and says what fails
+                    pass
+            while not self.stop.is_set():
+                try:
+                    job = self.todo.get_nowait()
                 except queue.Empty:
                     return
                 try:
-                    outcome = render_report(job, kernel)
+                    outcome = render_report(job, pool)
                 except BaseException as exc:  # never lose a job's place in the results
                     outcome = _crashed(job, exc)
-                done.put((job, outcome))
+                self.done.put((job, outcome))
         finally:
-            if kernel is not None:
-                kernel.close()
+            if pool is not None:
+                pool.close_thread()  # this worker's kernel, from the thread that started it
 
-    threads = [threading.Thread(target=worker, name=f"assessment-report-{i}", daemon=True)
-               for i in range(max(1, min(n_jobs, len(jobs))))]
-    for t in threads:
-        t.start()
-    try:
-        for _ in jobs:
-            yield done.get()
-    finally:
-        stop.set()  # on an interrupt: no new reports; running ones finish or die with us
-        for t in threads:
+    def __iter__(self) -> Iterator[tuple[ReportJob, ReportOutcome]]:
+        for _ in self.jobs:
+            yield self.done.get()
+
+    def close(self) -> None:
+        self.stop.set()  # on an interrupt: no new reports; running ones finish or die with us
+        for t in self.threads:
             t.join(timeout=30)
+        if self.pool is not None:
+            self.pool.close()  # whatever a thread that did not finish left behind
 
 
-def _run_dask(jobs: list[ReportJob], scheduler: Any) -> Iterator[tuple[ReportJob, ReportOutcome]]:
-    """Run the jobs on a Dask cluster, a fresh kernel per report (the workers are shared)."""
-    from distributed import Client, as_completed
+class _DaskRunner:
+    """The jobs on a Dask cluster, a fresh kernel per report (the workers are shared, so no
+    kernel is kept waiting on them); submitted at once, iterate for the outcomes."""
 
-    own = isinstance(scheduler, str)
-    client = Client(scheduler) if own else scheduler
-    try:
-        futures = {client.submit(render_report, job, pure=False,
-                                 key=f"report-{job.slug}-{time.time_ns()}"): job
-                   for job in jobs}
-        for fut in as_completed(list(futures)):
-            job = futures[fut]
+    def __init__(self, jobs: list[ReportJob], scheduler: Any):
+        from distributed import Client
+
+        self.own = isinstance(scheduler, str)
+        self.client = Client(scheduler) if self.own else scheduler
+        self.futures = {self.client.submit(render_report, job, pure=False,
+                                           key=f"report-{job.slug}-{time.time_ns()}"): job
+                        for job in jobs}
+
+    def __iter__(self) -> Iterator[tuple[ReportJob, ReportOutcome]]:
+        from distributed import as_completed
+
+        for fut in as_completed(list(self.futures)):
+            job = self.futures[fut]
             try:
                 yield job, fut.result()
             except Exception as exc:  # a worker that died, a lost connection
                 yield job, _crashed(job, exc)
-    finally:
-        if own:
-            client.close()
+
+    def close(self) -> None:
+        if self.own:
+            self.client.close()
 
 
 # -- deciding what to run ------------------------------------------------------------------
+
+
+def _import_jsonschema_without_iri_checker() -> None:
+    """Import jsonschema (which papermill and nbconvert import through nbformat) without
+    its optional ``iri`` format checker: that checker's package, ``rfc3987_syntax``,
+    compiles a grammar when imported (about 2 s here, longer than all other imports of the
+    batch together). nbformat's schemas use no ``iri`` format and nbformat checks no
+    formats; nothing else in this process validates formats. A no-op when jsonschema is
+    already imported (a session that uses it keeps it as it is)."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] - import fails
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:  # pragma: no cover - jsonschema missing: nbformat will say so
+        pass
+    finally:
+        if sys.modules.get("rfc3987_syntax", "") is None:
+            del sys.modules["rfc3987_syntax"]
 
 
 def default_notebook() -> Path:
@@ -565,19 +568,41 @@ def default_notebook() -> Path:
     raise AssessmentError("no report notebook found (notebooks/report.ipynb); pass --notebook")
 
 
-def check_notebook(path: Path) -> None:
-    """Refuse a report notebook that papermill cannot parameterize (before any work)."""
-    import nbformat
-
+def check_notebook(path: Path) -> dict:
+    """Refuse a report notebook that papermill cannot parameterize (before any work);
+    returns the notebook's JSON. Plain JSON: importing nbformat costs seconds (jsonschema's
+    format checkers), and the kernels can start meanwhile."""
     if not path.is_file():
         raise AssessmentError(f"report notebook not found: {path}")
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if "worksheets" in nb:  # nbformat 3: let nbformat convert it
+            import nbformat
+
+            nb = nbformat.read(path, as_version=4)
+        cells = list(nb["cells"])
+        tags = [c.get("metadata", {}).get("tags", []) for c in cells]
     except Exception as exc:
         raise AssessmentError(f"{path}: not a readable notebook ({exc})") from exc
-    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+    if not any("parameters" in t for t in tags if isinstance(t, list)):
         raise AssessmentError(f"{path}: no cell is tagged 'parameters' (papermill puts the "
                               "dataset, company_id, lang, show_items and wave after it)")
+    return nb
+
+
+def _kernel_name(nb: dict) -> str:
+    return (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
+
+
+# Run once in every new warm kernel of a batch: the imports of the report notebook, then
+# the dataset into the dataset cache, as the batch scored it (or loaded and scored anew
+# when its files changed meanwhile).
+_PRELOAD = """\
+import assessment.charts
+import assessment.report
+if not assessment.report.prime_dataset_cache({cache!r}, {dataset!r}, wait=20):
+    assessment.report.load_scored({dataset!r})
+"""
 
 
 def report_inputs(dataset: Dataset, notebook: Path) -> list[Path]:
@@ -705,11 +730,13 @@ def run_reports(
     ``notebook``: a custom report notebook; ``scheduler``: a Dask scheduler address
     (``tcp://...``) or a ``distributed.Client`` to run the reports on; ``timeout``: seconds
     a single cell may run; ``fresh_kernels``: start a new kernel for every report instead
-    of keeping one warm kernel per worker (each report still runs the whole notebook in a
-    cleared namespace; a kernel is replaced after any failed report). Local reports run on
-    ``jobs`` threads that each drive papermill (the kernels are separate processes); on
-    two cores this measured faster than a process pool. ``progress``: show a progress bar
-    (one tick per report) and print the final line (N reports, M failed, time taken).
+    of keeping one warm kernel per worker. Local reports run on ``jobs`` threads that each
+    drive papermill with the ``assessment`` engine (:mod:`assessment.engine`; the kernels
+    are separate processes); each thread starts its kernel at once, which imports the
+    report's modules and takes the dataset as this process scored it, while this process
+    scores the summary. Each report runs the whole notebook in a reset namespace; a kernel
+    is replaced after any failed report. ``progress``: show a progress bar (one tick per
+    report) and print the final line (N reports, M failed, time taken).
 
     Raises :class:`DatasetError` (nothing written) when the dataset is invalid and
     :class:`AssessmentError` for unusable arguments. A failing report does not raise: see
@@ -719,19 +746,17 @@ def run_reports(
     if lang not in LANGS:
         raise AssessmentError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
     nb_path = Path(notebook).resolve() if notebook is not None else default_notebook()
-    check_notebook(nb_path)
+    nb_json = check_notebook(nb_path)
+    dataset_path = str(Path(dataset).resolve())
+    files_key = dataset_key(dataset_path)  # before reading them (see save_scored)
     ds = load_dataset(dataset)  # raises DatasetError before anything is written
     all_ids = [str(c) for c in ds.companies["company_id"]]
     selected = set(_parse_companies(companies, all_ids))
     slugs = unique_slugs(all_ids)
     names = dict(zip(all_ids, ds.companies["name"].astype(str), strict=True))
-    scores = score(ds)
-    diagnoses = diagnose(scores)
-    summary = build_summary(ds, scores, diagnoses, lang)
 
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    dataset_path = str(Path(dataset).resolve())
     newest_input = _newest_mtime(report_inputs(ds, nb_path))
     n_jobs = max(1, int(jobs) if jobs else _cpu_count())
 
@@ -760,20 +785,50 @@ def run_reports(
     if not self_contained:
         written.append(_copy_plotly_js(out_dir))
 
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(todo), unit="report", desc="reports", file=sys.stderr,
-               disable=not progress or not todo, dynamic_ncols=True)
-    runner = (_run_dask(todo, scheduler) if scheduler is not None
-              else _run_local(todo, n_jobs, warm=not fresh_kernels))
+    # the reports start first (the kernels boot meanwhile), then the dataset is scored
+    # (and handed to the kernels), then the summary
+    scratch = tempfile.mkdtemp(prefix="assessment-batch-")
+    scored_file = os.path.join(scratch, "dataset.pickle")
+    warm = scheduler is None and not fresh_kernels
+    runner: _LocalRunner | _DaskRunner = (
+        _DaskRunner(todo, scheduler) if scheduler is not None
+        else _LocalRunner(todo, n_jobs, warm=warm, kernel_name=_kernel_name(nb_json),
+                          preload=_PRELOAD.format(cache=scored_file, dataset=dataset_path)))
+    bar = None
+    frozen = False
     try:
+        if scheduler is None:  # here, while the kernels boot, not in the workers
+            _import_jsonschema_without_iri_checker()
+            import papermill  # noqa: F401
+        scores = score(ds)
+        if warm and todo:
+            try:
+                save_scored(scored_file, dataset_path, files_key, ds, scores)
+            except Exception:  # the kernels load the dataset themselves (no need to wait)
+                atomic_write_bytes(Path(scored_file), b"")
+        diagnoses = diagnose(scores)
+        summary = build_summary(ds, scores, diagnoses, lang)
+        # what exists now lives until the end: out of the garbage collector's view while
+        # the workers allocate (each full collection would walk it again)
+        gc.freeze()
+        frozen = True
+
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), unit="report", desc="reports", file=sys.stderr,
+                   disable=not progress or not todo, dynamic_ncols=True)
         for job, outcome in runner:
             reports[job.company_id] = _store(out_dir, job, outcome, written)
             bar.update(1)
             if outcome.status != "ok":
                 bar.write(f"failed: {job.company_id!r}: {outcome.error}", file=sys.stderr)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
+        runner.close()
+        if frozen:
+            gc.unfreeze()
+        shutil.rmtree(scratch, ignore_errors=True)
 
     for entry in summary["companies"]:
         entry["report"] = reports[entry["company_id"]].to_dict()

@@ -17,13 +17,17 @@ exported page by the batch).
 
 from __future__ import annotations
 
+import copy
 import html
 import json
+import os
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from .diagnosis import Diagnosis
@@ -40,6 +44,10 @@ LENS_COLORS = {"experience": EXPERIENCE_COLOR, "setup": SETUP_COLOR}
 FONT = dict(family="Helvetica, Arial, sans-serif", size=13, color="#222")
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+# "0" in the environment: :func:`show` leaves out the plotly JSON bundle (the batch sets it
+# for its kernels: the HTML export shows only text/html).
+PLOTLY_JSON_ENV = "ASSESSMENT_PLOTLY_JSON"
+TEMPLATE = "plotly_white"
 TERNARY_KEYS = {"operational_excellence": "a", "customer_intimacy": "b",
                 "product_leadership": "c"}
 
@@ -86,9 +94,157 @@ def _num(value: object) -> float:
     return out
 
 
-def _layout(fig: go.Figure, title: str, height: int, **extra: object) -> go.Figure:
+@lru_cache(maxsize=4)
+def _template_json(name: str) -> str:
+    return json.dumps(pio.templates[name].to_plotly_json())
+
+
+def _set_template(fig: go.Figure, name: str = TEMPLATE) -> None:
+    """``fig.update_layout(template=name)`` without plotly validating the registered
+    template again (a deep copy of every trace type's defaults: about 15 ms per figure,
+    more than the rest of most figures). plotly applies its default template the same
+    way (``BaseFigure._initialize_layout_template``); the figure's JSON is the same (a
+    test compares them). The template's JSON is parsed anew for every figure: a copy of
+    its own, made faster than ``copy.deepcopy`` makes one."""
+    layout = fig.layout
+    validate = layout._validate
+    layout._validate = False
+    try:
+        layout.template = json.loads(_template_json(name))
+    finally:
+        layout._validate = validate
+
+
+def _expand(props: Mapping[str, object]) -> dict:
+    """plotly's magic underscores: ``title_text=...`` is ``title=dict(text=...)``."""
+    out: dict = {}
+    for key, value in props.items():
+        *path, last = key.split("_")
+        node = out
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
+
+
+def _merge(target: dict, update: Mapping) -> dict:
+    """plotly's ``update``: nested dicts merge, anything else replaces."""
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        elif isinstance(value, Mapping):
+            target[key] = _merge({}, value)
+        else:
+            target[key] = value
+    return target
+
+
+class _Figure:
+    """A figure under construction, with the part of plotly's ``go.Figure`` API the charts
+    use (``add_trace``, ``update_layout``, ``update_xaxes``/``update_yaxes``,
+    ``add_hline``, ``add_hrect``, ``add_annotation``), kept as plain dicts until
+    :meth:`figure` builds the ``go.Figure`` in one go.
+
+    plotly validates and copies the whole layout on every incremental update (about
+    5-10 ms each, 40-120 ms for one of the report's figures); built in one go the same
+    figure costs a fraction of that. A test compares the figures with ones built through
+    plotly's own API.
+    """
+
+    def __init__(self, layout: dict | None = None,
+                 grid: dict[tuple[int, int], tuple[str, str]] | None = None):
+        self.data: list[dict] = []
+        self.layout: dict = layout if layout is not None else {}
+        self.grid = grid  # (row, col) -> (x axis, y axis) of a subplot grid
+        self.template: str | None = None
+
+    @classmethod
+    def subplots(cls, rows: int, cols: int, **kwargs: object) -> _Figure:
+        """:func:`plotly.subplots.make_subplots` (its layout made once per arguments)."""
+        key = json.dumps([rows, cols, kwargs], sort_keys=True, default=str)
+        layout, grid = _subplot_layout(key)
+        return cls(copy.deepcopy(layout), dict(grid))
+
+    def add_trace(self, trace: go.Figure | dict, row: int | None = None,
+                  col: int | None = None) -> _Figure:
+        data = trace if isinstance(trace, dict) else trace.to_plotly_json()
+        if row is not None and self.grid:
+            data["xaxis"], data["yaxis"] = self.grid[(row, col)]
+        self.data.append(data)
+        return self
+
+    def update_layout(self, **props: object) -> _Figure:
+        _merge(self.layout, _expand(props))
+        return self
+
+    def _axes(self, letter: str, row: int | None, col: int | None) -> list[str]:
+        if not self.grid:
+            return [f"{letter}axis"]
+        cells = [self.grid[(row, col)]] if row is not None else list(self.grid.values())
+        return [f"{letter}axis{ref[1:]}" for ref in
+                (x if letter == "x" else y for x, y in cells)]
+
+    def update_xaxes(self, row: int | None = None, col: int | None = None,
+                     **props: object) -> _Figure:
+        for axis in self._axes("x", row, col):
+            _merge(self.layout.setdefault(axis, {}), _expand(props))
+        return self
+
+    def update_yaxes(self, row: int | None = None, col: int | None = None,
+                     **props: object) -> _Figure:
+        for axis in self._axes("y", row, col):
+            _merge(self.layout.setdefault(axis, {}), _expand(props))
+        return self
+
+    def _span(self, shape: dict) -> None:
+        """A shape across the whole width of every subplot (plotly's ``add_h*``)."""
+        cells = list(self.grid.values()) if self.grid else [("x", "y")]
+        for x, y in cells:
+            self.layout.setdefault("shapes", []).append(
+                {**copy.deepcopy(shape), "x0": 0, "x1": 1, "xref": f"{x} domain",
+                 "yref": y})
+
+    def add_hline(self, y: float, **props: object) -> _Figure:
+        self._span({**_expand(props), "type": "line", "y0": y, "y1": y})
+        return self
+
+    def add_hrect(self, y0: float, y1: float, **props: object) -> _Figure:
+        self._span({**_expand(props), "type": "rect", "y0": y0, "y1": y1})
+        return self
+
+    def add_annotation(self, **props: object) -> _Figure:
+        self.layout.setdefault("annotations", []).append(_expand(props))
+        return self
+
+    def figure(self) -> go.Figure:
+        """The ``go.Figure`` (validated once), with the template."""
+        fig = go.Figure(data=self.data, layout=self.layout)
+        if self.template:
+            _set_template(fig, self.template)
+        return fig
+
+
+@lru_cache(maxsize=32)
+def _subplot_layout(key: str) -> tuple[dict, tuple]:
+    """The layout :func:`make_subplots` makes, and its grid: cell k (row-major, from 1)
+    has the axes ``x``/``y``, then ``x2``/``y2`` ... (plotly's numbering without specs)."""
+    rows, cols, kwargs = json.loads(key)
+    layout = make_subplots(rows=rows, cols=cols, **kwargs).to_dict()["layout"]
+    layout.pop("template", None)  # plotly's default, replaced by the chart's own
+    grid = tuple(((r, c), (f"x{k if k > 1 else ''}", f"y{k if k > 1 else ''}"))
+                 for r in range(1, rows + 1) for c in range(1, cols + 1)
+                 for k in [(r - 1) * cols + c])
+    return layout, grid
+
+
+def _layout(fig: go.Figure | _Figure, title: str, height: int,
+            **extra: object) -> go.Figure | _Figure:
+    if isinstance(fig, _Figure):
+        fig.template = TEMPLATE
+    else:
+        _set_template(fig)
     fig.update_layout(
-        template="plotly_white", font=FONT, height=height,
+        font=FONT, height=height,
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
         margin=dict(l=60, r=30, t=70, b=60),
         hoverlabel=dict(align="left"),
@@ -104,13 +260,13 @@ def _note(fig: go.Figure, text: str, y: float = -0.18) -> None:
 
 
 def _empty(title: str, message: str, height: int = 220) -> go.Figure:
-    fig = go.Figure()
+    fig = _Figure()
     _layout(fig, title, height)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.add_annotation(text=message, xref="paper", yref="paper", x=0.5, y=0.5,
                        showarrow=False, font=dict(size=14, color="#555"))
-    return fig
+    return fig.figure()
 
 
 def _lens_rows(profile: pd.DataFrame, lens: str) -> pd.DataFrame:
@@ -139,7 +295,7 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
     lo, hi = inst.scale.min, inst.scale.max
     x = [_disc(inst, d, lang) for d in DISCIPLINES]
     heading = _t("chart_profile_title", lang) + (f" · {_safe(title)}" if title else "")
-    fig = go.Figure()
+    fig = _Figure()
     source = _source(profile)
     for lens in LENSES:
         rows = _lens_rows(profile, lens)
@@ -196,7 +352,7 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
     fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5,
                      title_text=_t("score_axis", lang, min=lo, max=hi))
     fig.update_layout(margin=dict(b=80, r=130))
-    return fig
+    return fig.figure()
 
 
 # -- 3. triangle --------------------------------------------------------------------------
@@ -285,7 +441,7 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
     lo = inst.scale.min
     source = _source(profile)
     heading = _t("chart_triangle_title", lang) + (f" · {_safe(title)}" if title else "")
-    fig = go.Figure()
+    fig = _Figure()
     fig.add_trace(_centre_trace(lang))
     points: dict[str, dict[str, float]] = {}
     scores: dict[str, dict[str, float]] = {}
@@ -328,7 +484,7 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
                                            xanchor="left", yanchor="top"))
     fig.update_layout(margin=dict(l=70, r=70, t=100, b=60))
     _ternary_layout(fig, inst, lang, ternary_zoom(list(points.values())))
-    return fig
+    return fig.figure()
 
 
 # -- 4. experience versus set-up ----------------------------------------------------------
@@ -348,7 +504,7 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
     x = [_disc(inst, d, lang) for d in DISCIPLINES]
     heading = _t("chart_gap_title", lang) + (f" · {_safe(title)}" if title else "")
     gaps = np.array([_num(lens_gaps.get(d)) for d in DISCIPLINES])
-    fig = go.Figure()
+    fig = _Figure()
 
     def reading(g: float, band: float, pos: str, neg: str, mid: str) -> str:
         if not np.isfinite(g):
@@ -401,7 +557,7 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
             legend=dict(orientation="h", x=0, y=-0.12, xanchor="left", yanchor="top"))
     fig.update_yaxes(range=[-reach, reach], title_text=_t("gap_axis", lang), zeroline=False)
     fig.update_layout(margin=dict(b=80))
-    return fig
+    return fig.figure()
 
 
 # -- 5. departments -----------------------------------------------------------------------
@@ -440,7 +596,7 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
     mid = (th.par - lo) / (hi - lo)
     exc = (th.excellence - lo) / (hi - lo)
     colorscale = [[0.0, "#B2182B"], [mid, "#F7F7F7"], [exc, "#92C5DE"], [1.0, "#2166AC"]]
-    fig = go.Figure(go.Heatmap(
+    fig = _Figure().add_trace(go.Heatmap(
         z=z, x=x, y=y, zmin=lo, zmax=hi, colorscale=colorscale,
         text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in z],
         texttemplate="%{text}", textfont=dict(size=13), hovertext=hover, hoverinfo="text",
@@ -454,7 +610,7 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
     fig.update_layout(margin=dict(t=110, b=50 if note else 30))
     if note:
         _note(fig, note, y=-0.02)
-    return fig
+    return fig.figure()
 
 
 # -- customers as co-producers ------------------------------------------------------------
@@ -544,7 +700,7 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
         lines.append(f"<i>{_wrap(_safe(role.description.get(lang)))}</i>")
         return "<br>".join(lines)
 
-    fig = go.Figure()
+    fig = _Figure()
     # the context groups: a shaded band behind the innovation roles, a label at each group
     for ctx in ROLE_CONTEXTS:
         idx = [i for i, c in enumerate(rows["context"]) if c == ctx]
@@ -606,7 +762,7 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,
                      range=[len(names) - 0.5, -0.5], showgrid=False, automargin=True)
     fig.update_layout(margin=dict(t=120, b=70, r=40))
-    return fig
+    return fig.figure()
 
 
 # -- portfolio: all companies, and section 8 ----------------------------------------------
@@ -727,8 +883,8 @@ def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrumen
     heading = _t("chart_comparison_title", lang) + (f" · {_safe(title)}" if title else "")
     if table is None or table.empty:
         return _empty(heading, _t("no_data", lang))
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
-                        subplot_titles=[_lens_name(inst, lens, lang) for lens in LENSES])
+    fig = _Figure.subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+                           subplot_titles=[_lens_name(inst, lens, lang) for lens in LENSES])
     others_ids = sorted(set(table["company_id"]) - {company_id})
     offset = {cid: (i - (len(others_ids) - 1) / 2) * (0.36 / max(len(others_ids), 1))
               for i, cid in enumerate(others_ids)}
@@ -783,7 +939,7 @@ def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrumen
     fig.update_layout(margin=dict(b=90, r=130))
     legend_note = " · ".join(f"{_short(inst, d)} = {_disc(inst, d, lang)}" for d in DISCIPLINES)
     _note(fig, legend_note, y=-0.27)
-    return fig
+    return fig.figure()
 
 
 # -- display ------------------------------------------------------------------------------
@@ -796,13 +952,20 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool | str = False) -> str:
 
 
 def show(fig: go.Figure | None) -> None:
-    """Display a figure in a notebook without ``fig.show()`` (nothing for None).
+    """Display a figure in a notebook without ``fig.show()`` (nothing for None), which
+    imports nbformat and jsonschema and picks a renderer nbconvert cannot show.
 
-    The output carries the plotly mime type (JupyterLab renders it live) and ``text/html``
-    from :func:`figure_html` (what nbconvert's HTML export keeps).
+    The output carries ``text/html`` from :func:`figure_html` (what nbconvert's HTML export
+    keeps) and the plotly JSON mime bundle, which JupyterLab renders live even in an
+    untrusted notebook. With ``ASSESSMENT_PLOTLY_JSON=0`` in the environment (the batch's
+    kernels) the JSON bundle is left out: it doubles the notebook's size and its cost in
+    the kernel, the notebook client and the export, and the HTML is the same without it.
     """
     from IPython.display import display
 
     if fig is None:
         return
-    display({PLOTLY_MIME: json.loads(fig.to_json()), "text/html": figure_html(fig)}, raw=True)
+    bundle: dict[str, object] = {"text/html": figure_html(fig)}
+    if os.environ.get(PLOTLY_JSON_ENV, "1").strip() != "0":
+        bundle[PLOTLY_MIME] = json.loads(fig.to_json())
+    display(bundle, raw=True)

@@ -24,8 +24,10 @@ and other callers; the ``*_html`` methods translate and format them.
 from __future__ import annotations
 
 import html
+import threading
 import warnings
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -37,10 +39,10 @@ import yaml
 
 from .diagnosis import Diagnosis, Finding, diagnose, rank_findings
 from .diagnosis import texts as finding_texts
-from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument
+from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument, load_instrument
 from .integration import BLOCK_SOURCE, TAKEOVER_ROLES, IntegrationResult
 from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
-from .io import Dataset, load_dataset
+from .io import SETTINGS_FILE, Dataset, load_dataset
 from .scoring import INSIDE_OUT, OUTSIDE_IN, Scores, cronbach_alpha, keyed, score
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,15 +147,135 @@ def resolve_dataset(path: str | Path) -> Path:
 
 
 def build_report(dataset_path: str | Path, company_id: str, lang: str = "en",
-                 wave: str = "", show_items: bool = True) -> Report:
+                 wave: str = "", show_items: bool = True, cache: bool = True) -> Report:
     """Load, score and diagnose a dataset folder and return the report of one company.
 
     ``wave`` "" means the company's latest wave. Raises ``ValueError`` for an unknown
     language, company or wave, and the intake's ``DatasetError`` for an invalid dataset.
+    ``cache``: reuse the loaded and scored dataset while its files are unchanged (see
+    :func:`load_scored`); the batch's warm kernels load a dataset once for all companies.
     """
     _check_lang(lang)
-    ds = load_dataset(resolve_dataset(dataset_path))
-    return report_for(ds, company_id, lang, wave, show_items)
+    ds, scores = load_scored(dataset_path, cache=cache)
+    return report_for(ds, company_id, lang, wave, show_items, scores=scores)
+
+
+_SOURCE_ROW = object()  # key of a block and scale's ``source`` row (the company's score)
+
+
+# -- the dataset cache --------------------------------------------------------------------
+
+#: files of a dataset folder that :func:`assessment.io.load_dataset` reads (or looks for)
+DATASET_FILES = ("companies.csv", "responses.csv", "responses.xlsx", SETTINGS_FILE)
+DATASET_CACHE_SIZE = 4  # datasets kept per process
+_DATASETS: OrderedDict[tuple, tuple[Dataset, Scores]] = OrderedDict()
+_DATASETS_LOCK = threading.Lock()
+
+
+def dataset_key(dataset_path: str | Path) -> tuple:
+    """What a loaded and scored dataset depends on: the folder, each dataset file's inode,
+    size and modification time (ns; a missing file counts too: ``responses.csv`` wins
+    over ``responses.xlsx``), and the instrument and integration section in use."""
+    folder = Path(resolve_dataset(dataset_path)).resolve()
+    stats: list[tuple] = []
+    for name in DATASET_FILES:
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            stats.append((name, None))
+        else:
+            stats.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+    inst, integ = load_instrument(), load_integration()
+    return (str(folder), tuple(stats), id(inst), inst.version, id(integ))
+
+
+def load_scored(dataset_path: str | Path, cache: bool = True) -> tuple[Dataset, Scores]:
+    """The dataset at ``dataset_path``, loaded, validated and scored.
+
+    With ``cache`` the result is kept in this process (module level: it survives the
+    warm report kernels' namespace reset) under :func:`dataset_key`, so the reports of
+    one dataset load and score it once; any change to a dataset file (or a new instrument)
+    makes a new key. Each call gets its own shallow copies of the tables (pandas copies
+    on write), so a report that changes a table in place does not change the cache.
+    """
+    if not cache:
+        ds = load_dataset(resolve_dataset(dataset_path))
+        return ds, score(ds)
+    key = dataset_key(dataset_path)  # before reading: a file changed meanwhile reloads later
+    with _DATASETS_LOCK:
+        hit = _DATASETS.get(key)
+        if hit is not None:
+            _DATASETS.move_to_end(key)
+    if hit is None:
+        ds = load_dataset(resolve_dataset(dataset_path))
+        hit = (ds, score(ds))
+        with _DATASETS_LOCK:
+            for old in [k for k in _DATASETS if k[0] == key[0]]:  # stale versions
+                del _DATASETS[old]
+            _DATASETS[key] = hit
+            while len(_DATASETS) > DATASET_CACHE_SIZE:
+                _DATASETS.popitem(last=False)
+    return _shallow(hit[0]), _shallow(hit[1])
+
+
+def save_scored(path: str | Path, dataset_path: str | Path, key: tuple, dataset: Dataset,
+                scores: Scores) -> None:
+    """Write a loaded and scored dataset for :func:`prime_dataset_cache` in other
+    processes (the batch's kernels): pickled, with the dataset files' state ``key`` (from
+    :func:`dataset_key`, taken before the files were read)."""
+    import pickle
+
+    from .files import atomic_write_bytes
+
+    atomic_write_bytes(Path(path), pickle.dumps(
+        {"folder": key[0], "files": key[1], "dataset": dataset, "scores": scores},
+        protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def prime_dataset_cache(path: str | Path, dataset_path: str | Path, wait: float = 30.0) -> bool:
+    """Put the dataset that :func:`save_scored` wrote to ``path`` (waiting up to ``wait``
+    seconds for it) into this process's cache, if its files are still as they were when
+    it was read; returns whether it did. Only for files this program wrote itself:
+    unpickling runs code."""
+    import pickle
+    import time
+
+    deadline = time.monotonic() + wait
+    path = Path(path)
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    try:
+        saved = pickle.loads(path.read_bytes())
+    except Exception:  # an empty file: the writer could not pickle it
+        return False
+    key = dataset_key(dataset_path)
+    if (saved["folder"], saved["files"]) != key[:2]:
+        return False
+    with _DATASETS_LOCK:
+        _DATASETS[key] = (saved["dataset"], saved["scores"])
+        while len(_DATASETS) > DATASET_CACHE_SIZE:
+            _DATASETS.popitem(last=False)
+    return True
+
+
+def clear_dataset_cache() -> None:
+    """Forget every cached dataset."""
+    with _DATASETS_LOCK:
+        _DATASETS.clear()
+
+
+def _shallow(obj: Any) -> Any:
+    """A copy of a dataclass whose DataFrames and lists are new objects over shared data."""
+    changes = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, pd.DataFrame):
+            changes[f.name] = value.copy(deep=False)
+        elif isinstance(value, list):
+            changes[f.name] = list(value)
+    return replace(obj, **changes)
 
 
 def report_for(dataset: Dataset, company_id: str, lang: str = "en", wave: str = "",
@@ -188,6 +310,15 @@ class Report:
     diagnosis: Diagnosis
     lang: str = "en"
     show_items: bool = True
+    # tables the sections share (the company's rows of a score table, the comparison
+    # group ...), computed once per report; the sections only read them
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _memoized(self, key: tuple, make: Any) -> Any:
+        key = (self.company_id, self.wave, *key)
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     # -- basics -----------------------------------------------------------------------
     @property
@@ -231,8 +362,10 @@ class Report:
                        THRESHOLD_LENS: "lens_threshold"}[lens])
 
     def _sel(self, df: pd.DataFrame, wave: str | None = None) -> pd.DataFrame:
+        """The company's rows of a dataset or score table in ``wave`` (the report's wave)."""
         w = self.wave if wave is None else wave
-        return df[(df["company_id"] == self.company_id) & (df["wave"] == w)]
+        return self._memoized(("sel", id(df), w), lambda: df[
+            (df["company_id"] == self.company_id) & (df["wave"] == w)])
 
     def _responses(self, wave: str | None = None) -> pd.DataFrame:
         return self._sel(self.dataset.responses, wave)
@@ -488,14 +621,25 @@ class Report:
                            ) -> tuple[float, int]:
         """(mean, n) of one block and scale: the company's score (``source``) or one
         perspective's; mean NaN when hidden or missing, n 0 when nobody answered."""
-        t = self.integration_scores()
-        hit = t[(t["block"] == block) & (t["scale"] == scale)]
-        hit = hit[hit["source"].astype(bool)] if perspective is None else hit[
-            hit["perspective"] == perspective]
-        if hit.empty:
+        rows = self._memoized(("integration_rows",), self._integration_rows)
+        hit = rows.get((block, scale, _SOURCE_ROW if perspective is None else perspective))
+        if hit is None:
             return float("nan"), 0
-        mean = float(hit["mean"].iloc[0]) if bool(hit["shown"].iloc[0]) else float("nan")
-        return mean, int(hit["n"].iloc[0])
+        mean, n, shown = hit
+        return (float(mean) if bool(shown) else float("nan")), int(n)
+
+    def _integration_rows(self) -> dict[tuple[str, str, object], tuple[Any, Any, Any]]:
+        """(mean, n, shown) of the first row of every block, scale and perspective, and of
+        the first ``source`` row of every block and scale, in one pass over the table."""
+        t = self.integration_scores()
+        out: dict[tuple[str, str, object], tuple[Any, Any, Any]] = {}
+        for block, scale, persp, source, shown, mean, n in zip(
+                t["block"], t["scale"], t["perspective"], t["source"], t["shown"], t["mean"],
+                t["n"], strict=True):
+            out.setdefault((block, scale, persp), (mean, n, shown))
+            if bool(source):
+                out.setdefault((block, scale, _SOURCE_ROW), (mean, n, shown))
+        return out
 
     def integration_roles(self) -> pd.DataFrame:
         """One row per customer role (instrument order): role, context, participation,
@@ -921,6 +1065,9 @@ class Report:
         The same industry is used when it has at least ``MIN_INDUSTRY_COMPANIES`` companies
         with scores (this one included), otherwise all candidates.
         """
+        return self._memoized(("comparison_group",), self._comparison_group)
+
+    def _comparison_group(self) -> tuple[list[str], str]:
         prof = self.scores.profile
         prof = prof[(prof["wave"] <= self.wave) & (prof["company_id"] != self.company_id)]
         prof = prof[prof["mean"].notna()]
@@ -939,6 +1086,9 @@ class Report:
         """Tidy lens scores of the company (report's wave) and its comparison group (each
         in its latest wave up to the report's wave): company_id, name, wave, lens,
         discipline, mean."""
+        return self._memoized(("comparison_data",), self._comparison_data)
+
+    def _comparison_data(self) -> pd.DataFrame:
         ids, _ = self.comparison_group()
         prof = self.scores.profile
         prof = prof[prof["wave"] <= self.wave]

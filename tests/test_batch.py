@@ -209,6 +209,54 @@ def test_a_changed_input_makes_the_report_stale(run, tmp_path):
     assert not batch_mod._up_to_date(out, job, later)
 
 
+# -- the warm engine against fresh kernels --------------------------------------------------
+
+
+def _normalized(text: str) -> str:
+    """A page or notebook without what differs between two runs of one report: plotly's
+    random div ids, the random id papermill gives the injected cell, and execution
+    timestamps and durations."""
+    text = UUID.sub("ID", text)
+    text = re.sub(r'"id": "[0-9a-f]{8}"', '"id": "ID"', text)
+    text = re.sub(r'"\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:\d\d)?"', '"T"', text)
+    return re.sub(r'"duration": [0-9.e-]+', '"duration": 0', text)
+
+
+def test_warm_kernels_make_the_same_reports_as_fresh_kernels(run, tmp_path):
+    ids = ["shoes", "../../etc"]
+    fresh = run_reports(run.dataset, tmp_path, companies=ids, notebook=run.notebook,
+                        fresh_kernels=True, progress=False)
+    assert {c: fresh.reports[c].status for c in ids} == {"shoes": "ok", "../../etc": "ok"}
+    for cid in ids:  # the shared run used the warm engine (the default)
+        for ext in ("html", "ipynb"):
+            name = f"{SLUGS[cid]}.{ext}"
+            warm = _normalized((run.out / name).read_text(encoding="utf-8"))
+            assert _normalized((tmp_path / name).read_text(encoding="utf-8")) == warm, name
+        warm_nb = json.loads((run.out / f"{SLUGS[cid]}.ipynb").read_text(encoding="utf-8"))
+        outputs = [o for c in warm_nb["cells"] for o in c.get("outputs", [])]
+        assert outputs and not any("application/vnd.plotly.v1+json" in o.get("data", {})
+                                   for o in outputs)  # the batch leaves the JSON out
+
+
+def test_the_export_is_nbconverts_page(run):
+    """The exporter renders its constant blocks once and skips what the page never shows;
+    the page is the one nbconvert's exporter makes from the whole notebook."""
+    import nbformat
+
+    nb = nbformat.read(run.out / "shoes.ipynb", as_version=4)
+    for self_contained in (False, True):
+        fast = batch_mod.export_html(nb, "Stepwise", "en", self_contained)
+        exporter = batch_mod._exporter("en")
+        exporter.defer_blocks = False
+        try:
+            stock, _ = exporter.from_notebook_node(nb, resources={
+                "metadata": {"name": "Stepwise"},
+                "assessment_head_js": batch_mod.plotly_head(self_contained)})
+        finally:
+            exporter.defer_blocks = True
+        assert fast == stock
+
+
 # -- the dask scheduler -------------------------------------------------------------------
 
 
@@ -328,17 +376,23 @@ def test_a_dead_kernel_and_a_timeout_do_not_stop_the_batch(tmp_path):
 def test_each_report_starts_from_a_clean_namespace(tiny, tmp_path, fresh):
     data, _ = tiny
     notebook = write_tiny_notebook(tmp_path / "leak.ipynb", (
-        "print('leaked' in dir(), company_id)\n"
+        "import os\n"
+        "print('leaked' in dir(), company_id, os.getpid())\n"
         "leaked = company_id"))
     out = tmp_path / "out"
     result = run_reports(data, out, notebook=notebook, jobs=1, fresh_kernels=fresh,
                          progress=False)
     assert result.exit_code == 0
+    pids = set()
     for cid in ("shoes", "airline"):  # one worker: airline runs after shoes
         nb = json.loads((out / f"{cid}.ipynb").read_text(encoding="utf-8"))
         cell = nb["cells"][-1]
-        assert "".join(cell["outputs"][0]["text"]) == f"False {cid}\n"
+        leaked, seen_id, pid = "".join(cell["outputs"][0]["text"]).split()
+        assert (leaked, seen_id) == ("False", cid)
         assert cell["execution_count"] == 3  # parameters, injected parameters, this one
+        pids.add(pid)
+    # the warm engine ran both in one kernel (whose namespace it reset), --fresh-kernels not
+    assert len(pids) == (2 if fresh else 1)
 
 
 def test_the_kernel_runs_this_python(tiny, tmp_path):

@@ -324,6 +324,78 @@ def test_show_displays_the_plotly_mime_type_and_html(monkeypatch, instrument):
     assert "Plotly.newPlot" in bundle["text/html"]
 
 
+def test_show_leaves_out_the_plotly_json_in_the_batch_and_keeps_the_html(monkeypatch,
+                                                                        instrument):
+    seen = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: seen.append(a[0]))
+    fig = charts.profile_chart(profile_frame(), instrument)
+    charts.show(fig)
+    monkeypatch.setenv(charts.PLOTLY_JSON_ENV, "0")
+    charts.show(fig)
+    full, lean = seen
+    assert set(full) == {charts.PLOTLY_MIME, "text/html"} and set(lean) == {"text/html"}
+    uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    import re
+    assert re.sub(uuid, "ID", lean["text/html"]) == re.sub(uuid, "ID", full["text/html"])
+
+
+# -- building figures fast: the same figures as plotly's own API ---------------------------
+
+
+def test_set_template_gives_the_figure_update_layout_gives():
+    fast, slow = go.Figure(go.Bar(x=[1, 2], y=[3, 4])), go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
+    charts._set_template(fast)
+    fast.update_layout(height=300)
+    slow.update_layout(template=charts.TEMPLATE, height=300)
+    assert fast.to_dict() == slow.to_dict()
+    fast.layout.template.layout.font.size = 30  # each figure has a template of its own
+    other = go.Figure()
+    charts._set_template(other)
+    assert other.layout.template.layout.font.size != 30
+
+
+def test_the_figure_builder_makes_what_plotlys_api_makes():
+    from plotly.subplots import make_subplots
+
+    def subplot_figure(subplots):
+        fig = subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+                       subplot_titles=["left <b>", "right"])
+        for col in (1, 2):
+            fig.add_trace(go.Scatter(x=[0, 1], y=[col, 2], mode="markers", name=f"s{col}",
+                                     marker=dict(size=9, color="#123456")), row=1, col=col)
+            fig.update_xaxes(tickvals=[0, 1], ticktext=["a", "b"], row=1, col=col)
+        fig.add_hline(y=3.0, line=dict(color="#B22222", dash="dash", width=1.2))
+        fig.add_annotation(text="par", xref="paper", x=1.005, y=3.0, yref="y",
+                           showarrow=False, font=dict(size=12))
+        if isinstance(fig, charts._Figure):
+            fig.template = charts.TEMPLATE
+        else:
+            charts._set_template(fig)
+        fig.update_layout(font=charts.FONT, height=430, margin=dict(l=60, r=30),
+                          legend=dict(orientation="h", x=0))
+        fig.update_yaxes(range=[1, 5.05], dtick=0.5)
+        fig.update_yaxes(title_text="score", row=1, col=1)
+        fig.update_layout(margin=dict(b=90, r=130))
+        return fig
+
+    def plain_figure(_subplots):
+        fig = charts._Figure() if _subplots == charts._Figure.subplots else go.Figure()
+        fig.add_trace(go.Bar(x=["a", "b"], y=np.array([1.5, 2.5]), marker_color="#0072B2",
+                             error_y=dict(type="data", array=np.array([0.1, 0.2]))))
+        fig.add_hrect(y0=-0.5, y1=0.5, fillcolor="rgba(1, 2, 3, 0.1)", line_width=0,
+                      layer="below")
+        fig.add_hline(y=0, line=dict(color="#666", width=1))
+        fig.update_layout(title=dict(text="t", x=0.0), barmode="group")
+        fig.update_xaxes(side="top", showgrid=False)
+        fig.update_yaxes(title_text="gap", zeroline=False)
+        return fig
+
+    for build in (subplot_figure, plain_figure):
+        fast = build(charts._Figure.subplots)
+        slow = build(lambda **kw: make_subplots(**kw))
+        assert fast.figure().to_dict() == slow.to_dict(), build.__name__
+
+
 # -- customers as co-producers: the role map ----------------------------------------------
 
 

@@ -3,7 +3,10 @@ data quality, recommendations, texts in three languages, and escaping of untrust
 
 from __future__ import annotations
 
+import os
+import shutil
 import string
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,6 +83,97 @@ def test_build_report_resolves_relative_paths_against_the_repository(tmp_path, m
     assert rep.wave == "2026-Q1"  # the latest wave by default
     older = build_report(SAMPLE, "shoes", "en", wave="2025-Q3")
     assert older.wave == "2025-Q3" and older.previous_wave is None
+
+
+# -- the dataset cache (warm report kernels load a dataset once) --------------------------
+
+
+@pytest.fixture()
+def own_dataset(tmp_path, monkeypatch):
+    """A copy of the sample dataset, an empty cache, and a count of dataset loads."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("companies.csv", "responses.csv"):
+        shutil.copy2(SAMPLE / name, folder / name)
+    rp.clear_dataset_cache()
+    loads = []
+    real = rp.load_dataset
+
+    def counting(path, *args, **kwargs):
+        loads.append(Path(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(rp, "load_dataset", counting)
+    yield folder, loads
+    rp.clear_dataset_cache()
+
+
+def _touch(path: Path, text: str) -> None:
+    """Rewrite a file in place with a modification time that surely differs."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 7_000_000_000, before + 7_000_000_000))
+
+
+def test_build_report_loads_a_dataset_once_while_its_files_are_unchanged(own_dataset):
+    folder, loads = own_dataset
+    first = build_report(folder, "shoes")
+    second = build_report(str(folder), "airline", "de")
+    again = build_report(folder / ".." / "data", "shoes")
+    assert len(loads) == 1
+    assert all_html(again) == all_html(first)
+    uncached = build_report(folder, "airline", "de", cache=False)
+    assert len(loads) == 2
+    assert all_html(second) == all_html(uncached)
+
+
+@pytest.mark.parametrize("same_size", [False, True])
+def test_a_changed_dataset_file_is_loaded_again(own_dataset, same_size):
+    folder, loads = own_dataset
+    assert build_report(folder, "shoes").name == "Stepwise Shoes"
+    companies = folder / "companies.csv"
+    new_name = "Stepwise Shoez" if same_size else "Stepwise Shoes & Boots"
+    _touch(companies, companies.read_text(encoding="utf-8").replace("Stepwise Shoes",
+                                                                     new_name))
+    assert build_report(folder, "shoes").name == new_name
+    assert len(loads) == 2
+    # a settings file that appears (threshold overrides) counts as a change as well
+    (folder / "settings.yaml").write_text("thresholds:\n  par: 3.5\n", encoding="utf-8")
+    assert build_report(folder, "shoes").instrument.thresholds.par == 3.5
+    assert len(loads) == 3
+    build_report(folder, "airline")
+    assert len(loads) == 3
+
+
+def test_a_report_that_changes_a_table_does_not_change_the_cache(own_dataset):
+    folder, loads = own_dataset
+    rep = build_report(folder, "shoes")
+    before = all_html(build_report(folder, "airline"))
+    rep.dataset.companies.loc[:, "name"] = "changed"
+    rep.dataset.responses.iloc[:, -1] = np.nan
+    rep.scores.profile.loc[:, "mean"] = 0.0
+    after = build_report(folder, "airline")
+    assert len(loads) == 1
+    assert after.name != "changed" and all_html(after) == before
+
+
+def test_a_scored_dataset_handed_over_is_used_only_while_its_files_are_unchanged(
+        own_dataset, tmp_path):
+    folder, loads = own_dataset
+    key = rp.dataset_key(folder)
+    ds = va.load_dataset(folder)
+    scored = tmp_path / "scored.pickle"
+    rp.save_scored(scored, folder, key, ds, va.score(ds))
+    assert rp.prime_dataset_cache(scored, folder, wait=0)
+    assert build_report(folder, "shoes").name == "Stepwise Shoes"
+    assert loads == []  # the warm kernels of a batch load nothing themselves
+    rp.clear_dataset_cache()
+    companies = folder / "companies.csv"
+    _touch(companies, companies.read_text(encoding="utf-8"))  # changed since it was read
+    assert not rp.prime_dataset_cache(scored, folder, wait=0)
+    assert not rp.prime_dataset_cache(tmp_path / "missing.pickle", folder, wait=0)
+    scored.write_bytes(b"")  # what the batch writes when it cannot pickle the dataset
+    assert not rp.prime_dataset_cache(scored, folder, wait=0)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

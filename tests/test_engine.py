@@ -1,0 +1,178 @@
+"""The ``assessment`` papermill engine: warm kernels, a clean namespace per run, failures
+that retire their kernel, and registration through papermill's entry point (so that both
+``papermill --engine assessment`` and ``execute_notebook(engine_name="assessment")`` use
+it).
+
+Each test starts one or two kernels (a second or two each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from assessment.engine import ENGINE_NAME, AssessmentEngine, KernelPool
+
+from .helpers_batch import write_tiny_notebook
+
+pytestmark = pytest.mark.timeout(300)
+
+# what the kernel sees: whether last run's variable and import are there, whether the
+# import's module is still loaded, the kernel's process id, the working folder, and the
+# history setting the engine starts its kernels with
+PROBE = """\
+import os, sys
+print(json.dumps({"leaked": "leaked" in dir(), "colorsys_name": "colorsys" in dir(),
+                  "colorsys_loaded": "colorsys" in sys.modules, "pid": os.getpid(),
+                  "cwd": os.getcwd(), "company_id": company_id,
+                  "history": get_ipython().history_manager.enabled}))
+leaked = company_id
+import colorsys
+"""
+
+
+def _probe_notebook(path: Path) -> Path:
+    return write_tiny_notebook(path, "import json\n" + PROBE)
+
+
+def _seen(nb) -> dict:
+    return json.loads("".join(nb.cells[-1].outputs[0]["text"]))
+
+
+@pytest.fixture()
+def pool():
+    with KernelPool() as p:
+        yield p
+
+
+def test_the_engine_is_registered_through_papermills_entry_point():
+    names = {ep.name: ep.value for ep in entry_points(group="papermill.engine")}
+    assert names.get(ENGINE_NAME) == "assessment.engine:AssessmentEngine"
+    from papermill.engines import papermill_engines
+
+    assert papermill_engines.get_engine(ENGINE_NAME) is AssessmentEngine
+    # papermill loads every engine on import: this module must not import papermill or
+    # the heavy parts of the package when it is loaded
+    code = ("import sys, assessment.engine; "
+            "print(sorted(m for m in ('papermill', 'pandas', 'nbformat') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_execute_notebook_runs_on_one_warm_kernel_with_a_clean_namespace(tmp_path, pool):
+    notebook = _probe_notebook(tmp_path / "probe.ipynb")
+    runs = []
+    for cid, folder in (("first", tmp_path / "a"), ("second", tmp_path / "b")):
+        folder.mkdir()
+        nb = pm.execute_notebook(str(notebook), None, parameters={"company_id": cid},
+                                 engine_name=ENGINE_NAME, kernel_pool=pool,
+                                 progress_bar=False, cwd=str(folder))
+        runs.append((_seen(nb), nb))
+    (first, nb1), (second, nb2) = runs
+    assert pool.started == 1 and first["pid"] == second["pid"]  # the same kernel
+    assert first["history"] is False  # started by this engine, not papermill's own
+    # nothing of the first run is visible in the second ...
+    assert not second["leaked"] and not second["colorsys_name"]
+    assert second["company_id"] == "second"
+    # ... but what it imported is still loaded (that is what a warm kernel saves)
+    assert not first["colorsys_loaded"] and second["colorsys_loaded"]
+    # the working folder and the execution counts are those of a fresh kernel
+    assert Path(first["cwd"]) == tmp_path / "a" and Path(second["cwd"]) == tmp_path / "b"
+    assert [c.execution_count for c in nb2.cells] == [c.execution_count for c in nb1.cells]
+    assert nb2.cells[-1].execution_count == 3
+
+
+def test_a_failed_run_retires_its_kernel(tmp_path, pool):
+    notebook = write_tiny_notebook(tmp_path / "fail.ipynb", (
+        "import os\n"
+        "print(os.getpid())\n"
+        "if company_id == 'bad':\n"
+        "    broken = True\n"
+        "    raise RuntimeError('bad company')"))
+    pids = []
+    for cid in ("good", "bad", "after"):
+        try:
+            nb = pm.execute_notebook(str(notebook), None, parameters={"company_id": cid},
+                                     engine_name=ENGINE_NAME, kernel_pool=pool,
+                                     progress_bar=False)
+        except PapermillExecutionError as exc:
+            assert cid == "bad" and "bad company" in str(exc)
+            continue
+        pids.append(int(nb.cells[-1].outputs[0]["text"].strip()))
+    # good ran on the first kernel, bad failed on it and retired it, after got a new one
+    assert pool.started == 2 and pids[0] != pids[1]
+    assert len(pool) == 1
+
+
+def test_a_timeout_retires_its_kernel_and_keeps_what_ran(tmp_path, pool):
+    notebook = write_tiny_notebook(tmp_path / "slow.ipynb", (
+        "import time\nprint('started')\ntime.sleep(60)"))
+    kept = tmp_path / "failed.ipynb"
+    with pytest.raises(Exception, match="(?i)timed out"):
+        pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                            engine_name=ENGINE_NAME, kernel_pool=pool, progress_bar=False,
+                            execution_timeout=3, failure_path=str(kept))
+    assert len(pool) == 0  # the busy kernel was shut down
+    assert "started" in json.dumps(nbformat.read(kept, as_version=4).cells[-1].outputs)
+
+
+def test_kernel_env_reaches_the_kernel_and_separates_warm_kernels(tmp_path, pool):
+    notebook = write_tiny_notebook(
+        tmp_path / "env.ipynb", "import os\nprint(os.environ.get('ASSESSMENT_PLOTLY_JSON'))")
+    printed = []
+    for env in ({"ASSESSMENT_PLOTLY_JSON": "0"}, {}, {"ASSESSMENT_PLOTLY_JSON": "0"}):
+        nb = pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                                 engine_name=ENGINE_NAME, kernel_pool=pool,
+                                 progress_bar=False, kernel_env=env)
+        printed.append(nb.cells[-1].outputs[0]["text"].strip())
+    assert printed[0] == "0" and printed[2] == "0"
+    assert printed[1] == os.environ.get("ASSESSMENT_PLOTLY_JSON", "None")
+    assert pool.started == 2  # one kernel per environment, the first reused
+
+
+def test_fresh_kernel_runs_leave_no_kernel_behind(tmp_path, pool):
+    notebook = _probe_notebook(tmp_path / "probe.ipynb")
+    pids = set()
+    for cid in ("a", "b"):
+        nb = pm.execute_notebook(str(notebook), None, parameters={"company_id": cid},
+                                 engine_name=ENGINE_NAME, kernel_pool=pool,
+                                 fresh_kernel=True, progress_bar=False)
+        seen = _seen(nb)
+        assert not seen["leaked"] and not seen["colorsys_loaded"]
+        pids.add(seen["pid"])
+    assert len(pids) == 2 and pool.started == 0
+
+
+def test_the_papermill_command_line_uses_the_engine(tmp_path):
+    notebook = _probe_notebook(tmp_path / "probe.ipynb")
+    out = tmp_path / "out.ipynb"
+    papermill = Path(sys.executable).parent / "papermill"
+    cmd = ([str(papermill)] if papermill.exists() else [sys.executable, "-m", "papermill"])
+    subprocess.run([*cmd, "--engine", ENGINE_NAME, str(notebook), str(out),
+                    "-p", "company_id", "cli", "--no-progress-bar"],
+                   check=True, capture_output=True, cwd=tmp_path, timeout=240)
+    seen = _seen(nbformat.read(out, as_version=4))
+    assert seen["company_id"] == "cli" and not seen["leaked"]
+    assert seen["history"] is False  # this engine's kernel (papermill's keeps history on)
+    assert Path(seen["cwd"]) == tmp_path
+    # and the kernel is gone with the command (the process-wide pool closes at exit)
+    assert not _alive(seen["pid"])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
