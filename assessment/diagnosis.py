@@ -23,14 +23,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .instrument import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
+from .instrument import (
+    DISCIPLINES,
+    LENSES,
+    Instrument,
+    check_lang,
+    load_instrument,
+    packaged_yaml,
+)
 from .integration import IntegrationResult, diagnose_integration
 from .integration_instrument import load_integration
 from .scoring import INSIDE_OUT, Scores
@@ -61,14 +66,10 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
 @lru_cache(maxsize=1)
 def texts() -> dict:
     """The finding, verdict and source texts shipped with the package."""
-    ref = resources.files("assessment") / "instruments" / "findings.yaml"
-    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return packaged_yaml("findings.yaml")
 
 
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
-    return lang
+_lang = check_lang
 
 
 @dataclass

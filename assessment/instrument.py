@@ -26,6 +26,19 @@ Lens = Literal["experience", "setup"]
 _M = TypeVar("_M", bound=BaseModel)
 
 
+def check_lang(lang: str) -> str:
+    """``lang`` if it is one of the workshop languages, else a ValueError."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
+    return lang
+
+
+def packaged_yaml(name: str) -> dict:
+    """A YAML file shipped in ``assessment/instruments`` (texts, not validated models)."""
+    ref = resources.files("assessment") / "instruments" / name
+    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

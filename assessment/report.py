@@ -29,17 +29,23 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .diagnosis import Diagnosis, Finding, diagnose, rank_findings
 from .diagnosis import texts as finding_texts
-from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument, load_instrument
+from .instrument import (
+    DISCIPLINES,
+    LENSES,
+    THRESHOLD_LENS,
+    Instrument,
+    check_lang,
+    load_instrument,
+    packaged_yaml,
+)
 from .integration import BLOCK_SOURCE, TAKEOVER_ROLES, IntegrationResult
 from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
 from .io import SETTINGS_FILE, Dataset, load_dataset
@@ -92,14 +98,10 @@ CSS = """
 @lru_cache(maxsize=1)
 def texts() -> dict:
     """The report texts shipped with the package (``instruments/report_texts.yaml``)."""
-    ref = resources.files("assessment") / "instruments" / "report_texts.yaml"
-    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return packaged_yaml("report_texts.yaml")
 
 
-def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
-    return lang
+_check_lang = check_lang
 
 
 def label(key: str, lang: str = "en", **fmt: Any) -> str:

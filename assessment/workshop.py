@@ -34,6 +34,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .charts import ternary_shares
 from .diagnosis import Diagnosis
 from .exceptions import AssessmentError, DatasetError
 from .files import atomic_write_text
@@ -146,20 +147,6 @@ table.ws-compare td.ws-text, table.ws-compare th.ws-text { text-align: left; }
 
 
 # -- figure (pure functions: testable without widgets) --------------------------------------
-
-
-def ternary_shares(scores: Mapping[str, float], scale_min: float) -> dict[str, float] | None:
-    """Each discipline's share of a lens profile, ``(score - min) / sum(score - min)``
-    (the same placement as :func:`assessment.charts.ternary_shares`); None when a score is
-    missing."""
-    vals = {d: float(scores.get(d, np.nan)) for d in DISCIPLINES}
-    if not all(np.isfinite(v) for v in vals.values()):
-        return None
-    above = {d: max(v - scale_min, 0.0) for d, v in vals.items()}
-    total = sum(above.values())
-    if total <= 0:
-        return dict.fromkeys(DISCIPLINES, 1 / 3)
-    return {d: v / total for d, v in above.items()}
 
 
 def _e(s: object) -> str:
