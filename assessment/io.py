@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from .exceptions import DatasetError, InstrumentError, Problem
-from .instrument import Instrument, load_instrument
+from .instrument import Instrument, load_instrument, load_yaml
 from .integration_instrument import IntegrationInstrument, load_integration
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
@@ -306,7 +306,7 @@ def _load_settings(folder: Path, problems: list[Problem]) -> dict:
     if not path.exists():
         return {}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         problems.append(Problem(SETTINGS_FILE, None, None, None, f"valid YAML ({exc})"))
         return {}

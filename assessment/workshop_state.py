@@ -34,18 +34,24 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from .diagnosis import Diagnosis, diagnose
 from .exceptions import AssessmentError, DatasetError
 from .files import atomic_write_bytes, company_slug, slugify
-from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument, Thresholds
+from .instrument import (
+    DISCIPLINES,
+    LANGS,
+    LENSES,
+    THRESHOLD_LENS,
+    Instrument,
+    Thresholds,
+    packaged_yaml,
+)
 from .integration import BLOCK_SOURCE
 from .integration_instrument import IntegrationInstrument, load_integration
 from .io import Dataset, find_responses, load_dataset
@@ -86,8 +92,7 @@ class SessionTakenOver(WorkshopError):
 
 @lru_cache(maxsize=1)
 def _texts() -> dict:
-    ref = resources.files("assessment") / "instruments" / "workshop_texts.yaml"
-    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return packaged_yaml("workshop_texts.yaml")
 
 
 def text(key: str, lang: str = "en", **fmt: object) -> str:

@@ -75,3 +75,21 @@ def test_threshold_override_validated(instrument):
     assert instrument.with_thresholds({"par": 2.5}).thresholds.par == 2.5
     with pytest.raises(va.InstrumentError):
         instrument.with_thresholds({"min_answered_share": 1.5})
+
+
+def test_fast_yaml_loader_reads_what_pyyaml_reads():
+    """``load_yaml`` (libyaml when present) gives the same data as ``yaml.safe_load`` for
+    every packaged file, and a broken document still gets PyYAML's detailed error."""
+    from importlib import resources
+
+    from assessment.instrument import load_yaml
+
+    folder = resources.files("assessment") / "instruments"
+    names = [p.name for p in folder.iterdir() if p.name.endswith(".yaml")]
+    assert len(names) >= 5
+    for name in names:
+        text = (folder / name).read_text(encoding="utf-8")
+        assert load_yaml(text) == yaml.safe_load(text), name
+    with pytest.raises(yaml.YAMLError) as err:
+        load_yaml("a: 1\nb: [1, 2\nc: 3\n")
+    assert "line" in str(err.value) and "column" in str(err.value)
