@@ -238,23 +238,44 @@ def test_warm_kernels_make_the_same_reports_as_fresh_kernels(run, tmp_path):
                                    for o in outputs)  # the batch leaves the JSON out
 
 
+def _stock_export(nb, self_contained: bool) -> str:
+    """nbconvert's own ``HTMLExporter.from_notebook_node`` with the batch's template and
+    preprocessors: every block rendered in place, the page through BeautifulSoup."""
+    exporter = batch_mod._exporter("en")
+    exporter.defer_blocks, exporter.skip_soup = False, False
+    try:
+        stock, _ = exporter.from_notebook_node(nb, resources={
+            "metadata": {"name": "Stepwise"},
+            "assessment_head_js": batch_mod.plotly_head(self_contained)})
+    finally:
+        exporter.defer_blocks, exporter.skip_soup = True, True
+    return stock
+
+
 def test_the_export_is_nbconverts_page(run):
-    """The exporter renders its constant blocks once and skips what the page never shows;
-    the page is the one nbconvert's exporter makes from the whole notebook."""
+    """The exporter renders its constant blocks once, skips what the page never shows and
+    leaves out nbconvert's BeautifulSoup pass: the page is the document nbconvert makes
+    from the whole notebook (the same once serialised by BeautifulSoup, the same
+    ``tabindex`` attributes), and byte for byte nbconvert's when it has an image."""
     import nbformat
+    from bs4 import BeautifulSoup
 
     nb = nbformat.read(run.out / "shoes.ipynb", as_version=4)
     for self_contained in (False, True):
         fast = batch_mod.export_html(nb, "Stepwise", "en", self_contained)
-        exporter = batch_mod._exporter("en")
-        exporter.defer_blocks = False
-        try:
-            stock, _ = exporter.from_notebook_node(nb, resources={
-                "metadata": {"name": "Stepwise"},
-                "assessment_head_js": batch_mod.plotly_head(self_contained)})
-        finally:
-            exporter.defer_blocks = True
-        assert fast == stock
+        stock = _stock_export(nb, self_contained)
+        assert fast != stock  # the soup's serialisation differs (<br> -> <br/> ...)
+        assert str(BeautifulSoup(fast, features="html.parser")) == stock
+        assert fast.count(' tabindex="0"') == stock.count(' tabindex="0"') > 10
+
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAA"
+           "AABJRU5ErkJggg==")
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.get("outputs")
+                and "remove-cell" not in c.metadata.get("tags", []))
+    cell.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png}))
+    fast = batch_mod.export_html(nb, "Stepwise", "en", False)
+    assert fast == _stock_export(nb, False)
+    assert 'alt="No description has been provided for this image"' in fast
 
 
 # -- the dask scheduler -------------------------------------------------------------------
