@@ -9,8 +9,8 @@ through two lenses: how customers *experience* the offer and how the company is 
     >>> diagnoses = va.diagnose(scores)
 
 The names below are imported on first use: ``import assessment.engine`` (which papermill
-loads whenever it is imported, through its engine entry point) must not pay for pandas,
-scipy and pydantic.
+loads whenever it is imported, through its engine entry point) must not pay for pandas
+and pydantic.
 """
 
 from __future__ import annotations

@@ -839,15 +839,15 @@ def run_reports(
     bar = None
     frozen = False
     try:
-        if scheduler is None:  # here, while the kernels boot, not in the workers
-            _import_jsonschema_without_iri_checker()
-            import papermill  # noqa: F401
-        scores = score(ds)
+        scores = score(ds)  # first: the kernels wait for it once they have booted
         if warm and todo:
             try:
                 save_scored(scored_file, dataset_path, files_key, ds, scores)
             except Exception:  # the kernels load the dataset themselves (no need to wait)
                 atomic_write_bytes(Path(scored_file), b"")
+        if scheduler is None:  # here, while the kernels boot, not in the workers
+            _import_jsonschema_without_iri_checker()
+            import papermill  # noqa: F401
         diagnoses = diagnose(scores)
         summary = build_summary(ds, scores, diagnoses, lang)
         # what exists now lives until the end: out of the garbage collector's view while

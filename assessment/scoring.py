@@ -15,6 +15,7 @@ import pandas as pd
 from .instrument import LENSES, THRESHOLD_LENS, Instrument, Thresholds
 from .integration_instrument import IntegrationInstrument, load_integration
 from .io import Dataset
+from .tdist import t_quantiles
 
 KEYS = ["wave", "company_id"]
 OUTSIDE_IN = "outside_in"
@@ -85,11 +86,9 @@ def keyed(values: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarr
 
 def ci95(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2)."""
-    from scipy.special import stdtrit  # here: a report kernel that gets its scores need not
-
     n_arr = n.to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = stdtrit(np.where(n_arr >= 2, n_arr - 1, np.nan), 0.975)  # Student's t quantile
+        t = t_quantiles(n_arr - 1, 0.975)  # Student's t quantile (NaN for n < 2)
         half = t * sd.to_numpy(dtype=float) / np.sqrt(n_arr)
     return mean - half, mean + half
 

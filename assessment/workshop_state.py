@@ -38,7 +38,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .diagnosis import Diagnosis, diagnose
 from .exceptions import AssessmentError, DatasetError
@@ -56,6 +55,7 @@ from .integration import BLOCK_SOURCE
 from .integration_instrument import IntegrationInstrument, load_integration
 from .io import Dataset, find_responses, load_dataset
 from .scoring import INSIDE_OUT, INTERNAL, OUTSIDE_IN, Scores, rwg_j, score
+from .tdist import t_quantile
 
 try:  # advisory locks (POSIX); elsewhere sessions still never share a file
     import fcntl
@@ -881,9 +881,8 @@ def session_dataset(state: WorkshopState) -> Dataset:
 # -- fast scoring of one company ------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
 def _t975(df: int) -> float:
-    return float(stats.t.ppf(0.975, df))
+    return t_quantile(df, 0.975)
 
 
 _PLANS: dict[int, tuple[Instrument, list]] = {}

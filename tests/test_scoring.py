@@ -77,6 +77,24 @@ def test_ci95_matches_scipy_interval():
     assert (lo[0], hi[0]) == (pytest.approx(ref[0]), pytest.approx(ref[1]))
 
 
+def test_t_quantile_is_scipys():
+    """The scipy-free Student's t quantile (closed-form distribution for whole degrees of
+    freedom, Newton's method; Cornish-Fisher for large df) equals scipy's."""
+    from scipy import stats
+
+    from assessment.tdist import t_quantile, t_quantiles
+
+    dfs = [*range(1, 400), 555, 998, 999, 1000, 1001, 2500, 10**4, 10**6]
+    for p in (0.975, 0.995, 0.9, 0.6, 0.025):
+        ours = np.array([t_quantile(d, p) for d in dfs])
+        np.testing.assert_allclose(ours, stats.t.ppf(p, dfs), rtol=1e-12, atol=1e-13)
+    arr = t_quantiles(np.array([np.nan, 0.0, 1.0, 4.0, 4.0, 29.0]))
+    assert np.isnan(arr[:2]).all()
+    np.testing.assert_allclose(arr[2:], stats.t.ppf(0.975, [1, 4, 4, 29]), rtol=1e-12)
+    with pytest.raises(ValueError):
+        t_quantile(0)
+
+
 def test_rwg_single_item_and_multi_item_by_hand():
     # sigma_EU^2 = (5^2 - 1) / 12 = 2; s^2 = 0.5 -> single item r_wg = 1 - 0.25 = 0.75
     assert rwg_j(np.array([0.5]), 1, 5)[0] == pytest.approx(0.75)
