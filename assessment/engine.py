@@ -41,6 +41,7 @@ registered engine whenever it is imported, for any notebook.
 from __future__ import annotations
 
 import atexit
+import copy
 import logging
 import os
 import shutil
@@ -92,6 +93,7 @@ class PooledKernel:
     folder: str
     runs: int = 0
     kc: Any = None  # the client of the last run, kept: a new one waits 0.2 s for IOPub
+    language_info: dict | None = None  # the kernel's, asked once
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -315,8 +317,7 @@ def client_class():
                         if not self.owns_km:
                             self._reset_kernel()
                         self.papermill_execute_cells()
-                        info_msg = self.wait_for_reply(self.kc.kernel_info())
-                        self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                        self.nb.metadata["language_info"] = self._language_info(pooled)
                         self.set_widgets_metadata()
                     finally:
                         if not self.owns_km and self.kc is not None:
@@ -330,6 +331,16 @@ def client_class():
                     nbformat.write(self.nb, self.failure_path)
                 raise
             return self.nb
+
+        def _language_info(self, pooled: PooledKernel | None) -> dict:
+            """The kernel's ``language_info`` (asked once per warm kernel: it does not
+            change while the kernel lives)."""
+            if pooled is not None and pooled.language_info is not None:
+                return copy.deepcopy(pooled.language_info)
+            info = self.wait_for_reply(self.kc.kernel_info())["content"]["language_info"]
+            if pooled is not None:
+                pooled.language_info = copy.deepcopy(info)
+            return info
 
         def _reset_kernel(self) -> None:
             code = _RESET_CODE.format(cwd=self.run_cwd or os.getcwd())
