@@ -276,10 +276,10 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
     th = scores.thresholds
     findings: list[Finding] = []
 
-    def sel(df: pd.DataFrame) -> pd.DataFrame:
-        return df[(df["company_id"] == company_id) & (df["wave"] == wave)]
+    def sel(table: str) -> pd.DataFrame:
+        return scores.rows(table, company_id, wave)
 
-    prof = sel(scores.profile)
+    prof = sel("profile")
     if prof.empty:
         findings.append(Finding("no_respondents", "warning"))
         empty = {lens: LensResult(lens, None, dict.fromkeys(DISCIPLINES, float("nan")),
@@ -295,7 +295,7 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
             "experienced": exp.dominant, "experienced_score": exp.scores[exp.dominant],
             "setup": setup.dominant, "setup_score": setup.scores[setup.dominant]}))
 
-    gaps_df = sel(scores.lens_gaps).set_index("discipline")
+    gaps_df = sel("lens_gaps").set_index("discipline")
     gaps: dict[str, float | None] = {}
     for d in DISCIPLINES:
         g = float(gaps_df["gap"].get(d, np.nan))
@@ -309,12 +309,12 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
 
     source = exp.source
     if source == INSIDE_OUT:
-        n_cust = sel(scores.respondents)
+        n_cust = sel("respondents")
         n_cust = n_cust.loc[n_cust["perspective"] == "customer", "respondent_id"].nunique()
         findings.append(Finding("inside_out_estimate", "info", "experience", None, {
             "n_customers": int(n_cust), "min_group_size": th.min_group_size}))
 
-    blind_df = sel(scores.blind_spots).set_index("discipline")
+    blind_df = sel("blind_spots").set_index("discipline")
     blind: dict[str, float] | None = None
     if len(blind_df):
         blind = {d: float(blind_df.at[d, "diff"]) for d in blind_df.index}
@@ -326,7 +326,7 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
                     "discipline": d, "internal": float(blind_df.at[d, "internal"]),
                     "customer": float(blind_df.at[d, "customer"]), "diff": diff}))
 
-    dept = sel(scores.departments)
+    dept = sel("departments")
     dominant: dict[str, str | None] = {}
     for dep, grp in dept.groupby("department", sort=True):
         prof_d = dict(zip(grp["discipline"], grp["mean"], strict=True))
@@ -343,14 +343,15 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
                 "departments": {k: v for k, v in dominant.items() if v}}))
 
     integration = None
-    if scores.integration is not None and len(sel(scores.integration)):
+    integ_rows = sel("integration") if scores.integration is not None else None
+    if integ_rows is not None and len(integ_rows):
         claimed = setup.leader or setup.dominant or exp.leader or exp.dominant
         integ = scores.integration_instrument or load_integration()
-        integration, raw = diagnose_integration(sel(scores.integration), integ, claimed, th.par)
+        integration, raw = diagnose_integration(integ_rows, integ, claimed, th.par)
         findings += [Finding(f["code"], f["severity"], None, f["discipline"], f["values"])
                      for f in raw]
 
-    drop = sel(scores.dropped)
+    drop = sel("dropped")
     if len(drop) and int(drop["n_dropped"].iloc[0]) > 0:
         n_drop, n_all = int(drop["n_dropped"].iloc[0]), int(drop["n_scores"].iloc[0])
         findings.append(Finding("dropped_respondents", "info", None, None, {

@@ -7,7 +7,7 @@ cells (nine of them), never over respondents or items.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,9 @@ class Scores:
     companies: pd.DataFrame
     integration: pd.DataFrame | None = None
     integration_instrument: IntegrationInstrument | None = None
+    # positions of each (company_id, wave) in each table, built on first use by
+    # :meth:`rows`; shared by copies made with ``dataclasses.replace`` (same rows)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def instrument_version(self) -> str:
@@ -70,10 +73,31 @@ class Scores:
         """The thresholds in force (the instrument's, with the dataset's overrides)."""
         return self.instrument.thresholds
 
+    def _positions(self, table: str) -> dict[tuple[str, str], np.ndarray]:
+        df = getattr(self, table)
+        key = (table, id(df) if df is None else len(df))
+        index = self._index.get(key)
+        if index is None:
+            index = {} if df is None or df.empty else {
+                (str(c), str(w)): pos for (c, w), pos in
+                df.groupby(["company_id", "wave"], sort=False).indices.items()}
+            self._index[key] = index
+        return index
+
+    def rows(self, table: str, company_id: str, wave: str) -> pd.DataFrame:
+        """One company-wave's rows of the table named ``table`` (``"profile"``,
+        ``"lens_gaps"`` ...), as ``df[(df.company_id == company_id) & (df.wave == wave)]``
+        gives them, through an index of each table built once: a report or diagnosis of one
+        company of a large portfolio does not scan the whole table again and again.
+        The tables are read-only once scored."""
+        df = getattr(self, table)
+        pos = self._positions(table).get((str(company_id), str(wave)))
+        return df.iloc[pos] if pos is not None else df.iloc[:0]
+
     def latest_wave(self, company_id: str) -> str | None:
         """The most recent wave a company has scores in (None if it has none)."""
-        waves = self.respondents.loc[self.respondents["company_id"] == company_id, "wave"]
-        return max(waves) if len(waves) else None
+        waves = [w for c, w in self._positions("respondents") if c == str(company_id)]
+        return max(waves) if waves else None
 
 
 # -- formulas ---------------------------------------------------------------------------

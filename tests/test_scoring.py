@@ -262,3 +262,31 @@ def test_a_blank_is_never_read_as_zero(instrument, matrix):
             assert score_ >= 1
         else:
             assert np.isnan(score_)
+
+
+def test_rows_of_one_company_are_the_masked_rows(sample_scores):
+    """``Scores.rows`` (an index built once per table) gives exactly what a boolean mask
+    over the whole table gives, for every company-wave of every table, an unknown company
+    included; ``latest_wave`` agrees with the respondents table."""
+    import dataclasses
+
+    sc = sample_scores
+    tables = [f.name for f in dataclasses.fields(sc)
+              if isinstance(getattr(sc, f.name), pd.DataFrame)
+              and {"company_id", "wave"} <= set(getattr(sc, f.name).columns)]
+    assert {"profile", "respondents", "lens_gaps", "departments", "integration"} <= set(tables)
+    checked = 0
+    for table in tables:
+        df = getattr(sc, table)
+        pairs = set(zip(df["company_id"], df["wave"], strict=True))
+        for cid, wave in pairs | {("no-such-company", "")}:
+            expected = df[(df["company_id"] == cid) & (df["wave"] == wave)]
+            pd.testing.assert_frame_equal(sc.rows(table, cid, wave), expected)
+            checked += len(expected)
+    assert checked > 1000
+    copy = dataclasses.replace(sc)  # a shallow copy shares the index
+    assert copy.rows("profile", "shoes", "2026-Q1").equals(sc.rows("profile", "shoes", "2026-Q1"))
+    resp = sc.respondents
+    for cid in sc.companies["company_id"]:
+        waves = resp.loc[resp["company_id"] == cid, "wave"]
+        assert sc.latest_wave(cid) == (max(waves) if len(waves) else None)
