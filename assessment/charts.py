@@ -1,39 +1,53 @@
-"""Plotly figures of the report and the portfolio page, and how to show them in a notebook.
+"""The report's and the portfolio page's figures, and how to show them in a notebook.
 
 Every figure is a pure function of tidy data (rows of ``Scores`` tables or ``Diagnosis``
 objects), the instrument (for labels, the scale and the thresholds in force: pass
 ``scores.instrument``, which carries the dataset's threshold overrides) and a language.
+It is a :class:`Chart`: plotly's figure JSON as plain dicts (``data``: the traces,
+``layout``), written to JSON and HTML by this module without plotly's graph objects,
+whose validation of every property and lazily imported validator classes cost about as
+much as the rest of a report's own work. :meth:`Chart.to_figure` makes the validated
+``plotly.graph_objects.Figure`` where one is wanted (plotly is imported there only); the
+tests check that plotly builds the same JSON from every chart.
 
 Security: plotly renders a subset of HTML in titles, axis labels, hover text, legends and
 annotations. Company names, department names and any other text that comes from data
 files (or a user-supplied instrument) pass through :func:`_safe` before they enter a
 figure, so a name like ``<img src=x onerror=alert(1)>`` is shown as text, never as markup.
+The figure's JSON in the HTML has ``<``, ``>`` and ``/`` written as ``\\u`` escapes (as
+plotly writes it), so no text can end the script it sits in.
 
-Notebook display: use :func:`show`, never ``fig.show()`` (which imports nbformat and picks
-a renderer that nbconvert cannot show). The HTML it leaves in the notebook is a div plus
-a ``Plotly.newPlot`` call that expects a global ``Plotly`` (plotly.js is added once per
-exported page by the batch).
+Notebook display: use :func:`show` (or leave a :class:`Chart` as a cell's value), never
+``fig.show()`` (which imports nbformat and picks a renderer that nbconvert cannot show).
+The HTML it leaves in the notebook is a div plus a ``Plotly.newPlot`` call that expects a
+global ``Plotly`` (plotly.js is added once per exported page by the batch).
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import importlib.util
 import json
+import math
 import os
+import re
+import uuid
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.subplots import make_subplots
 
 from .diagnosis import Diagnosis
 from .instrument import DISCIPLINES, LENSES, Instrument
 from .integration_instrument import IntegrationInstrument
 from .report import label
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
 
 EXPERIENCE_COLOR = "#0072B2"  # Okabe-Ito blue
 SETUP_COLOR = "#E69F00"  # Okabe-Ito orange
@@ -94,36 +108,51 @@ def _num(value: object) -> float:
     return out
 
 
-@lru_cache(maxsize=4)
-def _template_json(name: str) -> str:
-    return json.dumps(pio.templates[name].to_plotly_json())
+# -- plotly's figure JSON without plotly --------------------------------------------------
+#
+# A figure is plotly.js's JSON: {"data": [trace, ...], "layout": {...}}, each trace a dict
+# with its "type". plotly's graph objects validate every property and write the JSON with
+# the keys in a fixed order (each object's properties sorted, a trace's "type" last,
+# numbered subplots such as "xaxis2" after the other layout properties). :func:`_plain`
+# writes the same order with plain JSON values (numpy and pandas data as lists, NaN and
+# infinity as null), so the HTML is the very HTML plotly writes; the tests compare both.
+
+# properties whose names hold an underscore (plotly's ``BaseFigure._valid_underscore_
+# properties``): not split by the magic underscores
+_UNDERSCORE_PROPS = ("error_x", "error_y", "error_z", "copy_xstyle", "copy_ystyle",
+                     "copy_zstyle", "paper_bgcolor", "plot_bgcolor")
+# numbered subplots of the layout (plotly's ``Layout._subplotid_prop_names``)
+_SUBPLOT_ID = re.compile(
+    r"^(coloraxis|geo|legend|map|polar|scene|smith|ternary|xaxis|yaxis)(\d+)$")
 
 
-def _set_template(fig: go.Figure, name: str = TEMPLATE) -> None:
-    """``fig.update_layout(template=name)`` without plotly validating the registered
-    template again (a deep copy of every trace type's defaults: about 15 ms per figure,
-    more than the rest of most figures). plotly applies its default template the same
-    way (``BaseFigure._initialize_layout_template``); the figure's JSON is the same (a
-    test compares them). The template's JSON is parsed anew for every figure: a copy of
-    its own, made faster than ``copy.deepcopy`` makes one."""
-    layout = fig.layout
-    validate = layout._validate
-    layout._validate = False
-    try:
-        layout.template = json.loads(_template_json(name))
-    finally:
-        layout._validate = validate
+@lru_cache(maxsize=256)
+def _path(key: str) -> tuple[str, ...]:
+    """plotly's magic underscores: ``marker_line_color`` is ``marker.line.color``."""
+    for name in _UNDERSCORE_PROPS:
+        key = key.replace(name, name.replace("_", "-"))
+    return tuple(part.replace("-", "_") for part in key.split("_"))
 
 
 def _expand(props: Mapping[str, object]) -> dict:
-    """plotly's magic underscores: ``title_text=...`` is ``title=dict(text=...)``."""
+    """Keyword properties as nested dicts (``title_text=...`` is ``title=dict(text=...)``),
+    in dicts given as values too (``marker=dict(line_width=1)``), as plotly reads them.
+
+    As in plotly, plain names are set before underscore paths, which update them
+    (``marker=dict(color="red"), marker_size=3`` gives both)."""
     out: dict = {}
-    for key, value in props.items():
-        *path, last = key.split("_")
-        node = out
-        for part in path:
+    paths = [(_path(key), value) for key, value in props.items()]
+    for path, value in sorted(paths, key=lambda item: len(item[0]) > 1):
+        if isinstance(value, Mapping):
+            value = _expand(value)
+        elif type(value) is list and value and isinstance(value[0], Mapping):
+            value = [_expand(v) if isinstance(v, Mapping) else v for v in value]
+        node: dict = {}
+        nested: dict = node
+        for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[last] = value
+        node[path[-1]] = value
+        _merge(out, nested)
     return out
 
 
@@ -139,41 +168,233 @@ def _merge(target: dict, update: Mapping) -> dict:
     return target
 
 
-class _Figure:
-    """A figure under construction, with the part of plotly's ``go.Figure`` API the charts
-    use (``add_trace``, ``update_layout``, ``update_xaxes``/``update_yaxes``,
-    ``add_hline``, ``add_hrect``, ``add_annotation``), kept as plain dicts until
-    :meth:`figure` builds the ``go.Figure`` in one go.
+def _trace(kind: str, **props: object) -> dict:
+    """A trace of plotly.js type ``kind`` (``"bar"``, ``"scatter"``, ...): what
+    ``go.Bar(...)`` and its kin make from the same keyword arguments, unvalidated."""
+    return {"type": kind, **_expand(props)}
 
-    plotly validates and copies the whole layout on every incremental update (about
-    5-10 ms each, 40-120 ms for one of the report's figures); built in one go the same
-    figure costs a fraction of that. A test compares the figures with ones built through
-    plotly's own API.
+
+def _order(name: str) -> str:
+    """The place of a property among its object's properties in plotly's JSON: sorted by
+    name, an array's ``...defaults`` right after the array (``annotations``,
+    ``annotationdefaults``)."""
+    return name[:-8] + "s\0" if name.endswith("defaults") else name
+
+
+def _plain(value: Any) -> Any:
+    """``value`` in plain JSON types, objects' keys in plotly's order; None for NaN and
+    infinity (as plotly's JSON has them); properties set to None are left out (as plotly
+    leaves them out)."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: _plain(value[key]) for key in sorted(value, key=_order)
+                if value[key] is not None}
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (pd.Series, pd.Index)):
+        return _plain(value.to_numpy().tolist())
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return _plain(float(value))
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    raise TypeError(f"a figure cannot hold a {kind.__name__}: {value!r}")
+
+
+def _plain_trace(trace: Mapping) -> dict:
+    out = _plain({key: value for key, value in trace.items() if key != "type"})
+    out["type"] = trace["type"]
+    return out
+
+
+def _plain_layout(layout: Mapping, template: dict | None = None) -> dict:
+    """The layout in plotly's order: its properties sorted, then the numbered subplots
+    (``xaxis2``, ...) as they were added. ``template``: the template's JSON, as it is."""
+    props, subplots = {}, {}
+    for key, value in layout.items():
+        match = _SUBPLOT_ID.match(key)
+        if match and int(match.group(2)) > 1:
+            subplots[key] = value
+        elif match:
+            props[match.group(1)] = value  # "xaxis1" is "xaxis"
+        elif key == "template":
+            if template is None and value is not None:
+                template = (_template(value) if isinstance(value, str)
+                            else _plain_template(value))
+        else:
+            props[key] = value
+    out = _plain(props)
+    if template is not None:
+        out["template"] = template
+        out = {key: out[key] for key in sorted(out, key=_order)}
+    for key, value in subplots.items():
+        if value is not None:
+            out[key] = _plain(value)
+    return out
+
+
+def _plain_template(template: Mapping) -> dict:
+    """A layout template (``{"data": {type: [trace, ...]}, "layout": {...}}``) in plotly's
+    order: its trace types sorted as if plural (``barpolar`` before ``bar``)."""
+    out: dict = {}
+    for key in sorted(template, key=_order):
+        value = template[key]
+        if key == "data":
+            out[key] = {kind: [_plain_trace({"type": kind, **trace})
+                               for trace in value[kind]]
+                        for kind in sorted(value, key=lambda kind: kind + "s")}
+        elif key == "layout":
+            out[key] = _plain_layout(value)
+        elif value is not None:
+            out[key] = _plain(value)
+    return out
+
+
+def _plotly_file(*parts: str) -> Path:
+    """A file of the installed plotly package, found without importing plotly (whose
+    ``__init__`` this does not run)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("plotly is not installed", name="plotly")
+    for root in spec.submodule_search_locations:
+        path = Path(root).joinpath(*parts)
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"plotly has no {'/'.join(parts)}")
+
+
+@lru_cache(maxsize=8)
+def _template(name: str) -> dict:
+    """plotly's registered template ``name`` (``plotly.io.templates[name]``), read from
+    plotly's package data and put in plotly's order once. Shared: never change it."""
+    path = _plotly_file("package_data", "templates", f"{name}.json")
+    return _plain_template(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=8)
+def _template_text(name: str) -> str:
+    return json.dumps(_template(name), separators=(",", ":"), allow_nan=False)
+
+
+def _template_copy(name: str) -> dict:
+    """A template of the figure's own (parsed anew: faster than ``copy.deepcopy``)."""
+    return json.loads(_template_text(name))
+
+
+# plotly.io.to_html's markup (plotly/io/_html.py, ``full_html=False``, no MathJax, no
+# frames, no post script), written by :meth:`Chart.to_html`
+_WINDOW_PLOTLY_CONFIG = """\
+<script>\
+window.PlotlyConfig = {MathJaxConfig: 'local'};\
+</script>"""
+_NEW_PLOT = """\
+                if (document.getElementById("{id}")) {{\
+                    Plotly.newPlot(\
+                        "{id}",\
+                        {data},\
+                        {layout},\
+                        {config}\
+                    ){then_addframes}{then_animate}{then_post_script}\
+                }}"""
+_DIV = """\
+<div style="height:{height}; width:{width};">\
+        {mathjax_script}\
+        {load_plotlyjs}\
+            <div id="{id}" class="plotly-graph-div" \
+style="height:100%; width:100%;"></div>\
+            <script>\
+                window.PLOTLYENV=window.PLOTLYENV || {{}};\
+                {script};\
+            </script>\
+        </div>"""
+_JSON_SWAP = (("<", "\\u003c"), (">", "\\u003e"), ("/", "\\u002f"))
+
+
+def _script_json(value: Any) -> str:
+    """Compact JSON that cannot end a ``<script>`` (plotly's ``to_json_plotly``)."""
+    out = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    for unsafe, escaped in _JSON_SWAP:
+        out = out.replace(unsafe, escaped)
+    return out
+
+
+def _css_size(value: object) -> str:
+    """A width or height for the div: numbers in pixels, anything else as it is."""
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{value}px"
+
+
+class Chart:
+    """A figure: plotly.js's JSON as plain dicts (``data``: a list of trace dicts, each
+    with its ``"type"``; ``layout``: a dict), with the part of plotly's ``go.Figure`` API
+    the charts use (``add_trace``, ``update_layout``, ``update_xaxes``/``update_yaxes``,
+    ``add_hline``, ``add_hrect``, ``add_annotation``, :meth:`subplots` for
+    ``make_subplots``) and the layout template by name (``template``).
+
+    Written to JSON (:meth:`to_dict`, :meth:`to_json`) and HTML (:meth:`to_html`) without
+    plotly; :meth:`to_figure` builds the validated ``go.Figure``. A bare ``Chart`` shows
+    in JupyterLab (``_repr_mimebundle_``). The tests check that plotly's own API, given the
+    same calls, builds the same figure, and that plotly validates every chart's JSON
+    unchanged.
     """
 
-    def __init__(self, layout: dict | None = None,
+    def __init__(self, data: list[dict] | None = None, layout: dict | None = None,
+                 template: str | None = None,
                  grid: dict[tuple[int, int], tuple[str, str]] | None = None):
-        self.data: list[dict] = []
+        self.data: list[dict] = data if data is not None else []
         self.layout: dict = layout if layout is not None else {}
+        self.template = template
         self.grid = grid  # (row, col) -> (x axis, y axis) of a subplot grid
-        self.template: str | None = None
+
+    def __repr__(self) -> str:
+        title = self.layout.get("title", {})
+        text = title.get("text") if isinstance(title, Mapping) else title
+        return f"<Chart: {len(self.data)} traces, title {text!r}>"
+
+    # -- building ---------------------------------------------------------------------
 
     @classmethod
-    def subplots(cls, rows: int, cols: int, **kwargs: object) -> _Figure:
-        """:func:`plotly.subplots.make_subplots` (its layout made once per arguments)."""
-        key = json.dumps([rows, cols, kwargs], sort_keys=True, default=str)
+    def subplots(cls, rows: int = 1, cols: int = 1, **kwargs: Any) -> Chart:
+        """:func:`plotly.subplots.make_subplots` for a grid of x/y subplots (see
+        :func:`_subplot_layout` for the arguments); a trace added with ``row`` and ``col``
+        goes to that cell."""
+        key = json.dumps([rows, cols, kwargs], sort_keys=True)
         layout, grid = _subplot_layout(key)
-        return cls(copy.deepcopy(layout), dict(grid))
+        return cls(layout=json.loads(layout), grid=dict(grid))
 
-    def add_trace(self, trace: go.Figure | dict, row: int | None = None,
-                  col: int | None = None) -> _Figure:
-        data = trace if isinstance(trace, dict) else trace.to_plotly_json()
+    def add_trace(self, trace: Mapping | Any, row: int | None = None,
+                  col: int | None = None) -> Chart:
+        """Add a trace: a dict from :func:`_trace` (or a plotly trace object)."""
+        data = dict(trace) if isinstance(trace, Mapping) else trace.to_plotly_json()
         if row is not None and self.grid:
             data["xaxis"], data["yaxis"] = self.grid[(row, col)]
         self.data.append(data)
         return self
 
-    def update_layout(self, **props: object) -> _Figure:
+    def update_layout(self, dict1: Mapping | None = None, **props: object) -> Chart:
+        """plotly's ``update_layout``; a template by name (``template="plotly_white"``)
+        sets :attr:`template`."""
+        props = {**(dict1 or {}), **props}
+        if isinstance(props.get("template"), str):
+            self.template = props.pop("template")
         _merge(self.layout, _expand(props))
         return self
 
@@ -185,13 +406,13 @@ class _Figure:
                 (x if letter == "x" else y for x, y in cells)]
 
     def update_xaxes(self, row: int | None = None, col: int | None = None,
-                     **props: object) -> _Figure:
+                     **props: object) -> Chart:
         for axis in self._axes("x", row, col):
             _merge(self.layout.setdefault(axis, {}), _expand(props))
         return self
 
     def update_yaxes(self, row: int | None = None, col: int | None = None,
-                     **props: object) -> _Figure:
+                     **props: object) -> Chart:
         for axis in self._axes("y", row, col):
             _merge(self.layout.setdefault(axis, {}), _expand(props))
         return self
@@ -204,45 +425,209 @@ class _Figure:
                 {**copy.deepcopy(shape), "x0": 0, "x1": 1, "xref": f"{x} domain",
                  "yref": y})
 
-    def add_hline(self, y: float, **props: object) -> _Figure:
+    def add_hline(self, y: float, **props: object) -> Chart:
         self._span({**_expand(props), "type": "line", "y0": y, "y1": y})
         return self
 
-    def add_hrect(self, y0: float, y1: float, **props: object) -> _Figure:
+    def add_hrect(self, y0: float, y1: float, **props: object) -> Chart:
         self._span({**_expand(props), "type": "rect", "y0": y0, "y1": y1})
         return self
 
-    def add_annotation(self, **props: object) -> _Figure:
+    def add_annotation(self, **props: object) -> Chart:
         self.layout.setdefault("annotations", []).append(_expand(props))
         return self
 
-    def figure(self) -> go.Figure:
-        """The ``go.Figure`` (validated once), with the template."""
-        fig = go.Figure(data=self.data, layout=self.layout)
-        if self.template:
-            _set_template(fig, self.template)
-        return fig
+    # -- output -----------------------------------------------------------------------
+
+    def _json(self, template: dict | None) -> dict:
+        return {"data": [_plain_trace(trace) for trace in self.data],
+                "layout": _plain_layout(self.layout, template)}
+
+    def to_dict(self) -> dict:
+        """``{"data": [...], "layout": {...}}`` in plain JSON types (lists, not arrays;
+        None for NaN), the template's JSON in ``layout["template"]``: what
+        ``to_figure().to_dict()`` gives (a test checks it), without plotly."""
+        return self._json(_template_copy(self.template) if self.template else None)
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as compact JSON."""
+        fig = self._json(_template(self.template) if self.template else None)
+        return json.dumps(fig, separators=(",", ":"), allow_nan=False)
+
+    def to_figure(self) -> go.Figure:
+        """The validated ``plotly.graph_objects.Figure`` (plotly is imported here)."""
+        import plotly.graph_objects as go
+
+        return go.Figure(self.to_dict())
+
+    def to_html(self, include_plotlyjs: bool | str = False, div_id: str | None = None) -> str:
+        """A div and a ``Plotly.newPlot`` script: the markup of ``plotly.io.to_html(
+        self.to_figure(), full_html=False, include_plotlyjs=..., config=PLOTLY_CONFIG)``
+        (a test compares them), written without plotly. The div's id is ``div_id`` or a
+        new uuid4. ``include_plotlyjs`` as in plotly: False (the page has a global
+        ``Plotly``), True (plotly.js inlined), ``"directory"``, a URL ending in ``.js``,
+        or ``"cdn"`` (which asks plotly)."""
+        mode = include_plotlyjs.lower() if isinstance(include_plotlyjs, str) else None
+        if mode == "cdn":
+            import plotly.io as pio
+
+            return pio.to_html(self.to_figure(), full_html=False, include_plotlyjs="cdn",
+                               config=PLOTLY_CONFIG, div_id=div_id)
+        plot_id = div_id or str(uuid.uuid4())
+        fig = self._json(_template(self.template) if self.template else None)
+        layout = fig["layout"]
+        config = dict(PLOTLY_CONFIG)
+        config.setdefault("responsive", True)
+        if not config.get("showSendToCloud", False):
+            config.pop("plotlyServerURL", None)
+        script = _NEW_PLOT.format(id=plot_id, data=_script_json(fig["data"]),
+                                  layout=_script_json(layout), config=json.dumps(config),
+                                  then_addframes="", then_animate="", then_post_script="")
+        if mode == "directory":
+            load = f"""\
+        {_WINDOW_PLOTLY_CONFIG}
+        <script charset="utf-8" src="plotly.min.js"></script>\
+    """
+        elif mode is not None and mode.endswith(".js"):
+            load = f"""\
+        {_WINDOW_PLOTLY_CONFIG}
+        <script charset="utf-8" src="{include_plotlyjs}"></script>\
+    """
+        elif include_plotlyjs:
+            code = _plotly_file("package_data", "plotly.min.js").read_text(encoding="utf-8")
+            load = f"""\
+        {_WINDOW_PLOTLY_CONFIG}
+        <script>{code}</script>\
+    """
+        else:
+            load = ""
+        template = layout.get("template", {}).get("layout", {})
+        return _DIV.format(
+            mathjax_script="", load_plotlyjs=load, id=plot_id, script=script,
+            width=_css_size(layout.get("width", template.get("width", "100%"))),
+            height=_css_size(layout.get("height", template.get("height", "100%"))),
+        ).strip()
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
+        """JupyterLab's display of a bare ``Chart``: what :func:`show` displays."""
+        return _bundle(self)
+
+    def show(self) -> None:
+        """Display the chart in a notebook: :func:`show`."""
+        show(self)
 
 
 @lru_cache(maxsize=32)
-def _subplot_layout(key: str) -> tuple[dict, tuple]:
-    """The layout :func:`make_subplots` makes, and its grid: cell k (row-major, from 1)
-    has the axes ``x``/``y``, then ``x2``/``y2`` ... (plotly's numbering without specs)."""
+def _subplot_layout(key: str) -> tuple[str, tuple]:
+    """The layout :func:`plotly.subplots.make_subplots` makes (without its template) as
+    JSON, and its grid: cell k (row-major from the top left, from 1) has the axes
+    ``x``/``y``, then ``x2``/``y2`` ...
+
+    ``key``: the JSON of ``[rows, cols, kwargs]``, the keyword arguments of
+    ``make_subplots`` this supports: ``shared_xaxes``, ``shared_yaxes`` (bool,
+    ``"rows"``, ``"columns"``, ``"all"``), ``horizontal_spacing``, ``vertical_spacing``,
+    ``subplot_titles``, ``column_widths`` and ``row_heights``, every cell an x/y subplot,
+    the first row on top. The arithmetic is plotly's, so the domains are the same floats
+    (a test compares the layouts).
+    """
     rows, cols, kwargs = json.loads(key)
-    layout = make_subplots(rows=rows, cols=cols, **kwargs).to_dict()["layout"]
-    layout.pop("template", None)  # plotly's default, replaced by the chart's own
-    grid = tuple(((r, c), (f"x{k if k > 1 else ''}", f"y{k if k > 1 else ''}"))
-                 for r in range(1, rows + 1) for c in range(1, cols + 1)
-                 for k in [(r - 1) * cols + c])
-    return layout, grid
-
-
-def _layout(fig: go.Figure | _Figure, title: str, height: int,
-            **extra: object) -> go.Figure | _Figure:
-    if isinstance(fig, _Figure):
-        fig.template = TEMPLATE
+    options = {"shared_xaxes": False, "shared_yaxes": False, "horizontal_spacing": None,
+               "vertical_spacing": None, "subplot_titles": None, "column_widths": None,
+               "row_heights": None}
+    unknown = set(kwargs) - set(options)
+    if unknown:
+        raise TypeError(f"Chart.subplots does not support {sorted(unknown)}")
+    options.update(kwargs)
+    hspace, vspace = options["horizontal_spacing"], options["vertical_spacing"]
+    titles = options["subplot_titles"]
+    if hspace is None:
+        hspace = 0.2 / cols
+    if vspace is None:
+        vspace = (0.5 if titles is not None else 0.3) / rows
+    for size, space in ((cols, hspace), (rows, vspace)):
+        if not 0 <= space <= 1 or (size > 1 and space > 1.0 / float(size - 1)):
+            raise ValueError(f"spacing {space} is too large for {size} subplots")
+    if titles is None:
+        titles = [""] * rows * cols
+    max_width = 1.0
+    if options["column_widths"] is None:
+        widths = [(max_width - hspace * (cols - 1)) / cols] * cols
     else:
-        _set_template(fig)
+        total = float(sum(options["column_widths"]))
+        widths = [(max_width - hspace * (cols - 1)) * (w / total)
+                  for w in options["column_widths"]]
+    if options["row_heights"] is None:
+        heights = [(1.0 - vspace * (rows - 1)) / rows] * rows
+    else:
+        total = float(sum(options["row_heights"]))
+        heights = list(reversed([(1.0 - vspace * (rows - 1)) * (h / total)
+                                 for h in options["row_heights"]]))
+    grid = [[(sum(widths[:c]) + c * hspace, sum(heights[:r]) + r * vspace)
+             for c in range(cols)] for r in range(rows)[::-1]]
+    layout: dict = {}
+    cells: dict[tuple[int, int], tuple[str, str]] = {}
+    domains = []
+    for r in range(rows):
+        for c in range(cols):
+            k = r * cols + c + 1
+            suffix = str(k) if k > 1 else ""
+            x_domain = [grid[r][c][0] + 0.0, grid[r][c][0] + widths[c] - 0.0]
+            y_domain = [_clamp(grid[r][c][1] + 0.0),
+                        _clamp(grid[r][c][1] + heights[-1 - r] - 0.0)]
+            domains += [x_domain, y_domain]
+            layout[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{suffix}"}
+            layout[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{suffix}"}
+            cells[(r + 1, c + 1)] = (f"x{suffix}", f"y{suffix}")
+    for letter in "xy":
+        _share_axes(layout, cells, rows, cols, letter, options[f"shared_{letter}axes"])
+    annotations = [
+        {"y": y_domain[1], "xref": "paper", "x": sum(x_domain) / 2.0, "yref": "paper",
+         "text": text, "showarrow": False, "font": {"size": 16}, "xanchor": "center",
+         "yanchor": "bottom"}
+        for text, x_domain, y_domain in zip(titles, domains[::2], domains[1::2], strict=False)
+        if text]
+    if annotations:  # plotly leaves out an empty list
+        layout["annotations"] = annotations
+    return json.dumps(layout), tuple(cells.items())
+
+
+def _clamp(y: float) -> float:
+    """A subplot's y domain end, rounded into [0, 1] as make_subplots does."""
+    if not -0.01 < y < 1.01:
+        raise ValueError("the subplots do not fit into the figure's height")
+    return 0.0 if y < 0.0 else 1.0 if y > 1.0 else y
+
+
+def _share_axes(layout: dict, cells: dict, rows: int, cols: int, letter: str,
+                shared: bool | str) -> None:
+    """make_subplots' ``shared_xaxes``/``shared_yaxes``: each group's axes match its first
+    (the bottom row's x axis, the left column's y axis); tick labels only on the first."""
+    def group(members: list[tuple[int, int, bool]]) -> None:
+        first = None
+        for r, c, hide in members:
+            name = cells[(r, c)][letter == "y"]
+            if first is None:
+                first = name
+                continue
+            axis = layout[f"{letter}axis{name[1:]}"]
+            axis["matches"] = first
+            if hide:
+                axis["showticklabels"] = False
+
+    bottom_up = range(rows, 0, -1)
+    if shared == "columns" or (letter == "x" and shared is True):
+        for c in range(1, cols + 1):
+            group([(r, c, letter == "x") for r in bottom_up])
+    elif shared == "rows" or (letter == "y" and shared is True):
+        for r in bottom_up:
+            group([(r, c, letter == "y") for c in range(1, cols + 1)])
+    elif shared == "all":
+        group([(r, c, c > 1 if letter == "y" else r < rows)
+               for r in bottom_up for c in range(1, cols + 1)])
+
+
+def _layout(fig: Chart, title: str, height: int, **extra: object) -> Chart:
+    fig.template = TEMPLATE
     fig.update_layout(
         font=FONT, height=height,
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
@@ -253,37 +638,52 @@ def _layout(fig: go.Figure | _Figure, title: str, height: int,
     return fig
 
 
-def _note(fig: go.Figure, text: str, y: float = -0.18) -> None:
+def _note(fig: Chart, text: str, y: float = -0.18) -> None:
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=y, xanchor="left",
                        yanchor="top", showarrow=False, align="left",
                        font=dict(size=12, color="#555"))
 
 
-def _empty(title: str, message: str, height: int = 220) -> go.Figure:
-    fig = _Figure()
+def _empty(title: str, message: str, height: int = 220) -> Chart:
+    fig = Chart()
     _layout(fig, title, height)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.add_annotation(text=message, xref="paper", yref="paper", x=0.5, y=0.5,
                        showarrow=False, font=dict(size=14, color="#555"))
-    return fig.figure()
+    return fig
 
 
-def _lens_rows(profile: pd.DataFrame, lens: str) -> pd.DataFrame:
-    rows = profile[profile["lens"] == lens].set_index("discipline")
-    return rows.reindex(list(DISCIPLINES))
+def _lens_rows(profile: pd.DataFrame,
+               columns: tuple[str, ...]) -> dict[str, dict[str, list]]:
+    """Each lens's rows of a profile table, one per discipline in ``DISCIPLINES`` order:
+    lens -> column -> values (NaN for a discipline without a row; a column the table
+    lacks is left out). Plain lists: pandas' filter, ``set_index`` and ``reindex`` cost
+    more than the rest of a chart."""
+    where = {(lens, d): None for lens in LENSES for d in DISCIPLINES}
+    for i, key in enumerate(zip(profile["lens"].tolist(), profile["discipline"].tolist(),
+                                strict=True)):
+        if key in where:
+            if where[key] is not None:
+                raise ValueError(f"the profile has more than one row of {key}")
+            where[key] = i
+    values = {col: profile[col].tolist() for col in columns if col in profile.columns}
+    return {lens: {col: [float("nan") if where[(lens, d)] is None else vals[where[(lens, d)]]
+                         for d in DISCIPLINES] for col, vals in values.items()}
+            for lens in LENSES}
 
 
 def _source(profile: pd.DataFrame) -> str | None:
-    src = profile.loc[profile["lens"] == "experience", "source"]
-    return str(src.iloc[0]) if len(src) else None
+    for lens, source in zip(profile["lens"].tolist(), profile["source"].tolist(),
+                            strict=True):
+        if lens == "experience":
+            return str(source)
+    return None
 
-
-# -- 2. profile ---------------------------------------------------------------------------
 
 
 def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en",
-                  title: str | None = None) -> go.Figure:
+                  title: str | None = None) -> Chart:
     """The three disciplines in both lenses: grouped bars with 95% CI whiskers.
 
     ``profile``: one company's rows of ``Scores.profile`` (one wave): discipline, lens,
@@ -295,22 +695,23 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
     lo, hi = inst.scale.min, inst.scale.max
     x = [_disc(inst, d, lang) for d in DISCIPLINES]
     heading = _t("chart_profile_title", lang) + (f" · {_safe(title)}" if title else "")
-    fig = _Figure()
+    fig = Chart()
     source = _source(profile)
+    table = _lens_rows(profile, ("mean", "ci_low", "ci_high", "n", "par_score", "par_basis"))
     for lens in LENSES:
-        rows = _lens_rows(profile, lens)
-        mean = rows["mean"].astype(float).to_numpy()
-        up = (rows["ci_high"].astype(float) - rows["mean"].astype(float)).to_numpy()
-        down = (rows["mean"].astype(float) - rows["ci_low"].astype(float)).to_numpy()
-        n = rows["n"].to_numpy()
+        rows = table[lens]
+        mean = np.array(rows["mean"], dtype=float)
+        up = np.array(rows["ci_high"], dtype=float) - mean
+        down = mean - np.array(rows["ci_low"], dtype=float)
+        n = rows["n"]
         hover = [
             f"{x[i]}<br>{_lens_name(inst, lens, lang, source)}<br>"
-            + (f"{mean[i]:.2f} ({_t('ci', lang)} {rows['ci_low'].iloc[i]:.2f}–"
-               f"{rows['ci_high'].iloc[i]:.2f})<br>n = {int(_num(n[i]))}"
+            + (f"{mean[i]:.2f} ({_t('ci', lang)} {rows['ci_low'][i]:.2f}–"
+               f"{rows['ci_high'][i]:.2f})<br>n = {int(_num(n[i]))}"
                if np.isfinite(mean[i]) else _t("no_data", lang))
             for i in range(len(DISCIPLINES))
         ]
-        fig.add_trace(go.Bar(
+        fig.add_trace(_trace("bar",
             # bars rise from the bottom of the scale, not from zero
             name=_lens_name(inst, lens, lang, source), x=x, y=mean - lo, base=lo,
             marker_color=LENS_COLORS[lens],
@@ -323,14 +724,14 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
         ))
     # the par check: each lens's threshold-value score, a dark tick over its bar
     for lens in LENSES:
-        rows = _lens_rows(profile, lens)
+        rows = table[lens]
         if "par_score" not in rows or "par_basis" not in rows:
             continue
-        par = np.where(rows["par_basis"].to_numpy() == "threshold",
-                       rows["par_score"].astype(float).to_numpy(), np.nan)
+        par = np.where([basis == "threshold" for basis in rows["par_basis"]],
+                       np.array(rows["par_score"], dtype=float), np.nan)
         if not np.isfinite(par).any():
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_trace("scatter",
             x=x, y=par, mode="markers", offsetgroup=lens, name=_t("par_check", lang),
             legendgroup="par_check", showlegend=lens == "experience",
             marker=dict(symbol="line-ew", size=26, line=dict(width=3, color="#6B1010")),
@@ -352,7 +753,7 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
     fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5,
                      title_text=_t("score_axis", lang, min=lo, max=hi))
     fig.update_layout(margin=dict(b=80, r=130))
-    return fig.figure()
+    return fig
 
 
 # -- 3. triangle --------------------------------------------------------------------------
@@ -389,7 +790,7 @@ def ternary_zoom(shares: list[dict[str, float]]) -> float:
     return float(min(max(m, 0.0), 0.2))
 
 
-def _ternary_layout(fig: go.Figure, inst: Instrument, lang: str, zoom: float = 0.0) -> None:
+def _ternary_layout(fig: Chart, inst: Instrument, lang: str, zoom: float = 0.0) -> None:
     axis = dict(min=zoom, linewidth=1.5, showticklabels=False, ticks="", dtick=0.1,
                 gridcolor="#e2e2e2", showgrid=True)
     fig.update_layout(ternary=dict(
@@ -415,8 +816,8 @@ def _away(frm: dict[str, float], to: dict[str, float]) -> str:
     return "middle right" if dx > 0 else "middle left"
 
 
-def _centre_trace(lang: str) -> go.Scatterternary:
-    return go.Scatterternary(
+def _centre_trace(lang: str) -> dict:
+    return _trace("scatterternary",
         a=[1 / 3], b=[1 / 3], c=[1 / 3], mode="markers", showlegend=False,
         marker=dict(symbol="x-thin", size=12, line=dict(width=2, color="#999")),
         hovertext=[_t("triangle_centre", lang)], hoverinfo="text", name="centre")
@@ -429,7 +830,7 @@ def _share_hover(inst: Instrument, lang: str, shares: dict[str, float],
 
 
 def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en",
-                   title: str | None = None) -> go.Figure:
+                   title: str | None = None) -> Chart:
     """A ternary chart: the company as set up and as experienced, an arrow between them.
 
     Each lens is placed by :func:`ternary_shares` (shares of score minus the scale minimum).
@@ -441,13 +842,14 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
     lo = inst.scale.min
     source = _source(profile)
     heading = _t("chart_triangle_title", lang) + (f" · {_safe(title)}" if title else "")
-    fig = _Figure()
+    fig = Chart()
     fig.add_trace(_centre_trace(lang))
     points: dict[str, dict[str, float]] = {}
     scores: dict[str, dict[str, float]] = {}
+    table = _lens_rows(profile, ("mean",))
     for lens in ("setup", "experience"):
-        rows = _lens_rows(profile, lens)
-        scores[lens] = {d: _num(rows.at[d, "mean"]) for d in DISCIPLINES}
+        scores[lens] = {d: _num(m) for d, m in zip(DISCIPLINES, table[lens]["mean"],
+                                                   strict=True)}
         shares = ternary_shares(scores[lens], lo)
         if shares is not None:
             points[lens] = shares
@@ -455,7 +857,7 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
         return _empty(heading, _t("no_data", lang))
     if len(points) == 2:
         s, e = points["setup"], points["experience"]
-        fig.add_trace(go.Scatterternary(
+        fig.add_trace(_trace("scatterternary",
             a=[s["operational_excellence"], e["operational_excellence"]],
             b=[s["customer_intimacy"], e["customer_intimacy"]],
             c=[s["product_leadership"], e["product_leadership"]],
@@ -468,7 +870,7 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
         other = points.get("experience" if lens == "setup" else "setup")
         position = _away(shares, other) if other else "top center"
         text = _t("point_experienced" if lens == "experience" else "point_setup", lang)
-        fig.add_trace(go.Scatterternary(
+        fig.add_trace(_trace("scatterternary",
             a=[shares["operational_excellence"]], b=[shares["customer_intimacy"]],
             c=[shares["product_leadership"]], mode="markers+text",
             name=_lens_name(inst, lens, lang, source),
@@ -484,14 +886,14 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
                                            xanchor="left", yanchor="top"))
     fig.update_layout(margin=dict(l=70, r=70, t=100, b=60))
     _ternary_layout(fig, inst, lang, ternary_zoom(list(points.values())))
-    return fig.figure()
+    return fig
 
 
 # -- 4. experience versus set-up ----------------------------------------------------------
 
 
 def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, float] | None,
-              instrument: Instrument, lang: str = "en", title: str | None = None) -> go.Figure:
+              instrument: Instrument, lang: str = "en", title: str | None = None) -> Chart:
     """Experience minus set-up per discipline, with the band of differences that do not count.
 
     ``lens_gaps`` and ``blind_spots`` as in :class:`~assessment.diagnosis.Diagnosis`
@@ -504,7 +906,7 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
     x = [_disc(inst, d, lang) for d in DISCIPLINES]
     heading = _t("chart_gap_title", lang) + (f" · {_safe(title)}" if title else "")
     gaps = np.array([_num(lens_gaps.get(d)) for d in DISCIPLINES])
-    fig = _Figure()
+    fig = Chart()
 
     def reading(g: float, band: float, pos: str, neg: str, mid: str) -> str:
         if not np.isfinite(g):
@@ -515,7 +917,7 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
             return _t(neg, lang)
         return _t(mid, lang)
 
-    fig.add_trace(go.Bar(
+    fig.add_trace(_trace("bar",
         name=_t("lens_gap", lang), x=x, y=gaps, marker_color=EXPERIENCE_COLOR,
         text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in gaps], textposition="outside",
         hovertext=[f"{x[i]}<br>{_t('lens_gap', lang)}: "
@@ -529,7 +931,7 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
     if blind_spots:
         blind = np.array([_num(blind_spots.get(d)) for d in DISCIPLINES])
         values += list(blind[np.isfinite(blind)])
-        fig.add_trace(go.Bar(
+        fig.add_trace(_trace("bar",
             name=_t("blind_spot", lang), x=x, y=blind, marker_color=BLIND_COLOR,
             text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in blind],
             textposition="outside",
@@ -557,15 +959,43 @@ def gap_chart(lens_gaps: Mapping[str, float | None], blind_spots: Mapping[str, f
             legend=dict(orientation="h", x=0, y=-0.12, xanchor="left", yanchor="top"))
     fig.update_yaxes(range=[-reach, reach], title_text=_t("gap_axis", lang), zeroline=False)
     fig.update_layout(margin=dict(b=80))
-    return fig.figure()
+    return fig
 
 
 # -- 5. departments -----------------------------------------------------------------------
 
 
+def _department_table(departments: pd.DataFrame) -> tuple[list, np.ndarray, list[float]]:
+    """The departments (last name first), their mean per discipline (rows; NaN where a
+    department has none) and their largest n: ``departments.pivot_table(index="department",
+    columns="discipline", values="mean")`` sorted from the last name, and the ``n`` column's
+    maximum per department, in plain Python (pandas' pivot costs more than the chart).
+
+    As the pivot: rows without a department are left out, and so is a department without
+    any mean."""
+    means: dict = {}
+    size: dict = {}
+    for dept, disc, mean, n in zip(departments["department"].tolist(),
+                                   departments["discipline"].tolist(),
+                                   departments["mean"].tolist(),
+                                   departments["n"].tolist(), strict=True):
+        if pd.isna(dept):
+            continue
+        n = _num(n)
+        if n == n:
+            size[dept] = max(size.get(dept, n), n)
+        mean = _num(mean)
+        if not pd.isna(disc) and mean == mean:
+            means.setdefault(dept, {}).setdefault(disc, []).append(mean)
+    names = sorted(means, reverse=True)
+    z = np.array([[sum(v) / len(v) if (v := means[dept].get(d)) else np.nan
+                   for d in DISCIPLINES] for dept in names], dtype=float)
+    return names, z.reshape(-1, len(DISCIPLINES)), [size.get(dept, np.nan) for dept in names]
+
+
 def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
                        instrument: Instrument, lang: str = "en",
-                       title: str | None = None) -> go.Figure:
+                       title: str | None = None) -> Chart:
     """Each shown department's set-up profile (rows) per discipline (columns).
 
     ``departments``: one company's (one wave's) rows of ``Scores.departments`` (only groups
@@ -584,19 +1014,16 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
         msg = _t("departments_none", lang, min=th.min_group_size)
         fig = _empty(heading, msg + (f"<br>{note}" if note else ""))
         return fig
-    wide = departments.pivot_table(index="department", columns="discipline", values="mean")
-    wide = wide.reindex(columns=list(DISCIPLINES)).sort_index(ascending=False)
-    size = departments.groupby("department")["n"].max().reindex(wide.index)
-    y = [_safe(d) for d in wide.index]
+    names, z, size = _department_table(departments)
+    y = [_safe(d) for d in names]
     x = [_disc(inst, d, lang) for d in DISCIPLINES]
-    z = wide.to_numpy(dtype=float)
-    hover = [[f"{y[i]} (n = {int(size.iloc[i])})<br>{x[j]}: "
+    hover = [[f"{y[i]} (n = {int(size[i])})<br>{x[j]}: "
               + (f"{z[i, j]:.2f}" if np.isfinite(z[i, j]) else "–")
               for j in range(len(x))] for i in range(len(y))]
     mid = (th.par - lo) / (hi - lo)
     exc = (th.excellence - lo) / (hi - lo)
     colorscale = [[0.0, "#B2182B"], [mid, "#F7F7F7"], [exc, "#92C5DE"], [1.0, "#2166AC"]]
-    fig = _Figure().add_trace(go.Heatmap(
+    fig = Chart().add_trace(_trace("heatmap",
         z=z, x=x, y=y, zmin=lo, zmax=hi, colorscale=colorscale,
         text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in z],
         texttemplate="%{text}", textfont=dict(size=13), hovertext=hover, hoverinfo="text",
@@ -610,7 +1037,7 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
     fig.update_layout(margin=dict(t=110, b=50 if note else 30))
     if note:
         _note(fig, note, y=-0.02)
-    return fig.figure()
+    return fig
 
 
 # -- customers as co-producers ------------------------------------------------------------
@@ -648,7 +1075,7 @@ def _wrap(text: str, width: int = 60) -> str:
 def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument: Instrument,
              lang: str = "en", claimed: str | None = None,
              participation: Mapping[str, float | None] | None = None,
-             title: str | None = None) -> go.Figure:
+             title: str | None = None) -> Chart:
     """The customer roles as a map: how customers take part (active / passive, x) in which
     role (y, grouped by context: service, then product innovation).
 
@@ -668,14 +1095,17 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
     heading = _t("chart_role_map_title", lang) + (f" · {_safe(title)}" if title else "")
     if roles is None or roles.empty:
         return _empty(heading, _t("no_data", lang))
+    # the service roles first (a stable sort, unknown contexts last), as plain dicts: pandas'
+    # row access costs more than the chart
     ctx_rank = {c: i for i, c in enumerate(ROLE_CONTEXTS)}
-    rows = roles.assign(_ctx=roles["context"].map(ctx_rank)).sort_values("_ctx", kind="stable")
-    rows = rows.reset_index(drop=True)
-    names = [_safe(integration.scale_label("roles", r, lang)) for r in rows["role"]]
+    rows = sorted(roles.to_dict("records"),
+                  key=lambda row: ctx_rank.get(row["context"], len(ROLE_CONTEXTS)))
+    role_ids = [row["role"] for row in rows]
+    names = [_safe(integration.scale_label("roles", r, lang)) for r in role_ids]
     part_names = {p: _safe(integration.scale_label("participation", p, lang))
                   for p in ROLE_PARTICIPATION}
-    x = [part_names[p] for p in rows["participation"]]
-    score = rows["score"].astype(float).to_numpy()
+    x = [part_names[row["participation"]] for row in rows]
+    score = np.array([row["score"] for row in rows], dtype=float)
     needed = set(integration.fit[claimed].needs) if claimed else set()
     sizeref = role_bubble_sizeref(inst.scale.max)
 
@@ -683,7 +1113,7 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
         return _t("answered_by_" + key, lang)
 
     def hover(i: int) -> str:
-        r = rows.iloc[i]
+        r = rows[i]
         role = integration.roles[r["role"]]
         lines = [f"<b>{names[i]}</b>",
                  f"{_t('context_' + r['context'], lang)} · {part_names[r['participation']]}"]
@@ -700,10 +1130,10 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
         lines.append(f"<i>{_wrap(_safe(role.description.get(lang)))}</i>")
         return "<br>".join(lines)
 
-    fig = _Figure()
+    fig = Chart()
     # the context groups: a shaded band behind the innovation roles, a label at each group
     for ctx in ROLE_CONTEXTS:
-        idx = [i for i, c in enumerate(rows["context"]) if c == ctx]
+        idx = [i for i, row in enumerate(rows) if row["context"] == ctx]
         if not idx:
             continue
         if ctx != ROLE_CONTEXTS[0]:
@@ -713,14 +1143,14 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
                            x=1.0, xanchor="right", y=min(idx) - 0.45, yanchor="top",
                            showarrow=False, font=dict(size=12, color="#666"))
     groups = ([(_t("role_needed", lang, discipline=inst.discipline_label(claimed, lang)),
-                ROLE_NEEDED_COLOR, [r in needed for r in rows["role"]]),
-               (_t("role_other", lang), ROLE_OTHER_COLOR, [r not in needed for r in rows["role"]])]
+                ROLE_NEEDED_COLOR, [r in needed for r in role_ids]),
+               (_t("role_other", lang), ROLE_OTHER_COLOR, [r not in needed for r in role_ids])]
               if claimed else [(_t("role_all", lang), EXPERIENCE_COLOR, [True] * len(rows))])
     for name, color, mask in groups:
         idx = [i for i, m in enumerate(mask) if m and np.isfinite(score[i])]
         if not idx:
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_trace("scatter",
             x=[x[i] for i in idx], y=[names[i] for i in idx], mode="markers+text", name=name,
             marker=dict(size=[float(score[i]) for i in idx], sizemode="diameter",
                         sizeref=sizeref,
@@ -733,13 +1163,13 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
         ))
     missing = [i for i in range(len(rows)) if not np.isfinite(score[i])]
     if missing:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_trace("scatter",
             x=[x[i] for i in missing], y=[names[i] for i in missing], mode="markers+text",
             name=_t("no_data", lang), text=["–"] * len(missing), textposition="middle right",
             marker=dict(symbol="x-thin", size=10, line=dict(width=1.5, color="#999")),
             hovertext=[hover(i) for i in missing], hoverinfo="text"))
     # par as a ring of the same scale around every role: a bubble inside it is below par
-    fig.add_trace(go.Scatter(
+    fig.add_trace(_trace("scatter",
         x=x, y=names, mode="markers", name=_t("par_ring", lang, value=th.par),
         marker=dict(symbol="circle-open", size=[th.par] * len(rows), sizemode="diameter",
                     sizeref=sizeref, color=ROLE_PAR_COLOR, line=dict(width=1.5)),
@@ -762,7 +1192,7 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,
                      range=[len(names) - 0.5, -0.5], showgrid=False, automargin=True)
     fig.update_layout(margin=dict(t=120, b=70, r=40))
-    return fig.figure()
+    return fig
 
 
 # -- portfolio: all companies, and section 8 ----------------------------------------------
@@ -797,7 +1227,7 @@ def _label_positions(points: list[tuple[float, float]],
 
 
 def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrument,
-                       lang: str = "en", title: str | None = None) -> go.Figure:
+                       lang: str = "en", title: str | None = None) -> Chart:
     """All companies in the discipline triangle, as set up (squares) and as experienced
     (circles), each joined by an arrow from set-up to experience.
 
@@ -829,10 +1259,10 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
             arrows["size"] += [1, 11, 1]
     if not pts["experience"] and not pts["setup"]:
         return _empty(heading, _t("no_data", lang))
-    fig = go.Figure()
+    fig = Chart()
     fig.add_trace(_centre_trace(lang))
     if arrows["a"]:
-        fig.add_trace(go.Scatterternary(
+        fig.add_trace(_trace("scatterternary",
             a=arrows["a"], b=arrows["b"], c=arrows["c"], mode="lines+markers",
             connectgaps=False, showlegend=False, hoverinfo="skip", name="arrows",
             line=dict(color="rgba(60,60,60,0.55)", width=1.5),
@@ -845,7 +1275,7 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
         rows = pts[lens]
         if not rows:
             continue
-        fig.add_trace(go.Scatterternary(
+        fig.add_trace(_trace("scatterternary",
             a=[r[1]["operational_excellence"] for r in rows],
             b=[r[1]["customer_intimacy"] for r in rows],
             c=[r[1]["product_leadership"] for r in rows],
@@ -869,7 +1299,7 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
 
 
 def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrument,
-                     lang: str = "en", title: str | None = None) -> go.Figure:
+                     lang: str = "en", title: str | None = None) -> Chart:
     """The company's lens scores beside the other companies (section 8).
 
     ``table``: tidy rows company_id, name, lens, discipline, mean (the company and its
@@ -883,38 +1313,46 @@ def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrumen
     heading = _t("chart_comparison_title", lang) + (f" · {_safe(title)}" if title else "")
     if table is None or table.empty:
         return _empty(heading, _t("no_data", lang))
-    fig = _Figure.subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
-                           subplot_titles=[_lens_name(inst, lens, lang) for lens in LENSES])
+    fig = Chart.subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+                         subplot_titles=[_lens_name(inst, lens, lang) for lens in LENSES])
     others_ids = sorted(set(table["company_id"]) - {company_id})
     offset = {cid: (i - (len(others_ids) - 1) / 2) * (0.36 / max(len(others_ids), 1))
               for i, cid in enumerate(others_ids)}
+    # plain rows (company_id, name, lens, discipline, mean) rather than pandas' filters,
+    # which cost more than the chart; the others' means are pandas' all the same
+    rows = list(zip(*(table[c].tolist() for c in ("company_id", "name", "lens", "discipline",
+                                                   "mean")), strict=True))
+    peers = table[table["company_id"] != company_id]
+    peer_mean = peers.groupby(["lens", "discipline"])["mean"].mean().to_dict()
+    pos = {d: i for i, d in enumerate(DISCIPLINES)}
     for col, lens in enumerate(LENSES, start=1):
-        sub = table[table["lens"] == lens]
-        others = sub[sub["company_id"] != company_id]
-        own = sub[sub["company_id"] == company_id].set_index("discipline")
-        pos = {d: i for i, d in enumerate(DISCIPLINES)}
-        if len(others):
-            xs = [pos[d] + offset[c] for d, c in zip(others["discipline"], others["company_id"],
-                                                     strict=True)]
-            fig.add_trace(go.Scatter(
-                x=xs, y=others["mean"], mode="markers", name=_t("others", lang),
+        others = [row for row in rows if row[2] == lens and row[0] != company_id]
+        own = [row for row in rows if row[2] == lens and row[0] == company_id]
+        if others:
+            xs = [pos[d] + offset[c] for c, _, _, d, _ in others]
+            fig.add_trace(_trace("scatter",
+                x=xs, y=[m for *_, m in others], mode="markers", name=_t("others", lang),
                 legendgroup="others", showlegend=col == 1,
                 marker=dict(size=9, color=OTHERS_COLOR, line=dict(width=1, color="white")),
                 hovertext=[f"{_safe(n)}<br>{_disc(inst, d, lang)}: {m:.2f}"
-                           for n, d, m in zip(others["name"], others["discipline"],
-                                              others["mean"], strict=True)],
+                           for _, n, _, d, m in others],
                 hoverinfo="text"), row=1, col=col)
-            avg = others.groupby("discipline")["mean"].mean().reindex(list(DISCIPLINES))
-            fig.add_trace(go.Scatter(
-                x=list(range(3)), y=avg.to_numpy(), mode="markers", name=_t("others_mean", lang),
+            avg = np.array([peer_mean.get((lens, d), np.nan) for d in DISCIPLINES],
+                           dtype=float)
+            fig.add_trace(_trace("scatter",
+                x=list(range(3)), y=avg, mode="markers", name=_t("others_mean", lang),
                 legendgroup="mean", showlegend=col == 1,
                 marker=dict(symbol="line-ew", size=44, line=dict(width=3, color="#555")),
                 hovertext=[f"{_t('others_mean', lang)}<br>{_disc(inst, d, lang)}: {v:.2f}"
-                           for d, v in zip(DISCIPLINES, avg.to_numpy(), strict=True)],
+                           for d, v in zip(DISCIPLINES, avg, strict=True)],
                 hoverinfo="text"), row=1, col=col)
-        own_vals = own["mean"].reindex(list(DISCIPLINES)).to_numpy(dtype=float)
-        own_name = _safe(own["name"].iloc[0]) if len(own) else _safe(company_id)
-        fig.add_trace(go.Scatter(
+        own_mean = {d: m for _, _, _, d, m in own}
+        if len(own_mean) < len(own):
+            raise ValueError(f"the comparison table has more than one row of {company_id} "
+                             f"per discipline in {lens}")
+        own_vals = np.array([_num(own_mean.get(d)) for d in DISCIPLINES], dtype=float)
+        own_name = _safe(own[0][1]) if own else _safe(company_id)
+        fig.add_trace(_trace("scatter",
             x=list(range(3)), y=own_vals, mode="markers", name=own_name,
             legendgroup="self", showlegend=col == 1,
             marker=dict(symbol="diamond", size=15, color=LENS_COLORS[lens],
@@ -939,21 +1377,32 @@ def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrumen
     fig.update_layout(margin=dict(b=90, r=130))
     legend_note = " · ".join(f"{_short(inst, d)} = {_disc(inst, d, lang)}" for d in DISCIPLINES)
     _note(fig, legend_note, y=-0.27)
-    return fig.figure()
-
+    return fig
 
 # -- display ------------------------------------------------------------------------------
 
 
-def figure_html(fig: go.Figure, include_plotlyjs: bool | str = False) -> str:
-    """A div and a ``Plotly.newPlot`` script for the figure (no plotly.js by default)."""
+def figure_html(fig: Chart | go.Figure, include_plotlyjs: bool | str = False) -> str:
+    """A div and a ``Plotly.newPlot`` script for the figure (no plotly.js by default): a
+    :class:`Chart` writes it without plotly, a ``go.Figure`` through plotly."""
+    if isinstance(fig, Chart):
+        return fig.to_html(include_plotlyjs=include_plotlyjs)
     return fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs,
                        config=PLOTLY_CONFIG)
 
 
-def show(fig: go.Figure | None) -> None:
-    """Display a figure in a notebook without ``fig.show()`` (nothing for None), which
-    imports nbformat and jsonschema and picks a renderer nbconvert cannot show.
+def _bundle(fig: Chart | go.Figure) -> dict[str, object]:
+    bundle: dict[str, object] = {"text/html": figure_html(fig)}
+    if os.environ.get(PLOTLY_JSON_ENV, "1").strip() != "0":
+        bundle[PLOTLY_MIME] = (fig.to_dict() if isinstance(fig, Chart)
+                               else json.loads(fig.to_json()))
+    return bundle
+
+
+def show(fig: Chart | go.Figure | None) -> None:
+    """Display a figure (a :class:`Chart` or a ``go.Figure``) in a notebook without
+    ``fig.show()`` (nothing for None), which imports nbformat and jsonschema and picks a
+    renderer nbconvert cannot show.
 
     The output carries ``text/html`` from :func:`figure_html` (what nbconvert's HTML export
     keeps) and the plotly JSON mime bundle, which JupyterLab renders live even in an
@@ -965,7 +1414,4 @@ def show(fig: go.Figure | None) -> None:
 
     if fig is None:
         return
-    bundle: dict[str, object] = {"text/html": figure_html(fig)}
-    if os.environ.get(PLOTLY_JSON_ENV, "1").strip() != "0":
-        bundle[PLOTLY_MIME] = json.loads(fig.to_json())
-    display(bundle, raw=True)
+    display(_bundle(fig), raw=True)

@@ -1,13 +1,15 @@
-"""Report figures: traces, threshold lines, ternary shares by hand, escaping, notebook display."""
+"""Report figures: traces, threshold lines, ternary shares by hand, escaping, notebook display.
+
+The charts are :class:`assessment.charts.Chart` objects; the tests read their JSON
+(``to_dict()``: plain lists, None for NaN). tests/test_chart_spec.py checks that the JSON is
+what plotly itself builds."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 
 import assessment as va
@@ -32,12 +34,27 @@ def profile_frame(exp=(3.5, 4.4, 3.2), setup=(4.5, 3.1, 3.0), source="outside_in
     return pd.DataFrame(rows)
 
 
-def hlines(fig: go.Figure) -> list[float]:
-    return sorted(s.y0 for s in fig.layout.shapes if s.type == "line" and s.y0 == s.y1)
+def plain(fig: charts.Chart) -> dict:
+    """The chart's JSON as plotly.js gets it."""
+    assert isinstance(fig, charts.Chart)
+    return fig.to_dict()
 
 
-def as_json(fig: go.Figure) -> str:
-    return json.dumps(fig.to_plotly_json(), default=str)
+def traces(fig: charts.Chart, kind: str | None = None) -> list[dict]:
+    return [t for t in plain(fig)["data"] if kind is None or t["type"] == kind]
+
+
+def annotations(fig: charts.Chart) -> list[str]:
+    return [a["text"] for a in plain(fig)["layout"].get("annotations", [])]
+
+
+def hlines(fig: charts.Chart) -> list[float]:
+    return sorted(s["y0"] for s in plain(fig)["layout"].get("shapes", [])
+                  if s["type"] == "line" and s["y0"] == s["y1"])
+
+
+def as_json(fig: charts.Chart) -> str:
+    return fig.to_json()
 
 
 # -- profile ------------------------------------------------------------------------------
@@ -46,20 +63,20 @@ def as_json(fig: go.Figure) -> str:
 def test_profile_chart_bars_errors_and_threshold_lines(instrument):
     prof = profile_frame()
     fig = charts.profile_chart(prof, instrument, "en")
-    bars = [t for t in fig.data if t.type == "bar"]
-    assert [b.name for b in bars] == ["Customer experience", "Set-up"]
+    bars = traces(fig, "bar")
+    assert [b["name"] for b in bars] == ["Customer experience", "Set-up"]
     lo = instrument.scale.min
-    exp = np.array(bars[0].y) + np.array(bars[0].base)
+    exp = np.array(bars[0]["y"]) + np.array(bars[0]["base"])
     assert exp == pytest.approx([3.5, 4.4, 3.2])
-    assert np.array(bars[1].y) + lo == pytest.approx([4.5, 3.1, 3.0])
-    assert list(bars[0].error_y.array) == pytest.approx([0.2] * 3)
-    assert list(bars[0].error_y.arrayminus) == pytest.approx([0.2] * 3)
+    assert np.array(bars[1]["y"]) + lo == pytest.approx([4.5, 3.1, 3.0])
+    assert bars[0]["error_y"]["array"] == pytest.approx([0.2] * 3)
+    assert bars[0]["error_y"]["arrayminus"] == pytest.approx([0.2] * 3)
     th = instrument.thresholds
     assert hlines(fig) == [th.par, th.excellence]
-    labels = [a.text for a in fig.layout.annotations]
+    labels = annotations(fig)
     assert "Par 3.00" in labels and "Excellence 4.00" in labels
-    assert list(bars[0].x) == ["Operational excellence", "Customer intimacy",
-                               "Product leadership"]
+    assert bars[0]["x"] == ["Operational excellence", "Customer intimacy",
+                            "Product leadership"]
 
 
 def test_profile_chart_shows_the_par_check_from_threshold_items_only(instrument):
@@ -67,32 +84,33 @@ def test_profile_chart_shows_the_par_check_from_threshold_items_only(instrument)
     prof["par_score"] = [2.6, 3.4, 3.1, 3.6, 3.2, 2.9]
     prof.loc[5, "par_basis"] = "discipline"  # too few threshold answers: no tick
     fig = charts.profile_chart(prof, instrument, "en")
-    ticks = [t for t in fig.data if t.type == "scatter"]
-    assert [t.offsetgroup for t in ticks] == ["experience", "setup"]
-    assert list(ticks[0].y) == pytest.approx([2.6, 3.4, 3.1])
-    assert list(ticks[1].y)[:2] == pytest.approx([3.6, 3.2]) and math.isnan(ticks[1].y[2])
-    assert ticks[0].name == "threshold value (par check)" and not ticks[1].showlegend
+    ticks = traces(fig, "scatter")
+    assert [t["offsetgroup"] for t in ticks] == ["experience", "setup"]
+    assert ticks[0]["y"] == pytest.approx([2.6, 3.4, 3.1])
+    assert ticks[1]["y"][:2] == pytest.approx([3.6, 3.2]) and ticks[1]["y"][2] is None
+    assert math.isnan(fig.data[-1]["y"][2])  # NaN in the chart, null in its JSON
+    assert ticks[0]["name"] == "threshold value (par check)" and not ticks[1]["showlegend"]
 
 
 def test_profile_chart_uses_the_datasets_thresholds_and_language(instrument):
     inst = instrument.with_thresholds({"par": 2.5, "excellence": 4.2})
     fig = charts.profile_chart(profile_frame(), inst, "de")
     assert hlines(fig) == [2.5, 4.2]
-    assert "Marktniveau 2.50" in [a.text for a in fig.layout.annotations]
-    assert [t.name for t in fig.data if t.type == "bar"] == ["Kundenerleben", "Aufstellung"]
-    assert "Kundennähe" in fig.data[0].x
+    assert "Marktniveau 2.50" in annotations(fig)
+    assert [t["name"] for t in traces(fig, "bar")] == ["Kundenerleben", "Aufstellung"]
+    assert "Kundennähe" in traces(fig)[0]["x"]
 
 
 def test_profile_chart_marks_an_inside_out_experience_lens(instrument):
     fig = charts.profile_chart(profile_frame(source="inside_out"), instrument, "nl")
-    assert fig.data[0].name == "Klantbeleving (inschatting door medewerkers)"
+    assert traces(fig)[0]["name"] == "Klantbeleving (inschatting door medewerkers)"
 
 
 def test_profile_chart_survives_a_missing_lens(instrument):
     prof = profile_frame(setup=(float("nan"),) * 3)
     fig = charts.profile_chart(prof, instrument)
-    assert all(math.isnan(v) for v in fig.data[1].y)
-    assert fig.data[1].text == ("", "", "")
+    assert traces(fig)[1]["y"] == [None, None, None]
+    assert traces(fig)[1]["text"] == ["", "", ""]
 
 
 # -- triangle -----------------------------------------------------------------------------
@@ -132,33 +150,37 @@ def test_triangle_chart_places_both_lenses_and_an_arrow(instrument):
     fig = charts.triangle_chart(prof, instrument, "en")
     exp = charts.ternary_shares({OE: 3.5, CI: 4.4, PL: 3.2}, 1)
     setup = charts.ternary_shares({OE: 4.5, CI: 3.1, PL: 3.0}, 1)
-    points = {t.name: t for t in fig.data if t.mode == "markers+text"}
+    points = {t["name"]: t for t in traces(fig) if t["mode"] == "markers+text"}
     assert set(points) == {"Customer experience", "Set-up"}
     p = points["Customer experience"]
-    assert (p.a[0], p.b[0], p.c[0]) == pytest.approx((exp[OE], exp[CI], exp[PL]))
-    assert p.a[0] + p.b[0] + p.c[0] == pytest.approx(1)
+    assert (p["a"][0], p["b"][0], p["c"][0]) == pytest.approx((exp[OE], exp[CI], exp[PL]))
+    assert p["a"][0] + p["b"][0] + p["c"][0] == pytest.approx(1)
     q = points["Set-up"]
-    assert (q.a[0], q.b[0], q.c[0]) == pytest.approx((setup[OE], setup[CI], setup[PL]))
-    arrow = next(t for t in fig.data if t.name == "arrow")
-    assert (arrow.a[0], arrow.a[-1]) == pytest.approx((setup[OE], exp[OE]))  # set-up -> exp
-    assert arrow.marker.symbol[-1] == "arrow" and arrow.marker.angleref == "previous"
-    assert fig.layout.ternary.sum == 1
-    assert fig.layout.ternary.aaxis.title.text == "Operational excellence"
-    assert fig.layout.ternary.aaxis.min == charts.ternary_zoom([exp, setup])
+    assert (q["a"][0], q["b"][0], q["c"][0]) == pytest.approx(
+        (setup[OE], setup[CI], setup[PL]))
+    arrow = next(t for t in traces(fig) if t["name"] == "arrow")
+    assert (arrow["a"][0], arrow["a"][-1]) == pytest.approx((setup[OE], exp[OE]))  # set-up -> exp
+    assert arrow["marker"]["symbol"][-1] == "arrow"
+    assert arrow["marker"]["angleref"] == "previous"
+    ternary = plain(fig)["layout"]["ternary"]
+    assert ternary["sum"] == 1
+    assert ternary["aaxis"]["title"]["text"] == "Operational excellence"
+    assert ternary["aaxis"]["min"] == charts.ternary_zoom([exp, setup])
 
 
 def test_triangle_chart_without_data_says_so(instrument):
     prof = profile_frame(exp=(float("nan"),) * 3, setup=(float("nan"),) * 3)
     fig = charts.triangle_chart(prof, instrument, "en")
     assert not fig.data
-    assert "not enough answers" in fig.layout.annotations[0].text
+    assert "not enough answers" in annotations(fig)[0]
 
 
 def test_triangle_chart_with_one_lens_has_no_arrow(instrument):
     prof = profile_frame(setup=(float("nan"),) * 3)
     fig = charts.triangle_chart(prof, instrument)
-    assert not [t for t in fig.data if t.name == "arrow"]
-    assert [t.name for t in fig.data if t.mode == "markers+text"] == ["Customer experience"]
+    assert not [t for t in traces(fig) if t["name"] == "arrow"]
+    assert [t["name"] for t in traces(fig) if t["mode"] == "markers+text"] == [
+        "Customer experience"]
 
 
 # -- gaps ---------------------------------------------------------------------------------
@@ -168,11 +190,11 @@ def test_gap_chart_bars_and_band(instrument):
     gaps = {OE: -1.0, CI: 1.2, PL: 0.1}
     fig = charts.gap_chart(gaps, None, instrument, "en")
     assert len(fig.data) == 1
-    assert list(fig.data[0].y) == pytest.approx([-1.0, 1.2, 0.1])
-    band = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert traces(fig)[0]["y"] == pytest.approx([-1.0, 1.2, 0.1])
+    band = [s for s in plain(fig)["layout"]["shapes"] if s["type"] == "rect"]
     th = instrument.thresholds
-    assert len(band) == 1 and (band[0].y0, band[0].y1) == (-th.lens_gap, th.lens_gap)
-    hover = fig.data[0].hovertext
+    assert len(band) == 1 and (band[0]["y0"], band[0]["y1"]) == (-th.lens_gap, th.lens_gap)
+    hover = traces(fig)[0]["hovertext"]
     assert "capability customers do not notice" in hover[0]
     assert "promise not backed" in hover[1] and "the lenses agree" in hover[2]
 
@@ -180,17 +202,17 @@ def test_gap_chart_bars_and_band(instrument):
 def test_gap_chart_adds_the_blind_spot_where_customers_answered(instrument):
     fig = charts.gap_chart({OE: 0.2, CI: 0.3, PL: None}, {OE: 0.9, CI: -0.1, PL: 0.0},
                            instrument, "nl")
-    assert len(fig.data) == 2
-    assert list(fig.data[1].y) == pytest.approx([0.9, -0.1, 0.0])
-    assert math.isnan(fig.data[0].y[2])
-    assert "overschatten" in fig.data[1].hovertext[0]
+    gaps, blind = traces(fig)
+    assert blind["y"] == pytest.approx([0.9, -0.1, 0.0])
+    assert gaps["y"][2] is None
+    assert "overschatten" in blind["hovertext"][0]
 
 
 def test_gap_chart_marks_a_different_blind_spot_threshold(instrument):
     inst = instrument.with_thresholds({"blind_spot_gap": 0.5})
     fig = charts.gap_chart({OE: 0.2, CI: 0.3, PL: 0.1}, {OE: 0.6, CI: 0.0, PL: 0.0}, inst)
-    assert sorted(s.y0 for s in fig.layout.shapes if s.type == "line" and s.y0 != 0) == [
-        -0.5, 0.5]
+    assert sorted(s["y0"] for s in plain(fig)["layout"]["shapes"]
+                  if s["type"] == "line" and s["y0"] != 0) == [-0.5, 0.5]
 
 
 # -- departments --------------------------------------------------------------------------
@@ -209,12 +231,12 @@ def test_department_heatmap_values_and_hidden_note(instrument):
     hidden = pd.DataFrame({"wave": [""], "company_id": ["x"], "department": ["Secret"],
                            "n": [2]})
     fig = charts.department_heatmap(dept_frame(), hidden, instrument, "en")
-    heat = fig.data[0]
-    assert heat.type == "heatmap"
-    assert list(heat.y) == ["Sales", "Ops"]  # first department on top
-    assert np.array(heat.z)[1] == pytest.approx([3.0, 3.25, 3.5])
-    assert (heat.zmin, heat.zmax) == (1, 5)
-    notes = " ".join(a.text for a in fig.layout.annotations)
+    heat = traces(fig)[0]
+    assert heat["type"] == "heatmap"
+    assert heat["y"] == ["Sales", "Ops"]  # first department on top
+    assert heat["z"][1] == pytest.approx([3.0, 3.25, 3.5])
+    assert (heat["zmin"], heat["zmax"]) == (1, 5)
+    notes = " ".join(annotations(fig))
     assert "1 department(s) with fewer than 5 respondents" in notes
     assert "Secret" not in as_json(fig)
 
@@ -223,7 +245,7 @@ def test_department_heatmap_without_departments(instrument):
     empty = dept_frame().iloc[0:0]
     fig = charts.department_heatmap(empty, None, instrument, "de")
     assert not fig.data
-    assert "Keine Abteilung" in fig.layout.annotations[0].text
+    assert "Keine Abteilung" in annotations(fig)[0]
 
 
 # -- portfolio and comparison -------------------------------------------------------------
@@ -231,14 +253,14 @@ def test_department_heatmap_without_departments(instrument):
 
 def test_portfolio_triangle_has_every_company(sample_diagnoses, instrument):
     fig = charts.portfolio_triangle(sample_diagnoses, instrument, "en")
-    points = {t.name: t for t in fig.data if t.name in ("as experienced", "as set up")}
+    points = {t["name"]: t for t in traces(fig) if t["name"] in ("as experienced", "as set up")}
     n = sum(1 for d in sample_diagnoses.values()
             if charts.ternary_shares(d.lenses["experience"].scores, 1) is not None)
-    assert len(points["as experienced"].a) == n
+    assert len(points["as experienced"]["a"]) == n
     for t in points.values():
-        assert np.array(t.a) + np.array(t.b) + np.array(t.c) == pytest.approx(1)
-    arrows = next(t for t in fig.data if t.name == "arrows")
-    assert list(arrows.marker.symbol).count("arrow") == n
+        assert np.array(t["a"]) + np.array(t["b"]) + np.array(t["c"]) == pytest.approx(1)
+    arrows = next(t for t in traces(fig) if t["name"] == "arrows")
+    assert arrows["marker"]["symbol"].count("arrow") == n
 
 
 def test_comparison_chart_traces(instrument):
@@ -249,12 +271,13 @@ def test_comparison_chart_traces(instrument):
                 rows.append({"company_id": cid, "name": f"Name {cid}", "wave": "",
                              "lens": lens, "discipline": d, "mean": base + 0.1 * j})
     fig = charts.comparison_chart(pd.DataFrame(rows), "me", instrument, "en")
-    own = [t for t in fig.data if t.name == "Name me"]
-    assert len(own) == 2 and list(own[0].y) == pytest.approx([4.0, 4.1, 4.2])
-    means = [t for t in fig.data if t.name == "mean of the others"]
-    assert list(means[0].y) == pytest.approx([3.25, 3.35, 3.45])
-    others = [t for t in fig.data if t.name == "other companies"]
-    assert len(others[0].y) == 6
+    own = [t for t in traces(fig) if t["name"] == "Name me"]
+    assert len(own) == 2 and own[0]["y"] == pytest.approx([4.0, 4.1, 4.2])
+    assert [t["xaxis"] for t in own] == ["x", "x2"]  # one panel per lens
+    means = [t for t in traces(fig) if t["name"] == "mean of the others"]
+    assert means[0]["y"] == pytest.approx([3.25, 3.35, 3.45])
+    others = [t for t in traces(fig) if t["name"] == "other companies"]
+    assert len(others[0]["y"]) == 6
     th = instrument.thresholds
     assert hlines(fig) == [th.par, th.par, th.excellence, th.excellence]  # one per panel
 
@@ -262,7 +285,7 @@ def test_comparison_chart_traces(instrument):
 # -- escaping -----------------------------------------------------------------------------
 
 
-def _hostile_figures(instrument, sample_diagnoses) -> list[go.Figure]:
+def _hostile_figures(instrument, sample_diagnoses) -> list[charts.Chart]:
     diag = next(iter(sample_diagnoses.values()))
     diag = type(diag)(**{**diag.__dict__, "name": HOSTILE})
     comp = pd.DataFrame([{"company_id": c, "name": n, "wave": "", "lens": lens,
@@ -282,14 +305,33 @@ def _hostile_figures(instrument, sample_diagnoses) -> list[go.Figure]:
     ]
 
 
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
 def test_untrusted_names_are_escaped_in_figures(instrument, sample_diagnoses):
-    for fig in _hostile_figures(instrument, sample_diagnoses):
+    figures = _hostile_figures(instrument, sample_diagnoses)
+    assert all(isinstance(fig, charts.Chart) for fig in figures)
+    for fig in figures:
+        texts = _strings(fig.to_dict())
+        assert not [t for t in texts if "<img" in t or "<script" in t or "</script" in t]
+        assert any("&lt;img src=x onerror=alert(1)&gt;" in t or "&lt;/script&gt;" in t
+                   for t in texts)
         text = as_json(fig)
         assert "<img" not in text and "<script" not in text and "</script" not in text
         assert "&lt;img src=x onerror=alert(1)&gt;" in text or "&lt;/script&gt;" in text
         page = charts.figure_html(fig)
         assert "<img" not in page and "<script>alert" not in page
         assert page.count("<script") == 1  # only plotly's own Plotly.newPlot call
+        assert page.count("</script") == 1
+        # the JSON in the script cannot end it: <, > and / are \u escapes there
+        script = page[page.index("<script>") + 8:page.index("</script>")]
+        assert "<" not in script and ">" not in script
+        assert "&lt;" in script  # the text escaped by _safe, as text
 
 
 def test_safe_escapes_once_with_entities_plotly_decodes():
@@ -339,63 +381,6 @@ def test_show_leaves_out_the_plotly_json_in_the_batch_and_keeps_the_html(monkeyp
     assert re.sub(uuid, "ID", lean["text/html"]) == re.sub(uuid, "ID", full["text/html"])
 
 
-# -- building figures fast: the same figures as plotly's own API ---------------------------
-
-
-def test_set_template_gives_the_figure_update_layout_gives():
-    fast, slow = go.Figure(go.Bar(x=[1, 2], y=[3, 4])), go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
-    charts._set_template(fast)
-    fast.update_layout(height=300)
-    slow.update_layout(template=charts.TEMPLATE, height=300)
-    assert fast.to_dict() == slow.to_dict()
-    fast.layout.template.layout.font.size = 30  # each figure has a template of its own
-    other = go.Figure()
-    charts._set_template(other)
-    assert other.layout.template.layout.font.size != 30
-
-
-def test_the_figure_builder_makes_what_plotlys_api_makes():
-    from plotly.subplots import make_subplots
-
-    def subplot_figure(subplots):
-        fig = subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
-                       subplot_titles=["left <b>", "right"])
-        for col in (1, 2):
-            fig.add_trace(go.Scatter(x=[0, 1], y=[col, 2], mode="markers", name=f"s{col}",
-                                     marker=dict(size=9, color="#123456")), row=1, col=col)
-            fig.update_xaxes(tickvals=[0, 1], ticktext=["a", "b"], row=1, col=col)
-        fig.add_hline(y=3.0, line=dict(color="#B22222", dash="dash", width=1.2))
-        fig.add_annotation(text="par", xref="paper", x=1.005, y=3.0, yref="y",
-                           showarrow=False, font=dict(size=12))
-        if isinstance(fig, charts._Figure):
-            fig.template = charts.TEMPLATE
-        else:
-            charts._set_template(fig)
-        fig.update_layout(font=charts.FONT, height=430, margin=dict(l=60, r=30),
-                          legend=dict(orientation="h", x=0))
-        fig.update_yaxes(range=[1, 5.05], dtick=0.5)
-        fig.update_yaxes(title_text="score", row=1, col=1)
-        fig.update_layout(margin=dict(b=90, r=130))
-        return fig
-
-    def plain_figure(_subplots):
-        fig = charts._Figure() if _subplots == charts._Figure.subplots else go.Figure()
-        fig.add_trace(go.Bar(x=["a", "b"], y=np.array([1.5, 2.5]), marker_color="#0072B2",
-                             error_y=dict(type="data", array=np.array([0.1, 0.2]))))
-        fig.add_hrect(y0=-0.5, y1=0.5, fillcolor="rgba(1, 2, 3, 0.1)", line_width=0,
-                      layer="below")
-        fig.add_hline(y=0, line=dict(color="#666", width=1))
-        fig.update_layout(title=dict(text="t", x=0.0), barmode="group")
-        fig.update_xaxes(side="top", showgrid=False)
-        fig.update_yaxes(title_text="gap", zeroline=False)
-        return fig
-
-    for build in (subplot_figure, plain_figure):
-        fast = build(charts._Figure.subplots)
-        slow = build(lambda **kw: make_subplots(**kw))
-        assert fast.figure().to_dict() == slow.to_dict(), build.__name__
-
-
 # -- customers as co-producers: the role map ----------------------------------------------
 
 
@@ -425,32 +410,33 @@ def test_role_map_places_roles_by_participation_and_context(instrument):
     integ = load_integration()
     fig = charts.role_map(roles_frame(ROLE_SCORES, PL), integ, instrument, "en", claimed=PL,
                           participation={"active": 4.03, "passive": 2.74})
-    assert [t.name for t in fig.data] == ["Needed for Product leadership", "Other roles",
-                                          "Par 3.00 (ring)"]
-    needed, other, ring = fig.data
+    assert [t["name"] for t in traces(fig)] == ["Needed for Product leadership", "Other roles",
+                                                "Par 3.00 (ring)"]
+    needed, other, ring = traces(fig)
+    layout = plain(fig)["layout"]
     # product leadership needs the innovator (service) and the three innovation roles
-    assert list(needed.y) == ["Innovator", "Source of ideas", "Co-developer", "User and tester"]
-    assert needed.marker.color == charts.ROLE_NEEDED_COLOR
-    assert other.marker.color == charts.ROLE_OTHER_COLOR
-    assert "Innovator" not in other.y and len(other.y) == 6
+    assert needed["y"] == ["Innovator", "Source of ideas", "Co-developer", "User and tester"]
+    assert needed["marker"]["color"] == charts.ROLE_NEEDED_COLOR
+    assert other["marker"]["color"] == charts.ROLE_OTHER_COLOR
+    assert "Innovator" not in other["y"] and len(other["y"]) == 6
     # y: the service roles first (top), then the innovation roles; x: how customers take part
-    order = list(fig.layout.yaxis.categoryarray)
+    order = layout["yaxis"]["categoryarray"]
     assert order[:7] == ["Productive resource", "Co-creator", "Innovator",
                          "Competitor (self-service)", "Communicator", "Quality inspector",
                          "Substitute manager"]
     assert order[7:] == ["Source of ideas", "Co-developer", "User and tester"]
-    assert fig.layout.yaxis.range == (9.5, -0.5)  # first role on top
-    x = dict(zip(other.y, other.x, strict=True))
+    assert layout["yaxis"]["range"] == [9.5, -0.5]  # first role on top
+    x = dict(zip(other["y"], other["x"], strict=True))
     assert x["Substitute manager"] == "Passive participation"
     assert x["Co-creator"] == "Active participation"
-    assert list(fig.layout.xaxis.categoryarray) == ["Active participation",
-                                                    "Passive participation"]
-    assert "score 4.03" in fig.layout.xaxis.ticktext[0]
-    assert "score 2.74" in fig.layout.xaxis.ticktext[1]
+    assert layout["xaxis"]["categoryarray"] == ["Active participation",
+                                                "Passive participation"]
+    assert "score 4.03" in layout["xaxis"]["ticktext"][0]
+    assert "score 2.74" in layout["xaxis"]["ticktext"][1]
     # the par ring: the same scale as the bubbles, one per role
-    assert list(ring.marker.size) == [3.0] * 10 and len(ring.y) == 10
-    assert ring.marker.sizeref == needed.marker.sizeref
-    groups = [a.text for a in fig.layout.annotations]
+    assert ring["marker"]["size"] == [3.0] * 10 and len(ring["y"]) == 10
+    assert ring["marker"]["sizeref"] == needed["marker"]["sizeref"]
+    groups = annotations(fig)
     assert "<b>Service</b>" in groups and "<b>Product innovation</b>" in groups
 
 
@@ -461,16 +447,15 @@ def test_role_map_sizes_are_proportional_to_the_scores(instrument):
                           claimed=PL)
     label_of = {"Innovator": "innovator", "Source of ideas": "innovation_resource",
                 "Co-developer": "co_developer", "User and tester": "user_tester"}
-    needed = fig.data[0]
-    assert list(needed.marker.size) == pytest.approx(
-        [ROLE_SCORES[label_of[y]] for y in needed.y])
-    assert needed.marker.sizemode == "diameter"
+    needed = traces(fig)[0]
+    marker = needed["marker"]
+    assert marker["size"] == pytest.approx([ROLE_SCORES[label_of[y]] for y in needed["y"]])
+    assert marker["sizemode"] == "diameter"
     # plotly draws a bubble size / sizeref pixels wide: the top of the scale is the maximum
-    assert needed.marker.sizeref == pytest.approx(instrument.scale.max / charts.ROLE_MAX_PX)
-    px = {y: s / needed.marker.sizeref for y, s in zip(needed.y, needed.marker.size,
-                                                          strict=True)}
+    assert marker["sizeref"] == pytest.approx(instrument.scale.max / charts.ROLE_MAX_PX)
+    px = {y: s / marker["sizeref"] for y, s in zip(needed["y"], marker["size"], strict=True)}
     assert px["Source of ideas"] / px["User and tester"] == pytest.approx(4.6 / 2.9)
-    assert [t.strip() for t in needed.text] == ["4.20", "4.60", "4.00", "2.90"]
+    assert [t.strip() for t in needed["text"]] == ["4.20", "4.60", "4.00", "2.90"]
 
 
 def test_role_map_sizes_match_the_summary_numbers(sample_dataset, sample_scores):
@@ -484,11 +469,12 @@ def test_role_map_sizes_match_the_summary_numbers(sample_dataset, sample_scores)
     rep = report_for(sample_dataset, "energyco", scores=sample_scores)
     assert rep.diagnosis.to_dict()["integration"]["roles"]["competitor"] == 4.351
     fig = rep.integration_figure()
-    needed, other = fig.data[0], fig.data[1]
-    assert needed.name == "Needed for Operational excellence"
-    assert list(needed.y) == ["Productive resource", "Competitor (self-service)",
-                              "Quality inspector"]
-    sizes = {y: s for t in (needed, other) for y, s in zip(t.y, t.marker.size, strict=True)}
+    needed, other = traces(fig)[:2]
+    assert needed["name"] == "Needed for Operational excellence"
+    assert needed["y"] == ["Productive resource", "Competitor (self-service)",
+                           "Quality inspector"]
+    sizes = {y: s for t in (needed, other)
+             for y, s in zip(t["y"], t["marker"]["size"], strict=True)}
     assert set(sizes) == set(summary)
     for role, value in summary.items():
         assert sizes[role] == pytest.approx(value, abs=5e-4), role
@@ -501,13 +487,14 @@ def test_role_map_without_a_claimed_discipline_and_with_missing_scores(instrumen
 
     scores = {k: v for k, v in ROLE_SCORES.items() if k != "co_developer"}
     fig = charts.role_map(roles_frame(scores), load_integration(), instrument, "de")
-    assert [t.name for t in fig.data] == ["Rollen der Kundschaft", "zu wenige Antworten",
-                                          "Marktniveau 3.00 (Ring)"]
-    assert len(fig.data[0].y) == 9 and list(fig.data[1].y) == ["Mitentwicklung"]
-    assert list(fig.data[2].y)[-2] == "Mitentwicklung"  # its ring still marks the row
-    assert "Aktive Beteiligung" in fig.layout.xaxis.categoryarray
+    scored, missing, rings = traces(fig)
+    assert [t["name"] for t in (scored, missing, rings)] == [
+        "Rollen der Kundschaft", "zu wenige Antworten", "Marktniveau 3.00 (Ring)"]
+    assert len(scored["y"]) == 9 and missing["y"] == ["Mitentwicklung"]
+    assert rings["y"][-2] == "Mitentwicklung"  # its ring still marks the row
+    assert "Aktive Beteiligung" in plain(fig)["layout"]["xaxis"]["categoryarray"]
     empty = charts.role_map(roles_frame({}).iloc[0:0], load_integration(), instrument, "nl")
-    assert not empty.data and "te weinig antwoorden" in empty.layout.annotations[0].text
+    assert not empty.data and "te weinig antwoorden" in annotations(empty)[0]
 
 
 def test_role_map_escapes_its_title(instrument):
