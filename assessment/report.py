@@ -13,8 +13,15 @@ discuss. Texts are in ``instruments/report_texts.yaml``
 
 Security: company names, department names, industries, wave labels and item texts are
 untrusted. Every ``*_html`` method escapes them where they enter HTML (``html.escape``
-for text, ``DataFrame.to_html(escape=True)`` for tables); the figures escape them in
+for text; tables as ``DataFrame.to_html(escape=True)`` writes them, see :func:`table_html`
+and :func:`assessment.report_tables.html_table`); the figures escape them in
 :mod:`assessment.charts`.
+
+Speed: a batch reports every company of a dataset in warm kernels. A report does not
+filter the whole-dataset tables for its company: :mod:`assessment.report_tables` finds
+every company's rows once per scored dataset (shared by the reports of the dataset cache,
+see :func:`load_scored`) and the sections look them up; they give the same rows and
+numbers as the filter (``tests/test_report_tables.py``).
 
 Data methods (``gaps_table``, ``item_detail``, ``comparison``, ``wave_change`` ...) return
 DataFrames with stable column names and raw codes (discipline and lens ids) for tests
@@ -49,10 +56,20 @@ from .instrument import (
 from .integration import BLOCK_SOURCE, TAKEOVER_ROLES, IntegrationResult
 from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
 from .io import SETTINGS_FILE, Dataset, load_dataset
-from .scoring import INSIDE_OUT, OUTSIDE_IN, Scores, cronbach_alpha, keyed, score
+from .report_tables import SOURCE_ROW as _SOURCE_ROW
+from .report_tables import (
+    CompanyTables,
+    answered_rows,
+    cronbach_alpha_of,
+    html_table,
+    share_tables,
+    tables_for,
+)
+from .report_tables import clear as clear_report_tables
+from .scoring import INSIDE_OUT, OUTSIDE_IN, Scores, keyed, score
 
 if TYPE_CHECKING:  # pragma: no cover
-    import plotly.graph_objects as go
+    from .charts import Chart
 
 SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "integration", "items",
             "quality", "comparison", "discuss")
@@ -110,10 +127,18 @@ def label(key: str, lang: str = "en", **fmt: Any) -> str:
     ``key`` is a dotted path into ``report_texts.yaml`` (``"headings.profile"``); a key
     without a dot is looked up under ``labels``.
     """
-    node: Any = texts()
-    for part in (key if "." in key else f"labels.{key}").split("."):
-        node = node[part]
-    return node[_check_lang(lang)].format(**fmt)
+    root = texts()
+    hit = _LABELS.get((key, lang))
+    if hit is None or hit[0] is not root:
+        node: Any = root
+        for part in (key if "." in key else f"labels.{key}").split("."):
+            node = node[part]
+        hit = _LABELS[(key, lang)] = (root, node[_check_lang(lang)])
+    return hit[1].format(**fmt)
+
+
+#: (key, language) -> (the texts, the text): a report looks up some 200 texts
+_LABELS: dict[tuple[str, str], tuple[dict, str]] = {}
 
 
 def esc(value: object) -> str:
@@ -133,6 +158,12 @@ def table_html(df: pd.DataFrame) -> str:
     """A display table: ``DataFrame.to_html`` with escaping on (cells and column names)."""
     return df.to_html(escape=True, index=False, border=0, na_rep="–",
                       classes="va-table", justify="left")
+
+
+def _table(columns: dict[str, list]) -> str:
+    """``table_html(pd.DataFrame(columns))``, written without pandas when it can be (text
+    and whole-number cells: :func:`assessment.report_tables.html_table`)."""
+    return html_table(columns) or table_html(pd.DataFrame(columns))
 
 
 def resolve_dataset(path: str | Path) -> Path:
@@ -160,9 +191,6 @@ def build_report(dataset_path: str | Path, company_id: str, lang: str = "en",
     _check_lang(lang)
     ds, scores = load_scored(dataset_path, cache=cache)
     return report_for(ds, company_id, lang, wave, show_items, scores=scores)
-
-
-_SOURCE_ROW = object()  # key of a block and scale's ``source`` row (the company's score)
 
 
 # -- the dataset cache --------------------------------------------------------------------
@@ -217,7 +245,9 @@ def load_scored(dataset_path: str | Path, cache: bool = True) -> tuple[Dataset, 
             _DATASETS[key] = hit
             while len(_DATASETS) > DATASET_CACHE_SIZE:
                 _DATASETS.popitem(last=False)
-    return _shallow(hit[0]), _shallow(hit[1])
+    ds, scores = _shallow(hit[0]), _shallow(hit[1])
+    share_tables(ds, scores, *hit)  # the per-company tables of the cached dataset
+    return ds, scores
 
 
 def save_scored(path: str | Path, dataset_path: str | Path, key: tuple, dataset: Dataset,
@@ -266,6 +296,7 @@ def clear_dataset_cache() -> None:
     """Forget every cached dataset."""
     with _DATASETS_LOCK:
         _DATASETS.clear()
+    clear_report_tables()
 
 
 def _shallow(obj: Any) -> Any:
@@ -337,15 +368,19 @@ class Report:
         return self.scores.instrument
 
     @property
+    def tables(self) -> CompanyTables:
+        """Every company's rows of the dataset's tables, shared by the reports of the
+        dataset (:mod:`assessment.report_tables`)."""
+        return tables_for(self.dataset, self.scores)
+
+    @property
     def name(self) -> str:
-        """The company's display name (untrusted text)."""
-        return self.dataset.company_name(self.company_id)
+        """The company's display name (untrusted text), as ``Dataset.company_name``."""
+        return self.tables.company_names().get(self.company_id, self.company_id)
 
     @property
     def industry(self) -> str:
-        comp = self.dataset.companies
-        hit = comp.loc[comp["company_id"] == self.company_id, "industry"]
-        return str(hit.iloc[0]) if len(hit) else ""
+        return self.tables.company_industries().get(self.company_id, "")
 
     @property
     def has_data(self) -> bool:
@@ -363,14 +398,17 @@ class Report:
         return self.t({"experience": "lens_experience", "setup": "lens_setup",
                        THRESHOLD_LENS: "lens_threshold"}[lens])
 
-    def _sel(self, df: pd.DataFrame, wave: str | None = None) -> pd.DataFrame:
-        """The company's rows of a dataset or score table in ``wave`` (the report's wave)."""
+    def _sel(self, table: str, wave: str | None = None) -> pd.DataFrame:
+        """The company's rows of a dataset or score table in ``wave`` (the report's wave):
+        ``df[(df["company_id"] == company_id) & (df["wave"] == wave)]`` of ``responses``
+        or a table of the scores (``profile``, ``departments`` ...), looked up."""
         w = self.wave if wave is None else wave
-        return self._memoized(("sel", id(df), w), lambda: df[
-            (df["company_id"] == self.company_id) & (df["wave"] == w)])
+        tables = self.tables  # a new one when a table was replaced
+        return self._memoized(("sel", table, w, tables),
+                              lambda: tables.rows(table, self.company_id, w))
 
     def _responses(self, wave: str | None = None) -> pd.DataFrame:
-        return self._sel(self.dataset.responses, wave)
+        return self._sel("responses", wave)
 
     def _source_phrase(self) -> str:
         src = self.diagnosis.experience_source
@@ -440,7 +478,19 @@ class Report:
     # -- 2. profile ---------------------------------------------------------------------
     def profile(self) -> pd.DataFrame:
         """The company's rows of ``Scores.profile`` in the report's wave."""
-        return self._sel(self.scores.profile)
+        return self._sel("profile")
+
+    def _profile_cells(self) -> dict[tuple[str, str], tuple]:
+        """(lens, discipline) -> the first profile row's (mean, n, sd, ci_low, ci_high,
+        rwg)."""
+        def make() -> dict[tuple[str, str], tuple]:
+            p = self.profile()
+            out: dict[tuple[str, str], tuple] = {}
+            for row in zip(p["lens"], p["discipline"], p["mean"], p["n"], p["sd"],
+                           p["ci_low"], p["ci_high"], p["rwg"], strict=True):
+                out.setdefault(row[:2], row[2:])
+            return out
+        return self._memoized(("profile_cells",), make)
 
     def profile_html(self) -> str:
         """Section 2 heading and how to read the profile chart."""
@@ -450,7 +500,7 @@ class Report:
         return self._section("profile", self._p(self.t(
             "notes.profile", min=sc.min, max=sc.max, par=th.par, excellence=th.excellence)))
 
-    def profile_figure(self) -> go.Figure | None:
+    def profile_figure(self) -> Chart | None:
         from . import charts
         if not self.has_data:
             return None
@@ -464,7 +514,7 @@ class Report:
         return self._section("triangle", self._p(self.t("notes.triangle",
                                                          min=self.instrument.scale.min)))
 
-    def triangle_figure(self) -> go.Figure | None:
+    def triangle_figure(self) -> Chart | None:
         from . import charts
         if not self.has_data:
             return None
@@ -475,13 +525,12 @@ class Report:
         """discipline, experience, setup, gap (experience - set-up), reading
         (``unbacked_promise``, ``unnoticed_capability``, ``aligned`` or ``no_data``)."""
         th = self.instrument.thresholds
-        prof = self.profile()
+        cells = self._profile_cells()
         rows = []
         for d in DISCIPLINES:
-            vals = {lens: prof.loc[(prof["lens"] == lens) & (prof["discipline"] == d), "mean"]
-                    for lens in LENSES}
-            exp = float(vals["experience"].iloc[0]) if len(vals["experience"]) else np.nan
-            setup = float(vals["setup"].iloc[0]) if len(vals["setup"]) else np.nan
+            vals = {lens: cells.get((lens, d)) for lens in LENSES}
+            exp = float(vals["experience"][0]) if vals["experience"] else np.nan
+            setup = float(vals["setup"][0]) if vals["setup"] else np.nan
             gap = exp - setup
             if not np.isfinite(gap):
                 reading = "no_data"
@@ -500,15 +549,20 @@ class Report:
         (``overestimate``, ``underestimate``, ``close``); None when customers did not
         answer (inside-out) or too few staff estimated the experience."""
         th = self.instrument.thresholds
-        blind = self._sel(self.scores.blind_spots)
-        if blind.empty or self.diagnosis.experience_source != OUTSIDE_IN:
+        blind = self.tables.first_rows("blind_spots", ["discipline"],
+                                       ["internal", "customer", "diff"], self.company_id,
+                                       self.wave)
+        if not blind or self.diagnosis.experience_source != OUTSIDE_IN:
             return None
-        out = blind.set_index("discipline").reindex(list(DISCIPLINES)).reset_index()
-        out = out[["discipline", "internal", "customer", "diff"]].copy()
-        out["reading"] = np.select(
-            [out["diff"] >= th.blind_spot_gap - 1e-9, out["diff"] <= -th.blind_spot_gap + 1e-9],
-            ["overestimate", "underestimate"], "close")
-        return out
+        nan = (np.nan, np.nan, np.nan)
+        values = np.array([blind.get((d,), nan) for d in DISCIPLINES], dtype=float)
+        diff = values[:, 2]
+        return pd.DataFrame({
+            "discipline": list(DISCIPLINES), "internal": values[:, 0],
+            "customer": values[:, 1], "diff": diff,
+            "reading": np.select(
+                [diff >= th.blind_spot_gap - 1e-9, diff <= -th.blind_spot_gap + 1e-9],
+                ["overestimate", "underestimate"], "close")})
 
     def gaps_html(self) -> str:
         """Section 4: the gap per discipline with its reading, and the blind spot."""
@@ -521,26 +575,26 @@ class Report:
                     "overestimate": "reading_overestimate",
                     "underestimate": "reading_underestimate", "close": "reading_close"}
         gaps = self.gaps_table()
-        shown = pd.DataFrame({
+        shown = {
             self.t("columns.discipline"): [self._disc(d) for d in gaps["discipline"]],
             self.t("columns.experience"): [_fmt(v) for v in gaps["experience"]],
             self.t("columns.setup"): [_fmt(v) for v in gaps["setup"]],
             self.t("columns.gap"): [_fmt(v, "+.2f") for v in gaps["gap"]],
             self.t("columns.reading"): [self.t(readings[r]) for r in gaps["reading"]],
-        })
-        parts = [self._p(self.t("notes.gaps", lens_gap=th.lens_gap)), table_html(shown),
+        }
+        parts = [self._p(self.t("notes.gaps", lens_gap=th.lens_gap)), _table(shown),
                  self.heading_html("blind_spots", 3)]
         blind = self.blind_spot_table()
         if blind is not None:
-            bshown = pd.DataFrame({
+            bshown = {
                 self.t("columns.discipline"): [self._disc(d) for d in blind["discipline"]],
                 self.t("columns.staff_estimate"): [_fmt(v) for v in blind["internal"]],
                 self.t("columns.customers"): [_fmt(v) for v in blind["customer"]],
                 self.t("columns.difference"): [_fmt(v, "+.2f") for v in blind["diff"]],
                 self.t("columns.reading"): [self.t(readings[r]) for r in blind["reading"]],
-            })
+            }
             parts += [self._p(self.t("notes.blind_spots", blind_spot_gap=th.blind_spot_gap)),
-                      table_html(bshown)]
+                      _table(bshown)]
         elif self.diagnosis.experience_source == INSIDE_OUT:
             parts.append(self._p(self.t("notes.blind_spots_unavailable",
                                         min=th.min_group_size)))
@@ -548,7 +602,7 @@ class Report:
             parts.append(self._p(self.t("notes.blind_spots_no_staff")))
         return self._section("gaps", *parts)
 
-    def gap_figure(self) -> go.Figure | None:
+    def gap_figure(self) -> Chart | None:
         from . import charts
         if not self.has_data:
             return None
@@ -562,11 +616,11 @@ class Report:
     # -- 5. departments -----------------------------------------------------------------
     def departments(self) -> pd.DataFrame:
         """Set-up means of the departments shown (at least the minimum group size)."""
-        return self._sel(self.scores.departments)
+        return self._sel("departments")
 
     def hidden_departments(self) -> pd.DataFrame:
         """Departments under the minimum group size (names never shown), with their n."""
-        return self._sel(self.scores.hidden_departments)
+        return self._sel("hidden_departments")
 
     def departments_html(self) -> str:
         """Section 5: what the heatmap shows, hidden departments, alignment."""
@@ -593,7 +647,7 @@ class Report:
                              "</ul>")
         return self._section("departments", *parts)
 
-    def department_figure(self) -> go.Figure | None:
+    def department_figure(self) -> Chart | None:
         from . import charts
         dept = self.departments()
         if not self.has_data or dept.empty:
@@ -617,31 +671,19 @@ class Report:
         if table is None or table.empty:
             return pd.DataFrame(columns=["wave", "company_id", "block", "scale", "perspective",
                                          "mean", "n", "shown", "source"])
-        return self._sel(table)
+        return self._sel("integration")
 
     def _integration_value(self, block: str, scale: str, perspective: str | None = None
                            ) -> tuple[float, int]:
         """(mean, n) of one block and scale: the company's score (``source``) or one
         perspective's; mean NaN when hidden or missing, n 0 when nobody answered."""
-        rows = self._memoized(("integration_rows",), self._integration_rows)
+        rows = self._memoized(("integration_rows",), lambda: self.tables.integration_rows(
+            self.company_id, self.wave))
         hit = rows.get((block, scale, _SOURCE_ROW if perspective is None else perspective))
         if hit is None:
             return float("nan"), 0
         mean, n, shown = hit
         return (float(mean) if bool(shown) else float("nan")), int(n)
-
-    def _integration_rows(self) -> dict[tuple[str, str, object], tuple[Any, Any, Any]]:
-        """(mean, n, shown) of the first row of every block, scale and perspective, and of
-        the first ``source`` row of every block and scale, in one pass over the table."""
-        t = self.integration_scores()
-        out: dict[tuple[str, str, object], tuple[Any, Any, Any]] = {}
-        for block, scale, persp, source, shown, mean, n in zip(
-                t["block"], t["scale"], t["perspective"], t["source"], t["shown"], t["mean"],
-                t["n"], strict=True):
-            out.setdefault((block, scale, persp), (mean, n, shown))
-            if bool(source):
-                out.setdefault((block, scale, _SOURCE_ROW), (mean, n, shown))
-        return out
 
     def integration_roles(self) -> pd.DataFrame:
         """One row per customer role (instrument order): role, context, participation,
@@ -668,13 +710,16 @@ class Report:
     def integration_blocks(self) -> pd.DataFrame:
         """The blocks other than roles: block, scale, source (``all``, ``customer``,
         ``internal``: whose answers the score is), score (NaN when too few answered), n."""
+        return pd.DataFrame(self._integration_block_rows())
+
+    def _integration_block_rows(self) -> list[dict[str, Any]]:
         rows = []
         for block, scales in BLOCK_SCALES.items():
             for scale in scales:
                 score_, n = self._integration_value(block, scale)
                 rows.append({"block": block, "scale": scale, "source": BLOCK_SOURCE[block],
                              "score": score_, "n": n})
-        return pd.DataFrame(rows)
+        return rows
 
     def integration_findings(self) -> list[Finding]:
         """The customer-integration findings, most important first."""
@@ -693,9 +738,9 @@ class Report:
         parts = [self.heading_html("integration_fit", 3)]
         if not res.claimed:
             return [*parts, self._p(self.t("notes.integration_no_claim"))]
-        roles = self.integration_roles().set_index("role")
         listed = ", ".join(
-            f"{integ.scale_label('roles', r, self.lang)} {_fmt(roles.at[r, 'score'])}"
+            f"{integ.scale_label('roles', r, self.lang)} "
+            f"{_fmt(self._integration_value('roles', r)[0])}"
             for r in res.needed_roles)
         disc = self._disc(res.claimed)
         parts.append(self._p(self.t("notes.integration_claimed_" + self._claimed_lens(),
@@ -736,8 +781,8 @@ class Report:
     def _integration_blocks_html(self) -> list[str]:
         th = self.instrument.thresholds
         integ = self.integration_instrument
-        blocks = self.integration_blocks()
-        blocks = blocks[blocks["block"] != "self_service"]  # its own paragraph above
+        blocks = [b for b in self._integration_block_rows()
+                  if b["block"] != "self_service"]  # its own paragraph above
         parts = [self.heading_html("integration_blocks", 3)]
         active = self._integration_value("participation", "active")[0]
         passive = self._integration_value("participation", "passive")[0]
@@ -748,24 +793,23 @@ class Report:
                    else "notes.participation_passive" if -lead >= th.leadership_margin - 1e-9
                    else "notes.participation_equal")
             parts.append(self._p(self.t(key, active=active, passive=passive)))
-        motives = blocks[(blocks["block"] == "motives") & blocks["score"].notna()]
-        if len(motives):
-            top = motives.loc[motives["score"].idxmax()]
+        motives = [b for b in blocks if b["block"] == "motives" and not pd.isna(b["score"])]
+        if motives:
+            top = max(motives, key=lambda b: b["score"])  # the first of the highest
             parts.append(self._p(self.t(
                 "notes.motive_strongest", score=float(top["score"]),
                 motive=integ.scale_label("motives", top["scale"], self.lang))))
-        parts.append(table_html(pd.DataFrame({
-            self.t("columns.block"): [integ.blocks[b].label.get(self.lang)
-                                      for b in blocks["block"]],
-            self.t("columns.scale"): [integ.scale_label(b, s, self.lang)
-                                      for b, s in zip(blocks["block"], blocks["scale"],
-                                                      strict=True)],
-            self.t("columns.source"): [self.t("answered_by_" + s) for s in blocks["source"]],
-            self.t("columns.mean"): [_fmt(v) for v in blocks["score"]],
-            self.t("columns.n"): [int(v) for v in blocks["n"]],
-        })))
-        hidden = blocks[(blocks["source"] == "customer") & blocks["score"].isna()]
-        if len(hidden):
+        parts.append(_table({
+            self.t("columns.block"): [integ.blocks[b["block"]].label.get(self.lang)
+                                      for b in blocks],
+            self.t("columns.scale"): [integ.scale_label(b["block"], b["scale"], self.lang)
+                                      for b in blocks],
+            self.t("columns.source"): [self.t("answered_by_" + b["source"]) for b in blocks],
+            self.t("columns.mean"): [_fmt(b["score"]) for b in blocks],
+            self.t("columns.n"): [int(b["n"]) for b in blocks],
+        }))
+        hidden = [b for b in blocks if b["source"] == "customer" and pd.isna(b["score"])]
+        if hidden:
             parts.append(self._p(self.t("notes.integration_customers_hidden",
                                         min=th.min_group_size)))
         return parts
@@ -796,7 +840,7 @@ class Report:
         parts += [self.heading_html("role_map", 3), self._p(how)]
         return self._section("integration", *parts)
 
-    def integration_figure(self) -> go.Figure | None:
+    def integration_figure(self) -> Chart | None:
         """The role map (:func:`assessment.charts.role_map`); None without integration."""
         from . import charts
         if self.integration is None:
@@ -816,15 +860,22 @@ class Report:
         group smaller than the minimum group size gets no means (NaN). Columns: item_id,
         discipline, lens, reverse, text, mean, n.
         """
+        return pd.DataFrame(self._item_means_columns())
+
+    def _item_means_columns(self) -> dict[str, Any]:
+        return self._memoized(("item_means", self.lang), self._make_item_means_columns)
+
+    def _make_item_means_columns(self) -> dict[str, Any]:
         inst = self.instrument
         items = inst.items
         ids = [i.id for i in items]
-        resp = self._responses()
+        answers = self.tables.answers(self.company_id, self.wave)
         rev = np.array([i.reverse for i in items])
-        vals = keyed(resp[ids].to_numpy(dtype=float), rev, inst.scale.min, inst.scale.max)
+        # the discipline items come first in the answers (then the threshold items)
+        vals = keyed(answers.raw[:, :len(items)], rev, inst.scale.min, inst.scale.max)
         exp_group = ("customer" if self.diagnosis.experience_source == OUTSIDE_IN
                      else "internal")
-        persp = resp["perspective"].to_numpy()
+        persp = answers.perspective
         min_n = inst.thresholds.min_group_size
         lens = np.array([i.lens for i in items])
         mean = np.full(len(items), np.nan)
@@ -840,11 +891,11 @@ class Report:
                 m = np.nansum(sub, axis=0) / n
             mean[cols] = np.where(n >= min_n, m, np.nan)
             count[cols] = n
-        return pd.DataFrame({
+        return {
             "item_id": ids, "discipline": [i.discipline for i in items], "lens": lens,
             "reverse": rev, "text": [i.text.get(self.lang) for i in items],
             "mean": mean, "n": count,
-        })
+        }
 
     def item_detail(self, k: int = ITEMS_PER_END) -> pd.DataFrame:
         """The ``k`` strongest and ``k`` weakest items per lens and discipline.
@@ -854,24 +905,35 @@ class Report:
         (highest first), then the weakest (lowest first); ties keep the instrument's order.
         Items without a mean are left out.
         """
-        means = self.item_means()
-        means = means[means["mean"].notna()]
-        frames = []
+        means = self._item_means_columns()
+        chosen = self._item_detail_rows(k)
+        cols = ["lens", "discipline", "position", "item_id", "text", "reverse", "mean", "n"]
+        if not chosen:
+            return pd.DataFrame(columns=cols)
+        rows = np.array([i for i, _ in chosen], dtype=np.intp)
+        return pd.DataFrame({
+            "lens": means["lens"][rows],
+            "discipline": [means["discipline"][i] for i in rows],
+            "position": [p for _, p in chosen],
+            **{c: [means[c][i] for i in rows] for c in ("item_id", "text")},
+            **{c: means[c][rows] for c in ("reverse", "mean", "n")},
+        })
+
+    def _item_detail_rows(self, k: int = ITEMS_PER_END) -> list[tuple[int, str]]:
+        """(position in the instrument's items, ``strongest``/``weakest``) of the rows of
+        :meth:`item_detail`, in its order."""
+        means = self._item_means_columns()
+        mean, lens_, disc = means["mean"], means["lens"], means["discipline"]
+        chosen: list[tuple[int, str]] = []
         for lens in LENSES:
             for d in DISCIPLINES:
-                cell = means[(means["lens"] == lens) & (means["discipline"] == d)]
-                if cell.empty:
-                    continue
-                order = cell.sort_values("mean", ascending=False, kind="stable")
-                top = order.head(k)
-                rest = cell.drop(index=top.index)
-                low = rest.sort_values("mean", ascending=True, kind="stable").head(k)
-                frames.append(top.assign(position="strongest"))
-                frames.append(low.assign(position="weakest"))
-        cols = ["lens", "discipline", "position", "item_id", "text", "reverse", "mean", "n"]
-        if not frames:
-            return pd.DataFrame(columns=cols)
-        return pd.concat(frames, ignore_index=True)[cols]
+                cell = [i for i in range(len(mean))
+                        if lens_[i] == lens and disc[i] == d and not np.isnan(mean[i])]
+                # stable sorts: ties keep the instrument's order (as sort_values "stable")
+                top = sorted(cell, key=lambda i: -mean[i])[:k]
+                low = sorted((i for i in cell if i not in top), key=lambda i: mean[i])[:k]
+                chosen += [(i, "strongest") for i in top] + [(i, "weakest") for i in low]
+        return chosen
 
     def items_html(self) -> str:
         """Section 6 (empty when ``show_items`` is off): a table per lens."""
@@ -879,27 +941,28 @@ class Report:
             return ""
         if not self.has_data:
             return self._section("items", self._no_data_html())
-        detail = self.item_detail()
+        means = self._item_means_columns()
         source = (self.t("notes.items_source_customers")
                   if self.diagnosis.experience_source == OUTSIDE_IN
                   else self.t("notes.items_source_staff"))
         parts = [self._p(self.t("notes.items", k=ITEMS_PER_END, source=source))]
+        rows = [(means["lens"][i], means["discipline"][i], position, means["text"][i],
+                 means["reverse"][i], means["mean"][i], means["n"][i])
+                for i, position in self._item_detail_rows()]
         for lens in LENSES:
             parts.append(f"<h3>{esc(self._lens(lens))}</h3>")
-            sub = detail[detail["lens"] == lens]
-            if sub.empty:
+            sub = [r for r in rows if r[0] == lens]
+            if not sub:
                 parts.append(self._p(self.t("notes.items_hidden")))
                 continue
-            shown = pd.DataFrame({
-                self.t("columns.discipline"): [self._disc(d) for d in sub["discipline"]],
-                self.t("columns.which"): [self.t(p) for p in sub["position"]],
-                self.t("columns.statement"): list(sub["text"]),
-                self.t("columns.reversed"): [self.t("mark_yes") if r else ""
-                                             for r in sub["reverse"]],
-                self.t("columns.mean"): [_fmt(v) for v in sub["mean"]],
-                self.t("columns.n"): [int(v) for v in sub["n"]],
-            })
-            parts.append(table_html(shown))
+            parts.append(_table({
+                self.t("columns.discipline"): [self._disc(r[1]) for r in sub],
+                self.t("columns.which"): [self.t(r[2]) for r in sub],
+                self.t("columns.statement"): [r[3] for r in sub],
+                self.t("columns.reversed"): [self.t("mark_yes") if r[4] else "" for r in sub],
+                self.t("columns.mean"): [_fmt(r[5]) for r in sub],
+                self.t("columns.n"): [int(r[6]) for r in sub],
+            }))
         return self._section("items", *parts)
 
     # -- 7. data quality ----------------------------------------------------------------
@@ -910,82 +973,93 @@ class Report:
         Departments under the minimum group size are pooled into one row.
         """
         inst = self.instrument
-        resp = self._responses()
+        answers = self.tables.answers(self.company_id, self.wave)
         setup_ids = {i.id for i in inst.items if i.lens == "setup"}
-        asked_customer = [i for i in inst.item_ids if i not in setup_ids]
-        answered = resp[inst.item_ids].notna()
-        cust = (resp["perspective"] == "customer").to_numpy()
+        every = np.arange(len(answers.ids))  # answers.ids: the instrument's item ids
+        asked_customer = np.array([k for k, i in enumerate(answers.ids) if i not in setup_ids],
+                                  dtype=np.intp)
+        answered = ~np.isnan(answers.raw)
+        cust = answers.perspective == "customer"
         staff = ~cust
 
-        def share(mask: np.ndarray, cols: list[str]) -> float:
+        def share(mask: np.ndarray, cols: np.ndarray) -> float:
             if not mask.any():
                 return float("nan")
-            return float(answered.loc[mask, cols].to_numpy().mean())
+            return float(answered[np.ix_(mask, cols)].mean())
 
         rows = [{"group": "customers", "departments": 0, "n": int(cust.sum()),
                  "answered": share(cust, asked_customer)},
                 {"group": "staff", "departments": 0, "n": int(staff.sum()),
-                 "answered": share(staff, inst.item_ids)}]
+                 "answered": share(staff, every)}]
         shown = set(self.departments()["department"])
-        dept = resp["department"].to_numpy()
+        dept = answers.department
         for name in sorted(shown):
             mask = staff & (dept == name)
             rows.append({"group": f"department:{name}", "departments": 1,
-                         "n": int(mask.sum()), "answered": share(mask, inst.item_ids)})
+                         "n": int(mask.sum()), "answered": share(mask, every)})
         other = staff & ~np.isin(dept, list(shown))
         if other.any():
             rows.append({"group": "other_departments",
                          "departments": int(len(set(dept[other]))), "n": int(other.sum()),
-                         "answered": share(other, inst.item_ids)})
+                         "answered": share(other, every)})
         return pd.DataFrame(rows)
 
     def scales_table(self) -> pd.DataFrame:
         """Per scale (discipline x lens, and the threshold values): the group's n, mean,
         sd, CI, r_wg, Cronbach's alpha of this company's group and of the whole dataset."""
         inst = self.instrument
-        prof = self.profile().set_index(["lens", "discipline"])
-        comp = self._sel(self.scores.company)
-        thr = comp[(comp["lens"] == THRESHOLD_LENS) & (comp["perspective"] == "all")]
-        thr = thr.set_index(["lens", "discipline"])
-        rel = self.scores.reliability.set_index(["lens", "discipline"])
-        resp = self._responses()
-        persp = resp["perspective"].to_numpy()
+        stats = ("mean", "n", "sd", "ci_low", "ci_high", "rwg")
+        prof = {key: dict(zip(stats, v, strict=True))
+                for key, v in self._profile_cells().items()}
+        tables = self.tables
+        company = tables.first_rows("company", ["lens", "perspective", "discipline"], stats,
+                                    self.company_id, self.wave)
+        thr = {(lens, d): dict(zip(stats, values, strict=True))
+               for (lens, persp_, d), values in company.items()
+               if lens == THRESHOLD_LENS and persp_ == "all"}
+        rel = tables.reliability()
+        answers = tables.answers(self.company_id, self.wave)
+        column = {item_id: k for k, item_id in enumerate(answers.ids)}
+        persp = answers.perspective
         exp_group = ("customer" if self.diagnosis.experience_source == OUTSIDE_IN
                      else "internal")
         groups = {"experience": persp == exp_group, "setup": persp == "internal",
-                  THRESHOLD_LENS: np.ones(len(resp), dtype=bool)}
+                  THRESHOLD_LENS: np.ones(len(persp), dtype=bool)}
         min_n = inst.thresholds.min_group_size
         rows = []
         for d, lens in inst.cells():
             src = prof if lens in LENSES else thr
             key = (lens, d)
-            row = src.loc[key] if key in src.index else None
-            ids = [i.id for i in inst.cell_items(d, lens)]
-            revs = np.array([inst.item(i).reverse for i in ids])
-            block = resp.loc[groups[lens], ids]
+            row = src.get(key)
+            items = inst.cell_items(d, lens)
+            revs = np.array([i.reverse for i in items])
+            # the group's answers to the cell's items, column-major as DataFrame.to_numpy
+            # gives them (the same numbers in the same layout give the same alpha)
+            block = np.asfortranarray(answers.raw[np.ix_(
+                groups[lens], [column[i.id] for i in items])])
             alpha = float("nan")
-            vals = pd.DataFrame(keyed(block.to_numpy(dtype=float), revs, inst.scale.min,
-                                      inst.scale.max)).dropna(how="all")
+            vals = answered_rows(keyed(block, revs, inst.scale.min, inst.scale.max))
             if len(vals) >= max(min_n, 3):
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    alpha = cronbach_alpha(vals)
+                    alpha = cronbach_alpha_of(vals)
             rows.append({
                 "lens": lens, "discipline": d,
                 "n": int(row["n"]) if row is not None else 0,
                 **{c: (float(row[c]) if row is not None else np.nan)
                    for c in ("mean", "sd", "ci_low", "ci_high", "rwg")},
                 "alpha_company": alpha,
-                "alpha_dataset": float(rel.at[key, "alpha"]) if key in rel.index else np.nan,
+                "alpha_dataset": float(rel[key]) if key in rel else np.nan,
             })
         return pd.DataFrame(rows)
 
     def data_quality(self) -> dict[str, Any]:
         """Section 7 as data: respondents, dropped scores, scales, thresholds, version."""
-        drop = self._sel(self.scores.dropped)
         dropped = {"n_scores": 0, "n_dropped": 0, "n_respondents_dropped": 0}
-        if len(drop):
-            dropped = {k: int(drop[k].iloc[0]) for k in dropped}
+        first = self.tables.first_rows("dropped", [], list(dropped), self.company_id,
+                                       self.wave).get(())
+        if first is not None:
+            dropped = {k: int(v) for k, v in zip(dropped, first, strict=True)}
         return {
             "respondents": self.respondents_table(),
             "dropped": dropped,
@@ -1015,11 +1089,11 @@ class Report:
                 group_names.append(self.t("staff_department",
                                           department=g.split(":", 1)[1]))
         r = q["respondents"]
-        parts.append(table_html(pd.DataFrame({
+        parts.append(_table({
             self.t("columns.group"): group_names,
             self.t("columns.respondents"): [int(v) for v in r["n"]],
             self.t("columns.answered"): [_fmt(v, ".0%") for v in r["answered"]],
-        })))
+        }))
         d = q["dropped"]
         if d["n_dropped"]:
             parts.append(self._p(self.t(
@@ -1031,7 +1105,7 @@ class Report:
         s = q["scales"]
         parts += [self.heading_html("scales", 3),
                   self._p(self.t("notes.scales", source=self._source_phrase() or "–")),
-                  table_html(pd.DataFrame({
+                  _table({
                       self.t("columns.lens"): [self._lens(v) for v in s["lens"]],
                       self.t("columns.discipline"): [self._disc(v) for v in s["discipline"]],
                       self.t("columns.n"): [int(v) for v in s["n"]],
@@ -1044,7 +1118,7 @@ class Report:
                       self.t("columns.rwg"): [_fmt(v) for v in s["rwg"]],
                       self.t("columns.alpha_company"): [_fmt(v) for v in s["alpha_company"]],
                       self.t("columns.alpha_dataset"): [_fmt(v) for v in s["alpha_dataset"]],
-                  }))]
+                  })]
         values = []
         for key in THRESHOLD_ORDER:
             v = q["thresholds"][key]
@@ -1053,10 +1127,10 @@ class Report:
         parts += [self.heading_html("settings", 3),
                   self._p(self.t("notes.settings", title=inst.title.get(self.lang),
                                  version=q["instrument_version"])),
-                  table_html(pd.DataFrame({
+                  _table({
                       self.t("columns.setting"): [self.t("thresholds." + k)
                                                   for k in THRESHOLD_ORDER],
-                      self.t("columns.value"): values}))]
+                      self.t("columns.value"): values})]
         return self._section("quality", *parts)
 
     # -- 8. against the others, and change since the previous wave ----------------------
@@ -1070,14 +1144,11 @@ class Report:
         return self._memoized(("comparison_group",), self._comparison_group)
 
     def _comparison_group(self) -> tuple[list[str], str]:
-        prof = self.scores.profile
-        prof = prof[(prof["wave"] <= self.wave) & (prof["company_id"] != self.company_id)]
-        prof = prof[prof["mean"].notna()]
-        candidates = sorted(set(prof["company_id"]))
+        scored, _ = self.tables.comparison_pool(self.wave)
+        candidates = [c for c in scored if c != self.company_id]
         if not candidates:
             return [], "none"
-        comp = self.dataset.companies.set_index("company_id")["industry"]
-        norm = comp.astype(str).str.strip().str.casefold()
+        norm = self.tables.norm_industries()
         mine = norm.get(self.company_id, "")
         same = [c for c in candidates if mine and norm.get(c, None) == mine]
         if mine and len(same) + 1 >= MIN_INDUSTRY_COMPANIES:
@@ -1092,30 +1163,27 @@ class Report:
 
     def _comparison_data(self) -> pd.DataFrame:
         ids, _ = self.comparison_group()
-        prof = self.scores.profile
-        prof = prof[prof["wave"] <= self.wave]
-        others = prof[prof["company_id"].isin(ids) & prof["mean"].notna()]
-        latest = others.groupby("company_id")["wave"].transform("max")
-        others = others[others["wave"] == latest]
-        data = pd.concat([self.profile(), others], ignore_index=True)
-        names = dict(zip(self.dataset.companies["company_id"], self.dataset.companies["name"],
-                         strict=True))
-        data = data.assign(name=data["company_id"].map(names))
-        return data[["company_id", "name", "wave", "lens", "discipline", "mean"]]
+        data = self.tables.comparison_rows(self.company_id, self.wave, ids,
+                                           ["company_id", "wave", "lens", "discipline", "mean"])
+        data.insert(1, "name", data["company_id"].map(self.tables.name_map()))
+        return data
 
     def comparison(self) -> pd.DataFrame:
         """Per lens and discipline: the company's score, the others' mean, min and max,
         the difference (company - others' mean), its rank (1 = highest) among the company
         and the others with a score, and how many that are (total)."""
         data = self.comparison_data()
+        lens_, disc = data["lens"].to_numpy(), data["discipline"].to_numpy()
+        mine = data["company_id"].to_numpy() == self.company_id
+        means = data["mean"].to_numpy(dtype=float)
         rows = []
         for lens in LENSES:
             for d in DISCIPLINES:
-                cell = data[(data["lens"] == lens) & (data["discipline"] == d)]
-                own = cell.loc[cell["company_id"] == self.company_id, "mean"]
-                own_v = float(own.iloc[0]) if len(own) else np.nan
-                oth = cell.loc[cell["company_id"] != self.company_id, "mean"].dropna()
-                oth = oth.to_numpy(dtype=float)
+                cell = (lens_ == lens) & (disc == d)
+                own = means[cell & mine]
+                own_v = float(own[0]) if len(own) else np.nan
+                oth = means[cell & ~mine]
+                oth = oth[~np.isnan(oth)]
                 mean = float(oth.mean()) if len(oth) else np.nan
                 ok = np.isfinite(own_v)
                 rows.append({
@@ -1129,7 +1197,7 @@ class Report:
                 })
         return pd.DataFrame(rows)
 
-    def comparison_figure(self) -> go.Figure | None:
+    def comparison_figure(self) -> Chart | None:
         from . import charts
         ids, _ = self.comparison_group()
         if not self.has_data or not ids:
@@ -1140,9 +1208,7 @@ class Report:
     @property
     def previous_wave(self) -> str | None:
         """The company's latest wave before the report's wave (None if there is none)."""
-        waves = self.scores.profile.loc[self.scores.profile["company_id"] == self.company_id,
-                                        "wave"]
-        earlier = sorted(w for w in set(waves) if w < self.wave)
+        earlier = [w for w in self.tables.profile_waves(self.company_id) if w < self.wave]
         return earlier[-1] if earlier else None
 
     def previous_diagnosis(self) -> Diagnosis | None:
@@ -1158,7 +1224,7 @@ class Report:
         if prev is None:
             return None
         key = ["lens", "discipline"]
-        before = self._sel(self.scores.profile, prev).set_index(key)["mean"]
+        before = self._sel("profile", prev).set_index(key)["mean"]
         now = self.profile().set_index(key)["mean"]
         idx = pd.MultiIndex.from_product([list(LENSES), list(DISCIPLINES)], names=key)
         out = pd.DataFrame({"previous": before.reindex(idx), "current": now.reindex(idx)})
@@ -1179,7 +1245,7 @@ class Report:
                                         wave=self.wave or "–",
                                         min_industry=MIN_INDUSTRY_COMPANIES)))
             c = self.comparison()
-            parts.append(table_html(pd.DataFrame({
+            parts.append(_table({
                 self.t("columns.lens"): [self._lens(v) for v in c["lens"]],
                 self.t("columns.discipline"): [self._disc(v) for v in c["discipline"]],
                 self.t("columns.this_company"): [_fmt(v) for v in c["company"]],
@@ -1191,7 +1257,7 @@ class Report:
                 self.t("columns.rank"): [
                     self.t("rank_of", rank=int(r), total=int(n)) if r is not None and r == r
                     else "–" for r, n in zip(c["rank"], c["total"], strict=True)],
-            })))
+            }))
             parts.append(self._p(self.t("notes.comparison_rank")))
         return self._section("comparison", *parts)
 
@@ -1213,22 +1279,22 @@ class Report:
         prev = self.previous_wave or ""
         prev_diag = self.previous_diagnosis()
         parts = [head, self._p(self.t("notes.wave_change", previous=prev)),
-                 table_html(pd.DataFrame({
+                 _table({
                      self.t("columns.lens"): [self._lens(v) for v in change["lens"]],
                      self.t("columns.discipline"): [self._disc(v) for v in change["discipline"]],
                      self.t("columns.previous", wave=prev): [_fmt(v) for v in change["previous"]],
                      self.t("columns.current", wave=self.wave): [_fmt(v)
                                                                 for v in change["current"]],
                      self.t("columns.change"): [_fmt(v, "+.2f") for v in change["change"]],
-                 }))]
+                 })]
         if prev_diag is not None:
-            parts.append(table_html(pd.DataFrame({
+            parts.append(_table({
                 self.t("columns.lens"): [self._lens(lens) for lens in LENSES],
                 self.t("columns.previous", wave=prev): [
                     self._verdict_short(prev_diag, lens) for lens in LENSES],
                 self.t("columns.current", wave=self.wave): [
                     self._verdict_short(self.diagnosis, lens) for lens in LENSES],
-            })))
+            }))
             src_prev, src_now = prev_diag.experience_source, self.diagnosis.experience_source
             if src_prev and src_now and src_prev != src_now:
                 srcs = finding_texts()["sources"]

@@ -43,6 +43,11 @@ def all_html(rep) -> str:
     return "\n".join(getattr(rep, m)() for m in HTML_METHODS)
 
 
+def trace_value(trace, key: str):
+    """A property of a figure's trace: a plain dict (``charts.Chart``) or a plotly trace."""
+    return trace[key] if isinstance(trace, dict) else getattr(trace, key)
+
+
 # -- texts --------------------------------------------------------------------------------
 
 
@@ -354,7 +359,7 @@ def test_comparison_against_hand_computed_differences(peers_dataset, cid, peers,
     html = rep.comparison_html()
     assert ("same industry" in html) == (basis == "industry")
     fig = rep.comparison_figure()
-    assert {t.name for t in fig.data} >= {"other companies", "Company " + cid}
+    assert {trace_value(t, "name") for t in fig.data} >= {"other companies", "Company " + cid}
 
 
 def test_comparison_without_other_companies(instrument):
@@ -489,7 +494,7 @@ def test_untrusted_names_are_escaped_everywhere(instrument):
     from assessment import charts
     fig = rep.department_figure()
     assert "<img" not in charts.figure_html(fig)
-    assert np.isfinite(fig.data[0].z).all()
+    assert np.isfinite(np.asarray(trace_value(fig.data[0], "z"), dtype=float)).all()
 
 
 # -- 5b. customers as co-producers --------------------------------------------------------
@@ -577,7 +582,7 @@ def test_integration_section_for_other_archetypes(sample_dataset, sample_scores)
     html = store.integration_html()
     assert rp.esc(label("notes.integration_no_claim", "nl")) in html
     assert rp.esc(label("notes.integration_no_findings", "nl")) in html
-    assert [t.name for t in store.integration_figure().data] == [
+    assert [trace_value(t, "name") for t in store.integration_figure().data] == [
         "Klantrollen", "Marktniveau 3.00 (ring)"]
 
 
