@@ -35,6 +35,9 @@ def _export(nb: nbformat.NotebookNode) -> str:
 
 
 def test_notebook_is_committed_clean_and_thin():
+    raw = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    ids = [c.get("id") for c in raw["cells"]]  # nbformat 4.5: every cell has a unique id
+    assert all(ids) and len(set(ids)) == len(ids)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
