@@ -45,7 +45,7 @@ from .files import atomic_write_bytes, atomic_write_text, unique_slugs
 from .instrument import DISCIPLINES, LANGS, LENSES
 from .io import Dataset, load_dataset
 from .portfolio import main_finding, write_index
-from .report import dataset_key, save_scored
+from .report import DATASET_FILES, dataset_key, save_scored
 from .scoring import score
 from .summary import build_summary
 
@@ -106,6 +106,9 @@ class ReportOutcome:
     cell_index: int | None = None
     cell_execution_count: int | None = None
     cell_source: str | None = None
+    # the executed notebook when the caller exports it (the local runner: one exporter in
+    # the main thread); never pickled to or from a Dask worker, which exports itself
+    nb: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -409,8 +412,11 @@ def _error_text(exc: BaseException, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def render_report(job: ReportJob, pool: KernelPool | None = None) -> ReportOutcome:
-    """Execute the report notebook for one company with papermill and export it to HTML.
+def render_report(job: ReportJob, pool: KernelPool | None = None,
+                  export: bool = True) -> ReportOutcome:
+    """Execute the report notebook for one company with papermill and export it to HTML
+    (with ``export=False`` the outcome carries the executed notebook instead, for
+    :func:`export_outcome`).
 
     Runs in a worker (a thread of the local pool or a Dask worker) with the ``assessment``
     papermill engine (:mod:`assessment.engine`): on a warm kernel of ``pool`` (its
@@ -448,19 +454,37 @@ def render_report(job: ReportJob, pool: KernelPool | None = None) -> ReportOutco
             return outcome
         _stamp(nb, job, f"{job.slug}.ipynb")
         outcome.notebook_json = nbformat.writes(nb)
-        try:
-            outcome.html = export_html(nb, _title(job), job.lang, job.self_contained)
-        except Exception as exc:
-            outcome.error = f"HTML export failed: {_error_text(exc)}"
-            return outcome
         outcome.status = "ok"
-        return outcome
+        outcome.nb = nb
+        return export_outcome(job, outcome) if export else outcome
     except Exception as exc:  # anything else: record it, never stop the batch
         outcome.error = f"{_error_text(exc)} ({traceback.format_exc(limit=2)[-300:].strip()})"
         return outcome
     finally:
         outcome.seconds = round(time.perf_counter() - t0, 2)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def export_outcome(job: ReportJob, outcome: ReportOutcome) -> ReportOutcome:
+    """Export the executed notebook an outcome carries to HTML (the outcome fails when
+    the export does); the notebook object is dropped afterwards."""
+    nb, outcome.nb = outcome.nb, None
+    if nb is None or outcome.status != "ok":
+        return outcome
+    try:
+        outcome.html = export_html(nb, _title(job), job.lang, job.self_contained)
+    except Exception as exc:
+        outcome.status, outcome.html = "failed", None
+        outcome.error = f"HTML export failed: {_error_text(exc)}"
+    return outcome
+
+
+def warm_exporter(lang: str, self_contained: bool) -> None:
+    """Make this thread's exporter and compile its templates (an empty page), so that
+    the first report's export is as quick as the others."""
+    from nbformat.v4 import new_notebook
+
+    export_html(new_notebook(), "", lang, self_contained)
 
 
 def _title(job: ReportJob) -> str:
@@ -488,20 +512,20 @@ def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
 
 
 class _LocalRunner:
-    """The jobs on ``n_jobs`` worker threads, each driving papermill (the kernels are
+    """Reports on ``n_jobs`` worker threads, each driving papermill (the kernels are
     separate processes, so the threads run in parallel), with one warm kernel each from a
     shared :class:`~assessment.engine.KernelPool` unless ``warm`` is false.
 
     The threads start at once and each starts its kernel first (running ``preload`` in
-    it), so the kernels boot while the caller does other work; iterate to get the outcomes
-    as they come, and :meth:`close` (also after an interrupt) to stop."""
+    it), so the kernels boot while the caller reads and scores the dataset; then
+    :meth:`submit` the jobs, iterate to get the outcomes as they come (the HTML export is
+    the caller's: see :func:`export_outcome`), and :meth:`close` (also after an
+    interrupt or an error) to stop."""
 
-    def __init__(self, jobs: list[ReportJob], n_jobs: int, warm: bool,
-                 kernel_name: str | None = None, preload: str | None = None):
-        self.jobs = jobs
-        self.todo: queue.Queue[ReportJob] = queue.Queue()
-        for job in jobs:
-            self.todo.put(job)
+    def __init__(self, n_jobs: int, warm: bool, kernel_name: str | None = None,
+                 preload: str | None = None):
+        self.jobs: list[ReportJob] = []
+        self.todo: queue.Queue[ReportJob | None] = queue.Queue()
         self.done: queue.Queue[tuple[ReportJob, ReportOutcome]] = queue.Queue()
         self.stop = threading.Event()
         self.pool = KernelPool(preload=preload) if warm else None
@@ -512,10 +536,17 @@ class _LocalRunner:
         import jupyter_client.manager  # noqa: F401
         import jupyter_core.utils  # noqa: F401
         self.threads = [threading.Thread(target=self._work, name=f"assessment-report-{i}",
-                                         daemon=True)
-                        for i in range(max(1, min(n_jobs, len(jobs))) if jobs else 0)]
+                                         daemon=True) for i in range(max(0, n_jobs))]
         for t in self.threads:
             t.start()
+
+    def submit(self, jobs: list[ReportJob]) -> None:
+        """The reports to make (once); threads beyond their number stop."""
+        self.jobs = list(jobs)
+        for job in self.jobs:
+            self.todo.put(job)
+        for _ in self.threads:
+            self.todo.put(None)
 
     def _work(self) -> None:
         pool = self.pool
@@ -526,12 +557,11 @@ class _LocalRunner:
                 except Exception:  # the first report starts a kernel and says what fails
                     pass
             while not self.stop.is_set():
-                try:
-                    job = self.todo.get_nowait()
-                except queue.Empty:
+                job = self.todo.get()
+                if job is None:
                     return
                 try:
-                    outcome = render_report(job, pool)
+                    outcome = render_report(job, pool, export=False)
                 except BaseException as exc:  # never lose a job's place in the results
                     outcome = _crashed(job, exc)
                 self.done.put((job, outcome))
@@ -545,6 +575,8 @@ class _LocalRunner:
 
     def close(self) -> None:
         self.stop.set()  # on an interrupt: no new reports; running ones finish or die with us
+        for _ in self.threads:
+            self.todo.put(None)
         for t in self.threads:
             t.join(timeout=30)
         if self.pool is not None:
@@ -555,11 +587,14 @@ class _DaskRunner:
     """The jobs on a Dask cluster, a fresh kernel per report (the workers are shared, so no
     kernel is kept waiting on them); submitted at once, iterate for the outcomes."""
 
-    def __init__(self, jobs: list[ReportJob], scheduler: Any):
+    def __init__(self, scheduler: Any):
         from distributed import Client
 
         self.own = isinstance(scheduler, str)
         self.client = Client(scheduler) if self.own else scheduler
+        self.futures: dict[Any, ReportJob] = {}
+
+    def submit(self, jobs: list[ReportJob]) -> None:
         self.futures = {self.client.submit(render_report, job, pure=False,
                                            key=f"report-{job.slug}-{time.time_ns()}"): job
                         for job in jobs}
@@ -637,13 +672,13 @@ def _kernel_name(nb: dict) -> str:
 
 
 # Run once in every new warm kernel of a batch: the imports of the report notebook, then
-# the dataset into the dataset cache, as the batch scored it (or loaded and scored anew
-# when its files changed meanwhile).
+# the dataset into the dataset cache, as the batch scored it. When the batch could not
+# hand it over (an empty file: nothing to run, an invalid dataset, an unpicklable one) or
+# the files changed meanwhile, the first report loads and scores the dataset itself.
 _PRELOAD = """\
 import assessment.charts
 import assessment.report
-if not assessment.report.prime_dataset_cache({cache!r}, {dataset!r}, wait=20):
-    assessment.report.load_scored({dataset!r})
+assessment.report.prime_dataset_cache({cache!r}, {dataset!r}, wait=20)
 """
 
 
@@ -659,6 +694,22 @@ def report_inputs(dataset: Dataset, notebook: Path) -> list[Path]:
 
 def _newest_mtime(paths: Iterable[Path]) -> float:
     return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def _worth_starting_kernels(out: Path, dataset: Path, notebook: Path, force: bool) -> bool:
+    """Whether some report will probably run, judged before the dataset is read (so the
+    kernels can boot meanwhile): ``force``, no report in ``out`` yet, or a report older
+    than a dataset file, the notebook or the package. When this guesses wrong the kernels
+    are stopped unused, or started once the jobs are known."""
+    if force:
+        return True
+    made = [p for p in out.glob("*.ipynb") if not p.name.endswith(".failed.ipynb")]
+    if not made:
+        return True
+    inputs = [dataset / name for name in DATASET_FILES] + [notebook] + [
+        p for p in PACKAGE_DIR.rglob("*")
+        if p.suffix in (".py", ".yaml") and p.name not in _NOT_REPORT_INPUTS]
+    return min(p.stat().st_mtime for p in made) <= _newest_mtime(inputs)
 
 
 def _up_to_date(out: Path, job: ReportJob, newest_input: float) -> bool:
@@ -790,66 +841,81 @@ def run_reports(
     nb_path = Path(notebook).resolve() if notebook is not None else default_notebook()
     nb_json = check_notebook(nb_path)
     dataset_path = str(Path(dataset).resolve())
-    files_key = dataset_key(dataset_path)  # before reading them (see save_scored)
-    ds = load_dataset(dataset)  # raises DatasetError before anything is written
-    all_ids = [str(c) for c in ds.companies["company_id"]]
-    selected = set(_parse_companies(companies, all_ids))
-    slugs = unique_slugs(all_ids)
-    names = dict(zip(all_ids, ds.companies["name"].astype(str), strict=True))
-
     out_dir = Path(out).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    newest_input = _newest_mtime(report_inputs(ds, nb_path))
     n_jobs = max(1, int(jobs) if jobs else _cpu_count())
+    warm = scheduler is None and not fresh_kernels
+    kernel_name = _kernel_name(nb_json)
 
-    reports: dict[str, CompanyReport] = {}
-    todo: list[ReportJob] = []
-    for cid in all_ids:
-        slug = slugs[cid]
-        job = ReportJob(
-            company_id=cid, slug=slug, name=names[cid], notebook=str(nb_path),
-            parameters={"dataset": dataset_path, "company_id": cid, "lang": lang,
-                        "show_items": bool(show_items), "wave": ""},
-            lang=lang, self_contained=bool(self_contained), timeout=float(timeout))
-        html = out_dir / f"{slug}.html"
-        existing = f"{slug}.html" if html.exists() else None
-        existing_nb = f"{slug}.ipynb" if (out_dir / f"{slug}.ipynb").exists() else None
-        if cid not in selected:
-            reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
-                                         reason="not selected")
-        elif not force and _up_to_date(out_dir, job, newest_input):
-            reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
-                                         reason="up to date")
-        else:
-            todo.append(job)
-
-    written: list[Path] = []
-    if not self_contained:
-        written.append(_copy_plotly_js(out_dir))
-
-    # the reports start first (the kernels boot meanwhile), then the dataset is scored
-    # (and handed to the kernels), then the summary
+    # The kernels boot first, while this process reads and scores the dataset; the scored
+    # dataset is handed to them (pickled), then the summary is made while they work.
     scratch = tempfile.mkdtemp(prefix="assessment-batch-")
     scored_file = os.path.join(scratch, "dataset.pickle")
-    warm = scheduler is None and not fresh_kernels
-    runner: _LocalRunner | _DaskRunner = (
-        _DaskRunner(todo, scheduler) if scheduler is not None
-        else _LocalRunner(todo, n_jobs, warm=warm, kernel_name=_kernel_name(nb_json),
-                          preload=_PRELOAD.format(cache=scored_file, dataset=dataset_path)))
+    preload = _PRELOAD.format(cache=scored_file, dataset=dataset_path)
+    runner: _LocalRunner | _DaskRunner | None = None
+    if warm and _worth_starting_kernels(out_dir, Path(dataset_path), nb_path, force):
+        runner = _LocalRunner(n_jobs, warm=True, kernel_name=kernel_name, preload=preload)
     bar = None
     frozen = False
     try:
+        files_key = dataset_key(dataset_path)  # before reading them (see save_scored)
+        ds = load_dataset(dataset)  # raises DatasetError before anything is written
+        all_ids = [str(c) for c in ds.companies["company_id"]]
+        selected = set(_parse_companies(companies, all_ids))
+        slugs = unique_slugs(all_ids)
+        names = dict(zip(all_ids, ds.companies["name"].astype(str), strict=True))
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        newest_input = _newest_mtime(report_inputs(ds, nb_path))
+
+        reports: dict[str, CompanyReport] = {}
+        todo: list[ReportJob] = []
+        for cid in all_ids:
+            slug = slugs[cid]
+            job = ReportJob(
+                company_id=cid, slug=slug, name=names[cid], notebook=str(nb_path),
+                parameters={"dataset": dataset_path, "company_id": cid, "lang": lang,
+                            "show_items": bool(show_items), "wave": ""},
+                lang=lang, self_contained=bool(self_contained), timeout=float(timeout))
+            html = out_dir / f"{slug}.html"
+            existing = f"{slug}.html" if html.exists() else None
+            existing_nb = f"{slug}.ipynb" if (out_dir / f"{slug}.ipynb").exists() else None
+            if cid not in selected:
+                reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
+                                             reason="not selected")
+            elif not force and _up_to_date(out_dir, job, newest_input):
+                reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
+                                             reason="up to date")
+            else:
+                todo.append(job)
+
+        written: list[Path] = []
+        if not self_contained:
+            written.append(_copy_plotly_js(out_dir))
+
+        if runner is None:
+            runner = (_DaskRunner(scheduler) if scheduler is not None else
+                      _LocalRunner(min(n_jobs, len(todo)), warm=warm,
+                                   kernel_name=kernel_name, preload=preload))
+        runner.submit(todo)
+
         scores = score(ds)  # first: the kernels wait for it once they have booted
         if warm and todo:
             try:
                 save_scored(scored_file, dataset_path, files_key, ds, scores)
             except Exception:  # the kernels load the dataset themselves (no need to wait)
-                atomic_write_bytes(Path(scored_file), b"")
+                pass
+        if not os.path.exists(scored_file):  # a kernel waiting for it stops waiting
+            atomic_write_bytes(Path(scored_file), b"")
         if scheduler is None:  # here, while the kernels boot, not in the workers
             _import_jsonschema_without_iri_checker()
             import papermill  # noqa: F401
         diagnoses = diagnose(scores)
         summary = build_summary(ds, scores, diagnoses, lang)
+        if todo and scheduler is None:  # the exports are made here, in this thread
+            try:
+                warm_exporter(lang, self_contained)
+            except Exception:  # each report's export will fail and say why
+                pass
         # what exists now lives until the end: out of the garbage collector's view while
         # the workers allocate (each full collection would walk it again)
         gc.freeze()
@@ -860,6 +926,7 @@ def run_reports(
         bar = tqdm(total=len(todo), unit="report", desc="reports", file=sys.stderr,
                    disable=not progress or not todo, dynamic_ncols=True)
         for job, outcome in runner:
+            outcome = export_outcome(job, outcome)
             reports[job.company_id] = _store(out_dir, job, outcome, written)
             bar.update(1)
             if outcome.status != "ok":
@@ -867,7 +934,10 @@ def run_reports(
     finally:
         if bar is not None:
             bar.close()
-        runner.close()
+        if runner is not None:
+            if not os.path.exists(scored_file):  # a booting kernel stops waiting for it
+                atomic_write_bytes(Path(scored_file), b"")
+            runner.close()
         if frozen:
             gc.unfreeze()
         shutil.rmtree(scratch, ignore_errors=True)

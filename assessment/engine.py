@@ -44,6 +44,7 @@ import atexit
 import copy
 import logging
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -208,7 +209,21 @@ class KernelPool:
         with self._lock:
             return len(self._kernels)
 
-    def _start(self, kernel_name: str, env_key: tuple, start_timeout: float) -> PooledKernel:
+    def _start(self, kernel_name: str, env_key: tuple, start_timeout: float,
+               attempts: int = 3) -> PooledKernel:
+        """A new kernel, with :attr:`preload` run in it. A kernel that dies while it
+        starts (e.g. another process took one of the ports it was given) is replaced, up
+        to ``attempts`` times in all."""
+        for attempt in range(1, attempts + 1):
+            kernel = self._start_once(kernel_name, env_key, start_timeout)
+            if not self.preload or attempt == attempts or kernel.alive():
+                return kernel
+            LOG.warning("a new kernel died while starting; starting another")
+            self._discard(kernel)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start_once(self, kernel_name: str, env_key: tuple,
+                    start_timeout: float) -> PooledKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -250,8 +265,16 @@ async def _preload(km: Any, code: str, timeout: float) -> Any:
     await kc.wait_for_ready(timeout=timeout)
     msg_id = kc.execute(code, silent=True, store_history=False)
     deadline = time.monotonic() + timeout
-    while True:
-        reply = await kc.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.01))
+    while True:  # a second at a time: a kernel that dies meanwhile never replies
+        try:
+            reply = await kc.get_shell_msg(
+                timeout=min(max(deadline - time.monotonic(), 0.01), 1.0))
+        except queue.Empty:
+            if not await km.is_alive():
+                raise RuntimeError("the kernel died while running the preload") from None
+            if time.monotonic() > deadline:
+                raise
+            continue
         if reply.get("parent_header", {}).get("msg_id") == msg_id:
             break
     if reply["content"].get("status") != "ok":

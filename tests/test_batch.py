@@ -459,6 +459,64 @@ def test_an_invalid_dataset_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
+def _kernel_processes() -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline())}
+
+
+def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_path,
+                                                                           monkeypatch):
+    """The kernels boot while the dataset is read; an invalid dataset stops them at once
+    (they do not wait for a scored dataset that never comes) and writes nothing."""
+    import time
+
+    from assessment import DatasetError
+    from assessment.engine import KernelPool
+
+    started = []
+    real_start = KernelPool._start_once
+
+    def counting_start(self, *args, **kwargs):
+        started.append(1)
+        return real_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(KernelPool, "_start_once", counting_start)
+    data = write_small_dataset(tmp_path / "data", {"shoes": None})
+    responses = pd.read_csv(data / "responses.csv", dtype=str, keep_default_na=False)
+    responses.loc[responses.index[0], "oe_exp_1"] = "7"
+    responses.to_csv(data / "responses.csv", index=False)
+    before = _kernel_processes()
+    t0 = time.monotonic()
+    with pytest.raises(DatasetError):
+        run_reports(data, tmp_path / "out", jobs=2, progress=False)
+    assert time.monotonic() - t0 < 15  # not the 20 s a kernel would wait for the dataset
+    assert len(started) == 2  # both kernels were booting while the dataset was read
+    assert _kernel_processes() <= before
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_kernel_starts_when_every_report_is_up_to_date(tiny, tmp_path, monkeypatch):
+    from assessment.engine import KernelPool
+
+    data, notebook = tiny
+    out = tmp_path / "out"
+    first = run_reports(data, out, notebook=notebook, progress=False)
+    assert first.ok
+    started = []
+    real_start = KernelPool._start_once
+
+    def counting_start(self, *args, **kwargs):
+        started.append(1)
+        return real_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(KernelPool, "_start_once", counting_start)
+    again = run_reports(data, out, notebook=notebook, progress=False)
+    assert {r.status for r in again.reports.values()} == {"skipped"}
+    assert started == []
+
+
 def test_a_notebook_without_parameters_cell_is_refused(tiny, tmp_path):
     data, _ = tiny
     notebook = write_tiny_notebook(tmp_path / "plain.ipynb")

@@ -176,3 +176,17 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def test_a_kernel_that_dies_while_starting_is_replaced(tmp_path):
+    """A kernel that dies during start-up (as when another process takes one of its
+    ports) is replaced before any notebook meets it."""
+    flag = tmp_path / "first-start-done"
+    preload = (f"import os, pathlib\nflag = pathlib.Path({str(flag)!r})\n"
+               "if not flag.exists():\n    flag.touch()\n    os._exit(1)\n")
+    with KernelPool(preload=preload) as pool:
+        kernel = pool.acquire("python3")
+        try:
+            assert flag.exists() and pool.started == 2 and kernel.alive()
+        finally:
+            pool.release(kernel, reusable=False)
