@@ -1391,9 +1391,15 @@ def figure_html(fig: Chart | go.Figure, include_plotlyjs: bool | str = False) ->
                        config=PLOTLY_CONFIG)
 
 
+def plotly_json_wanted() -> bool:
+    """Whether :func:`show` adds the plotly JSON bundle (not with
+    ``ASSESSMENT_PLOTLY_JSON=0`` in the environment, as in the batch's kernels)."""
+    return os.environ.get(PLOTLY_JSON_ENV, "1").strip() != "0"
+
+
 def _bundle(fig: Chart | go.Figure) -> dict[str, object]:
     bundle: dict[str, object] = {"text/html": figure_html(fig)}
-    if os.environ.get(PLOTLY_JSON_ENV, "1").strip() != "0":
+    if plotly_json_wanted():
         bundle[PLOTLY_MIME] = (fig.to_dict() if isinstance(fig, Chart)
                                else json.loads(fig.to_json()))
     return bundle

@@ -1,8 +1,9 @@
 """The per-company report: each section's content as plain data and as safe HTML.
 
 The report notebook (``notebooks/report.ipynb``) stays thin: it calls :func:`build_report`
-once and then shows one section per cell, e.g. ``display(HTML(report.headline_html()))``
-and ``charts.show(report.profile_figure())``.
+once and then shows a few sections per cell with :meth:`Report.show`, e.g.
+``report.show("title", "headline", "profile", "triangle")``; each section is also there
+as HTML (``report.headline_html()``) and as a chart (``report.profile_figure()``).
 
 Sections (issue 3): 1 headline, 2 profile, 3 triangle, 4 experience versus set-up,
 5 departments, 5b customers as co-producers (issue 5: the role map, the fit of the customer
@@ -73,6 +74,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "integration", "items",
             "quality", "comparison", "discuss")
+#: what :meth:`Report.show` shows for each part: the method of its HTML, of its chart
+SHOW_PARTS: dict[str, tuple[str, str | None]] = {
+    "title": ("title_html", None), "headline": ("headline_html", None),
+    "profile": ("profile_html", "profile_figure"),
+    "triangle": ("triangle_html", "triangle_figure"),
+    "gaps": ("gaps_html", "gap_figure"),
+    "departments": ("departments_html", "department_figure"),
+    "integration": ("integration_html", "integration_figure"),
+    "items": ("items_html", None), "quality": ("quality_html", None),
+    "comparison": ("comparison_html", "comparison_figure"),
+    "wave_change": ("wave_change_html", None), "discuss": ("discuss_html", None),
+}
 #: the findings of the customer-integration section (issue 5)
 INTEGRATION_CODES = ("self_service_burden", "pl_without_innovators", "intimacy_cost_factor",
                      "integration_roles_missing", "integration_fit")
@@ -352,6 +365,42 @@ class Report:
         if key not in self._memo:
             self._memo[key] = make()
         return self._memo[key]
+
+    def show(self, *parts: str) -> None:
+        """Display report parts in a notebook (names from :data:`SHOW_PARTS`: ``"title"``,
+        ``"headline"``, ``"profile"`` ...), each one's HTML followed by its chart.
+
+        In a live notebook every chart is an output of its own with the plotly JSON
+        bundle (JupyterLab draws it even in an untrusted notebook: see
+        :func:`assessment.charts.show`), with the text between them as HTML outputs.
+        Without the bundle (``ASSESSMENT_PLOTLY_JSON=0``, the batch's kernels) the parts
+        are one HTML output: the page is the same, and each output costs the kernel, the
+        notebook client and the export a message.
+        """
+        from IPython.display import HTML, display
+
+        from . import charts
+
+        unknown = [p for p in parts if p not in SHOW_PARTS]
+        if unknown:
+            raise ValueError(f"unknown report part(s) {unknown}; expected some of "
+                             f"{list(SHOW_PARTS)}")
+        live = charts.plotly_json_wanted()
+        text: list[str] = []
+        for part in parts:
+            html_method, figure_method = SHOW_PARTS[part]
+            text.append(getattr(self, html_method)())
+            fig = getattr(self, figure_method)() if figure_method else None
+            if fig is None:
+                continue
+            if live:
+                display(HTML("".join(text)))
+                text = []
+                charts.show(fig)
+            else:
+                text.append(charts.figure_html(fig))
+        if text:
+            display(HTML("".join(text)))
 
     # -- basics -----------------------------------------------------------------------
     @property

@@ -609,3 +609,47 @@ def test_integration_section_keeps_company_names_escaped(instrument):
     page = charts.figure_html(fig)
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img" not in charts.figure_html(rep.integration_figure())
+
+
+def _displayed(monkeypatch, rep, parts, plotly_json: str) -> list:
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda obj, raw=False: shown.append(obj))
+    monkeypatch.setenv("ASSESSMENT_PLOTLY_JSON", plotly_json)
+    rep.show(*parts)
+    return shown
+
+
+def test_show_displays_sections_with_their_charts(monkeypatch):
+    """``Report.show``: in a live notebook the text as HTML outputs and every chart as its
+    own output with the plotly JSON bundle; in a batch kernel (no JSON bundle) one HTML
+    output with the same text and the charts' divs, in the same order."""
+    from assessment import charts
+
+    rep = build_report(SAMPLE, "shoes")
+    parts = ["title", "headline", "profile", "triangle", "departments", "discuss"]
+    figures = [f for f in (rep.profile_figure(), rep.triangle_figure(),
+                           rep.department_figure()) if f is not None]
+    assert len(figures) >= 2
+
+    live = _displayed(monkeypatch, rep, parts, "1")
+    bundles = [o for o in live if isinstance(o, dict)]
+    texts = [o.data for o in live if not isinstance(o, dict)]
+    assert len(bundles) == len(figures)
+    assert all(charts.PLOTLY_MIME in b and "Plotly.newPlot" in b["text/html"]
+               for b in bundles)
+    assert texts[0] == rep.title_html() + rep.headline_html() + rep.profile_html()
+    assert texts[-1].endswith(rep.discuss_html())
+
+    batch = _displayed(monkeypatch, rep, parts, "0")
+    assert len(batch) == 1 and not isinstance(batch[0], dict)
+    page = batch[0].data
+    assert page.startswith(rep.title_html() + rep.headline_html() + rep.profile_html())
+    assert page.count("Plotly.newPlot") == len(figures) and page.endswith(rep.discuss_html())
+    no_ids = "".join(texts + [b["text/html"] for b in bundles])
+    assert len(page) == len(no_ids)  # the same text and charts (div ids are random)
+
+    with pytest.raises(ValueError, match="unknown report part"):
+        rep.show("profile", "nonsense")
