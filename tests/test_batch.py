@@ -466,16 +466,12 @@ def _kernel_processes() -> set[int]:
             if "ipykernel" in " ".join(p.cmdline())}
 
 
-def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_path,
-                                                                           monkeypatch):
-    """The kernels boot while the dataset is read; an invalid dataset stops them at once
-    (they do not wait for a scored dataset that never comes) and writes nothing."""
-    import time
-
-    from assessment import DatasetError
+@pytest.fixture()
+def kernel_starts(monkeypatch) -> list[int]:
+    """Grows by one for every kernel a ``KernelPool`` starts."""
     from assessment.engine import KernelPool
 
-    started = []
+    started: list[int] = []
     real_start = KernelPool._start_once
 
     def counting_start(self, *args, **kwargs):
@@ -483,6 +479,17 @@ def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_
         return real_start(self, *args, **kwargs)
 
     monkeypatch.setattr(KernelPool, "_start_once", counting_start)
+    return started
+
+
+def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_path,
+                                                                           kernel_starts):
+    """The kernels boot while the dataset is read; an invalid dataset stops them at once
+    (they do not wait for a scored dataset that never comes) and writes nothing."""
+    import time
+
+    from assessment import DatasetError
+
     data = write_small_dataset(tmp_path / "data", {"shoes": None})
     responses = pd.read_csv(data / "responses.csv", dtype=str, keep_default_na=False)
     responses.loc[responses.index[0], "oe_exp_1"] = "7"
@@ -492,29 +499,20 @@ def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_
     with pytest.raises(DatasetError):
         run_reports(data, tmp_path / "out", jobs=2, progress=False)
     assert time.monotonic() - t0 < 15  # not the 20 s a kernel would wait for the dataset
-    assert len(started) == 2  # both kernels were booting while the dataset was read
+    assert len(kernel_starts) == 2  # both kernels were booting while the dataset was read
     assert _kernel_processes() <= before
     assert not (tmp_path / "out").exists()
 
 
-def test_no_kernel_starts_when_every_report_is_up_to_date(tiny, tmp_path, monkeypatch):
-    from assessment.engine import KernelPool
-
+def test_no_kernel_starts_when_every_report_is_up_to_date(tiny, tmp_path, kernel_starts):
     data, notebook = tiny
     out = tmp_path / "out"
     first = run_reports(data, out, notebook=notebook, progress=False)
-    assert first.ok
-    started = []
-    real_start = KernelPool._start_once
-
-    def counting_start(self, *args, **kwargs):
-        started.append(1)
-        return real_start(self, *args, **kwargs)
-
-    monkeypatch.setattr(KernelPool, "_start_once", counting_start)
+    assert first.ok and len(kernel_starts) >= 1
+    kernel_starts.clear()
     again = run_reports(data, out, notebook=notebook, progress=False)
     assert {r.status for r in again.reports.values()} == {"skipped"}
-    assert started == []
+    assert kernel_starts == []
 
 
 def test_a_notebook_without_parameters_cell_is_refused(tiny, tmp_path):
