@@ -898,7 +898,10 @@ def run_reports(
                                    kernel_name=kernel_name, preload=preload))
         runner.submit(todo)
 
-        scores = score(ds)  # first: the kernels wait for it once they have booted
+        # first: the kernels wait for the scores (with every company's diagnosis, which
+        # the summary needs too) once they have booted
+        scores = score(ds)
+        diagnoses = diagnose(scores)
         if warm and todo:
             try:
                 save_scored(scored_file, dataset_path, files_key, ds, scores)
@@ -909,7 +912,6 @@ def run_reports(
         if scheduler is None:  # here, while the kernels boot, not in the workers
             _import_jsonschema_without_iri_checker()
             import papermill  # noqa: F401
-        diagnoses = diagnose(scores)
         summary = build_summary(ds, scores, diagnoses, lang)
         if todo and scheduler is None:  # the exports are made here, in this thread
             try:

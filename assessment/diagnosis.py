@@ -363,7 +363,10 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
 
 def diagnose(scores: Scores, company_ids: list[str] | None = None,
              wave: str | None = None) -> dict[str, Diagnosis]:
-    """Diagnose companies (all by default) in ``wave`` (each company's latest by default)."""
+    """Diagnose companies (all by default) in ``wave`` (each company's latest by default).
+
+    Each diagnosis is made once per scores object (:meth:`Scores.memo`) and is read-only:
+    the reports of a batch use the diagnoses the batch made."""
     inst = scores.instrument
     comp = scores.companies
     ids = list(comp["company_id"]) if company_ids is None else list(company_ids)
@@ -371,5 +374,6 @@ def diagnose(scores: Scores, company_ids: list[str] | None = None,
     out: dict[str, Diagnosis] = {}
     for cid in ids:
         w = wave if wave is not None else (scores.latest_wave(cid) or "")
-        out[cid] = _diagnose_one(scores, inst, cid, w, names.get(cid, cid))
+        out[cid] = scores.memo(("diagnosis", cid, w), lambda cid=cid, w=w: _diagnose_one(
+            scores, inst, cid, w, names.get(cid, cid)))
     return out

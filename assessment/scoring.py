@@ -7,7 +7,9 @@ cells (nine of them), never over respondents or items.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,9 +61,20 @@ class Scores:
     companies: pd.DataFrame
     integration: pd.DataFrame | None = None
     integration_instrument: IntegrationInstrument | None = None
-    # positions of each (company_id, wave) in each table, built on first use by
-    # :meth:`rows`; shared by copies made with ``dataclasses.replace`` (same rows)
-    _index: dict = field(default_factory=dict, repr=False, compare=False)
+    # what is worked out once from the (read-only) tables: the positions of each
+    # (company_id, wave) in each table (:meth:`rows`), the diagnoses
+    # (:func:`assessment.diagnosis.diagnose`); shared by copies made with
+    # ``dataclasses.replace`` (same rows) and pickled with the scores (the batch hands
+    # its kernels the scores with every company's diagnosis)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per ``key`` for these scores (see ``_memo``)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     @property
     def instrument_version(self) -> str:
@@ -75,14 +88,10 @@ class Scores:
 
     def _positions(self, table: str) -> dict[tuple[str, str], np.ndarray]:
         df = getattr(self, table)
-        key = (table, id(df) if df is None else len(df))
-        index = self._index.get(key)
-        if index is None:
-            index = {} if df is None or df.empty else {
-                (str(c), str(w)): pos for (c, w), pos in
-                df.groupby(["company_id", "wave"], sort=False).indices.items()}
-            self._index[key] = index
-        return index
+        return self.memo(("rows", table, None if df is None else len(df)), lambda: {} if (
+            df is None or df.empty) else {
+            (str(c), str(w)): pos for (c, w), pos in
+            df.groupby(["company_id", "wave"], sort=False).indices.items()})
 
     def rows(self, table: str, company_id: str, wave: str) -> pd.DataFrame:
         """One company-wave's rows of the table named ``table`` (``"profile"``,

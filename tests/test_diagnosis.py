@@ -230,3 +230,31 @@ def test_finding_texts_carry_their_numbers(sample_diagnoses):
     assert f"{gap.values['gap']:.2f}" in gap.text("en")
     assert "Customer intimacy" in gap.text("en")
     assert "Kundennähe" in gap.text("de")
+
+
+def test_diagnoses_are_made_once_per_scores_and_travel_with_them(sample_dataset, monkeypatch):
+    """``diagnose`` keeps each company-wave's diagnosis with the scores (copies made with
+    ``dataclasses.replace`` and pickles share it): a report of a batch kernel, which gets
+    the batch's pickled scores, does not diagnose again."""
+    import dataclasses
+    import pickle
+
+    from assessment import diagnosis as dg
+    from assessment.report import report_for
+
+    scores = va.score(sample_dataset)
+    first = va.diagnose(scores)
+    assert va.diagnose(scores, ["shoes"])["shoes"] is first["shoes"]
+    older = va.diagnose(scores, ["shoes"], wave="2025-Q3")["shoes"]
+    assert older.wave == "2025-Q3" and older is not first["shoes"]
+    handed = pickle.loads(pickle.dumps(scores))
+    copy = dataclasses.replace(handed)
+
+    def no_more(*args, **kwargs):
+        raise AssertionError("diagnosed again")
+
+    monkeypatch.setattr(dg, "_diagnose_one", no_more)
+    rep = report_for(sample_dataset, "shoes", scores=copy)
+    assert rep.diagnosis.to_dict() == first["shoes"].to_dict()
+    with pytest.raises(AssertionError, match="diagnosed again"):
+        va.diagnose(va.score(sample_dataset), ["shoes"])  # new scores: diagnosed anew
