@@ -333,6 +333,16 @@ def _script_json(value: Any) -> str:
     return out
 
 
+# stands for the template in a layout until its JSON is put in (see Chart.to_html)
+_TEMPLATE_MARK = "\x00assessment-template\x00"
+_TEMPLATE_MARK_JSON = json.dumps(_TEMPLATE_MARK)
+
+
+@lru_cache(maxsize=8)
+def _template_script_json(name: str) -> str:
+    return _script_json(_template(name))
+
+
 def _css_size(value: object) -> str:
     """A width or height for the div: numbers in pixels, anything else as it is."""
     try:
@@ -474,14 +484,20 @@ class Chart:
             return pio.to_html(self.to_figure(), full_html=False, include_plotlyjs="cdn",
                                config=PLOTLY_CONFIG, div_id=div_id)
         plot_id = div_id or str(uuid.uuid4())
-        fig = self._json(_template(self.template) if self.template else None)
+        # the template's JSON (the bulk of a small chart's) is written once per process
+        # and put in place of a marker
+        fig = self._json(_TEMPLATE_MARK if self.template else None)
         layout = fig["layout"]
+        layout_json = _script_json(layout)
+        if self.template:
+            layout_json = layout_json.replace(_TEMPLATE_MARK_JSON,
+                                              _template_script_json(self.template), 1)
         config = dict(PLOTLY_CONFIG)
         config.setdefault("responsive", True)
         if not config.get("showSendToCloud", False):
             config.pop("plotlyServerURL", None)
         script = _NEW_PLOT.format(id=plot_id, data=_script_json(fig["data"]),
-                                  layout=_script_json(layout), config=json.dumps(config),
+                                  layout=layout_json, config=json.dumps(config),
                                   then_addframes="", then_animate="", then_post_script="")
         if mode == "directory":
             load = f"""\
@@ -501,7 +517,7 @@ class Chart:
     """
         else:
             load = ""
-        template = layout.get("template", {}).get("layout", {})
+        template = (_template(self.template) if self.template else {}).get("layout", {})
         return _DIV.format(
             mathjax_script="", load_plotlyjs=load, id=plot_id, script=script,
             width=_css_size(layout.get("width", template.get("width", "100%"))),
