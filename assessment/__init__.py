@@ -19,10 +19,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .charts import Chart
     from .diagnosis import Diagnosis, Finding, LensResult, diagnose
     from .exceptions import AssessmentError, DatasetError, InstrumentError, Problem
     from .instrument import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
     from .io import Dataset, load_dataset
+    from .report import Report, build_report
     from .scoring import Scores, score
     from .summary import build_summary, write_outputs
 
@@ -33,6 +35,7 @@ _EXPORTS = {
     "LANGS": "instrument",
     "LENSES": "instrument",
     "AssessmentError": "exceptions",
+    "Chart": "charts",
     "Dataset": "io",
     "DatasetError": "exceptions",
     "Diagnosis": "diagnosis",
@@ -41,7 +44,9 @@ _EXPORTS = {
     "InstrumentError": "exceptions",
     "LensResult": "diagnosis",
     "Problem": "exceptions",
+    "Report": "report",
     "Scores": "scoring",
+    "build_report": "report",
     "build_summary": "summary",
     "diagnose": "diagnosis",
     "load_dataset": "io",
@@ -55,6 +60,7 @@ __all__ = [
     "LANGS",
     "LENSES",
     "AssessmentError",
+    "Chart",
     "Dataset",
     "DatasetError",
     "Diagnosis",
@@ -63,7 +69,9 @@ __all__ = [
     "InstrumentError",
     "LensResult",
     "Problem",
+    "Report",
     "Scores",
+    "build_report",
     "build_summary",
     "diagnose",
     "load_dataset",
