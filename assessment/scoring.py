@@ -211,28 +211,41 @@ def group_stats(
     agg = agg.reset_index()
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
 
-    # r_wg(J): mean within-group item variance of the kept answers, per cell.
+    # r_wg(J): mean within-group item variance of the kept answers, per cell. One groupby
+    # over the items of every cell side by side (per perspective, then for "all"), not
+    # one per cell: a cell's item variances are the same either way.
     resp = responses
+    cells = list(kept_values.items())
+    widths = [vals.shape[1] for _, vals in cells]
+    starts = np.cumsum([0, *widths])
+    block = pd.DataFrame(np.hstack([vals for _, vals in cells]) if cells
+                         else np.empty((len(resp), 0)))
     parts = []
-    for (discipline, lens), vals in kept_values.items():
-        block = pd.DataFrame(vals, columns=range(vals.shape[1]))
-        for persp_name, grp_keys in (
-            ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
-            ("all", [resp["wave"], resp["company_id"]]),
-        ):
-            if persp_name == "all" and lens not in total_lenses:
-                continue
-            var = block.groupby(grp_keys, sort=False).var(ddof=1)
-            mean_var = var.mean(axis=1, skipna=True)
-            frame = mean_var.rename("mean_item_var").reset_index()
-            frame.columns = (["wave", "company_id", "perspective", "mean_item_var"]
-                             if persp_name == "by" else ["wave", "company_id", "mean_item_var"])
-            if persp_name == "all":
-                frame["perspective"] = "all"
+    for persp_name, grp_keys in (
+        ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
+        ("all", [resp["wave"], resp["company_id"]]),
+    ):
+        todo = [i for i, ((_, lens), _) in enumerate(cells)
+                if persp_name == "by" or lens in total_lenses]
+        if not todo:
+            continue
+        var = block.groupby(grp_keys, sort=False).var(ddof=1)
+        groups = var.index.to_frame(index=False)
+        groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
+                          else ["wave", "company_id"])
+        if persp_name == "all":
+            groups["perspective"] = "all"
+        var_values = var.to_numpy(dtype=float)
+        for i in todo:
+            (discipline, lens), _ = cells[i]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
+                mean_var = np.nanmean(var_values[:, starts[i]:starts[i + 1]], axis=1)
+            frame = groups.copy()
             frame["discipline"] = discipline
             frame["lens"] = lens
-            frame["rwg"] = rwg_j(frame["mean_item_var"], vals.shape[1], points)
-            parts.append(frame.drop(columns="mean_item_var"))
+            frame["rwg"] = rwg_j(mean_var, widths[i], points)
+            parts.append(frame)
     rwg = pd.concat(parts, ignore_index=True)
     out = agg.merge(rwg, on=keys, how="left")
     out.loc[out["n"] < 2, "rwg"] = np.nan
