@@ -825,11 +825,13 @@ def run_reports(
     a single cell may run; ``fresh_kernels``: start a new kernel for every report instead
     of keeping one warm kernel per worker. Local reports run on ``jobs`` threads that each
     drive papermill with the ``assessment`` engine (:mod:`assessment.engine`; the kernels
-    are separate processes); each thread starts its kernel at once, which imports the
-    report's modules and takes the dataset as this process scored it, while this process
-    scores the summary. Each report runs the whole notebook in a reset namespace; a kernel
-    is replaced after any failed report. ``progress``: show a progress bar (one tick per
-    report) and print the final line (N reports, M failed, time taken).
+    are separate processes); each thread starts its kernel at once, before the dataset is
+    read (unless every report is up to date), which imports the report's modules and takes
+    the dataset as this process scored and diagnosed it; this process then makes the
+    summary and exports each executed notebook to HTML as it comes. Each report runs the
+    whole notebook in a reset namespace; a kernel is replaced after any failed report.
+    ``progress``: show a progress bar (one tick per report) and print the final line (N
+    reports, M failed, time taken).
 
     Raises :class:`DatasetError` (nothing written) when the dataset is invalid and
     :class:`AssessmentError` for unusable arguments. A failing report does not raise: see
