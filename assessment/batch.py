@@ -4,7 +4,7 @@
 papermill for every company (bounded parallelism: worker threads that each drive papermill
 with the ``assessment`` engine on a warm kernel of their own, see :mod:`assessment.engine`,
 or an existing Dask cluster), exports each executed notebook to HTML without code (one
-exporter per worker), and writes into the output folder:
+exporter, in the main thread; on Dask each worker exports), and writes into the output folder:
 
 - ``<slug>.html`` and the executed ``<slug>.ipynb`` per company (``<slug>.failed.ipynb``
   when the report failed), the slug coming from :func:`assessment.files.unique_slugs`;
