@@ -214,13 +214,13 @@ class KernelPool:
         """A new kernel, with :attr:`preload` run in it. A kernel that dies while it
         starts (e.g. another process took one of the ports it was given) is replaced, up
         to ``attempts`` times in all."""
-        for attempt in range(1, attempts + 1):
+        for _ in range(attempts - 1):
             kernel = self._start_once(kernel_name, env_key, start_timeout)
-            if not self.preload or attempt == attempts or kernel.alive():
+            if not self.preload or kernel.alive():
                 return kernel
             LOG.warning("a new kernel died while starting; starting another")
             self._discard(kernel)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._start_once(kernel_name, env_key, start_timeout)
 
     def _start_once(self, kernel_name: str, env_key: tuple,
                     start_timeout: float) -> PooledKernel:
