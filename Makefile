@@ -31,7 +31,10 @@ reports: compile
 validate: $(VENV)/.installed
 	$(PY) -m assessment validate $(DATASET)
 
+# The layers contract (pyproject.toml, import-linter), then the tests and the package's
+# docstring examples.
 test: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: compile

@@ -8,7 +8,7 @@ through two lenses: how customers *experience* the offer and how the company is 
     >>> scores = va.score(ds)
     >>> diagnoses = va.diagnose(scores)
 
-The names below are imported on first use: ``import assessment.engine`` (which papermill
+The names below are imported on first use: ``import assessment.run.engine`` (which papermill
 loads whenever it is imported, through its engine entry point) must not pay for pandas
 and pydantic.
 """
@@ -19,40 +19,40 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .charts import Chart
-    from .diagnosis import Diagnosis, Finding, LensResult, diagnose
-    from .exceptions import AssessmentError, DatasetError, InstrumentError, Problem
-    from .instrument import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
-    from .io import Dataset, load_dataset
-    from .report import Report, build_report
-    from .scoring import Scores, score
-    from .summary import build_summary, write_outputs
+    from assessment.diagnosis.findings import Diagnosis, Finding, LensResult, diagnose
+    from assessment.exceptions import AssessmentError, DatasetError, InstrumentError, Problem
+    from assessment.instrument.models import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
+    from assessment.intake.dataset import Dataset, load_dataset
+    from assessment.present.figures import Chart
+    from assessment.present.report.core import Report, build_report
+    from assessment.present.summary import build_summary, write_outputs
+    from assessment.scoring.tables import Scores, score
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "DISCIPLINES": "instrument",
-    "LANGS": "instrument",
-    "LENSES": "instrument",
+    "DISCIPLINES": "instrument.models",
+    "LANGS": "instrument.models",
+    "LENSES": "instrument.models",
     "AssessmentError": "exceptions",
-    "Chart": "charts",
-    "Dataset": "io",
+    "Chart": "present.figures",
+    "Dataset": "intake.dataset",
     "DatasetError": "exceptions",
-    "Diagnosis": "diagnosis",
-    "Finding": "diagnosis",
-    "Instrument": "instrument",
+    "Diagnosis": "diagnosis.findings",
+    "Finding": "diagnosis.findings",
+    "Instrument": "instrument.models",
     "InstrumentError": "exceptions",
-    "LensResult": "diagnosis",
+    "LensResult": "diagnosis.findings",
     "Problem": "exceptions",
-    "Report": "report",
-    "Scores": "scoring",
-    "build_report": "report",
-    "build_summary": "summary",
-    "diagnose": "diagnosis",
-    "load_dataset": "io",
-    "load_instrument": "instrument",
-    "score": "scoring",
-    "write_outputs": "summary",
+    "Report": "present.report.core",
+    "Scores": "scoring.tables",
+    "build_report": "present.report.core",
+    "build_summary": "present.summary",
+    "diagnose": "diagnosis.findings",
+    "load_dataset": "intake.dataset",
+    "load_instrument": "instrument.models",
+    "score": "scoring.tables",
+    "write_outputs": "present.summary",
 }
 
 __all__ = [

@@ -6,12 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .diagnosis import diagnose
-from .exceptions import AssessmentError, DatasetError
-from .instrument import LANGS
-from .io import load_dataset
-from .scoring import score
-from .summary import write_outputs
+from assessment.diagnosis.findings import diagnose
+from assessment.exceptions import AssessmentError, DatasetError
+from assessment.instrument.models import LANGS
+from assessment.intake.dataset import load_dataset
+from assessment.present.summary import write_outputs
+from assessment.scoring.tables import score
 
 MAX_LISTED = 200
 
@@ -53,7 +53,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from .batch import run_reports
+    from assessment.run.batch import run_reports
 
     try:
         result = run_reports(

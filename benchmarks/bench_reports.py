@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.batch import default_notebook, plotly_head, plotly_js_path, run_reports
+from assessment.run.batch import default_notebook, plotly_head, plotly_js_path, run_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -123,8 +123,8 @@ def _cpu() -> tuple[float, float]:
 def floor_reports(dataset: Path, ids: list[str], folder: Path) -> None:
     """The kernel-free floor: the report notebook's calls, made directly, one HTML page
     per company (the dataset loaded and scored once, as a warm kernel does)."""
-    from assessment import charts
-    from assessment.report import build_report
+    from assessment.present import figures as charts
+    from assessment.present.report.core import build_report
 
     folder.mkdir(parents=True, exist_ok=True)
     head = plotly_head(False)

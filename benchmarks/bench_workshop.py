@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from assessment import load_instrument, score
-from assessment.integration_instrument import load_integration
-from assessment.workshop import Workshop
+from assessment.instrument.integration import load_integration
+from assessment.workshop.app import Workshop
 
 N_RESPONDENTS = 40
 CLICKS = 30

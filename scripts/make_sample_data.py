@@ -16,7 +16,7 @@ rounding and clipping equals the target (clipping at the scale ends would otherw
 pull a 4.5 target down to about 4.35). The items are read from the instrument, so the
 data follows the instrument when items are added, removed or re-keyed.
 
-The customer-integration section (``assessment/instruments/customer_integration.yaml``)
+The customer-integration section (``assessment/instrument/customer_integration.yaml``)
 is drawn the same way, one cell per role or block scale, with targets per company and
 wave (``integration()``; scales not named get ``INTEGRATION_DEFAULTS``). Every
 respondent answers the items whose ``answered_by`` names their perspective (customers:
@@ -52,11 +52,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # allow running without an installed package
     sys.path.insert(0, str(ROOT))
 
-from assessment.instrument import Instrument, load_instrument  # noqa: E402
-from assessment.integration_instrument import (  # noqa: E402
+from assessment.instrument.integration import (  # noqa: E402
     IntegrationInstrument,
     load_integration,
 )
+from assessment.instrument.models import Instrument, load_instrument  # noqa: E402
 
 DEFAULT_SEED = 2026
 DEFAULT_OUT = "data/sample"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import assessment as va
-from assessment.integration_instrument import load_integration
-from assessment.io import Dataset
+from assessment.instrument.integration import load_integration
+from assessment.intake.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

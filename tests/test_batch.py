@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 from assessment import AssessmentError, load_dataset
-from assessment import batch as batch_mod
 from assessment import files as files_mod
-from assessment.batch import PLOTLY_JS, run_reports
 from assessment.cli import main
 from assessment.files import unique_slugs
+from assessment.run import batch as batch_mod
+from assessment.run.batch import PLOTLY_JS, run_reports
 
 from .helpers_batch import (
     COMPANIES,
@@ -165,7 +165,7 @@ def test_report_inputs_are_the_data_the_notebook_and_the_instrument(run):
     ds = load_dataset(run.dataset)
     inputs = {p.name for p in batch_mod.report_inputs(ds, run.notebook)}
     assert {"companies.csv", "responses.csv", run.notebook.name, "value_disciplines.yaml",
-            "findings.yaml", "scoring.py"} <= inputs
+            "findings.yaml", "rules.py"} <= inputs
     assert not {"batch.py", "portfolio.py", "index_texts.yaml"} & inputs
 
 
@@ -469,7 +469,7 @@ def _kernel_processes() -> set[int]:
 @pytest.fixture()
 def kernel_starts(monkeypatch) -> list[int]:
     """Grows by one for every kernel a ``KernelPool`` starts."""
-    from assessment.engine import KernelPool
+    from assessment.run.engine import KernelPool
 
     started: list[int] = []
     real_start = KernelPool._start_once

@@ -1,7 +1,7 @@
 """The charts' JSON and HTML are plotly's, built without plotly's graph objects.
 
-:class:`assessment.charts.Chart` writes plotly.js's figure JSON from plain dicts. These tests
-are the proof that it is what plotly would build: plotly validates every chart's JSON and
+:class:`assessment.present.figures.Chart` writes plotly.js's figure JSON from plain
+dicts. These tests are the proof that it is what plotly would build: plotly validates every chart's JSON and
 gives it back unchanged (same keys, values and order), the template is plotly's, the
 subplot layouts are ``make_subplots``'s, the HTML is ``plotly.io.to_html``'s, and plotly's
 graph objects are not imported to draw a report.
@@ -25,9 +25,9 @@ import pytest
 from plotly.subplots import make_subplots
 
 import assessment as va
-from assessment import charts
-from assessment.integration_instrument import load_integration
-from assessment.report import report_for
+from assessment.instrument.integration import load_integration
+from assessment.present import figures as charts
+from assessment.present.report.core import report_for
 
 from .conftest import ROOT, SAMPLE
 from .test_charts import (
@@ -386,8 +386,8 @@ def test_report_charts_do_not_import_plotlys_graph_objects():
     script = f"""
 import json, sys
 import assessment as va
-from assessment import charts
-from assessment.report import report_for
+from assessment.present import figures as charts
+from assessment.present.report.core import report_for
 
 loaded = sorted(m for m in sys.modules if m.split(".")[0] == "plotly")
 ds = va.load_dataset({str(SAMPLE)!r})
@@ -407,7 +407,7 @@ print(json.dumps([loaded, len(pages), sorted(m for m in sys.modules if "plotly" 
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          cwd=ROOT, check=True, timeout=300)
     at_import, n_pages, modules = json.loads(out.stdout.strip().splitlines()[-1])
-    assert at_import == []  # importing assessment.charts imports no plotly at all
+    assert at_import == []  # importing assessment.present.figures imports no plotly at all
     assert n_pages > 50
     for name in ("plotly.graph_objs", "plotly.graph_objects", "plotly.io", "plotly.subplots",
                  "plotly.basedatatypes", "_plotly_utils.basevalidators"):
@@ -415,10 +415,10 @@ print(json.dumps([loaded, len(pages), sorted(m for m in sys.modules if "plotly" 
 
 
 def test_charts_and_portfolio_do_not_import_plotly_at_module_level():
-    for name in ("charts.py", "portfolio.py"):
+    for name in ("figures.py", "portfolio.py"):
         source = (Path(charts.__file__).parent / name).read_text(encoding="utf-8")
         top = [line for line in source.splitlines() if line.startswith(("import", "from"))]
-        assert not [line for line in top if "plotly" in line], name
+        assert not [line for line in top if line.split()[1].split(".")[0] == "plotly"], name
 
 
 # -- (f) untrusted text ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Report figures: traces, threshold lines, ternary shares by hand, escaping, notebook display.
 
-The charts are :class:`assessment.charts.Chart` objects; the tests read their JSON
+The charts are :class:`assessment.present.figures.Chart` objects; the tests read their JSON
 (``to_dict()``: plain lists, None for NaN). tests/test_chart_spec.py checks that the JSON is
 what plotly itself builds."""
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import assessment as va
-from assessment import charts
+from assessment.present import figures as charts
 
 OE, CI, PL = va.DISCIPLINES
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -387,7 +387,7 @@ def test_show_leaves_out_the_plotly_json_in_the_batch_and_keeps_the_html(monkeyp
 def roles_frame(scores: dict[str, float], claimed: str | None = None) -> pd.DataFrame:
     """One row per role of the packaged integration instrument, with the given scores (a
     role not in ``scores`` has none)."""
-    from assessment.integration_instrument import load_integration
+    from assessment.instrument.integration import load_integration
 
     integ = load_integration()
     needed = set(integ.fit[claimed].needs) if claimed else set()
@@ -405,7 +405,7 @@ ROLE_SCORES = {"productive_resource": 3.1, "co_creator": 2.4, "innovator": 4.2,
 
 
 def test_role_map_places_roles_by_participation_and_context(instrument):
-    from assessment.integration_instrument import load_integration
+    from assessment.instrument.integration import load_integration
 
     integ = load_integration()
     fig = charts.role_map(roles_frame(ROLE_SCORES, PL), integ, instrument, "en", claimed=PL,
@@ -441,7 +441,7 @@ def test_role_map_places_roles_by_participation_and_context(instrument):
 
 
 def test_role_map_sizes_are_proportional_to_the_scores(instrument):
-    from assessment.integration_instrument import load_integration
+    from assessment.instrument.integration import load_integration
 
     fig = charts.role_map(roles_frame(ROLE_SCORES, PL), load_integration(), instrument,
                           claimed=PL)
@@ -460,7 +460,7 @@ def test_role_map_sizes_are_proportional_to_the_scores(instrument):
 
 def test_role_map_sizes_match_the_summary_numbers(sample_dataset, sample_scores):
     """Voltaro Energy's role scores as ``summary.json`` has them (rounded to 3 decimals)."""
-    from assessment.report import report_for
+    from assessment.present.report.core import report_for
 
     summary = {"Productive resource": 4.188, "Co-creator": 2.962, "Innovator": 2.885,
                "Competitor (self-service)": 4.351, "Communicator": 3.027,
@@ -483,7 +483,7 @@ def test_role_map_sizes_match_the_summary_numbers(sample_dataset, sample_scores)
 
 
 def test_role_map_without_a_claimed_discipline_and_with_missing_scores(instrument):
-    from assessment.integration_instrument import load_integration
+    from assessment.instrument.integration import load_integration
 
     scores = {k: v for k, v in ROLE_SCORES.items() if k != "co_developer"}
     fig = charts.role_map(roles_frame(scores), load_integration(), instrument, "de")
@@ -498,7 +498,7 @@ def test_role_map_without_a_claimed_discipline_and_with_missing_scores(instrumen
 
 
 def test_role_map_escapes_its_title(instrument):
-    from assessment.integration_instrument import load_integration
+    from assessment.instrument.integration import load_integration
 
     fig = charts.role_map(roles_frame(ROLE_SCORES, OE), load_integration(), instrument,
                           claimed=OE, title=HOSTILE)

@@ -8,7 +8,7 @@ import string
 import pytest
 
 import assessment as va
-from assessment.diagnosis import classify, texts
+from assessment.diagnosis.findings import classify, texts
 
 from .conftest import make_dataset, profile_answers
 
@@ -239,8 +239,8 @@ def test_diagnoses_are_made_once_per_scores_and_travel_with_them(sample_dataset,
     import dataclasses
     import pickle
 
-    from assessment import diagnosis as dg
-    from assessment.report import report_for
+    from assessment.diagnosis import findings as dg
+    from assessment.present.report.core import report_for
 
     scores = va.score(sample_dataset)
     first = va.diagnose(scores)

@@ -20,7 +20,7 @@ import papermill as pm
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from assessment.engine import ENGINE_NAME, AssessmentEngine, KernelPool
+from assessment.run.engine import ENGINE_NAME, AssessmentEngine, KernelPool
 
 from .helpers_batch import write_tiny_notebook
 
@@ -56,13 +56,13 @@ def pool():
 
 def test_the_engine_is_registered_through_papermills_entry_point():
     names = {ep.name: ep.value for ep in entry_points(group="papermill.engine")}
-    assert names.get(ENGINE_NAME) == "assessment.engine:AssessmentEngine"
+    assert names.get(ENGINE_NAME) == "assessment.run.engine:AssessmentEngine"
     from papermill.engines import papermill_engines
 
     assert papermill_engines.get_engine(ENGINE_NAME) is AssessmentEngine
     # papermill loads every engine on import: this module must not import papermill or
     # the heavy parts of the package when it is loaded
-    code = ("import sys, assessment.engine; "
+    code = ("import sys, assessment.run.engine; "
             "print(sorted(m for m in ('papermill', 'pandas', 'nbformat') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 import assessment as va
-from assessment.instrument import DEFAULT_INSTRUMENT
+from assessment.instrument.models import DEFAULT_INSTRUMENT
 
 from .conftest import ROOT
 
-RAW = (ROOT / "assessment" / "instruments" / DEFAULT_INSTRUMENT).read_text(encoding="utf-8")
+RAW = (ROOT / "assessment" / "instrument" / DEFAULT_INSTRUMENT).read_text(encoding="utf-8")
 
 
 def test_cells_have_enough_items_some_reverse_keyed(instrument):
@@ -82,9 +82,9 @@ def test_fast_yaml_loader_reads_what_pyyaml_reads():
     every packaged file, and a broken document still gets PyYAML's detailed error."""
     from importlib import resources
 
-    from assessment.instrument import load_yaml
+    from assessment.instrument.models import load_yaml
 
-    folder = resources.files("assessment") / "instruments"
+    folder = resources.files("assessment.instrument")
     names = [p.name for p in folder.iterdir() if p.name.endswith(".yaml")]
     assert len(names) >= 5
     for name in names:

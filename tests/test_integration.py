@@ -7,8 +7,8 @@ import json
 import pytest
 
 import assessment as va
-from assessment.integration import score_integration
-from assessment.integration_instrument import load_integration
+from assessment.instrument.integration import load_integration
+from assessment.scoring.integration import score_integration
 
 from .conftest import make_dataset, profile_answers
 

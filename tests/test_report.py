@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import assessment as va
-from assessment import report as rp
-from assessment.report import build_report, label, report_for, texts
+from assessment.present.report import core as rp
+from assessment.present.report.core import build_report, label, report_for, texts
+from assessment.scoring import cache
 
 from .conftest import SAMPLE, make_dataset, profile_answers
 
@@ -100,17 +101,17 @@ def own_dataset(tmp_path, monkeypatch):
     folder.mkdir()
     for name in ("companies.csv", "responses.csv"):
         shutil.copy2(SAMPLE / name, folder / name)
-    rp.clear_dataset_cache()
+    cache.clear_dataset_cache()
     loads = []
-    real = rp.load_dataset
+    real = cache.load_dataset
 
     def counting(path, *args, **kwargs):
         loads.append(Path(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(rp, "load_dataset", counting)
+    monkeypatch.setattr(cache, "load_dataset", counting)
     yield folder, loads
-    rp.clear_dataset_cache()
+    cache.clear_dataset_cache()
 
 
 def _touch(path: Path, text: str) -> None:
@@ -165,20 +166,20 @@ def test_a_report_that_changes_a_table_does_not_change_the_cache(own_dataset):
 def test_a_scored_dataset_handed_over_is_used_only_while_its_files_are_unchanged(
         own_dataset, tmp_path):
     folder, loads = own_dataset
-    key = rp.dataset_key(folder)
+    key = cache.dataset_key(folder)
     ds = va.load_dataset(folder)
     scored = tmp_path / "scored.pickle"
-    rp.save_scored(scored, folder, key, ds, va.score(ds))
-    assert rp.prime_dataset_cache(scored, folder, wait=0)
+    cache.save_scored(scored, folder, key, ds, va.score(ds))
+    assert cache.prime_dataset_cache(scored, folder, wait=0)
     assert build_report(folder, "shoes").name == "Stepwise Shoes"
     assert loads == []  # the warm kernels of a batch load nothing themselves
-    rp.clear_dataset_cache()
+    cache.clear_dataset_cache()
     companies = folder / "companies.csv"
     _touch(companies, companies.read_text(encoding="utf-8"))  # changed since it was read
-    assert not rp.prime_dataset_cache(scored, folder, wait=0)
-    assert not rp.prime_dataset_cache(tmp_path / "missing.pickle", folder, wait=0)
+    assert not cache.prime_dataset_cache(scored, folder, wait=0)
+    assert not cache.prime_dataset_cache(tmp_path / "missing.pickle", folder, wait=0)
     scored.write_bytes(b"")  # what the batch writes when it cannot pickle the dataset
-    assert not rp.prime_dataset_cache(scored, folder, wait=0)
+    assert not cache.prime_dataset_cache(scored, folder, wait=0)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
@@ -491,7 +492,7 @@ def test_untrusted_names_are_escaped_everywhere(instrument):
     assert "&lt;/script&gt;&lt;script&gt;" in rep.title_html()  # industry
     assert "&lt;img src=x onerror=alert(1)&gt;" in rep.departments_html()
     assert "&lt;b&gt;w&lt;/b&gt;" in rep.title_html()
-    from assessment import charts
+    from assessment.present import figures as charts
     fig = rep.department_figure()
     assert "<img" not in charts.figure_html(fig)
     assert np.isfinite(np.asarray(trace_value(fig.data[0], "z"), dtype=float)).all()
@@ -587,7 +588,7 @@ def test_integration_section_for_other_archetypes(sample_dataset, sample_scores)
 
 
 def test_integration_section_keeps_company_names_escaped(instrument):
-    from assessment.integration_instrument import load_integration
+    from assessment.instrument.integration import load_integration
 
     integ = load_integration()
     lo, hi = instrument.scale.min, instrument.scale.max
@@ -603,7 +604,7 @@ def test_integration_section_keeps_company_names_escaped(instrument):
     page = all_html(rep) + rep.integration_html()
     assert "<img" not in page and "<script" not in page and "<b>w</b>" not in page
     assert "4.00 (n = 5" in rep.integration_html()
-    from assessment import charts
+    from assessment.present import figures as charts
     fig = charts.role_map(rep.integration_roles(), rep.integration_instrument,
                           rep.instrument, claimed=rep.integration.claimed, title=rep.name)
     page = charts.figure_html(fig)
@@ -626,7 +627,7 @@ def test_show_displays_sections_with_their_charts(monkeypatch):
     """``Report.show``: in a live notebook the text as HTML outputs and every chart as its
     own output with the plotly JSON bundle; in a batch kernel (no JSON bundle) one HTML
     output with the same text and the charts' divs, in the same order."""
-    from assessment import charts
+    from assessment.present import figures as charts
 
     rep = build_report(SAMPLE, "shoes")
     parts = ["title", "headline", "profile", "triangle", "departments", "discuss"]

@@ -1,4 +1,4 @@
-"""The report's per-company lookups (:mod:`assessment.report_tables`) against the
+"""The report's per-company lookups (:mod:`assessment.present.report.tables`) against the
 straightforward pandas computation they replace.
 
 For every company and wave of the sample data and of a small synthetic dataset (waves,
@@ -21,11 +21,12 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import assessment as va
-from assessment import report as rp
-from assessment import report_tables as rt
-from assessment.instrument import LENSES, THRESHOLD_LENS
-from assessment.integration_instrument import load_integration
-from assessment.scoring import OUTSIDE_IN, cronbach_alpha, keyed
+from assessment.instrument.integration import load_integration
+from assessment.instrument.models import LENSES, THRESHOLD_LENS
+from assessment.present.report import core as rp
+from assessment.present.report import tables as rt
+from assessment.scoring import cache
+from assessment.scoring.rules import OUTSIDE_IN, cronbach_alpha, keyed
 
 from .conftest import SAMPLE, make_dataset
 
@@ -486,9 +487,9 @@ def folder(tmp_path):
     folder.mkdir()
     for name in ("companies.csv", "responses.csv"):
         shutil.copy2(SAMPLE / name, folder / name)
-    rp.clear_dataset_cache()
+    cache.clear_dataset_cache()
     yield folder
-    rp.clear_dataset_cache()
+    cache.clear_dataset_cache()
 
 
 def test_the_reports_of_a_cached_dataset_share_its_tables(folder):
@@ -496,7 +497,7 @@ def test_the_reports_of_a_cached_dataset_share_its_tables(folder):
     assert shoes.scores is not airline.scores  # each report has its own shallow copies
     assert shoes.tables is airline.tables
     assert rp.build_report(folder, "shoes", cache=False).tables is not shoes.tables
-    rp.clear_dataset_cache()
+    cache.clear_dataset_cache()
     again = rp.build_report(folder, "shoes")
     assert again.tables is not shoes.tables
     exact(again.profile(), shoes.profile())
@@ -519,12 +520,15 @@ def test_a_replaced_table_is_read_again(sample_dataset):
     assert (later.profile()["mean"] == 1.0).all() and len(later.profile()) == 6
 
 
-def test_tables_are_forgotten_with_their_dataset(instrument):
+def test_tables_are_kept_with_the_scores_and_shared_by_their_copies(instrument):
+    from dataclasses import replace
+
     ds = make_dataset([{"company_id": "x", "perspective": "customer"}])
     scores = va.score(ds)
-    rt.tables_for(ds, scores)
-    key = (id(ds), id(scores))
-    assert key in rt._REGISTRY
-    del ds, scores
-    gc.collect()
-    assert key not in rt._REGISTRY
+    tables = rt.tables_for(ds, scores)
+    assert rt.tables_for(ds, scores) is tables
+    copy = replace(scores, profile=scores.profile.copy(deep=False))
+    assert rt.tables_for(ds, copy) is tables  # a shallow copy shares what was worked out
+    scores.profile = scores.profile.assign(mean=1.0)  # a replaced table: made again
+    assert rt.tables_for(ds, scores) is not tables
+    assert rt.tables_for(ds, copy) is tables

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import assessment as va
-from assessment.scoring import ci95, cronbach_alpha, keyed, rwg_j
+from assessment.scoring.rules import ci95, cronbach_alpha, keyed, rwg_j
 
 from .conftest import cell_ids, keyed_answers, make_dataset, profile_answers
 
@@ -82,7 +82,7 @@ def test_t_quantile_is_scipys():
     freedom, Newton's method; Cornish-Fisher for large df) equals scipy's."""
     from scipy import stats
 
-    from assessment.tdist import t_quantile, t_quantiles
+    from assessment.scoring.tdist import t_quantile, t_quantiles
 
     dfs = [*range(1, 400), 555, 998, 999, 1000, 1001, 2500, 10**4, 10**6]
     for p in (0.975, 0.995, 0.9, 0.6, 0.025):

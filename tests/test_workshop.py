@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 import assessment as va
-from assessment.integration import score_integration
-from assessment.integration_instrument import load_integration
-from assessment.workshop import NA, T_BAR, T_MOVE, T_TRI, Workshop
-from assessment.workshop_state import (
+from assessment.instrument.integration import load_integration
+from assessment.scoring.integration import score_integration
+from assessment.workshop.app import NA, T_BAR, T_MOVE, T_TRI, Workshop
+from assessment.workshop.state import (
     SessionInUse,
     SessionTakenOver,
     Target,
@@ -237,7 +237,7 @@ def test_a_session_open_in_another_process_is_not_resumed(sample):
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys
             from assessment import load_instrument
-            from assessment.workshop_state import WorkshopState
+            from assessment.workshop.state import WorkshopState
             s = WorkshopState.open({str(path)!r}, instrument=load_instrument())
             print("open", flush=True)
             sys.stdin.read()
@@ -459,7 +459,7 @@ def test_comparison_without_survey_data(sample):
 def test_compare_items_pure():
     survey_ds = make_dataset([{"respondent_id": f"c{k}", "perspective": "customer",
                                "oe_exp_1": v} for k, v in enumerate([1, 2, 2, 3, 2])], INST)
-    from assessment.workshop_state import SurveyReference
+    from assessment.workshop.state import SurveyReference
 
     ref = SurveyReference.build(survey_ds, "x", "")
     team = np.full(len(ITEMS), np.nan)

@@ -33,29 +33,30 @@ import re
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .diagnosis import Diagnosis, diagnose
-from .exceptions import AssessmentError, DatasetError
-from .files import atomic_write_bytes, company_slug, slugify
-from .instrument import (
+from assessment.diagnosis.findings import Diagnosis, diagnose
+from assessment.exceptions import AssessmentError, DatasetError
+from assessment.files import atomic_write_bytes, company_slug, slugify
+from assessment.instrument import texts
+from assessment.instrument.integration import IntegrationInstrument, load_integration
+from assessment.instrument.models import (
     DISCIPLINES,
     LANGS,
     LENSES,
     THRESHOLD_LENS,
     Instrument,
     Thresholds,
-    packaged_yaml,
+    load_instrument,
 )
-from .integration import BLOCK_SOURCE
-from .integration_instrument import IntegrationInstrument, load_integration
-from .io import Dataset, find_responses, load_dataset
-from .scoring import INSIDE_OUT, INTERNAL, OUTSIDE_IN, Scores, rwg_j, score
-from .tdist import t_quantile
+from assessment.intake.dataset import Dataset, find_responses, load_dataset
+from assessment.scoring.integration import BLOCK_SOURCE
+from assessment.scoring.rules import INSIDE_OUT, INTERNAL, OUTSIDE_IN, rwg_j
+from assessment.scoring.tables import Scores, score
+from assessment.scoring.tdist import t_quantile
 
 try:  # advisory locks (POSIX); elsewhere sessions still never share a file
     import fcntl
@@ -90,17 +91,11 @@ class SessionTakenOver(WorkshopError):
 # -- texts ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _texts() -> dict:
-    return packaged_yaml("workshop_texts.yaml")
-
-
 def text(key: str, lang: str = "en", **fmt: object) -> str:
     """A workshop text in ``lang`` (en, de, nl), with ``fmt`` filled in."""
     if lang not in LANGS:
         raise WorkshopError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
-    tpl = _texts()[key][lang]
-    return tpl.format(**fmt) if fmt else tpl
+    return texts.text("workshop", key, lang, **fmt)
 
 
 # -- small helpers ----------------------------------------------------------------------
@@ -130,7 +125,7 @@ def _now() -> dt.datetime:
 
 def _decode(raw: bytes) -> tuple[str, str]:
     """(text, encoding to append with): UTF-8 with or without BOM, else Windows-1252,
-    the same rule as the reader in :mod:`assessment.io`."""
+    the same rule as the reader in :mod:`assessment.intake.dataset`."""
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -912,7 +907,7 @@ def quick_score(ds: Dataset) -> Scores:
 
     The same rules and the same tables as ``score`` (tests check they agree), the
     customer-integration table (``integration``, as
-    :func:`assessment.integration.score_integration` makes it) included, but without its
+    :func:`assessment.scoring.integration.score_integration` makes it) included, but without its
     fixed pandas overhead (``score_integration`` alone takes about 100 ms), so the workshop
     can rescore after every click. ``reliability`` is not computed (alpha NaN).
     Falls back to ``score`` if the ``Scores`` structure is not the one this was written for.
@@ -1008,7 +1003,7 @@ def _int_plan(integ: IntegrationInstrument) -> list[tuple[str, str, np.ndarray, 
 
 def _quick_integration(resp: pd.DataFrame, integ: IntegrationInstrument, inst: Instrument,
                        wave: str, cid: str) -> pd.DataFrame:
-    """:func:`assessment.integration.score_integration` for one company and one wave, in
+    """:func:`assessment.scoring.integration.score_integration` for one company and one wave, in
     numpy (the same rules, rows and order; tests check they agree)."""
     th = inst.thresholds
     ids = integ.item_ids
@@ -1336,8 +1331,6 @@ class Move:
     margin: float = 0.0
 
     def text(self, lang: str = "en", instrument: Instrument | None = None) -> str:
-        from .instrument import load_instrument
-
         inst = instrument or load_instrument()
         fmt = dict(discipline=inst.discipline_label(self.discipline, lang),
                    lens=inst.lens_label(self.lens, lang).split(" (")[0],

@@ -1,6 +1,6 @@
 """The customer-integration section of the instrument: roles, participation, motives,
 self-service experience and supply-chain CRM, with the fit model linking roles to
-disciplines (``assessment/instruments/customer_integration.yaml``)."""
+disciplines (``assessment/instrument/customer_integration.yaml``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .exceptions import InstrumentError
-from .instrument import DISCIPLINES, Discipline, Text, parse_model
+from assessment.exceptions import InstrumentError
+from assessment.instrument.models import DISCIPLINES, Discipline, Text, parse_model
 
 Block = Literal["roles", "participation", "motives", "self_service", "crm"]
 Perspective = Literal["internal", "customer"]
@@ -144,7 +144,7 @@ def load_integration(path: str | Path | None = None) -> IntegrationInstrument:
 
 @lru_cache(maxsize=1)
 def _load_default() -> IntegrationInstrument:
-    ref = resources.files("assessment") / "instruments" / DEFAULT_INTEGRATION
+    ref = resources.files("assessment.instrument") / DEFAULT_INTEGRATION
     return _parse(ref.read_text(encoding="utf-8"), DEFAULT_INTEGRATION)
 
 

@@ -9,17 +9,17 @@ Sections (issue 3): 1 headline, 2 profile, 3 triangle, 4 experience versus set-u
 5 departments, 5b customers as co-producers (issue 5: the role map, the fit of the customer
 roles with the claimed discipline, self-service as experience or burden), 6 item detail,
 7 data quality, 8 against the others (and change since the previous wave), 9 what to
-discuss. Texts are in ``instruments/report_texts.yaml``
+discuss. Texts are in ``instrument/report_texts.yaml``
 (en, de, nl); finding texts come from the diagnosis.
 
 Security: company names, department names, industries, wave labels and item texts are
 untrusted. Every ``*_html`` method escapes them where they enter HTML (``html.escape``
 for text; tables as ``DataFrame.to_html(escape=True)`` writes them, see :func:`table_html`
-and :func:`assessment.report_tables.html_table`); the figures escape them in
-:mod:`assessment.charts`.
+and :func:`assessment.present.report.tables.html_table`); the figures escape them in
+:mod:`assessment.present.figures`.
 
 Speed: a batch reports every company of a dataset in warm kernels. A report does not
-filter the whole-dataset tables for its company: :mod:`assessment.report_tables` finds
+filter the whole-dataset tables for its company: :mod:`assessment.present.report.tables` finds
 every company's rows once per scored dataset (shared by the reports of the dataset cache,
 see :func:`load_scored`) and the sections look them up; they give the same rows and
 numbers as the filter (``tests/test_report_tables.py``).
@@ -32,45 +32,40 @@ and other callers; the ``*_html`` methods translate and format them.
 from __future__ import annotations
 
 import html
-import threading
 import warnings
-from collections import OrderedDict
-from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .diagnosis import Diagnosis, Finding, diagnose, rank_findings
-from .diagnosis import texts as finding_texts
-from .instrument import (
+from assessment.diagnosis.findings import Diagnosis, Finding, diagnose, rank_findings
+from assessment.diagnosis.findings import texts as finding_texts
+from assessment.diagnosis.integration import INTEGRATION_CODES, IntegrationResult
+from assessment.instrument.integration import BLOCK_SCALES, IntegrationInstrument, load_integration
+from assessment.instrument.models import (
     DISCIPLINES,
     LENSES,
     THRESHOLD_LENS,
     Instrument,
-    check_lang,
-    load_instrument,
-    packaged_yaml,
 )
-from .integration import BLOCK_SOURCE, TAKEOVER_ROLES, IntegrationResult
-from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
-from .io import SETTINGS_FILE, Dataset, load_dataset
-from .report_tables import SOURCE_ROW as _SOURCE_ROW
-from .report_tables import (
+from assessment.instrument.texts import book, check_lang
+from assessment.intake.dataset import Dataset
+from assessment.present import figures as charts
+from assessment.present.figures import Chart
+from assessment.present.labels import label
+from assessment.present.report.tables import SOURCE_ROW as _SOURCE_ROW
+from assessment.present.report.tables import (
     CompanyTables,
     answered_rows,
     cronbach_alpha_of,
     html_table,
-    share_tables,
     tables_for,
 )
-from .report_tables import clear as clear_report_tables
-from .scoring import INSIDE_OUT, OUTSIDE_IN, Scores, keyed, score
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .charts import Chart
+from assessment.scoring.cache import load_scored
+from assessment.scoring.integration import BLOCK_SOURCE, TAKEOVER_ROLES
+from assessment.scoring.tables import INSIDE_OUT, OUTSIDE_IN, Scores, keyed, score
 
 SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "integration", "items",
             "quality", "comparison", "discuss")
@@ -87,11 +82,8 @@ SHOW_PARTS: dict[str, tuple[str, str | None]] = {
     "wave_change": ("wave_change_html", None), "discuss": ("discuss_html", None),
 }
 #: the findings of the customer-integration section (issue 5)
-INTEGRATION_CODES = ("self_service_burden", "pl_without_innovators", "intimacy_cost_factor",
-                     "integration_roles_missing", "integration_fit")
 MIN_INDUSTRY_COMPANIES = 3  # an industry needs this many companies (with scores) to compare within
 ITEMS_PER_END = 2  # strongest and weakest items shown per discipline and lens
-REPO_ROOT = Path(__file__).resolve().parents[1]
 THRESHOLD_ORDER = ("par", "excellence", "leadership_margin", "lens_gap", "blind_spot_gap",
                    "min_answered_share", "min_group_size")
 
@@ -125,33 +117,12 @@ CSS = """
 # -- texts --------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def texts() -> dict:
-    """The report texts shipped with the package (``instruments/report_texts.yaml``)."""
-    return packaged_yaml("report_texts.yaml")
+    """The report texts shipped with the package (``instrument/report_texts.yaml``)."""
+    return book("report")
 
 
 _check_lang = check_lang
-
-
-def label(key: str, lang: str = "en", **fmt: Any) -> str:
-    """A report text in ``lang``, formatted with ``fmt`` (plain text, not escaped).
-
-    ``key`` is a dotted path into ``report_texts.yaml`` (``"headings.profile"``); a key
-    without a dot is looked up under ``labels``.
-    """
-    root = texts()
-    hit = _LABELS.get((key, lang))
-    if hit is None or hit[0] is not root:
-        node: Any = root
-        for part in (key if "." in key else f"labels.{key}").split("."):
-            node = node[part]
-        hit = _LABELS[(key, lang)] = (root, node[_check_lang(lang)])
-    return hit[1].format(**fmt)
-
-
-#: (key, language) -> (the texts, the text): a report looks up some 200 texts
-_LABELS: dict[tuple[str, str], tuple[dict, str]] = {}
 
 
 def esc(value: object) -> str:
@@ -175,18 +146,8 @@ def table_html(df: pd.DataFrame) -> str:
 
 def _table(columns: dict[str, list]) -> str:
     """``table_html(pd.DataFrame(columns))``, written without pandas when it can be (text
-    and whole-number cells: :func:`assessment.report_tables.html_table`)."""
+    and whole-number cells: :func:`assessment.present.report.tables.html_table`)."""
     return html_table(columns) or table_html(pd.DataFrame(columns))
-
-
-def resolve_dataset(path: str | Path) -> Path:
-    """A dataset path as given if it exists (relative to the current directory), else
-    relative to the repository root (papermill runs notebooks from ``notebooks/``)."""
-    p = Path(path).expanduser()
-    if p.is_absolute() or p.exists():
-        return p
-    alt = REPO_ROOT / p
-    return alt if alt.exists() else p
 
 
 # -- building -----------------------------------------------------------------------------
@@ -208,122 +169,7 @@ def build_report(dataset_path: str | Path, company_id: str, lang: str = "en",
 
 # -- the dataset cache --------------------------------------------------------------------
 
-#: files of a dataset folder that :func:`assessment.io.load_dataset` reads (or looks for)
-DATASET_FILES = ("companies.csv", "responses.csv", "responses.xlsx", SETTINGS_FILE)
-DATASET_CACHE_SIZE = 4  # datasets kept per process
-_DATASETS: OrderedDict[tuple, tuple[Dataset, Scores]] = OrderedDict()
-_DATASETS_LOCK = threading.Lock()
-
-
-def dataset_key(dataset_path: str | Path) -> tuple:
-    """What a loaded and scored dataset depends on: the folder, each dataset file's inode,
-    size and modification time (ns; a missing file counts too: ``responses.csv`` wins
-    over ``responses.xlsx``), and the instrument and integration section in use."""
-    folder = Path(resolve_dataset(dataset_path)).resolve()
-    stats: list[tuple] = []
-    for name in DATASET_FILES:
-        try:
-            st = (folder / name).stat()
-        except OSError:
-            stats.append((name, None))
-        else:
-            stats.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
-    inst, integ = load_instrument(), load_integration()
-    return (str(folder), tuple(stats), id(inst), inst.version, id(integ))
-
-
-def load_scored(dataset_path: str | Path, cache: bool = True) -> tuple[Dataset, Scores]:
-    """The dataset at ``dataset_path``, loaded, validated and scored.
-
-    With ``cache`` the result is kept in this process (module level: it survives the
-    warm report kernels' namespace reset) under :func:`dataset_key`, so the reports of
-    one dataset load and score it once; any change to a dataset file (or a new instrument)
-    makes a new key. Each call gets its own shallow copies of the tables (pandas copies
-    on write), so a report that changes a table in place does not change the cache.
-    """
-    if not cache:
-        ds = load_dataset(resolve_dataset(dataset_path))
-        return ds, score(ds)
-    key = dataset_key(dataset_path)  # before reading: a file changed meanwhile reloads later
-    with _DATASETS_LOCK:
-        hit = _DATASETS.get(key)
-        if hit is not None:
-            _DATASETS.move_to_end(key)
-    if hit is None:
-        ds = load_dataset(resolve_dataset(dataset_path))
-        hit = (ds, score(ds))
-        with _DATASETS_LOCK:
-            for old in [k for k in _DATASETS if k[0] == key[0]]:  # stale versions
-                del _DATASETS[old]
-            _DATASETS[key] = hit
-            while len(_DATASETS) > DATASET_CACHE_SIZE:
-                _DATASETS.popitem(last=False)
-    ds, scores = _shallow(hit[0]), _shallow(hit[1])
-    share_tables(ds, scores, *hit)  # the per-company tables of the cached dataset
-    return ds, scores
-
-
-def save_scored(path: str | Path, dataset_path: str | Path, key: tuple, dataset: Dataset,
-                scores: Scores) -> None:
-    """Write a loaded and scored dataset for :func:`prime_dataset_cache` in other
-    processes (the batch's kernels): pickled, with the dataset files' state ``key`` (from
-    :func:`dataset_key`, taken before the files were read)."""
-    import pickle
-
-    from .files import atomic_write_bytes
-
-    atomic_write_bytes(Path(path), pickle.dumps(
-        {"folder": key[0], "files": key[1], "dataset": dataset, "scores": scores},
-        protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def prime_dataset_cache(path: str | Path, dataset_path: str | Path, wait: float = 30.0) -> bool:
-    """Put the dataset that :func:`save_scored` wrote to ``path`` (waiting up to ``wait``
-    seconds for it) into this process's cache, if its files are still as they were when
-    it was read; returns whether it did. Only for files this program wrote itself:
-    unpickling runs code."""
-    import pickle
-    import time
-
-    deadline = time.monotonic() + wait
-    path = Path(path)
-    while not path.exists():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    try:
-        saved = pickle.loads(path.read_bytes())
-    except Exception:  # an empty file: the writer could not pickle it
-        return False
-    key = dataset_key(dataset_path)
-    if (saved["folder"], saved["files"]) != key[:2]:
-        return False
-    with _DATASETS_LOCK:
-        _DATASETS[key] = (saved["dataset"], saved["scores"])
-        while len(_DATASETS) > DATASET_CACHE_SIZE:
-            _DATASETS.popitem(last=False)
-    return True
-
-
-def clear_dataset_cache() -> None:
-    """Forget every cached dataset."""
-    with _DATASETS_LOCK:
-        _DATASETS.clear()
-    clear_report_tables()
-
-
-def _shallow(obj: Any) -> Any:
-    """A copy of a dataclass whose DataFrames and lists are new objects over shared data."""
-    changes = {}
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if isinstance(value, pd.DataFrame):
-            changes[f.name] = value.copy(deep=False)
-        elif isinstance(value, list):
-            changes[f.name] = list(value)
-    return replace(obj, **changes)
-
-
+#: files of a dataset folder that :func:`assessment.intake.dataset.load_dataset` reads (or looks for)
 def report_for(dataset: Dataset, company_id: str, lang: str = "en", wave: str = "",
                show_items: bool = True, scores: Scores | None = None) -> Report:
     """The report of one company of a loaded dataset (scored here unless ``scores``)."""
@@ -372,14 +218,12 @@ class Report:
 
         In a live notebook every chart is an output of its own with the plotly JSON
         bundle (JupyterLab draws it even in an untrusted notebook: see
-        :func:`assessment.charts.show`), with the text between them as HTML outputs.
+        :func:`assessment.present.figures.show`), with the text between them as HTML outputs.
         Without the bundle (``ASSESSMENT_PLOTLY_JSON=0``, the batch's kernels) the parts
         are one HTML output: the page is the same, and each output costs the kernel, the
         notebook client and the export a message.
         """
         from IPython.display import HTML, display
-
-        from . import charts
 
         unknown = [p for p in parts if p not in SHOW_PARTS]
         if unknown:
@@ -419,7 +263,7 @@ class Report:
     @property
     def tables(self) -> CompanyTables:
         """Every company's rows of the dataset's tables, shared by the reports of the
-        dataset (:mod:`assessment.report_tables`)."""
+        dataset (:mod:`assessment.present.report.tables`)."""
         return tables_for(self.dataset, self.scores)
 
     @property
@@ -550,7 +394,6 @@ class Report:
             "notes.profile", min=sc.min, max=sc.max, par=th.par, excellence=th.excellence)))
 
     def profile_figure(self) -> Chart | None:
-        from . import charts
         if not self.has_data:
             return None
         return charts.profile_chart(self.profile(), self.instrument, self.lang)
@@ -564,7 +407,6 @@ class Report:
                                                          min=self.instrument.scale.min)))
 
     def triangle_figure(self) -> Chart | None:
-        from . import charts
         if not self.has_data:
             return None
         return charts.triangle_chart(self.profile(), self.instrument, self.lang)
@@ -652,7 +494,6 @@ class Report:
         return self._section("gaps", *parts)
 
     def gap_figure(self) -> Chart | None:
-        from . import charts
         if not self.has_data:
             return None
         blind = self.blind_spot_table()
@@ -697,7 +538,6 @@ class Report:
         return self._section("departments", *parts)
 
     def department_figure(self) -> Chart | None:
-        from . import charts
         dept = self.departments()
         if not self.has_data or dept.empty:
             return None
@@ -890,8 +730,7 @@ class Report:
         return self._section("integration", *parts)
 
     def integration_figure(self) -> Chart | None:
-        """The role map (:func:`assessment.charts.role_map`); None without integration."""
-        from . import charts
+        """The role map (:func:`assessment.present.figures.role_map`); None without integration."""
         if self.integration is None:
             return None
         part = {s: self._integration_value("participation", s)[0]
@@ -1247,7 +1086,6 @@ class Report:
         return pd.DataFrame(rows)
 
     def comparison_figure(self) -> Chart | None:
-        from . import charts
         ids, _ = self.comparison_group()
         if not self.has_data or not ids:
             return None

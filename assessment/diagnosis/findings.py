@@ -22,23 +22,22 @@ Rules (thresholds from the instrument, overridable per dataset):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .instrument import (
+from assessment.diagnosis.integration import IntegrationResult, diagnose_integration
+from assessment.diagnosis.plain import plain
+from assessment.instrument.integration import load_integration
+from assessment.instrument.models import (
     DISCIPLINES,
     LENSES,
     Instrument,
-    check_lang,
     load_instrument,
-    packaged_yaml,
 )
-from .integration import IntegrationResult, diagnose_integration
-from .integration_instrument import load_integration
-from .scoring import INSIDE_OUT, Scores
+from assessment.instrument.texts import book, check_lang
+from assessment.scoring.tables import INSIDE_OUT, Scores
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 #: within a severity, findings about the strategy come before data caveats
@@ -63,10 +62,9 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=key)
 
 
-@lru_cache(maxsize=1)
 def texts() -> dict:
     """The finding, verdict and source texts shipped with the package."""
-    return packaged_yaml("findings.yaml")
+    return book("findings")
 
 
 _lang = check_lang
@@ -126,7 +124,7 @@ class Finding:
         """Plain-JSON form with texts in ``lang``."""
         return {
             "code": self.code, "severity": self.severity, "lens": self.lens,
-            "discipline": self.discipline, "values": _plain(self.values),
+            "discipline": self.discipline, "values": plain(self.values),
             "title": self.title(lang), "text": self.text(lang, instrument),
             "action": self.action(lang, instrument),
         }
@@ -192,34 +190,19 @@ class Diagnosis:
             "lenses": {
                 lens: {
                     "verdict": r.verdict, "leader": r.leader, "below_par": r.below_par,
-                    "scores": _plain(r.scores), "source": r.source,
+                    "scores": plain(r.scores), "source": r.source,
                     "sentence": r.sentence(lang, inst),
                 } for lens, r in self.lenses.items()
             },
-            "lens_gaps": _plain(self.lens_gaps),
+            "lens_gaps": plain(self.lens_gaps),
             "lens_mismatch": self.lens_mismatch,
             "experience_source": self.experience_source,
-            "blind_spots": _plain(self.blind_spots),
+            "blind_spots": plain(self.blind_spots),
             "department_alignment": self.department_alignment,
             "department_dominant": self.department_dominant,
             "findings": [f.to_dict(lang, inst) for f in self.findings],
             "integration": None if self.integration is None else self.integration.to_dict(),
         }
-
-
-def _plain(obj: Any) -> Any:
-    """Numbers rounded to 3 decimals, NaN as None: plain JSON."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if not np.isfinite(obj) else round(float(obj), 3)
-    return obj
 
 
 # -- rules ------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .exceptions import DatasetError, InstrumentError, Problem
-from .instrument import Instrument, load_instrument, load_yaml
-from .integration_instrument import IntegrationInstrument, load_integration
+from assessment.exceptions import DatasetError, InstrumentError, Problem
+from assessment.instrument.integration import IntegrationInstrument, load_integration
+from assessment.instrument.models import Instrument, load_instrument, load_yaml
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
 RESPONSE_COLUMNS = ("company_id", "respondent_id", "perspective", "department")

@@ -2,7 +2,7 @@
 
 ``run_reports`` validates and scores the dataset once, then runs the report notebook with
 papermill for every company (bounded parallelism: worker threads that each drive papermill
-with the ``assessment`` engine on a warm kernel of their own, see :mod:`assessment.engine`,
+with the ``assessment`` engine on a warm kernel of their own, see :mod:`assessment.run.engine`,
 or an existing Dask cluster), exports each executed notebook to HTML without code (one
 exporter, in the main thread; on Dask each worker exports), and writes into the output folder:
 
@@ -38,24 +38,24 @@ from typing import Any
 
 import pandas as pd
 
-from .diagnosis import Diagnosis, diagnose
-from .engine import START_TIMEOUT, KernelPool, ensure_registered, is_python_kernel
-from .exceptions import AssessmentError
-from .files import atomic_write_bytes, atomic_write_text, unique_slugs
-from .instrument import DISCIPLINES, LANGS, LENSES
-from .io import Dataset, load_dataset
-from .portfolio import main_finding, write_index
-from .report import DATASET_FILES, dataset_key, save_scored
-from .scoring import score
-from .summary import build_summary
+from assessment.diagnosis.findings import Diagnosis, diagnose
+from assessment.exceptions import AssessmentError
+from assessment.files import atomic_write_bytes, atomic_write_text, unique_slugs
+from assessment.instrument.models import DISCIPLINES, LANGS, LENSES
+from assessment.intake.dataset import Dataset, load_dataset
+from assessment.present.figures import PLOTLY_JS, plotly_head, plotly_js
+from assessment.present.portfolio import main_finding, write_index
+from assessment.present.summary import build_summary
+from assessment.run.engine import START_TIMEOUT, KernelPool, ensure_registered, is_python_kernel
+from assessment.scoring.cache import DATASET_FILES, dataset_key, save_scored
+from assessment.scoring.tables import score
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-PLOTLY_JS = "plotly.min.js"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 DEFAULT_TIMEOUT = 600.0  # seconds per cell
 BATCH_METADATA = "assessment_batch"
 # The report kernels' environment: figures without the plotly JSON bundle, which only a
-# live JupyterLab shows (the HTML export shows text/html), see assessment.charts.show.
+# live JupyterLab shows (the HTML export shows text/html), see assessment.present.figures.show.
 KERNEL_ENV = {"ASSESSMENT_PLOTLY_JSON": "0"}
 # Package files that do not change what a report shows (the batch's own code and texts).
 _NOT_REPORT_INPUTS = {"batch.py", "portfolio.py", "cli.py", "__main__.py", "index_texts.yaml"}
@@ -169,23 +169,6 @@ class BatchResult:
 
 
 # -- the worker side: execute and export one report ----------------------------------------
-
-
-def plotly_js_path() -> Path:
-    """plotly.js as shipped inside the installed plotly package."""
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / PLOTLY_JS
-
-
-@lru_cache(maxsize=2)
-def plotly_head(self_contained: bool) -> str:
-    """The ``<script>`` that provides the global ``Plotly`` to a page: a reference to the
-    shared copy next to the page, or plotly.js itself inlined (single-file reports)."""
-    if not self_contained:  # attributes in the order nbconvert's HTML pass writes them
-        return f'<script charset="utf-8" src="{PLOTLY_JS}"></script>'
-    code = plotly_js_path().read_text(encoding="utf-8").replace("</script", "<\\/script")
-    return f'<script type="text/javascript">{code}</script>'
 
 
 _local = threading.local()
@@ -419,7 +402,7 @@ def render_report(job: ReportJob, pool: KernelPool | None = None,
     :func:`export_outcome`).
 
     Runs in a worker (a thread of the local pool or a Dask worker) with the ``assessment``
-    papermill engine (:mod:`assessment.engine`): on a warm kernel of ``pool`` (its
+    papermill engine (:mod:`assessment.run.engine`): on a warm kernel of ``pool`` (its
     namespace reset first; the kernel is retired when this report fails), or on a fresh
     kernel without a pool. Never raises for a failing report: the outcome says what failed,
     where, and carries the executed notebook. Nothing is written outside private scratch
@@ -514,7 +497,7 @@ def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
 class _LocalRunner:
     """Reports on ``n_jobs`` worker threads, each driving papermill (the kernels are
     separate processes, so the threads run in parallel), with one warm kernel each from a
-    shared :class:`~assessment.engine.KernelPool` unless ``warm`` is false.
+    shared :class:`~assessment.run.engine.KernelPool` unless ``warm`` is false.
 
     The threads start at once and each starts its kernel first (running ``preload`` in
     it), so the kernels boot while the caller reads and scores the dataset; then
@@ -676,9 +659,9 @@ def _kernel_name(nb: dict) -> str:
 # hand it over (an empty file: nothing to run, an invalid dataset, an unpicklable one) or
 # the files changed meanwhile, the first report loads and scores the dataset itself.
 _PRELOAD = """\
-import assessment.charts
-import assessment.report
-assessment.report.prime_dataset_cache({cache!r}, {dataset!r}, wait=20)
+import assessment.present.report.core
+import assessment.scoring.cache
+assessment.scoring.cache.prime_dataset_cache({cache!r}, {dataset!r}, wait=20)
 """
 
 
@@ -728,10 +711,10 @@ def _up_to_date(out: Path, job: ReportJob, newest_input: float) -> bool:
 
 
 def _copy_plotly_js(out: Path) -> Path:
-    src, dst = plotly_js_path(), out / PLOTLY_JS
-    if not dst.exists() or dst.stat().st_size != src.stat().st_size or (
-            dst.stat().st_mtime < src.stat().st_mtime):
-        atomic_write_bytes(dst, src.read_bytes())
+    """plotly.js next to the reports, written again when the installed plotly's differs."""
+    dst, code = out / PLOTLY_JS, plotly_js().encode("utf-8")
+    if not dst.exists() or dst.stat().st_size != len(code) or dst.read_bytes() != code:
+        atomic_write_bytes(dst, code)
     return dst
 
 
@@ -824,7 +807,7 @@ def run_reports(
     (``tcp://...``) or a ``distributed.Client`` to run the reports on; ``timeout``: seconds
     a single cell may run; ``fresh_kernels``: start a new kernel for every report instead
     of keeping one warm kernel per worker. Local reports run on ``jobs`` threads that each
-    drive papermill with the ``assessment`` engine (:mod:`assessment.engine`; the kernels
+    drive papermill with the ``assessment`` engine (:mod:`assessment.run.engine`; the kernels
     are separate processes); each thread starts its kernel at once, before the dataset is
     read (unless every report is up to date), which imports the report's modules and takes
     the dataset as this process scored and diagnosed it; this process then makes the

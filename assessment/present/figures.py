@@ -41,27 +41,28 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .diagnosis import Diagnosis
-from .instrument import DISCIPLINES, LENSES, Instrument
-from .integration_instrument import IntegrationInstrument
-from .report import label
+from assessment.diagnosis.findings import Diagnosis
+from assessment.instrument.integration import IntegrationInstrument
+from assessment.instrument.models import DISCIPLINES, LENSES, Instrument
+from assessment.present.labels import label
+from assessment.present.theme import (
+    BLIND_COLOR,
+    EXPERIENCE_COLOR,
+    FONT,
+    GAP_BAND_COLOR,
+    LENS_COLORS,
+    OTHERS_COLOR,
+    TEMPLATE,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-EXPERIENCE_COLOR = "#0072B2"  # Okabe-Ito blue
-SETUP_COLOR = "#E69F00"  # Okabe-Ito orange
-BLIND_COLOR = "#CC79A7"  # Okabe-Ito purple
-OTHERS_COLOR = "#9AA5B1"
-GAP_BAND_COLOR = "rgba(120, 120, 120, 0.13)"
-LENS_COLORS = {"experience": EXPERIENCE_COLOR, "setup": SETUP_COLOR}
-FONT = dict(family="Helvetica, Arial, sans-serif", size=13, color="#222")
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 # "0" in the environment: :func:`show` leaves out the plotly JSON bundle (the batch sets it
 # for its kernels: the HTML export shows only text/html).
 PLOTLY_JSON_ENV = "ASSESSMENT_PLOTLY_JSON"
-TEMPLATE = "plotly_white"
 TERNARY_KEYS = {"operational_excellence": "a", "customer_intimacy": "b",
                 "product_leadership": "c"}
 
@@ -1437,3 +1438,31 @@ def show(fig: Chart | go.Figure | None) -> None:
     if fig is None:
         return
     display(_bundle(fig), raw=True)
+
+
+# -- plotly.js for pages --------------------------------------------------------------------
+
+#: the file name of the plotly.js copy shared by the pages of one output folder
+PLOTLY_JS = "plotly.min.js"
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The plotly.js bundle of the installed plotly (``plotly.offline.get_plotlyjs``)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+@lru_cache(maxsize=2)
+def plotly_head(self_contained: bool) -> str:
+    """The ``<script>`` that provides the global ``Plotly`` to a page: a reference to the
+    shared copy next to the page, or plotly.js itself inlined (single-file reports).
+
+    >>> plotly_head(False)
+    '<script charset="utf-8" src="plotly.min.js"></script>'
+    """
+    if not self_contained:  # attributes in the order nbconvert's HTML pass writes them
+        return f'<script charset="utf-8" src="{PLOTLY_JS}"></script>'
+    code = plotly_js().replace("</script", "<\\/script")
+    return f'<script type="text/javascript">{code}</script>'

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .diagnosis import Diagnosis, _plain
-from .files import atomic_write_text
-from .io import Dataset
-from .scoring import Scores
+from assessment.diagnosis.findings import Diagnosis
+from assessment.diagnosis.plain import plain
+from assessment.files import atomic_write_text
+from assessment.intake.dataset import Dataset
+from assessment.scoring.tables import Scores
 
 SCORE_COLUMNS = ["company_id", "wave", "section", "discipline", "lens", "perspective", "mean",
                  "n", "sd", "ci_low", "ci_high", "rwg", "shown", "instrument_version"]
@@ -67,8 +68,8 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
         "dataset": dataset.name,
         "instrument_version": scores.instrument_version,
         "lang": lang,
-        "thresholds": _plain(scores.thresholds.model_dump()),
-        "reliability": _plain(scores.reliability.to_dict(orient="records")),
+        "thresholds": plain(scores.thresholds.model_dump()),
+        "reliability": plain(scores.reliability.to_dict(orient="records")),
         "warnings": [str(w) for w in dataset.warnings],
         "companies": companies,
     }

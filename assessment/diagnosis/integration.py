@@ -1,5 +1,5 @@
-"""Customer integration: how the company uses its customers as co-producers, and whether
-that fits its value discipline.
+"""Customer integration: whether the way a company uses its customers as co-producers
+fits its value discipline.
 
 Scores per role and per block follow the core's rules (reverse keying, minimum answered
 share, mean/n/sd/CI/r_wg, customer groups under the minimum size hidden). The company's
@@ -9,7 +9,7 @@ score of a role or block reads:
 - motives and self-service experience: customers only (hidden below the minimum size);
 - supply-chain CRM: staff.
 
-Fit rules (``fit`` in ``instruments/customer_integration.yaml`` names the roles each
+Fit rules (``fit`` in ``instrument/customer_integration.yaml`` names the roles each
 discipline needs; thresholds from the core instrument):
 
 - the *claimed* discipline is the set-up lens's leader or dominant discipline, else the
@@ -33,45 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .integration_instrument import BLOCK_SCALES, IntegrationInstrument, load_integration
-from .io import Dataset
-from .scoring import Cell, group_stats, respondent_scores
+from assessment.diagnosis.plain import plain
+from assessment.instrument.integration import BLOCK_SCALES, IntegrationInstrument
+from assessment.scoring.integration import TAKEOVER_ROLES
 
-#: which perspective a block's company score is read from
-BLOCK_SOURCE = {"roles": "all", "participation": "all", "motives": "customer",
-                "self_service": "customer", "crm": "internal"}
-TAKEOVER_ROLES = ("productive_resource", "competitor")
-
-
-def integration_cells(integ: IntegrationInstrument) -> list[Cell]:
-    """The (scale, block) cells of the integration section, as the scoring core takes them."""
-    out = []
-    for block, scale in integ.cells():
-        items = integ.cell_items(block, scale)
-        out.append((scale, block, [i.id for i in items], np.array([i.reverse for i in items])))
-    return out
-
-
-def score_integration(dataset: Dataset) -> pd.DataFrame:
-    """Company scores of every role and block: wave, company_id, block, scale, perspective,
-    mean, n, sd, ci_low, ci_high, rwg, shown, source (True for the row the company's score
-    is read from). Empty when nobody answered the section."""
-    integ = dataset.integration or load_integration()
-    inst = dataset.instrument
-    th = inst.thresholds
-    resp = dataset.responses.reindex(
-        columns=list(dict.fromkeys([*dataset.responses.columns, *integ.item_ids])))
-    cols = ["wave", "company_id", "block", "scale", "perspective", "mean", "n", "sd", "ci_low",
-            "ci_high", "rwg", "shown", "source"]
-    if resp[integ.item_ids].isna().all().all():
-        return pd.DataFrame(columns=cols)
-    long, kept_values = respondent_scores(resp, integration_cells(integ), inst.scale.min,
-                                          inst.scale.max, th.min_answered_share)
-    stats = group_stats(resp, long, kept_values, inst.scale.points, th.min_group_size,
-                        total_lenses={"roles", "participation"})
-    stats = stats.rename(columns={"discipline": "scale", "lens": "block"})
-    stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
-    return stats[cols].reset_index(drop=True)
+#: the codes of the customer-integration findings, in the order reports list them
+INTEGRATION_CODES = ("self_service_burden", "pl_without_innovators", "intimacy_cost_factor",
+                     "integration_roles_missing", "integration_fit")
 
 
 @dataclass
@@ -88,9 +56,7 @@ class IntegrationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        from .diagnosis import _plain
-
-        return _plain({
+        return plain({
             "roles": self.roles, "blocks": self.blocks, "claimed_discipline": self.claimed,
             "needed_roles": self.needed_roles, "needed_score": self.needed_score,
             "fits": self.fits, "finding_codes": self.codes,

@@ -12,21 +12,27 @@ from __future__ import annotations
 import datetime as _dt
 import html
 from collections.abc import Mapping
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import yaml
+from assessment.diagnosis.findings import Diagnosis
+from assessment.files import atomic_write_text
+from assessment.instrument.models import LANGS, Instrument
+from assessment.instrument.texts import book
+from assessment.intake.dataset import Dataset
+from assessment.present.figures import figure_html, plotly_head, portfolio_triangle
+from assessment.scoring.tables import INSIDE_OUT
 
-from .diagnosis import Diagnosis
-from .files import atomic_write_text
-from .instrument import LANGS, Instrument
-from .io import Dataset
-from .scoring import INSIDE_OUT
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .batch import CompanyReport
+class CompanyReport(Protocol):
+    """What the portfolio page reads of one company's report (the batch's outcome)."""
+
+    company_id: str
+    status: str  # ok, failed or skipped
+    file: str | None
+    notebook: str | None
+    error: str | None
+    cell: dict[str, Any] | None
 
 _CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #0072B2;
@@ -56,11 +62,9 @@ a { color: var(--accent); }
 """
 
 
-@lru_cache(maxsize=1)
 def index_texts() -> dict:
-    """The portfolio page's own texts (``instruments/index_texts.yaml``)."""
-    ref = resources.files("assessment") / "instruments" / "index_texts.yaml"
-    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+    """The portfolio page's own texts (``instrument/index_texts.yaml``)."""
+    return book("portfolio")
 
 
 def _t(key: str, lang: str, **fmt: Any) -> str:
@@ -109,43 +113,8 @@ def _report_cell(rep: CompanyReport | None, lang: str) -> str:
 
 
 def _chart(diagnoses: Mapping[str, Diagnosis], inst: Instrument, lang: str) -> str:
-    """The portfolio triangle (``charts.portfolio_triangle``) as a div plus a script."""
-    try:
-        from .charts import figure_html, portfolio_triangle
-    except ImportError:  # the report charts are not importable: a plain triangle instead
-        return _fallback_triangle(diagnoses, inst, lang).to_html(
-            full_html=False, include_plotlyjs=False, config={"displaylogo": False})
-    fig = portfolio_triangle(diagnoses, inst, lang)
-    return figure_html(fig, include_plotlyjs=False)
-
-
-def _fallback_triangle(diagnoses: Mapping[str, Diagnosis], inst: Instrument, lang: str):
-    """A minimal ternary chart of every company, experienced and set up (names escaped)."""
-    import plotly.graph_objects as go
-
-    from .instrument import DISCIPLINES, LENSES
-
-    lo = inst.scale.min
-    fig = go.Figure()
-    for lens, symbol in zip(LENSES, ("circle", "square"), strict=True):
-        pts = []
-        for diag in diagnoses.values():
-            res = diag.lenses.get(lens)
-            vals = [(res.scores.get(d) if res else None) for d in DISCIPLINES]
-            if any(v is None or v != v for v in vals):
-                continue
-            shares = [max(float(v) - lo, 0.0) for v in vals]
-            if sum(shares) > 0:
-                pts.append((_esc(diag.name), shares))
-        fig.add_trace(go.Scatterternary(
-            a=[p[1][0] for p in pts], b=[p[1][1] for p in pts], c=[p[1][2] for p in pts],
-            text=[p[0] for p in pts], mode="markers", name=_esc(inst.lens_label(lens, lang)),
-            marker=dict(symbol=symbol, size=11), hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(
-        height=520, margin=dict(l=60, r=60, t=40, b=40),
-        ternary=dict(sum=1, **{f"{axis}axis": dict(title=_esc(inst.discipline_label(d, lang)))
-                               for axis, d in zip("abc", DISCIPLINES, strict=True)}))
-    return fig
+    """The portfolio triangle (``figures.portfolio_triangle``) as a div plus a script."""
+    return figure_html(portfolio_triangle(diagnoses, inst, lang), include_plotlyjs=False)
 
 
 def build_index(
@@ -254,7 +223,6 @@ def write_index(path: str | Path, dataset: Dataset, diagnoses: Mapping[str, Diag
                 self_contained: bool = False) -> Path:
     """Write the portfolio page atomically; plotly.js shared (``plotly.min.js`` next to the
     page) or inlined when ``self_contained``."""
-    from .batch import plotly_head
 
     page = build_index(dataset, diagnoses, reports, lang, plotly_head(self_contained))
     atomic_write_text(path, page)

@@ -2,7 +2,7 @@
 for all companies instead of filtering whole-dataset tables in every report.
 
 A batch makes one report per company in warm kernels that keep the scored dataset
-(:func:`assessment.report.load_scored`). Filtering a whole-dataset table for one company
+(:func:`assessment.present.report.load_scored`). Filtering a whole-dataset table for one company
 (``df[(df.company_id == c) & (df.wave == w)]``) costs a boolean mask over the whole table
 and a ``take`` in every report and every section; here each table is grouped by
 ``(company_id, wave)`` once (one ``groupby`` pass per table) and a report looks its rows
@@ -10,24 +10,19 @@ up. The results are exactly what the filtering gives (same rows, index, dtypes a
 values): :class:`CompanyTables` reproduces the filter's own steps (``take`` of the
 matching positions, a shallow copy when every row matches) on positions found once.
 
-:func:`tables_for` keeps one :class:`CompanyTables` per (dataset, scores) pair of
-objects, for as long as both objects live (weak references, nothing is stored on them or
-pickled with them); the dataset cache of :mod:`assessment.report` hands every report
-shallow copies of its cached dataset, and :func:`share_tables` makes those copies use the
-tables of the cached original, so the tables go with the cached dataset: a reloaded or
-handed-over dataset gets new ones, and :func:`clear` (called by
-:func:`assessment.report.clear_dataset_cache`) forgets them all. A table that is replaced
-(``scores.profile = ...``) gives new tables; a table changed in place after its company's
-first lookup is not seen (the report treats the scored tables as read-only).
+:func:`tables_for` keeps one :class:`CompanyTables` with the scores
+(:meth:`assessment.scoring.tables.Scores.memo`), so the shallow copies that the dataset
+cache hands every report share them. A table that is replaced (``scores.profile = ...``)
+gives new tables; a table changed in place after its company's first lookup is not seen
+(the report treats the scored tables as read-only).
 
 :func:`html_table` writes a small display table as ``DataFrame.to_html`` does (same
-bytes, see :func:`assessment.report.table_html`) with plain string code.
+bytes, see :func:`assessment.present.report.table_html`) with plain string code.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .scoring import cronbach_alpha
-
-try:  # what DataFrame.cov runs on a matrix with missing values (pairwise complete)
-    from pandas._libs.algos import nancorr as _nancorr
-except ImportError:  # pragma: no cover - another pandas: the DataFrame is made instead
-    _nancorr = None
+from assessment.scoring.rules import cronbach_alpha
 
 KEY = ["company_id", "wave"]
 #: the tables of :class:`assessment.scoring.Scores` that are looked up per company and wave
@@ -122,22 +112,8 @@ def answered_rows(values: np.ndarray) -> np.ndarray:
 
 
 def cronbach_alpha_of(values: np.ndarray) -> float:
-    """:func:`assessment.scoring.cronbach_alpha` of ``pd.DataFrame(values)``: the same
-    number without making the DataFrame. ``DataFrame.cov`` takes ``np.cov`` of the
-    column-major matrix when nothing is missing, and pandas' pairwise-complete covariance
-    otherwise; both are called here the same way (tested equal)."""
-    mat = np.asfortranarray(values, dtype=float)  # as DataFrame.to_numpy lays it out
-    k = mat.shape[1]
-    if not np.isnan(mat).any():
-        cov = np.cov(mat.T, ddof=1).reshape((k, k))
-    elif _nancorr is not None:
-        cov = np.asarray(_nancorr(mat, cov=True, minp=None))
-    else:  # pragma: no cover
-        return cronbach_alpha(pd.DataFrame(mat))
-    total = cov.sum()
-    if k < 2 or not np.isfinite(total) or total <= 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - np.trace(cov) / total))
+    """:func:`assessment.scoring.rules.cronbach_alpha` of a respondents x items matrix."""
+    return cronbach_alpha(values)
 
 
 # -- per-company tables -------------------------------------------------------------------
@@ -365,68 +341,11 @@ def _waves_by_company(positions: dict[tuple, np.ndarray]) -> dict[Any, list[str]
     return {cid: sorted(waves) for cid, waves in out.items()}
 
 
-# -- one set of tables per (dataset, scores) ---------------------------------------------
-
-
-@dataclass
-class _Entry:
-    dataset: weakref.ref
-    scores: weakref.ref
-    frames: tuple  # the tables the entry was made for (replaced tables: a new entry)
-    tables: CompanyTables
-
-
-_REGISTRY: dict[tuple[int, int], _Entry] = {}
-_REGISTRY_LOCK = threading.Lock()
-
-
-def _frames(dataset: Any, scores: Any) -> tuple:
-    return (dataset.responses, dataset.companies, scores.instrument, scores.reliability,
-            *(getattr(scores, name) for name in SCORE_TABLES))
-
-
-def _forget(key: tuple[int, int]) -> None:
-    with _REGISTRY_LOCK:
-        _REGISTRY.pop(key, None)
-
-
-def _register(dataset: Any, scores: Any, tables: CompanyTables) -> None:
-    key = (id(dataset), id(scores))
-    entry = _Entry(weakref.ref(dataset), weakref.ref(scores), _frames(dataset, scores), tables)
-    with _REGISTRY_LOCK:
-        old = _REGISTRY.get(key)
-        _REGISTRY[key] = entry
-    if old is None or old.dataset() is not dataset or old.scores() is not scores:
-        weakref.finalize(dataset, _forget, key)
-        weakref.finalize(scores, _forget, key)
-
-
-def _lookup(dataset: Any, scores: Any) -> CompanyTables | None:
-    with _REGISTRY_LOCK:
-        entry = _REGISTRY.get((id(dataset), id(scores)))
-    if (entry is None or entry.dataset() is not dataset or entry.scores() is not scores
-            or any(a is not b for a, b in zip(entry.frames, _frames(dataset, scores),
-                                               strict=True))):
-        return None
-    return entry.tables
+# -- one set of tables per scored dataset -------------------------------------------------
 
 
 def tables_for(dataset: Any, scores: Any) -> CompanyTables:
-    """The per-company tables of a dataset and its scores (made on first use)."""
-    tables = _lookup(dataset, scores)
-    if tables is None:
-        tables = CompanyTables(dataset, scores)
-        _register(dataset, scores, tables)
-    return tables
-
-
-def share_tables(dataset: Any, scores: Any, like_dataset: Any, like_scores: Any) -> None:
-    """Let ``dataset`` and ``scores`` (shallow copies of ``like_dataset`` and
-    ``like_scores``: the same data) use the latter's tables."""
-    _register(dataset, scores, tables_for(like_dataset, like_scores))
-
-
-def clear() -> None:
-    """Forget every table (they are made again on first use)."""
-    with _REGISTRY_LOCK:
-        _REGISTRY.clear()
+    """The per-company tables of a dataset and its scores, made on first use and kept with
+    the scores (:meth:`assessment.scoring.tables.Scores.memo`: shared by shallow copies of
+    the scores, forgotten when one of their tables is replaced)."""
+    return scores.memo(("company_tables",), lambda: CompanyTables(dataset, scores))

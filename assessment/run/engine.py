@@ -7,7 +7,7 @@ each notebook in one of them:
 
 - before each run the kernel's user namespace is reset (IPython's ``reset``: every
   variable, ``In``/``Out`` and the output cache go; imported modules stay loaded, and so
-  do module-level caches such as :func:`assessment.report.build_report`'s dataset cache),
+  do module-level caches such as :func:`assessment.present.report.build_report`'s dataset cache),
   the execution counter restarts at 1 and the kernel changes to the run's working folder,
   so a notebook sees what it would see in a fresh kernel;
 - a run that fails in any way (a cell error, a timeout, a kernel that died) retires its
@@ -28,7 +28,7 @@ arguments of ``execute_notebook`` that it understands:
     start a new kernel for this run and shut it down afterwards.
 ``kernel_env``
     environment variables for the kernel process (a warm kernel is only reused for the
-    same variables). ``ASSESSMENT_PLOTLY_JSON=0`` makes :func:`assessment.charts.show`
+    same variables). ``ASSESSMENT_PLOTLY_JSON=0`` makes :func:`assessment.present.figures.show`
     leave out the plotly JSON bundle (see there).
 ``failure_path``
     where to save the executed notebook when the run raises (a timeout, a dead kernel),
@@ -75,7 +75,7 @@ __import__("gc").freeze()
 
 # nbclient logs a dead kernel or a timeout as an error; the caller gets the exception (the
 # batch records it in its summary), so this log stays quiet unless someone adds a handler.
-LOG = logging.getLogger("assessment.engine")
+LOG = logging.getLogger(__name__)
 LOG.addHandler(logging.NullHandler())
 LOG.propagate = False
 

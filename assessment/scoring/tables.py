@@ -14,15 +14,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .instrument import LENSES, THRESHOLD_LENS, Instrument, Thresholds
-from .integration_instrument import IntegrationInstrument, load_integration
-from .io import Dataset
-from .tdist import t_quantiles
+from assessment.instrument.integration import IntegrationInstrument, load_integration
+from assessment.instrument.models import LENSES, THRESHOLD_LENS, Instrument, Thresholds
+from assessment.intake.dataset import Dataset
+from assessment.scoring.integration import score_integration
+from assessment.scoring.rules import (
+    INSIDE_OUT,
+    INTERNAL,
+    KEYS,
+    OUTSIDE_IN,
+    cronbach_alpha,
+    group_stats,
+    instrument_cells,
+    keyed,
+    respondent_scores,
+)
 
-KEYS = ["wave", "company_id"]
-OUTSIDE_IN = "outside_in"
-INSIDE_OUT = "inside_out"
-INTERNAL = "internal"
+__all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "Scores", "keyed", "score"]
 
 
 @dataclass
@@ -45,7 +53,7 @@ class Scores:
     - ``dropped``: wave, company_id, n_scores, n_dropped, n_respondents_dropped
     - ``reliability``: discipline, lens, n_items, n_respondents, alpha
     - ``integration``: the customer-integration section's scores (see
-      :func:`assessment.integration.score_integration`), empty when nobody answered it
+      :func:`assessment.scoring.integration.score_integration`), empty when nobody answered it
     """
 
     instrument: Instrument
@@ -67,6 +75,13 @@ class Scores:
     # ``dataclasses.replace`` (same rows) and pickled with the scores (the batch hands
     # its kernels the scores with every company's diagnosis)
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name != "_memo" and "_memo" in self.__dict__:
+            # a table was replaced: what was worked out from the old one is forgotten (copies
+            # made before keep theirs)
+            object.__setattr__(self, "_memo", {})
 
     def memo(self, key: tuple, make: Callable[[], Any]) -> Any:
         """``make()``, computed once per ``key`` for these scores (see ``_memo``)."""
@@ -110,152 +125,6 @@ class Scores:
 
 
 # -- formulas ---------------------------------------------------------------------------
-
-
-def keyed(values: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Apply reverse keying column-wise: ``lo + hi - value`` where ``reverse`` is True."""
-    return np.where(reverse, lo + hi - values, values)
-
-
-def ci95(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2)."""
-    n_arr = n.to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = t_quantiles(n_arr - 1, 0.975)  # Student's t quantile (NaN for n < 2)
-        half = t * sd.to_numpy(dtype=float) / np.sqrt(n_arr)
-    return mean - half, mean + half
-
-
-def rwg_j(mean_item_var: pd.Series | np.ndarray, n_items: int, points: int) -> np.ndarray:
-    """Within-group agreement r_wg(J) (James, Demaree & Wolf 1984) for a J-item scale.
-
-    ``sigma_EU^2 = (A^2 - 1) / 12`` for A answer options; the ratio of the mean observed
-    item variance to it is truncated at 1 so the index stays in [0, 1]. For J = 1 this is
-    the single-item ``r_wg = 1 - s^2 / sigma_EU^2``.
-    """
-    sigma_eu = (points**2 - 1) / 12.0
-    ratio = np.minimum(np.asarray(mean_item_var, dtype=float) / sigma_eu, 1.0)
-    agree = n_items * (1.0 - ratio)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return agree / (agree + ratio)
-
-
-def cronbach_alpha(items: pd.DataFrame) -> float:
-    """Cronbach's alpha from the pairwise covariance matrix of the item columns."""
-    k = items.shape[1]
-    cov = items.cov()
-    total = cov.to_numpy().sum()
-    if k < 2 or not np.isfinite(total) or total <= 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - np.trace(cov.to_numpy()) / total))
-
-
-# -- scoring ---------------------------------------------------------------------------
-
-
-Cell = tuple[str, str, list[str], np.ndarray]  # (discipline or scale, lens or block, ids, reverse)
-
-
-def instrument_cells(inst: Instrument) -> list[Cell]:
-    """The discipline x lens cells (and threshold cells) of the instrument."""
-    out = []
-    for discipline, lens in inst.cells():
-        items = inst.cell_items(discipline, lens)
-        out.append((discipline, lens, [i.id for i in items], np.array([i.reverse for i in items])))
-    return out
-
-
-def respondent_scores(
-    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
-) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
-    """Each respondent's score per cell: the mean of the answered (keyed) items when at least
-    ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers."""
-    meta = responses[["wave", "company_id", "respondent_id", "perspective", "department"]]
-    frames = []
-    kept_values: dict[tuple[str, str], np.ndarray] = {}
-    for discipline, lens, ids, rev in cells:
-        sub = keyed(responses[ids].to_numpy(dtype=float), rev, lo, hi)
-        answered = (~np.isnan(sub)).sum(axis=1)
-        k = len(ids)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank row has no mean
-            score = np.nanmean(sub, axis=1)
-        kept = (answered > 0) & (answered >= share * k - 1e-9)
-        kept_values[(discipline, lens)] = np.where(kept[:, None], sub, np.nan)
-        frame = meta.copy()
-        frame["discipline"] = discipline
-        frame["lens"] = lens
-        frame["score"] = np.where(kept, score, np.nan)
-        frame["answered"] = answered
-        frame["n_items"] = k
-        frame["kept"] = kept
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True), kept_values
-
-
-def group_stats(
-    responses: pd.DataFrame,
-    long: pd.DataFrame,
-    kept_values: dict[tuple[str, str], np.ndarray],
-    points: int,
-    min_group_size: int,
-    total_lenses: set[str],
-) -> pd.DataFrame:
-    """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
-    ``total_lenses`` also get an ``all`` row (customers and staff together)."""
-    kept = long[long["kept"]]
-    with_all = kept[kept["lens"].isin(total_lenses)].assign(perspective="all")
-    data = pd.concat([kept, with_all], ignore_index=True)
-    keys = KEYS + ["discipline", "lens", "perspective"]
-    agg = data.groupby(keys, sort=True)["score"].agg(mean="mean", n="count", sd="std")
-    agg = agg.reset_index()
-    agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
-
-    # r_wg(J): mean within-group item variance of the kept answers, per cell. One groupby
-    # over the items of every cell side by side (per perspective, then for "all"), not
-    # one per cell: a cell's item variances are the same either way.
-    resp = responses
-    cells = list(kept_values.items())
-    widths = [vals.shape[1] for _, vals in cells]
-    starts = np.cumsum([0, *widths])
-    block = pd.DataFrame(np.hstack([vals for _, vals in cells]) if cells
-                         else np.empty((len(resp), 0)))
-    parts = []
-    for persp_name, grp_keys in (
-        ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
-        ("all", [resp["wave"], resp["company_id"]]),
-    ):
-        todo = [i for i, ((_, lens), _) in enumerate(cells)
-                if persp_name == "by" or lens in total_lenses]
-        if not todo:
-            continue
-        var = block.groupby(grp_keys, sort=False).var(ddof=1)
-        groups = var.index.to_frame(index=False)
-        groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
-                          else ["wave", "company_id"])
-        if persp_name == "all":
-            groups["perspective"] = "all"
-        var_values = var.to_numpy(dtype=float)
-        for i in todo:
-            (discipline, lens), _ = cells[i]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
-                mean_var = np.nanmean(var_values[:, starts[i]:starts[i + 1]], axis=1)
-            frame = groups.copy()
-            frame["discipline"] = discipline
-            frame["lens"] = lens
-            frame["rwg"] = rwg_j(mean_var, widths[i], points)
-            parts.append(frame)
-    rwg = pd.concat(parts, ignore_index=True)
-    out = agg.merge(rwg, on=keys, how="left")
-    out.loc[out["n"] < 2, "rwg"] = np.nan
-    # Anonymity: customers are a group of their own and hidden below the minimum size;
-    # staff as a whole ("internal") and everyone ("all") are the company's totals.
-    out["shown"] = (out["n"] >= min_group_size) | (out["perspective"] != "customer")
-    hide = ~out["shown"]
-    out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
-    return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
-
 
 def _profile(company: pd.DataFrame, long: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     """Pick each lens's source group and attach the par-check score."""
@@ -301,8 +170,6 @@ def score(dataset: Dataset) -> Scores:
 
 
 def _score(dataset: Dataset) -> Scores:
-    from .integration import score_integration  # the integration module builds on this one
-
     inst: Instrument = dataset.instrument
     th = inst.thresholds
     long, kept_values = respondent_scores(dataset.responses, instrument_cells(inst),

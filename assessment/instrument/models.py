@@ -5,14 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .exceptions import InstrumentError
+from assessment.exceptions import InstrumentError
+from assessment.instrument.texts import LANGS, load_yaml
 
-LANGS: tuple[str, ...] = ("en", "de", "nl")
 DISCIPLINES: tuple[str, ...] = (
     "operational_excellence",
     "customer_intimacy",
@@ -24,33 +24,6 @@ THRESHOLD_LENS = "threshold"
 Discipline = Literal["operational_excellence", "customer_intimacy", "product_leadership"]
 Lens = Literal["experience", "setup"]
 _M = TypeVar("_M", bound=BaseModel)
-
-
-def check_lang(lang: str) -> str:
-    """``lang`` if it is one of the workshop languages, else a ValueError."""
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
-    return lang
-
-
-def load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` with libyaml's parser when PyYAML has it (about 10x faster: the
-    packaged instrument and texts are parsed in every report kernel). A document libyaml
-    rejects is parsed again by the pure-Python loader, whose error names line, column and
-    the offending text."""
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is not None:
-        try:
-            return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
-
-
-def packaged_yaml(name: str) -> dict:
-    """A YAML file shipped in ``assessment/instruments`` (texts, not validated models)."""
-    ref = resources.files("assessment") / "instruments" / name
-    return load_yaml(ref.read_text(encoding="utf-8"))
 
 
 class _Strict(BaseModel):
@@ -139,7 +112,7 @@ class Label(_Strict):
 
 
 class Instrument(_Strict):
-    """The validated instrument: see ``assessment/instruments/value_disciplines.yaml``."""
+    """The validated instrument: see ``assessment/instrument/value_disciplines.yaml``."""
 
     version: str = Field(min_length=1)
     title: Text
@@ -241,7 +214,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
 
 @lru_cache(maxsize=1)
 def _load_default() -> Instrument:
-    ref = resources.files("assessment") / "instruments" / DEFAULT_INSTRUMENT
+    ref = resources.files("assessment.instrument") / DEFAULT_INSTRUMENT
     return _parse(ref.read_text(encoding="utf-8"), str(DEFAULT_INSTRUMENT))
 
 

@@ -12,7 +12,7 @@ redrawn after every change, and nothing lost (every change saved at once).
     >>> ws.export(); ws.snapshot()
 
 State, files, scoring, comparison, moves and export live in
-:mod:`assessment.workshop_state` (no browser needed); this module only adds the widgets
+:mod:`assessment.workshop.state` (no browser needed); this module only adds the widgets
 and the figure. ``notebooks/workshop.ipynb`` creates and displays one :class:`Workshop`.
 """
 
@@ -34,14 +34,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .charts import ternary_shares
-from .diagnosis import Diagnosis
-from .exceptions import AssessmentError, DatasetError
-from .files import atomic_write_text
-from .instrument import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument
-from .integration import TAKEOVER_ROLES, diagnose_integration
-from .io import Dataset, load_dataset
-from .workshop_state import (
+from assessment.diagnosis.findings import Diagnosis
+from assessment.diagnosis.integration import INTEGRATION_CODES, diagnose_integration
+from assessment.exceptions import AssessmentError, DatasetError
+from assessment.files import atomic_write_text
+from assessment.instrument.models import DISCIPLINES, LANGS, LENSES, THRESHOLD_LENS, Instrument
+from assessment.intake.dataset import Dataset, load_dataset
+from assessment.present.figures import ternary_shares
+from assessment.present.theme import EXPERIENCE_COLOR, LENS_COLORS, SETUP_COLOR, TARGET_COLOR
+from assessment.scoring.integration import TAKEOVER_ROLES
+from assessment.workshop.state import (
     DEFAULT_TEAM_DEPARTMENT,
     INDIVIDUAL,
     MODES,
@@ -73,17 +75,9 @@ log = logging.getLogger(__name__)
 
 NA = "na"  # the "not answered" option of every item control (never a scale value)
 NEW_COMPANY = "\0new"
-EXPERIENCE_COLOR = "#0072B2"  # Okabe-Ito blue, as in assessment.charts
-SETUP_COLOR = "#E69F00"  # Okabe-Ito orange
-TARGET_COLOR = "#009E73"  # Okabe-Ito green
-LENS_COLORS = {"experience": EXPERIENCE_COLOR, "setup": SETUP_COLOR}
 OFFSET = {"experience": -0.2, "setup": 0.2}
 COMPARE_ROWS = 12
 INTEGRATION_TAB = len(DISCIPLINES)  # the customer-integration tab follows the disciplines
-#: findings of the customer-integration rules (shown in their own part of the findings)
-INTEGRATION_CODES = frozenset({"integration_fit", "integration_roles_missing",
-                               "intimacy_cost_factor", "pl_without_innovators",
-                               "self_service_burden"})
 FIG_WIDTH = 640  # px: the right column is this wide, the questions take the rest
 FIG_HEIGHT = 620
 
@@ -514,7 +508,7 @@ class Workshop:
 
     def comparison(self, reference: str = "all") -> pd.DataFrame:
         """The team's answers beside the survey's, largest disagreement first (see
-        :func:`assessment.workshop_state.compare_items`); empty without survey data."""
+        :func:`assessment.workshop.state.compare_items`); empty without survey data."""
         state = self._require_state()
         if self.survey is None or self.survey.n == 0:
             return pd.DataFrame()
@@ -987,7 +981,7 @@ class Workshop:
         self.w_snapshot.description = text("snapshot_button", lang)
         file = "responses.csv"
         if self.ds is not None:
-            from .io import find_responses
+            from assessment.intake.dataset import find_responses
 
             found = find_responses(self.ds.path)
             file = found.name if found else file

@@ -1,0 +1,1 @@
+"""Diagnosis: verdicts per lens, findings and their ranking, customer integration fit."""

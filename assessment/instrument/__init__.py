@@ -1,0 +1,1 @@
+"""The instrument: items, thresholds and texts (validated YAML shipped in this folder)."""

@@ -1,0 +1,1 @@
+"""Presentation: report sections, charts, the portfolio page and the summary files."""

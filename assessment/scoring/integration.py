@@ -1,0 +1,58 @@
+"""Customer integration scores: how the company uses its customers as co-producers.
+
+Scores per role and per block follow the core's rules (reverse keying, minimum answered
+share, mean/n/sd/CI/r_wg, customer groups under the minimum size hidden). The company's
+score of a role or block reads:
+
+- roles and participation: everyone who answered (customers and staff: ``all``);
+- motives and self-service experience: customers only (hidden below the minimum size);
+- supply-chain CRM: staff.
+
+Whether the integration fits the company's discipline is decided in
+:mod:`assessment.diagnosis.integration`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from assessment.instrument.integration import IntegrationInstrument, load_integration
+from assessment.intake.dataset import Dataset
+from assessment.scoring.rules import Cell, group_stats, respondent_scores
+
+#: which perspective a block's company score is read from
+BLOCK_SOURCE = {"roles": "all", "participation": "all", "motives": "customer",
+                "self_service": "customer", "crm": "internal"}
+TAKEOVER_ROLES = ("productive_resource", "competitor")
+
+
+def integration_cells(integ: IntegrationInstrument) -> list[Cell]:
+    """The (scale, block) cells of the integration section, as the scoring core takes them."""
+    out = []
+    for block, scale in integ.cells():
+        items = integ.cell_items(block, scale)
+        out.append((scale, block, [i.id for i in items], np.array([i.reverse for i in items])))
+    return out
+
+
+def score_integration(dataset: Dataset) -> pd.DataFrame:
+    """Company scores of every role and block: wave, company_id, block, scale, perspective,
+    mean, n, sd, ci_low, ci_high, rwg, shown, source (True for the row the company's score
+    is read from). Empty when nobody answered the section."""
+    integ = dataset.integration or load_integration()
+    inst = dataset.instrument
+    th = inst.thresholds
+    resp = dataset.responses.reindex(
+        columns=list(dict.fromkeys([*dataset.responses.columns, *integ.item_ids])))
+    cols = ["wave", "company_id", "block", "scale", "perspective", "mean", "n", "sd", "ci_low",
+            "ci_high", "rwg", "shown", "source"]
+    if resp[integ.item_ids].isna().all().all():
+        return pd.DataFrame(columns=cols)
+    long, kept_values = respondent_scores(resp, integration_cells(integ), inst.scale.min,
+                                          inst.scale.max, th.min_answered_share)
+    stats = group_stats(resp, long, kept_values, inst.scale.points, th.min_group_size,
+                        total_lenses={"roles", "participation"})
+    stats = stats.rename(columns={"discipline": "scale", "lens": "block"})
+    stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
+    return stats[cols].reset_index(drop=True)

@@ -1,0 +1,218 @@
+"""The scoring rules: reverse keying, respondent and group scores, the 95% interval,
+agreement (r_wg(J)) and scale reliability (Cronbach's alpha).
+
+Each rule lives here once; the portfolio tables (:mod:`assessment.scoring.tables`) and
+customer integration (:mod:`assessment.scoring.integration`) call them. Everything is
+vectorized: the only Python loop is over the instrument's cells, never over respondents.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from assessment.instrument.models import Instrument
+from assessment.scoring.tdist import t_quantiles
+
+KEYS = ["wave", "company_id"]
+OUTSIDE_IN = "outside_in"
+INSIDE_OUT = "inside_out"
+INTERNAL = "internal"
+
+
+
+
+def keyed(values: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Apply reverse keying column-wise: ``lo + hi - value`` where ``reverse`` is True."""
+    return np.where(reverse, lo + hi - values, values)
+
+
+def ci95(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2)."""
+    n_arr = n.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = t_quantiles(n_arr - 1, 0.975)  # Student's t quantile (NaN for n < 2)
+        half = t * sd.to_numpy(dtype=float) / np.sqrt(n_arr)
+    return mean - half, mean + half
+
+
+def rwg_j(mean_item_var: pd.Series | np.ndarray, n_items: int, points: int) -> np.ndarray:
+    """Within-group agreement r_wg(J) (James, Demaree & Wolf 1984) for a J-item scale.
+
+    ``sigma_EU^2 = (A^2 - 1) / 12`` for A answer options; the ratio of the mean observed
+    item variance to it is truncated at 1 so the index stays in [0, 1]. For J = 1 this is
+    the single-item ``r_wg = 1 - s^2 / sigma_EU^2``.
+    """
+    sigma_eu = (points**2 - 1) / 12.0
+    ratio = np.minimum(np.asarray(mean_item_var, dtype=float) / sigma_eu, 1.0)
+    agree = n_items * (1.0 - ratio)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return agree / (agree + ratio)
+
+
+def pairwise_cov(values: np.ndarray) -> np.ndarray:
+    """Covariance matrix of the columns of ``values`` from pairwise-complete rows (each pair of
+    columns uses the rows where both are answered; ``ddof=1``), as ``DataFrame.cov`` computes
+    it. A pair with fewer than two common rows has NaN.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])
+    >>> pairwise_cov(x).round(4).tolist()
+    [[1.6667, 1.8333], [1.8333, 2.3333]]
+    """
+    mat = np.asarray(values, dtype=float)
+    present = ~np.isnan(mat)
+    zeroed = np.where(present, mat, 0.0)
+    both = present.T.astype(float) @ present.astype(float)  # n_ij
+    sums = zeroed.T @ present.astype(float)  # sum of column i over the rows j is answered
+    prods = zeroed.T @ zeroed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (prods - sums * sums.T / both) / (both - 1)
+    cov[both < 2] = np.nan
+    return cov
+
+
+def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
+    """Cronbach's alpha of a respondents x items table, from pairwise-complete covariances.
+
+    .. math:: \\alpha = \\frac{k}{k - 1} \\left(1 - \\frac{\\sum_i \\sigma^2_i}
+              {\\sum_{i,j} \\sigma_{ij}}\\right)
+
+    with :math:`k` items and the covariance matrix :math:`\\sigma_{ij}` (its diagonal the item
+    variances). Missing answers are handled pairwise, as ``pingouin.cronbach_alpha`` does
+    (the tests compare with it). NaN for fewer than two items or no total variance.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika*, 16(3), 297-334.
+
+    Examples
+    --------
+    Item variances 10/3, 9/4 and 5/3 (sum 7.25); the variance of the row totals 235/12:
+
+    >>> round(cronbach_alpha(np.array([[1, 2, 2], [2, 2, 3], [4, 5, 4], [5, 4, 5]])), 4)
+    0.9447
+    """
+    mat = items.to_numpy(dtype=float) if isinstance(items, pd.DataFrame) else np.asarray(
+        items, dtype=float)
+    if mat.ndim != 2 or mat.shape[1] < 2:
+        return float("nan")
+    mat = mat[~np.isnan(mat).all(axis=1)]
+    k = mat.shape[1]
+    cov = pairwise_cov(mat)
+    total = cov.sum()
+    if not np.isfinite(total) or total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - np.trace(cov) / total))
+
+
+# -- scoring ---------------------------------------------------------------------------
+
+
+Cell = tuple[str, str, list[str], np.ndarray]  # (discipline or scale, lens or block, ids, reverse)
+
+
+def instrument_cells(inst: Instrument) -> list[Cell]:
+    """The discipline x lens cells (and threshold cells) of the instrument."""
+    out = []
+    for discipline, lens in inst.cells():
+        items = inst.cell_items(discipline, lens)
+        out.append((discipline, lens, [i.id for i in items], np.array([i.reverse for i in items])))
+    return out
+
+
+def respondent_scores(
+    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
+) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
+    """Each respondent's score per cell: the mean of the answered (keyed) items when at least
+    ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers."""
+    meta = responses[["wave", "company_id", "respondent_id", "perspective", "department"]]
+    frames = []
+    kept_values: dict[tuple[str, str], np.ndarray] = {}
+    for discipline, lens, ids, rev in cells:
+        sub = keyed(responses[ids].to_numpy(dtype=float), rev, lo, hi)
+        answered = (~np.isnan(sub)).sum(axis=1)
+        k = len(ids)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank row has no mean
+            score = np.nanmean(sub, axis=1)
+        kept = (answered > 0) & (answered >= share * k - 1e-9)
+        kept_values[(discipline, lens)] = np.where(kept[:, None], sub, np.nan)
+        frame = meta.copy()
+        frame["discipline"] = discipline
+        frame["lens"] = lens
+        frame["score"] = np.where(kept, score, np.nan)
+        frame["answered"] = answered
+        frame["n_items"] = k
+        frame["kept"] = kept
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True), kept_values
+
+
+def group_stats(
+    responses: pd.DataFrame,
+    long: pd.DataFrame,
+    kept_values: dict[tuple[str, str], np.ndarray],
+    points: int,
+    min_group_size: int,
+    total_lenses: set[str],
+) -> pd.DataFrame:
+    """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
+    ``total_lenses`` also get an ``all`` row (customers and staff together)."""
+    kept = long[long["kept"]]
+    with_all = kept[kept["lens"].isin(total_lenses)].assign(perspective="all")
+    data = pd.concat([kept, with_all], ignore_index=True)
+    keys = KEYS + ["discipline", "lens", "perspective"]
+    agg = data.groupby(keys, sort=True)["score"].agg(mean="mean", n="count", sd="std")
+    agg = agg.reset_index()
+    agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
+
+    # r_wg(J): mean within-group item variance of the kept answers, per cell. One groupby
+    # over the items of every cell side by side (per perspective, then for "all"), not
+    # one per cell: a cell's item variances are the same either way.
+    resp = responses
+    cells = list(kept_values.items())
+    widths = [vals.shape[1] for _, vals in cells]
+    starts = np.cumsum([0, *widths])
+    block = pd.DataFrame(np.hstack([vals for _, vals in cells]) if cells
+                         else np.empty((len(resp), 0)))
+    parts = []
+    for persp_name, grp_keys in (
+        ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
+        ("all", [resp["wave"], resp["company_id"]]),
+    ):
+        todo = [i for i, ((_, lens), _) in enumerate(cells)
+                if persp_name == "by" or lens in total_lenses]
+        if not todo:
+            continue
+        var = block.groupby(grp_keys, sort=False).var(ddof=1)
+        groups = var.index.to_frame(index=False)
+        groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
+                          else ["wave", "company_id"])
+        if persp_name == "all":
+            groups["perspective"] = "all"
+        var_values = var.to_numpy(dtype=float)
+        for i in todo:
+            (discipline, lens), _ = cells[i]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
+                mean_var = np.nanmean(var_values[:, starts[i]:starts[i + 1]], axis=1)
+            frame = groups.copy()
+            frame["discipline"] = discipline
+            frame["lens"] = lens
+            frame["rwg"] = rwg_j(mean_var, widths[i], points)
+            parts.append(frame)
+    rwg = pd.concat(parts, ignore_index=True)
+    out = agg.merge(rwg, on=keys, how="left")
+    out.loc[out["n"] < 2, "rwg"] = np.nan
+    # Anonymity: customers are a group of their own and hidden below the minimum size;
+    # staff as a whole ("internal") and everyone ("all") are the company's totals.
+    out["shown"] = (out["n"] >= min_group_size) | (out["perspective"] != "customer")
+    hide = ~out["shown"]
+    out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
+    return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
+
