@@ -53,7 +53,18 @@ MAGNITUDE_KEYS = ("gap", "diff", "margin", "score", "top_score", "first_score")
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
     """Findings most important first: severity, then ``CODE_ORDER``, then the size of the
-    gap or score behind them."""
+    gap or score behind them. The one ranking of findings: reports, the portfolio page,
+    the summary files and the workshop all list findings in this order.
+
+    Examples
+    --------
+    >>> ranked = rank_findings([
+    ...     Finding("unnoticed_capability", "info", values={"gap": -0.4}),
+    ...     Finding("lens_mismatch", "warning"),
+    ...     Finding("unnoticed_capability", "info", values={"gap": -0.9})])
+    >>> [(f.code, f.values.get("gap")) for f in ranked]
+    [('lens_mismatch', None), ('unnoticed_capability', -0.9), ('unnoticed_capability', -0.4)]
+    """
     def key(f: Finding) -> tuple:
         code = CODE_ORDER.index(f.code) if f.code in CODE_ORDER else len(CODE_ORDER)
         size = max((abs(float(f.values[k])) for k in MAGNITUDE_KEYS
@@ -209,7 +220,19 @@ class Diagnosis:
 
 
 def classify(scores: dict[str, float], th) -> tuple[str, str | None, str | None]:
-    """(verdict, leader, dominant discipline) of one lens profile."""
+    """(verdict, leader, dominant discipline) of one lens profile.
+
+    Examples
+    --------
+    >>> from assessment import load_instrument
+    >>> th = load_instrument().thresholds
+    >>> classify({"operational_excellence": 4.5, "customer_intimacy": 3.2,
+    ...           "product_leadership": 3.1}, th)
+    ('leader', 'operational_excellence', 'operational_excellence')
+    >>> classify({"operational_excellence": 4.5, "customer_intimacy": None,
+    ...           "product_leadership": 3.1}, th)
+    ('no_data', None, None)
+    """
     valid = {d: s for d, s in scores.items() if s is not None and np.isfinite(s)}
     if len(valid) < len(DISCIPLINES):
         return "no_data", None, None
@@ -349,7 +372,22 @@ def diagnose(scores: Scores, company_ids: list[str] | None = None,
     """Diagnose companies (all by default) in ``wave`` (each company's latest by default).
 
     Each diagnosis is made once per scores object (:meth:`Scores.memo`) and is read-only:
-    the reports of a batch use the diagnoses the batch made."""
+    the reports of a batch use the diagnoses the batch made.
+
+    Returns
+    -------
+    dict of str to Diagnosis
+        Per company id: the verdict per lens, gaps, blind spots, department alignment,
+        customer integration and the findings, ranked by :func:`rank_findings`.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> scores = va.score(va.load_dataset("data/sample"))
+    >>> pc = diagnose(scores, ["pcmaker"])["pcmaker"]
+    >>> pc.lenses["experience"].leader, pc.lenses["setup"].leader, pc.lens_mismatch
+    ('customer_intimacy', 'operational_excellence', True)
+    """
     inst = scores.instrument
     comp = scores.companies
     ids = list(comp["company_id"]) if company_ids is None else list(company_ids)

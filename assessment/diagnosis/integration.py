@@ -83,7 +83,21 @@ def _mean(values: list[float | None]) -> float | None:
 def diagnose_integration(table: pd.DataFrame, integ: IntegrationInstrument, claimed: str | None,
                          par: float) -> tuple[IntegrationResult, list[dict[str, Any]]]:
     """The integration result of one company-wave (``table`` = its rows of
-    :func:`score_integration`) and its findings as (code, severity, discipline, values)."""
+    :func:`assessment.scoring.integration.score_integration`) and its findings as
+    dicts with ``code``, ``severity``, ``discipline`` and ``values``.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> from assessment.instrument.integration import load_integration
+    >>> from assessment.scoring.integration import score_integration
+    >>> table = score_integration(va.load_dataset("data/sample"))
+    >>> rows = table[(table["company_id"] == "energyco") & (table["wave"] == "2026-Q1")]
+    >>> result, found = diagnose_integration(rows, load_integration(),
+    ...                                      claimed="operational_excellence", par=3.0)
+    >>> result.fits, [(f["code"], f["severity"]) for f in found]
+    (True, [('integration_fit', 'info'), ('self_service_burden', 'critical')])
+    """
     values = _values(table)
     roles = {r: values.get(("roles", r)) for r in integ.roles}
     blocks = {b: {s: values.get((b, s)) for s in scales} for b, scales in BLOCK_SCALES.items()}

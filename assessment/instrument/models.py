@@ -205,7 +205,19 @@ DEFAULT_INSTRUMENT = "value_disciplines.yaml"
 def load_instrument(path: str | Path | None = None) -> Instrument:
     """Load and validate an instrument YAML (the packaged default when ``path`` is None).
 
-    Raises :class:`InstrumentError` naming every problem found.
+    Raises
+    ------
+    InstrumentError
+        Naming every problem found (YAML syntax with line and column, or each field that
+        does not validate).
+
+    Examples
+    --------
+    >>> inst = load_instrument()
+    >>> inst.version, len(inst.items), inst.thresholds.par, inst.thresholds.excellence
+    ('1.0.0', 42, 3.0, 4.0)
+    >>> inst.discipline_label("customer_intimacy", "de")
+    'Kundennähe'
     """
     if path is None:
         return _load_default()

@@ -318,7 +318,14 @@ def _load_settings(folder: Path, problems: list[Problem]) -> dict:
 
 
 def find_responses(folder: Path) -> Path | None:
-    """The responses file of a dataset folder (CSV preferred over Excel), or None."""
+    """The responses file of a dataset folder (CSV preferred over Excel), or None.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> find_responses(Path("data/sample")).name
+    'responses.csv'
+    """
     for name in ("responses.csv", "responses.xlsx"):
         if (folder / name).exists():
             return folder / name
@@ -327,11 +334,48 @@ def find_responses(folder: Path) -> Path | None:
 
 def load_dataset(path: str | Path, instrument: Instrument | None = None,
                  integration: IntegrationInstrument | None = None) -> Dataset:
-    """Read and validate a dataset folder.
+    """Read and validate a dataset folder (``companies.csv``, ``responses.csv`` or
+    ``responses.xlsx``, optional ``settings.yaml``).
 
-    Raises :class:`DatasetError` listing every problem (file, spreadsheet row, column,
-    value, what was expected); problems that do not stop scoring (a company without
-    respondents, say) are returned in ``Dataset.warnings``.
+    Parameters
+    ----------
+    path : str or Path
+        The dataset folder.
+    instrument, integration : optional
+        The instrument and customer-integration section to validate against (the packaged
+        ones by default).
+
+    Returns
+    -------
+    Dataset
+        The validated tables; problems that do not stop scoring (a company without
+        respondents, say) are in ``Dataset.warnings``.
+
+    Raises
+    ------
+    DatasetError
+        Every problem at once, each with file, spreadsheet row, column, value and what was
+        expected.
+
+    Examples
+    --------
+    >>> ds = load_dataset("data/sample")
+    >>> len(ds.companies), ds.companies["company_id"].iloc[0]
+    (10, 'pcmaker')
+
+    A file with problems names each of them, as a spreadsheet numbers its rows:
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "companies.csv").write_text("company_id,name,industry\\nx,X,retail\\n")
+    >>> _ = (folder / "responses.csv").write_text(
+    ...     "company_id,respondent_id,perspective,department,wave,oe_exp_1\\n"
+    ...     "x,r1,customer,,2026,9\\n")
+    >>> try:
+    ...     load_dataset(folder)
+    ... except DatasetError as err:
+    ...     print(err.problems[0])  # doctest: +ELLIPSIS
+    responses.csv, row 2, column 'oe_exp_1': got '9'; expected a whole number from 1 to 5...
     """
     folder = Path(path)
     problems: list[Problem] = []

@@ -23,6 +23,13 @@ def scores_table(scores: Scores) -> pd.DataFrame:
     Rows of ``section`` ``disciplines`` hold the discipline scores; rows of ``section``
     ``integration`` the customer-integration scores, with the role or scale in
     ``discipline`` and the block (roles, participation, motives, ...) in ``lens``.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> table = scores_table(va.score(va.load_dataset("data/sample")))
+    >>> sorted(table["section"].unique())
+    ['disciplines', 'integration']
     """
     core = scores.company.assign(section="disciplines",
                                  instrument_version=scores.instrument_version)
@@ -39,7 +46,16 @@ def scores_table(scores: Scores) -> pd.DataFrame:
 
 
 def findings_table(diagnoses: dict[str, Diagnosis], lang: str = "en") -> pd.DataFrame:
-    """One row per finding, with its text in ``lang``."""
+    """One row per finding, with its text in ``lang``.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> scores = va.score(va.load_dataset("data/sample"))
+    >>> table = findings_table(va.diagnose(scores, ["pcmaker"]), "de")
+    >>> table.columns.tolist()[:4], table["code"].iloc[0]
+    (['company_id', 'wave', 'code', 'severity'], 'leader')
+    """
     rows = []
     for d in diagnoses.values():
         for f in d.findings:
@@ -54,7 +70,17 @@ def findings_table(diagnoses: dict[str, Diagnosis], lang: str = "en") -> pd.Data
 
 def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnosis],
                   lang: str = "en") -> dict:
-    """The ``summary.json`` document: per company the verdicts, gaps and findings."""
+    """The ``summary.json`` document: per company the verdicts, gaps and findings.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> ds = va.load_dataset("data/sample")
+    >>> scores = va.score(ds)
+    >>> summary = build_summary(ds, scores, va.diagnose(scores))
+    >>> summary["instrument_version"], summary["companies"][0]["company_id"]
+    ('1.0.0', 'pcmaker')
+    """
     waves = scores.respondents.groupby("company_id")["wave"].unique()
     drop = scores.dropped.set_index(["company_id", "wave"])
     companies = []
@@ -77,7 +103,18 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
 
 def write_outputs(out_dir: str | Path, dataset: Dataset, scores: Scores,
                   diagnoses: dict[str, Diagnosis], lang: str = "en") -> list[Path]:
-    """Write ``scores.csv``, ``findings.csv`` and ``summary.json`` atomically into ``out_dir``."""
+    """Write ``scores.csv``, ``findings.csv`` and ``summary.json`` atomically into ``out_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import assessment as va
+    >>> ds = va.load_dataset("data/sample")
+    >>> scores = va.score(ds)
+    >>> paths = write_outputs(tempfile.mkdtemp(), ds, scores, va.diagnose(scores))
+    >>> [p.name for p in paths]
+    ['scores.csv', 'findings.csv', 'summary.json']
+    """
     out = Path(out_dir)
     summary = build_summary(dataset, scores, diagnoses, lang)
     files = {

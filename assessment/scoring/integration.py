@@ -39,7 +39,15 @@ def integration_cells(integ: IntegrationInstrument) -> list[Cell]:
 def score_integration(dataset: Dataset) -> pd.DataFrame:
     """Company scores of every role and block: wave, company_id, block, scale, perspective,
     mean, n, sd, ci_low, ci_high, rwg, shown, source (True for the row the company's score
-    is read from). Empty when nobody answered the section."""
+    is read from). Empty when nobody answered the section.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> table = score_integration(va.load_dataset("data/sample"))
+    >>> sorted(table["block"].unique())
+    ['crm', 'motives', 'participation', 'roles', 'self_service']
+    """
     integ = dataset.integration or load_integration()
     inst = dataset.instrument
     th = inst.thresholds

@@ -162,7 +162,29 @@ def _wide(profile: pd.DataFrame) -> pd.DataFrame:
 
 
 def score(dataset: Dataset) -> Scores:
-    """Score a validated dataset: respondents, companies per wave, lenses and reliability."""
+    """Score a validated dataset: respondents, companies per wave, lenses and reliability.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A dataset from :func:`assessment.load_dataset`.
+
+    Returns
+    -------
+    Scores
+        Tidy tables (see :class:`Scores`): each respondent's score per discipline and lens,
+        each company's mean, n, sd, 95% interval and agreement per group, the two lenses as
+        the diagnosis reads them, gaps, departments, dropped answers and reliability.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> scores = score(va.load_dataset("data/sample"))
+    >>> wave = scores.latest_wave("pcmaker")
+    >>> profile = scores.rows("profile", "pcmaker", wave)
+    >>> profile.set_index(["lens", "discipline"])["mean"].round(2)["setup"].to_dict()
+    {'customer_intimacy': 3.0, 'operational_excellence': 4.6, 'product_leadership': 3.19}
+    """
     with warnings.catch_warnings():
         # groups of one respondent and all-blank cells have no variance: NaN, on purpose
         warnings.simplefilter("ignore", RuntimeWarning)

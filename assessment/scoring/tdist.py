@@ -62,7 +62,17 @@ def _cornish_fisher(z: float, df: int) -> float:
 @lru_cache(maxsize=4096)
 def t_quantile(df: int, p: float = 0.975) -> float:
     """The ``p`` quantile of Student's t with ``df`` (a whole number >= 1) degrees of
-    freedom, for ``0 < p < 1``."""
+    freedom, for ``0 < p < 1``.
+
+    Examples
+    --------
+    The two-sided 95% value for a mean of five answers (the t table's 2.776):
+
+    >>> round(t_quantile(4), 3)
+    2.776
+    >>> round(t_quantile(1, 0.025), 3)
+    -12.706
+    """
     df = int(df)
     if df < 1 or not 0.0 < p < 1.0:
         raise ValueError(f"need df >= 1 and 0 < p < 1, got df={df}, p={p}")
@@ -88,7 +98,13 @@ def t_quantile(df: int, p: float = 0.975) -> float:
 
 def t_quantiles(df: np.ndarray, p: float = 0.975) -> np.ndarray:
     """:func:`t_quantile` for an array of degrees of freedom; NaN where ``df`` is NaN or
-    below 1 (a mean of fewer than two answers has no interval)."""
+    below 1 (a mean of fewer than two answers has no interval).
+
+    Examples
+    --------
+    >>> t_quantiles(np.array([2, 30, 0])).round(3).tolist()
+    [4.303, 2.042, nan]
+    """
     df = np.asarray(df, dtype=float)
     out = np.full(df.shape, np.nan)
     ok = np.isfinite(df) & (df >= 1)
