@@ -22,19 +22,31 @@ INSIDE_OUT = "inside_out"
 INTERNAL = "internal"
 
 
-
-
 def keyed(values: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Apply reverse keying column-wise: ``lo + hi - value`` where ``reverse`` is True."""
     return np.where(reverse, lo + hi - values, values)
 
 
+def ci_half_width(sd: np.ndarray | float, n: np.ndarray | float) -> np.ndarray:
+    """Half the width of the two-sided 95% confidence interval of a mean of ``n`` values
+    with standard deviation ``sd``: ``t(0.975, n - 1) * sd / sqrt(n)`` (NaN for n < 2).
+
+    Examples
+    --------
+    Four values with sd 2: t(0.975, 3) = 3.1824, so 3.1824 * 2 / 2:
+
+    >>> ci_half_width(np.array([2.0]), np.array([4])).round(4).tolist()
+    [3.1824]
+    """
+    n_arr = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = t_quantiles(np.atleast_1d(n_arr - 1), 0.975)  # Student's t (NaN for n < 2)
+        return t * np.asarray(sd, dtype=float) / np.sqrt(n_arr)
+
+
 def ci95(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2)."""
-    n_arr = n.to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = t_quantiles(n_arr - 1, 0.975)  # Student's t quantile (NaN for n < 2)
-        half = t * sd.to_numpy(dtype=float) / np.sqrt(n_arr)
+    half = ci_half_width(sd.to_numpy(dtype=float), n.to_numpy(dtype=float))
     return mean - half, mean + half
 
 
@@ -125,6 +137,113 @@ def instrument_cells(inst: Instrument) -> list[Cell]:
     return out
 
 
+def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each respondent's score in one cell, from their raw answers (respondents x the cell's
+    items, NaN = not answered): the mean of the answered items after reverse keying, kept
+    when at least ``share`` of the cell's items were answered (else NaN).
+
+    Returns ``(answered, score, kept, kept_values)``: answers given per respondent, the
+    score, whether it was kept, and the keyed answers of the kept respondents (NaN rows
+    for the others), which agreement is computed from.
+
+    Examples
+    --------
+    Three items, the second reverse-keyed on a 1..5 scale, at least 60% answered:
+
+    >>> raw = np.array([[4.0, 2.0, 5.0], [3.0, np.nan, np.nan]])
+    >>> answered, score, kept, _ = cell_scores(raw, np.array([False, True, False]), 1, 5, 0.6)
+    >>> answered.tolist(), score.round(3).tolist(), kept.tolist()
+    ([3, 1], [4.333, nan], [True, False])
+    """
+    sub = keyed(np.asarray(raw, dtype=float), reverse, lo, hi)
+    present = ~np.isnan(sub)
+    answered = present.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an all-blank row has no mean
+        score = np.where(present, sub, 0.0).sum(axis=1) / answered
+    kept = (answered > 0) & (answered >= share * sub.shape[1] - 1e-9)
+    return (answered, np.where(kept, score, np.nan), kept,
+            np.where(kept[:, None], sub, np.nan))
+
+
+def mean_item_variance(values: np.ndarray) -> float:
+    """The mean over items of the within-group variance (``ddof=1``) of one group's answers
+    (respondents x items, NaN = not answered); items with fewer than two answers are left
+    out, NaN when none has two. What :func:`rwg_j` compares with the uniform null.
+
+    Examples
+    --------
+    >>> mean_item_variance(np.array([[1.0, 4.0], [3.0, np.nan], [5.0, 2.0]]))
+    3.0
+    """
+    vals = np.asarray(values, dtype=float)
+    present = ~np.isnan(vals)
+    count = present.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, vals, 0.0).sum(axis=0) / count
+        squares = (np.where(present, vals - mean, 0.0) ** 2).sum(axis=0)
+        var = np.where(count >= 2, squares / (count - 1), np.nan)
+    finite = var[np.isfinite(var)]
+    return float(finite.mean()) if len(finite) else float("nan")
+
+
+def shown_groups(n: np.ndarray, customers: np.ndarray, min_group_size: int) -> np.ndarray:
+    """The anonymity rule: customers are a group of their own and hidden below the minimum
+    group size; staff as a whole and everyone together are the company's totals, always
+    shown.
+
+    Examples
+    --------
+    >>> shown_groups(np.array([3, 3, 6]), np.array([True, False, True]), 5).tolist()
+    [False, True, True]
+    """
+    return (np.asarray(n) >= min_group_size) | ~np.asarray(customers, dtype=bool)
+
+
+def experience_source(n_customers: int, min_group_size: int) -> str:
+    """Where the experience lens is read from: the customers' own answers (outside-in) once
+    at least ``min_group_size`` customers were scored, else staff's estimate (inside-out).
+
+    Examples
+    --------
+    >>> experience_source(4, 5), experience_source(5, 5)
+    ('inside_out', 'outside_in')
+    """
+    return OUTSIDE_IN if n_customers >= min_group_size else INSIDE_OUT
+
+
+def group_summary(score: np.ndarray, kept: np.ndarray, kept_values: np.ndarray,
+                  members: np.ndarray, points: int) -> dict[str, float] | None:
+    """Mean, n, sd, 95% interval and r_wg(J) of one group (``members``) in one cell, from
+    :func:`cell_scores`; the rules :func:`group_stats` applies to a whole portfolio, for one
+    group in numpy. None when no member has a kept score; sd, interval and r_wg(J) are NaN
+    for a group of one. The anonymity rule (:func:`shown_groups`) is the caller's.
+
+    Examples
+    --------
+    >>> sc = np.array([2.0, 4.0, np.nan])
+    >>> kv = np.array([[2.0, 2.0], [4.0, 4.0], [np.nan, np.nan]])
+    >>> out = group_summary(sc, sc == sc, kv, np.array([True, True, True]), 5)
+    >>> out["mean"], out["n"], round(out["sd"], 4), out["rwg"]
+    (3.0, 2, 1.4142, 0.0)
+    """
+    m = members & kept
+    n = int(m.sum())
+    if n == 0:
+        return None
+    vals = score[m]
+    mean = float(vals.mean())
+    if n < 2:
+        nan = float("nan")
+        return {"mean": mean, "n": n, "sd": nan, "ci_low": nan, "ci_high": nan, "rwg": nan}
+    sd = float(vals.std(ddof=1))
+    half = float(ci_half_width(sd, n)[0])
+    rwg = float(rwg_j(mean_item_variance(kept_values[members]), kept_values.shape[1],
+                      points))
+    return {"mean": mean, "n": n, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
+            "rwg": rwg}
+
+
 def respondent_scores(
     responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
@@ -134,20 +253,14 @@ def respondent_scores(
     frames = []
     kept_values: dict[tuple[str, str], np.ndarray] = {}
     for discipline, lens, ids, rev in cells:
-        sub = keyed(responses[ids].to_numpy(dtype=float), rev, lo, hi)
-        answered = (~np.isnan(sub)).sum(axis=1)
-        k = len(ids)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank row has no mean
-            score = np.nanmean(sub, axis=1)
-        kept = (answered > 0) & (answered >= share * k - 1e-9)
-        kept_values[(discipline, lens)] = np.where(kept[:, None], sub, np.nan)
+        answered, score, kept, kept_values[(discipline, lens)] = cell_scores(
+            responses[ids].to_numpy(dtype=float), rev, lo, hi, share)
         frame = meta.copy()
         frame["discipline"] = discipline
         frame["lens"] = lens
-        frame["score"] = np.where(kept, score, np.nan)
+        frame["score"] = score
         frame["answered"] = answered
-        frame["n_items"] = k
+        frame["n_items"] = len(ids)
         frame["kept"] = kept
         frames.append(frame)
     return pd.concat(frames, ignore_index=True), kept_values
@@ -211,7 +324,8 @@ def group_stats(
     out.loc[out["n"] < 2, "rwg"] = np.nan
     # Anonymity: customers are a group of their own and hidden below the minimum size;
     # staff as a whole ("internal") and everyone ("all") are the company's totals.
-    out["shown"] = (out["n"] >= min_group_size) | (out["perspective"] != "customer")
+    out["shown"] = shown_groups(out["n"].to_numpy(), out["perspective"].to_numpy() == "customer",
+                                min_group_size)
     hide = ~out["shown"]
     out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
     return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
