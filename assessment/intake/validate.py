@@ -1,0 +1,220 @@
+"""Validation of a dataset's tables: every problem located as a spreadsheet shows it
+(file, row, column, value, what was expected), all of them at once."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from assessment.exceptions import Problem
+from assessment.instrument.integration import IntegrationInstrument
+from assessment.instrument.models import Instrument, load_yaml
+from assessment.intake.read import spreadsheet_rows
+
+COMPANY_COLUMNS = ("company_id", "name", "industry")
+RESPONSE_COLUMNS = ("company_id", "respondent_id", "perspective", "department")
+WAVE_COLUMN = "wave"
+PERSPECTIVES = ("customer", "internal")
+SETTINGS_FILE = "settings.yaml"
+MAX_SHOWN_PER_KIND = 10_000  # safety cap on problems of one kind (a wholly wrong file)
+
+
+
+def check_companies(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
+    """Add to ``problems`` what is wrong in the companies table ``df`` (read from file
+    ``name``): missing columns, empty or repeated company ids.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> problems = []
+    >>> table = pd.DataFrame({"company_id": ["a", "a"], "name": ["A", "B"],
+    ...                       "industry": ["x", "x"]}, index=[2, 3])
+    >>> check_companies(table, "companies.csv", problems)
+    >>> [(p.row, p.column, p.value) for p in problems]
+    [(3, 'company_id', 'a')]
+    """
+    missing = [c for c in COMPANY_COLUMNS if c not in df.columns]
+    for col in missing:
+        problems.append(Problem(name, 1, col, None, f"a column named {col!r}"))
+    if missing:
+        return
+    for col in ("company_id", "name"):
+        for row in spreadsheet_rows(df[col] == ""):
+            problems.append(Problem(name, int(row), col, "", f"a non-empty {col}"))
+    dup = df["company_id"].duplicated(keep="first") & (df["company_id"] != "")
+    first_row = {cid: int(i) for i, cid in reversed(list(df["company_id"].items()))}
+    for row in spreadsheet_rows(dup):
+        cid = df["company_id"].loc[row]
+        problems.append(Problem(name, int(row), "company_id", cid,
+                                f"a unique company_id (already on row {first_row[cid]})"))
+
+
+def _item_hint(column: str, item_ids: list[str]) -> str:
+    close = difflib.get_close_matches(column, item_ids, n=1)
+    extra = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"an item id of the instrument{extra}, or one of {list(RESPONSE_COLUMNS)} / 'wave'"
+
+
+def _check_answers(
+    df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem]
+) -> pd.DataFrame:
+    """Convert the item columns to floats, recording every non-scale value."""
+    lo, hi = inst.scale.min, inst.scale.max
+    block = df[items]
+    blank = (block == "").to_numpy()
+    values = block.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
+    nonnum = ~blank & np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        nonint = ~np.isnan(values) & (values != np.round(values))
+        outside = ~np.isnan(values) & ~nonint & ((values < lo) | (values > hi))
+    scale = f"a whole number from {lo} to {hi}, or blank for not answered"
+    for mask, kind in ((nonnum, "nonnum"), (nonint, "nonint"), (outside, "outside")):
+        r_idx, c_idx = np.nonzero(mask)
+        for r, c in zip(r_idx[:MAX_SHOWN_PER_KIND], c_idx[:MAX_SHOWN_PER_KIND], strict=False):
+            raw = block.iat[r, c]
+            expected = scale
+            if kind == "nonnum" and "," in raw:
+                expected = f"{scale} (a decimal comma is not a scale value)"
+            problems.append(Problem(name, int(block.index[r]), items[c], raw, expected))
+    values[nonnum | nonint | outside] = np.nan
+    return pd.DataFrame(values, columns=items, index=df.index)
+
+
+def check_responses(
+    df: pd.DataFrame,
+    name: str,
+    companies: pd.DataFrame | None,
+    inst: Instrument,
+    integ: IntegrationInstrument,
+    ignore_columns: set[str],
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> pd.DataFrame | None:
+    """The validated responses table (answers as numbers, blanks as NaN), or None when it
+    has errors; every error goes to ``problems``, every remark that does not stop scoring
+    (an answer to an item not asked of that perspective, say) to ``warnings``. Columns in
+    ``ignore_columns`` (a survey tool's metadata) are left out."""
+    core_ids = inst.item_ids
+    item_ids = core_ids + integ.item_ids
+    missing = [c for c in RESPONSE_COLUMNS if c not in df.columns]
+    for col in missing:
+        problems.append(Problem(name, 1, col, None, f"a column named {col!r}"))
+    known = set(RESPONSE_COLUMNS) | {WAVE_COLUMN} | set(item_ids) | ignore_columns
+    for col in df.columns:
+        if col not in known:
+            problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids)))
+    items = [i for i in item_ids if i in df.columns]
+    absent = [i for i in item_ids if i not in df.columns]
+    absent_core = [i for i in core_ids if i not in df.columns]
+    if absent_core:
+        warnings.append(Problem(name, 1, None, None,
+                                f"columns for every item; missing {absent_core} "
+                                "(read as not answered)", severity="warning"))
+    if missing:
+        return None
+
+    has_wave = WAVE_COLUMN in df.columns
+    wave = df[WAVE_COLUMN] if has_wave else pd.Series("", index=df.index)
+    if has_wave:
+        for row in spreadsheet_rows(wave == ""):
+            problems.append(Problem(name, int(row), WAVE_COLUMN, "",
+                                    "a wave label such as 2026-Q1"))
+    for col in ("company_id", "respondent_id"):
+        for row in spreadsheet_rows(df[col] == ""):
+            problems.append(Problem(name, int(row), col, "", f"a non-empty {col}"))
+
+    perspective = df["perspective"].str.lower()
+    bad = ~perspective.isin(PERSPECTIVES)
+    for row in spreadsheet_rows(bad):
+        problems.append(Problem(name, int(row), "perspective", df["perspective"].loc[row],
+                                "'customer' or 'internal'"))
+
+    if companies is not None and "company_id" in companies.columns:
+        unknown = ~df["company_id"].isin(set(companies["company_id"])) & (df["company_id"] != "")
+        for row in spreadsheet_rows(unknown)[:MAX_SHOWN_PER_KIND]:
+            problems.append(Problem(name, int(row), "company_id", df["company_id"].loc[row],
+                                    "a company_id listed in companies.csv"))
+
+    key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
+    dup = key.duplicated(keep=False) & (df["respondent_id"] != "")
+    if dup.any():
+        rows = pd.Series(df.index, index=df.index)
+        first = rows[dup].groupby([key["w"][dup], key["c"][dup], key["r"][dup]]).transform("min")
+        later = first[first != rows[dup]]
+        for idx, first_row in later.items():
+            r = int(rows[idx])
+            problems.append(Problem(
+                name, r, "respondent_id", df.at[idx, "respondent_id"],
+                f"a respondent_id unique within company {df.at[idx, 'company_id']!r}"
+                + (f" and wave {wave[idx]!r}" if has_wave else "")
+                + f" (already on row {int(first_row)})"))
+
+    answers = _check_answers(df, name, items, inst, problems)
+    for col in absent:
+        answers[col] = np.nan
+    answers = answers[item_ids]
+
+    department = df["department"].where(perspective == "internal", "")
+    stray_dept = (perspective == "customer") & (df["department"] != "")
+    if stray_dept.any():
+        warnings.append(Problem(name, int(spreadsheet_rows(stray_dept)[0]), "department", None,
+                                f"a blank department for customers ({int(stray_dept.sum())} "
+                                "customer row(s) have one; ignored)", severity="warning"))
+    setup_ids = [i.id for i in inst.items if i.lens == "setup"]
+    not_for = {
+        "customer": setup_ids + [i.id for i in integ.items if "customer" not in i.answered_by],
+        "internal": [i.id for i in integ.items if "internal" not in i.answered_by],
+    }
+    for persp, ids in not_for.items():
+        stray = (perspective == persp) & answers[ids].notna().any(axis=1)
+        if stray.any():
+            who = "customer" if persp == "customer" else "staff"
+            warnings.append(Problem(
+                name, int(spreadsheet_rows(stray)[0]), None, None,
+                f"no answers from {who} rows to items not asked of them "
+                f"({int(stray.sum())} {who} row(s) answered e.g. "
+                f"{next(i for i in ids if answers.loc[stray, i].notna().any())}; ignored)",
+                severity="warning"))
+            answers.loc[stray, ids] = np.nan
+    no_dept = (perspective == "internal") & (df["department"] == "")
+    if no_dept.any():
+        warnings.append(Problem(name, int(spreadsheet_rows(no_dept)[0]), "department", "",
+                                f"a department for staff ({int(no_dept.sum())} staff row(s) "
+                                "without one are grouped as 'unspecified')", severity="warning"))
+        department = department.mask(no_dept, "unspecified")
+    empty = answers.isna().all(axis=1)
+    if empty.any():
+        warnings.append(Problem(name, int(spreadsheet_rows(empty)[0]), None, None,
+                                f"answers ({int(empty.sum())} respondent row(s) answered nothing)",
+                                severity="warning"))
+
+    meta = pd.DataFrame({
+        "wave": wave, "company_id": df["company_id"], "respondent_id": df["respondent_id"],
+        "perspective": perspective, "department": department,
+        "row": df.index.to_numpy(),
+    }, index=df.index)
+    return pd.concat([meta, answers], axis=1).reset_index(drop=True)
+
+
+def load_settings(folder: Path, problems: list[Problem]) -> dict:
+    """The dataset's ``settings.yaml`` (threshold overrides, ``ignore_columns``) as a
+    mapping, ``{}`` when there is none; a broken file is a problem, not an exception."""
+    path = folder / SETTINGS_FILE
+    if not path.exists():
+        return {}
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        problems.append(Problem(SETTINGS_FILE, None, None, None, f"valid YAML ({exc})"))
+        return {}
+    if not isinstance(raw, dict) or not set(raw) <= {"thresholds", "ignore_columns"}:
+        problems.append(Problem(SETTINGS_FILE, None, None, str(raw)[:80],
+                                "a mapping with 'thresholds' and/or 'ignore_columns'"))
+        return {}
+    return raw
+
