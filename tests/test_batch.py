@@ -21,7 +21,10 @@ from assessment import files as files_mod
 from assessment.cli import main
 from assessment.files import unique_slugs
 from assessment.run import batch as batch_mod
+from assessment.run import export as export_mod
+from assessment.run import runners as runners_mod
 from assessment.run.batch import PLOTLY_JS, run_reports
+from assessment.run.jobs import REMOVE_CELL_TAGS
 
 from .helpers_batch import (
     COMPANIES,
@@ -166,7 +169,9 @@ def test_report_inputs_are_the_data_the_notebook_and_the_instrument(run):
     inputs = {p.name for p in batch_mod.report_inputs(ds, run.notebook)}
     assert {"companies.csv", "responses.csv", run.notebook.name, "value_disciplines.yaml",
             "findings.yaml", "rules.py"} <= inputs
-    assert not {"batch.py", "portfolio.py", "index_texts.yaml"} & inputs
+    assert not {"batch.py", "runners.py", "store.py", "portfolio.py", "index_texts.yaml"} & inputs
+    # the export's code and template change the page
+    assert {"export.py", "index.html.j2", "conf.json"} <= inputs
 
 
 def test_second_run_skips_and_force_reruns(run, tmp_path, monkeypatch):
@@ -238,44 +243,63 @@ def test_warm_kernels_make_the_same_reports_as_fresh_kernels(run, tmp_path):
                                    for o in outputs)  # the batch leaves the JSON out
 
 
-def _stock_export(nb, self_contained: bool) -> str:
-    """nbconvert's own ``HTMLExporter.from_notebook_node`` with the batch's template and
-    preprocessors: every block rendered in place, the page through BeautifulSoup."""
-    exporter = batch_mod._exporter("en")
-    exporter.defer_blocks, exporter.skip_soup = False, False
-    try:
-        stock, _ = exporter.from_notebook_node(nb, resources={
-            "metadata": {"name": "Stepwise"},
-            "assessment_head_js": batch_mod.plotly_head(self_contained)})
-    finally:
-        exporter.defer_blocks, exporter.skip_soup = True, True
-    return stock
+def _stock_page(nb) -> str:
+    """The page nbconvert's own ``lab`` template makes with the same exclude options."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    stock = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                         exclude_output_prompt=True)
+    stock.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), enabled=True), True)
+    page, _ = stock.from_notebook_node(nb, resources={"metadata": {"name": "Stepwise"}})
+    return page
 
 
-def test_the_export_is_nbconverts_page(run):
-    """The exporter renders its constant blocks once, skips what the page never shows and
-    leaves out nbconvert's BeautifulSoup pass: the page is the document nbconvert makes
-    from the whole notebook (the same once serialised by BeautifulSoup, the same
-    ``tabindex`` attributes), and byte for byte nbconvert's when it has an image."""
+def _body(page: str) -> str:
+    return page[page.index("<body"):]
+
+
+def test_the_export_is_jupyterlabs_page_without_internet_scripts(run):
+    """The package's template shows what nbconvert's ``lab`` template shows (the same
+    body, nbconvert's ``tabindex`` and ``alt`` included), without the scripts the ``lab``
+    page loads from CDNs, and with plotly.js shared or inlined."""
     import nbformat
-    from bs4 import BeautifulSoup
 
     nb = nbformat.read(run.out / "shoes.ipynb", as_version=4)
+    stock = _stock_page(nb)
+    remote = re.compile(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//")
+    assert remote.search(stock)  # require.js, MathJax ... from the internet
     for self_contained in (False, True):
-        fast = batch_mod.export_html(nb, "Stepwise", "en", self_contained)
-        stock = _stock_export(nb, self_contained)
-        assert fast != stock  # the soup's serialisation differs (<br> -> <br/> ...)
-        assert str(BeautifulSoup(fast, features="html.parser")) == stock
-        assert fast.count(' tabindex="0"') == stock.count(' tabindex="0"') >= 3
+        page = export_mod.export_html(nb, "Stepwise", "en", self_contained)
+        assert _body(page) == _body(stock)
+        assert not remote.search(page)
+        assert "<title>Stepwise</title>" in page and '<html lang="en">' in page
+        assert page.count(' tabindex="0"') == stock.count(' tabindex="0"') >= 3
+        head = page[:page.index("<body")]
+        if self_contained:
+            assert f'src="{PLOTLY_JS}"' not in head and len(head) > 3_000_000
+        else:
+            assert f'<script charset="utf-8" src="{PLOTLY_JS}"></script>' in head
 
     png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAA"
            "AABJRU5ErkJggg==")
     cell = next(c for c in nb.cells if c.cell_type == "code" and c.get("outputs")
                 and "remove-cell" not in c.metadata.get("tags", []))
     cell.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png}))
-    fast = batch_mod.export_html(nb, "Stepwise", "en", False)
-    assert fast == _stock_export(nb, False)
-    assert 'alt="No description has been provided for this image"' in fast
+    page = export_mod.export_html(nb, "Stepwise", "en", False)
+    assert _body(page) == _body(_stock_page(nb))
+    assert 'alt="No description has been provided for this image"' in page
+
+
+def test_the_page_language_and_a_hostile_title(run):
+    import nbformat
+
+    nb = nbformat.read(run.out / "shoes.ipynb", as_version=4)
+    page = export_mod.export_html(nb, HOSTILE_SCRIPT, "de", False)
+    assert '<html lang="de">' in page
+    assert HOSTILE_SCRIPT not in page
+    assert "<title>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
 
 
 # -- the dask scheduler -------------------------------------------------------------------
@@ -317,7 +341,7 @@ def test_an_export_that_raises_leaves_no_report(tiny, tmp_path, monkeypatch):
     def broken_export(*args, **kwargs):
         raise OSError("disk full while exporting")
 
-    monkeypatch.setattr(batch_mod, "export_html", broken_export)
+    monkeypatch.setattr(runners_mod, "export_html", broken_export)
     out = tmp_path / "out"
     result = run_reports(data, out, notebook=notebook, companies=["shoes"],
                          progress=False)
