@@ -331,13 +331,15 @@ def test_untrusted_names_are_escaped_in_figures(instrument, sample_diagnoses):
         # the JSON in the script cannot end it: <, > and / are \u escapes there
         script = page[page.index("<script>") + 8:page.index("</script>")]
         assert "<" not in script and ">" not in script
-        assert "&lt;" in script  # the text escaped by _safe, as text
+        assert "&lt;" in script  # the text escaped (markupsafe), as text
 
 
-def test_safe_escapes_once_with_entities_plotly_decodes():
-    assert charts._safe(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;"
-    assert charts._safe('Müller & "Söhne" \'s') == "Müller &amp; &#34;Söhne&#34; &#39;s"
-    assert charts._safe(None) == ""
+def test_untrusted_text_is_escaped_once_with_entities_plotly_decodes(instrument):
+    fig = charts.gap_chart({OE: 1}, None, instrument, title='Müller & "Söhne" \'s <b>')
+    title = plain(fig)["layout"]["title"]["text"]
+    assert title.endswith(" · Müller &amp; &#34;Söhne&#34; &#39;s &lt;b&gt;")
+    dept = charts.department_heatmap(dept_frame(("R&D",)), None, instrument)
+    assert traces(dept)[0]["y"] == ["R&amp;D"]  # escaped once, not "&amp;amp;"
 
 
 # -- display ------------------------------------------------------------------------------
