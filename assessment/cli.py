@@ -11,6 +11,7 @@ from assessment.exceptions import AssessmentError, DatasetError
 from assessment.instrument.models import LANGS
 from assessment.intake.dataset import load_dataset
 from assessment.present.summary import write_outputs
+from assessment.run.batch import run_reports
 from assessment.scoring.tables import score
 
 MAX_LISTED = 200
@@ -53,8 +54,6 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from assessment.run.batch import run_reports
-
     try:
         result = run_reports(
             args.dataset, out=args.out, jobs=args.jobs, lang=args.lang,
@@ -76,7 +75,14 @@ def _cmd_reports(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``assessment`` command."""
+    """The argument parser of the ``assessment`` command.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["reports", "data/sample", "--jobs", "2"])
+    >>> args.command, args.jobs, args.out
+    ('reports', 2, 'reports')
+    """
     parser = argparse.ArgumentParser(
         prog="python -m assessment",
         description="Value-discipline assessment: validate, score and report datasets.")
@@ -101,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--self-contained", action="store_true",
                    help="inline plotly.js in every page (single files for e-mail)")
     p.add_argument("--notebook", default=None,
-                   help="report notebook to run (default: notebooks/report.ipynb)")
+                   help="report notebook to run (default: notebooks/report.ipynb of the "
+                        "repository, else the one in the package)")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (tcp://host:port) to run the reports on")
     p.add_argument("--timeout", type=float, default=600.0,
@@ -114,7 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 for an invalid dataset, a failed report or unusable arguments,
+        130 after an interrupt.
+
+    Examples
+    --------
+    >>> main(["validate", "data/sample"])  # doctest: +ELLIPSIS
+    sample: valid. ...
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

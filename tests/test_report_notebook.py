@@ -34,6 +34,25 @@ def _export(nb: nbformat.NotebookNode) -> str:
     return body
 
 
+def test_the_packaged_notebook_is_the_one_users_open():
+    """``assessment/notebooks/report.ipynb`` ships in the package (an installed package
+    makes reports without the repository); ``notebooks/report.ipynb`` is the copy users open.
+    They must stay byte for byte equal: copy the one you edited over the other."""
+    from assessment.run.notebook import PACKAGED_NOTEBOOK
+
+    assert PACKAGED_NOTEBOOK == ROOT / "assessment" / "notebooks" / "report.ipynb"
+    assert PACKAGED_NOTEBOOK.read_bytes() == NOTEBOOK.read_bytes(), (
+        "cp notebooks/report.ipynb assessment/notebooks/report.ipynb")
+
+
+def test_default_notebook_is_the_packaged_one_without_a_checkout(tmp_path, monkeypatch):
+    from assessment.run import notebook as notebook_mod
+
+    assert notebook_mod.default_notebook() == NOTEBOOK  # a checkout: the one users edit
+    monkeypatch.setattr(notebook_mod, "CHECKOUT_NOTEBOOK", tmp_path / "missing.ipynb")
+    assert notebook_mod.default_notebook() == notebook_mod.PACKAGED_NOTEBOOK
+
+
 def test_notebook_is_committed_clean_and_thin():
     raw = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     ids = [c.get("id") for c in raw["cells"]]  # nbformat 4.5: every cell has a unique id
