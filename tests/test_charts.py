@@ -507,3 +507,33 @@ def test_role_map_escapes_its_title(instrument):
     text = as_json(fig)
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
     assert "<img" not in charts.figure_html(fig)
+
+
+# -- the portfolio page -------------------------------------------------------------------
+
+
+def test_portfolio_page_shows_hostile_text_as_text(sample_dataset, sample_diagnoses):
+    from types import SimpleNamespace
+
+    from assessment.present.portfolio import build_index
+
+    first, second = list(sample_diagnoses)[:2]
+    diag = sample_diagnoses[first]
+    diagnoses = {**sample_diagnoses, first: type(diag)(**{**diag.__dict__, "name": HOSTILE})}
+    reports = {
+        first: SimpleNamespace(company_id=first, status="ok", file='x"><b>.html',
+                               notebook=None, error=None, cell=None),
+        second: SimpleNamespace(company_id=second, status="failed", file=None,
+                                notebook="n.ipynb", error=HOSTILE_SCRIPT,
+                                cell={"index": 2, "execution_count": 5, "source": "<i>"})}
+    page = build_index(sample_dataset, diagnoses, reports, "de")
+    assert HOSTILE not in page and "<script>alert" not in page and "<i>" not in page
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") >= 1
+    assert 'href="x&#34;&gt;&lt;b&gt;.html"' in page
+    failures = page[page.index('id="failures"'):]
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in failures
+    assert "Zelle 2 (In [5]): &lt;i&gt;" in failures
+    assert page.count('class="plotly-graph-div"') == 1
+    assert "<h1>Wertdisziplinen-Portfolio</h1>" in page
+    assert page.count('<tr data-company=') + page.count('<tr class="failed-row"') == (
+        len(sample_diagnoses) + 1)  # every company, and the failure's own row
