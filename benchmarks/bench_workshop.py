@@ -60,7 +60,7 @@ def time_clicks(ws: Workshop, items: list[str], clicks: int = CLICKS) -> list[fl
     """Milliseconds per simulated click on an answer button."""
     out = []
     for k in range(clicks):
-        ctrl = ws.controls[items[k % len(items)]]
+        ctrl = ws.questions.controls[items[k % len(items)]]
         value = k % 5 + 1 if ctrl.value != k % 5 + 1 else (k + 1) % 5 + 1
         t0 = time.perf_counter()
         ctrl.value = value
@@ -100,7 +100,7 @@ def main() -> None:
 
         t_score = best(lambda: score(ds))
         clicks = time_clicks(ws, inst.item_ids)
-        staff_int = [i for i in ws.state.int_ids if not ws.controls[i].disabled]
+        staff_int = [i for i in ws.state.int_ids if not ws.questions.controls[i].disabled]
         int_clicks = time_clicks(ws, staff_int)
         ws.close()
 

@@ -20,19 +20,12 @@ import pytest
 import assessment as va
 from assessment.instrument.integration import load_integration
 from assessment.scoring.integration import score_integration
+from assessment.scoring.live import score_company
 from assessment.workshop.app import NA, T_BAR, T_MOVE, T_TRI, Workshop
-from assessment.workshop.state import (
-    SessionInUse,
-    SessionTakenOver,
-    Target,
-    WorkshopError,
-    WorkshopState,
-    _quick_score,
-    compare_items,
-    list_sessions,
-    quick_score,
-    what_has_to_move,
-)
+from assessment.workshop.compare import SurveyReference, compare_items
+from assessment.workshop.errors import SessionInUse, SessionTakenOver, WorkshopError
+from assessment.workshop.session import WorkshopState, list_sessions
+from assessment.workshop.target import Target, what_has_to_move
 
 from .conftest import SAMPLE, keyed_answers, make_dataset, profile_answers
 from .helpers_data import companies_frame, responses_frame, write_dataset
@@ -104,7 +97,7 @@ def test_every_answer_is_saved_at_once(sample):
 
 def test_the_controls_answer_and_not_answered_is_its_own_state(sample):
     ws = Workshop(sample, "pcmaker", resume="new", lang="nl")
-    ctrl = ws.controls["pl_set_2"]
+    ctrl = ws.questions.controls["pl_set_2"]
     values = [v for _label, v in ctrl.options]
     assert values[0] == NA and NA not in range(1, 6) and values[1:] == [1, 2, 3, 4, 5]
     labels = [label for label, _v in ctrl.options]
@@ -127,33 +120,33 @@ def test_the_controls_answer_and_not_answered_is_its_own_state(sample):
 
 def test_controls_are_built_from_the_instrument(sample):
     ws = Workshop(sample, "pcmaker", resume="new", lang="de")
-    assert set(ws.controls) == set(ITEMS) | set(INT_ITEMS)
-    assert len(ws.w_tabs.children) == 4  # three disciplines, customers as co-producers
-    assert ws.w_tabs.titles[0].startswith("Operative Exzellenz (0/17)")
-    html = " ".join(c.value for c in ws.w_tabs.children[1].children[0].children
+    assert set(ws.questions.controls) == set(ITEMS) | set(INT_ITEMS)
+    assert len(ws.questions.tabs.children) == 4  # three disciplines, customers as co-producers
+    assert ws.questions.tabs.titles[0].startswith("Operative Exzellenz (0/17)")
+    html = " ".join(c.value for c in ws.questions.tabs.children[1].children[0].children
                     if hasattr(c, "value") and isinstance(c.value, str))
     assert "Wie Kundinnen und Kunden es erleben" in html  # experience section first
-    setup_html = ws.w_tabs.children[1].children[1].children[0].value
+    setup_html = ws.questions.tabs.children[1].children[1].children[0].value
     assert "Wie das Unternehmen aufgestellt ist" in setup_html
     ws.set_answer("ci_exp_1", 4)
-    assert ws.w_tabs.titles[1].endswith("(1/17)")
-    assert ws.w_progress.value == 1 and ws.w_progress.max == len(ITEMS)
-    assert "1 / 51" in ws.w_progress_text.value
+    assert ws.questions.tabs.titles[1].endswith("(1/17)")
+    assert ws.header.progress.value == 1 and ws.header.progress.max == len(ITEMS)
+    assert "1 / 51" in ws.header.progress_text.value
     ws.close()
 
 
 def test_notes_target_language_and_mode_are_saved(sample):
     ws = Workshop(sample, "pcmaker", resume="new")
-    ws.notes_widgets[CI].value = "Configurator feels personal <b>but</b> is standard"
+    ws.questions.notes[CI].value = "Configurator feels personal <b>but</b> is standard"
     assert meta_of(ws)["notes"][CI] == "Configurator feels personal <b>but</b> is standard"
     ws.set_target(CI)
     assert meta_of(ws)["target"] == {"discipline": CI,
                                      "profile": {OE: 3.0, CI: 4.5, PL: 3.0}}
-    ws.w_target_sliders[OE].value = 3.4
+    ws.results.target_sliders[OE].value = 3.4
     assert meta_of(ws)["target"]["profile"][OE] == 3.4
     ws.set_lang("de")
     assert meta_of(ws)["lang"] == "de"
-    assert ws.controls["oe_exp_1"].options[0][0] == "keine Antwort"
+    assert ws.questions.controls["oe_exp_1"].options[0][0] == "keine Antwort"
     ws.set_mode("individual")
     assert meta_of(ws)["mode"] == "individual"
     ws.close()
@@ -171,8 +164,8 @@ def test_restart_resumes_the_last_session(sample):
     assert again.state is None  # the offer is shown, the questions are locked
     assert [s.stem for s in again.pending_sessions] == [stem]
     assert again.pending_sessions[0].answered == 20
-    assert "20/51" in again.w_offer_pick.options[0][0]
-    assert all(c.disabled for c in again.controls.values())
+    assert "20/51" in again.header.offer_pick.options[0][0]
+    assert all(c.disabled for c in again.questions.controls.values())
     with pytest.raises(WorkshopError):
         again.set_answer("oe_exp_1", 3)
     again.resume()
@@ -180,10 +173,10 @@ def test_restart_resumes_the_last_session(sample):
     assert again.lang == "nl"  # the session's own language
     assert [again.answer(i) for i in ITEMS[:20]] == [k % 5 + 1 for k in range(20)]
     assert again.answer(ITEMS[20]) is None
-    assert again.notes_widgets[OE].value == "levertijden bespreken"
+    assert again.questions.notes[OE].value == "levertijden bespreken"
     assert again.state.target.discipline == CI and again.state.target.profile[PL] == 3.5
-    assert again.w_target_sliders[PL].value == 3.5
-    assert again.controls[ITEMS[0]].value == 1
+    assert again.results.target_sliders[PL].value == 3.5
+    assert again.questions.controls[ITEMS[0]].value == 1
     # the old object can no longer write into the session it lost
     with pytest.raises(SessionTakenOver):
         ws.state.set_answer("oe_exp_1", 2)
@@ -237,7 +230,7 @@ def test_a_session_open_in_another_process_is_not_resumed(sample):
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys
             from assessment import load_instrument
-            from assessment.workshop.state import WorkshopState
+            from assessment.workshop.session import WorkshopState
             s = WorkshopState.open({str(path)!r}, instrument=load_instrument())
             print("open", flush=True)
             sys.stdin.read()
@@ -274,7 +267,7 @@ def answer_profile(ws: Workshop, exp: tuple[float, float, float],
 def test_live_rescoring_updates_chart_and_findings(sample):
     ws = Workshop(sample, "pcmaker", resume="new")
     assert ws.figure.data[T_BAR["experience"]].y == (None, None, None)
-    assert "60%" in ws.w_findings.value
+    assert "60%" in ws.results.findings.value
     answer_profile(ws, exp=(3, 5, 3), setup=(5, 3, 3))
     assert ws.figure.data[T_BAR["experience"]].y == (3.0, 5.0, 3.0)
     assert ws.figure.data[T_BAR["setup"]].y == (5.0, 3.0, 3.0)
@@ -282,10 +275,10 @@ def test_live_rescoring_updates_chart_and_findings(sample):
     assert d.lenses["experience"].leader == CI and d.lenses["setup"].leader == OE
     assert d.lens_mismatch and d.experience_source == "inside_out"
     assert d.lens_gaps[CI] == pytest.approx(2.0)
-    assert "Customer intimacy" in ws.w_findings.value
+    assert "Customer intimacy" in ws.results.findings.value
     assert any(f.code == "lens_mismatch" for f in d.findings)
     mismatch = next(f for f in d.findings if f.code == "lens_mismatch")
-    assert mismatch.title("en") in ws.w_findings.value
+    assert mismatch.title("en") in ws.results.findings.value
     tri = ws.figure.data[T_TRI["experience"]]
     assert tri.b[0] == pytest.approx(4 / 8) and tri.a[0] == pytest.approx(2 / 8)
     # the survey's profile is drawn too (46 respondents of pcmaker)
@@ -303,9 +296,9 @@ def int_keyed(**scores: float) -> dict[str, int]:
 
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
-def test_quick_score_is_score(instrument):
-    """The fast path of the live view gives exactly what assessment.score gives, the
-    customer-integration table and its findings included."""
+def test_live_scoring_is_score(instrument):
+    """Live scoring (one company, numpy) gives exactly what assessment.score gives, the
+    customer-integration table, reliability and the findings included."""
     rng = np.random.default_rng(3)
 
     def respondents(n, n_cust, depts, drop=0.0, integration=False):
@@ -361,9 +354,9 @@ def test_quick_score_is_score(instrument):
     seen: set[str] = set()
     for resp in cases:
         ds = make_dataset(resp, instrument)
-        slow, fast = va.score(ds), _quick_score(ds)
+        slow, fast = va.score(ds), score_company(ds)
         for name in ("company", "profile", "lens_gaps", "blind_spots", "departments",
-                     "hidden_departments", "dropped", "respondents"):
+                     "hidden_departments", "dropped", "respondents", "reliability"):
             a = getattr(slow, name)
             b = getattr(fast, name)
             keys = [c for c in ("discipline", "lens", "perspective", "department",
@@ -399,7 +392,11 @@ def test_quick_score_is_score(instrument):
     # every integration rule was exercised above
     assert {"intimacy_cost_factor", "pl_without_innovators", "self_service_burden",
             "integration_fit"} <= seen
-    assert isinstance(quick_score(make_dataset(cases[0], instrument)), va.Scores)
+    assert isinstance(score_company(make_dataset(cases[0], instrument)), va.Scores)
+    two = make_dataset(cases[3], instrument)
+    two.responses.loc[two.responses.index[:5], "company_id"] = "y"
+    with pytest.raises(ValueError, match="one company"):
+        score_company(two)  # never a silent fallback
 
 
 # -- comparison with the survey -----------------------------------------------------------------
@@ -443,7 +440,7 @@ def test_comparison_is_sorted_by_largest_disagreement(tmp_path):
     staff = ws.comparison("internal")  # against staff only: oe_exp_1 4.0 -> -3.0 first
     assert staff["item_id"].tolist()[:2] == ["oe_exp_1", "ci_set_1"]
     assert staff["difference"].tolist()[:2] == pytest.approx([-3.0, 2.5])
-    html = ws.w_compare.value
+    html = ws.results.compare.value
     assert html.index("CI·SET") < html.index("OE·EXP")  # the table in the same order
     ws.close()
 
@@ -452,15 +449,13 @@ def test_comparison_without_survey_data(sample):
     cid = Workshop(sample, "pcmaker", resume="new").create_company("Fresh Start BV", "Retail")
     ws = Workshop(sample, cid, resume="new")
     assert ws.comparison().empty
-    assert "no survey answers" in ws.w_compare.value
+    assert "no survey answers" in ws.results.compare.value
     ws.close()
 
 
 def test_compare_items_pure():
     survey_ds = make_dataset([{"respondent_id": f"c{k}", "perspective": "customer",
                                "oe_exp_1": v} for k, v in enumerate([1, 2, 2, 3, 2])], INST)
-    from assessment.workshop.state import SurveyReference
-
     ref = SurveyReference.build(survey_ds, "x", "")
     team = np.full(len(ITEMS), np.nan)
     team[ITEMS.index("oe_exp_1")] = 5
@@ -498,14 +493,14 @@ def test_what_has_to_move_hand_computed():
 def test_target_in_the_workshop(sample):
     ws = Workshop(sample, "pcmaker", resume="new")
     assert ws.moves().empty
-    assert "Set a target" in ws.w_moves.value
+    assert "Set a target" in ws.results.moves.value
     answer_profile(ws, exp=(3, 4, 4.2), setup=(2, 2, 2))
     ws.set_target(CI)
     mv = ws.moves()
     first = mv.iloc[0]
     assert (first.lens, first.discipline, first.status) == ("setup", CI, "raise")
     assert first.delta == pytest.approx(2.5)
-    assert "raise from 2.00 to 4.50" in ws.w_moves.value
+    assert "raise from 2.00 to 4.50" in ws.results.moves.value
     assert ws.figure.data[T_MOVE["setup"]].y[1] == pytest.approx(2.5)
     assert ws.figure.data[4].y == (3.0, 3.0, 4.5, 4.5, 3.0, 3.0)  # target markers
     ws.set_target(CI, {OE: 2.0, PL: 2.0, CI: 4.5})
@@ -524,13 +519,14 @@ def test_target_in_the_workshop(sample):
 def test_individual_participants_one_after_the_other(sample):
     ws = Workshop(sample, "splitco", mode="individual", resume="new", today=DAY)
     assert ws.state.participants == []
-    assert all(c.disabled for c in ws.controls.values())
+    assert all(c.disabled for c in ws.questions.controls.values())
     first = ws.add_participant(perspective="internal", department="Marketing")
     assert first == "ws20260305-1-p01"
     ws.set_answer("ci_set_1", 5)
     second = ws.add_participant("cust-7", "customer")
-    assert ws.controls["ci_set_1"].value == NA  # the new participant's own (empty) answers
-    assert ws.controls["ci_set_1"].disabled  # customers do not answer set-up items
+    # the new participant's own (empty) answers
+    assert ws.questions.controls["ci_set_1"].value == NA
+    assert ws.questions.controls["ci_set_1"].disabled  # customers do not answer set-up items
     with pytest.raises(WorkshopError, match="customers"):
         ws.set_answer("ci_set_1", 3)
     ws.set_answer("ci_exp_1", 2)
@@ -542,7 +538,7 @@ def test_individual_participants_one_after_the_other(sample):
     with pytest.raises(WorkshopError, match="formula"):
         ws.add_participant("p9", "internal", "=HYPERLINK(1)")
     ws.select_participant(first)
-    assert ws.controls["ci_set_1"].value == 5
+    assert ws.questions.controls["ci_set_1"].value == 5
     rows = {r["respondent_id"]: r for r in rows_of(ws.state.csv_path)}
     assert rows[first]["department"] == "Marketing" and rows[first]["ci_set_1"] == "5"
     assert rows[second]["perspective"] == "customer" and rows[second]["department"] == ""
@@ -586,7 +582,7 @@ def test_export_appends_to_a_copy_of_the_sample_and_the_batch_accepts_it(sample)
     assert again.appended == [] and again.skipped == ["ws20260305-1-team"]
     assert again.changed == ["ws20260305-1-team"]
     assert (sample / "responses.csv").read_bytes() == after
-    assert "Changed since the export" in ws.w_export_status.value
+    assert "Changed since the export" in ws.results.export_status.value
     ws.close()
 
 
@@ -635,8 +631,8 @@ def test_export_wave_rules(tmp_path):
     ws.set_wave("2026-Q2")
     with pytest.raises(WorkshopError, match="no wave column"):
         ws.export()
-    ws.w_export.click()  # the button shows the reason instead of raising
-    assert "no wave column" in ws.w_export_status.value
+    ws.results.export.click()  # the button shows the reason instead of raising
+    assert "no wave column" in ws.results.export_status.value
     ws.set_wave("")
     assert ws.export().appended
     assert va.load_dataset(folder).responses["respondent_id"].tolist()[-1].endswith("-team")
@@ -668,7 +664,7 @@ def test_new_company_is_appended_with_a_safe_unique_id(sample):
     assert after.startswith(before)
     ds = va.load_dataset(sample)
     assert ds.company_name(cid) == "Müller & Söhne <script>x</script>"
-    assert "&lt;script&gt;" in ws.w_title.value and "<script>" not in ws.w_title.value
+    assert "&lt;script&gt;" in ws.header.title.value and "<script>" not in ws.header.title.value
     assert ws.create_company("Müller & Söhne <script>x</script>", "x") == f"{cid}-2"
     with pytest.raises(WorkshopError, match="formula"):
         ws.create_company("=cmd|' /C calc'!A0", "x")
@@ -693,23 +689,23 @@ def test_snapshot_is_one_offline_html_file(sample):
     assert "<script>alert(1)</script>" not in page
     assert "Configurix Computers" in page and "What has to move" in page
     assert "raise from" in page
-    assert "snapshot" in ws.w_export_status.value.lower()
+    assert "snapshot" in ws.results.export_status.value.lower()
     ws.close()
 
 
 def test_switching_company_and_language(sample):
     ws = Workshop(sample, "pcmaker", resume="new", lang="en")
     ws.set_answer("oe_exp_1", 4)
-    ws.w_company.value = "airline"  # what the dropdown does
+    ws.header.company.value = "airline"  # what the dropdown does
     assert ws.company_id == "airline" and ws.state is not None
     assert ws.answer("oe_exp_1") is None
-    ws.w_lang.value = "nl"
+    ws.header.lang.value = "nl"
     assert ws.lang == "nl"
-    assert ws.controls["oe_exp_1"].options[0][0] == "geen antwoord"
+    assert ws.questions.controls["oe_exp_1"].options[0][0] == "geen antwoord"
     assert ws.figure.layout.annotations[0].text == "Profiel"
-    ws.w_company.value = "pcmaker"  # back: its session is offered
+    ws.header.company.value = "pcmaker"  # back: its session is offered
     assert ws.state is None and ws.pending_sessions
-    ws.w_offer_resume.click()
+    ws.header.offer_resume.click()
     assert ws.answer("oe_exp_1") == 4
     ws.close()
 
@@ -717,8 +713,8 @@ def test_switching_company_and_language(sample):
 def test_snapshot_and_results_in_german(sample):
     ws = Workshop(sample, "pcmaker", resume="new", lang="de")
     answer_profile(ws, exp=(3, 4.5, 3), setup=(4.5, 3, 3))
-    assert "Kundennähe" in ws.w_findings.value
-    assert "Die Befragung (46 Personen" in ws.w_findings.value
+    assert "Kundennähe" in ws.results.findings.value
+    assert "Die Befragung (46 Personen" in ws.results.findings.value
     ws.close()
 
 
@@ -732,24 +728,25 @@ N_INT_CUSTOMER = sum("customer" in i.answered_by for i in INTEG.items)  # 34
 
 def test_integration_tab_controls_session_file_and_progress(sample):
     ws = Workshop(sample, "pcmaker", resume="new", lang="nl", today=DAY)
-    tab = ws.w_tabs.children[3]
-    assert ws.w_tabs.titles[3] == f"Klanten als coproducenten (0/{N_INT_STAFF})"
+    tab = ws.questions.tabs.children[3]
+    assert ws.questions.tabs.titles[3] == f"Klanten als coproducenten (0/{N_INT_STAFF})"
     html = " ".join(c.value for box in tab.children[1:] for c in box.children[:1])
     for block in INTEG.blocks.values():  # grouped by block, headed in the chosen language
         assert block.label.get("nl") in html
-    ctrl = ws.controls["int_role_co_creator_1"]
-    assert ctrl.options == ws.controls["oe_exp_1"].options  # same scale, same "not answered"
+    ctrl = ws.questions.controls["int_role_co_creator_1"]
+    # same scale, same "not answered"
+    assert ctrl.options == ws.questions.controls["oe_exp_1"].options
     assert ctrl.options[0] == ("geen antwoord", NA) and ctrl.value == NA
     # the team answers as staff: the customers' motives and self-service items are skipped
-    assert all(ws.controls[i].disabled for i in CUSTOMER_ONLY)
-    assert not any(ws.controls[i].disabled for i in STAFF_ONLY)
-    assert "alleen klanten" in ws._rows["int_motive_economic_1"].children[0].value
+    assert all(ws.questions.controls[i].disabled for i in CUSTOMER_ONLY)
+    assert not any(ws.questions.controls[i].disabled for i in STAFF_ONLY)
+    assert "alleen klanten" in ws.questions.rows["int_motive_economic_1"].children[0].value
     with pytest.raises(WorkshopError, match="customer"):
         ws.set_answer("int_selfservice_1", 4)
     # an answer through the API and one through the control (a click)
     ws.set_answer("int_role_co_creator_1", 5)
     assert ctrl.value == 5
-    ws.controls["int_crm_share_1"].value = 2
+    ws.questions.controls["int_crm_share_1"].value = 2
     assert ws.answer("int_crm_share_1") == 2
     header = next(csv.reader(ws.state.csv_path.open(encoding="utf-8")))
     assert header == ["wave", "company_id", "respondent_id", "perspective", "department",
@@ -761,12 +758,12 @@ def test_integration_tab_controls_session_file_and_progress(sample):
     assert saved_answer(ws, "int_crm_share_1") == ""
     # the main progress counts the discipline items only; the tab shows its own
     assert ws.progress == (0, len(ITEMS))
-    assert ws.w_progress.value == 0 and ws.w_progress.max == len(ITEMS)
+    assert ws.header.progress.value == 0 and ws.header.progress.max == len(ITEMS)
     assert ws.integration_progress == (1, N_INT_STAFF)
-    assert ws.w_int_progress.value == 1 and ws.w_int_progress.max == N_INT_STAFF
-    assert f"1 / {N_INT_STAFF}" in ws.w_int_progress_text.value
-    assert ws.w_tabs.titles[3].endswith(f"(1/{N_INT_STAFF})")
-    assert ws.w_tabs.titles[0].endswith("(0/17)")
+    assert ws.header.int_progress.value == 1 and ws.header.int_progress.max == N_INT_STAFF
+    assert f"1 / {N_INT_STAFF}" in ws.header.int_progress_text.value
+    assert ws.questions.tabs.titles[3].endswith(f"(1/{N_INT_STAFF})")
+    assert ws.questions.tabs.titles[0].endswith("(0/17)")
     meta = meta_of(ws)
     assert meta["answered"] == 0 and meta["total"] == len(ITEMS)
     assert meta["integration_answered"] == 1 and meta["integration_total"] == N_INT_STAFF
@@ -776,7 +773,7 @@ def test_integration_tab_controls_session_file_and_progress(sample):
 @pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
 def test_integration_result_shows_live(sample):
     ws = Workshop(sample, "pcmaker", resume="new")
-    assert "No answers on customer integration yet" in ws.w_findings.value
+    assert "No answers on customer integration yet" in ws.results.findings.value
     answer_profile(ws, exp=(3, 4.5, 3), setup=(3, 4.5, 3))  # customer intimacy claimed
     for item, value in int_keyed(co_creator=2, communicator=2, substitute_manager=2,
                                  productive_resource=4, competitor=5).items():
@@ -784,7 +781,7 @@ def test_integration_result_shows_live(sample):
     integ = ws.result.diagnosis.integration
     assert integ.claimed == CI and integ.codes == ["intimacy_cost_factor"]
     assert integ.needed_score == pytest.approx(2.0) and integ.fits is False
-    html = ws.w_findings.value
+    html = ws.results.findings.value
     assert "Leading discipline: Customer intimacy" in html
     assert "together only 2.00, below par (3.00)" in html
     assert "Customer intimacy claimed, customers used as a cost factor" in html
@@ -823,10 +820,11 @@ def test_integration_answers_resume(sample):
     assert again.state.stem == ws.state.stem
     assert {i: again.answer(i) for i in answers} == answers
     assert again.answer("int_motive_economic_1") is None
-    assert again.controls["int_role_communicator_2"].value == 5
-    assert "ws-answered" in again._rows["int_role_communicator_2"]._dom_classes
+    assert again.questions.controls["int_role_communicator_2"].value == 5
+    assert "ws-answered" in again.questions.rows["int_role_communicator_2"]._dom_classes
     assert again.integration_progress == (4, N_INT_STAFF)
-    assert again.w_tabs.titles[3] == f"Kundinnen und Kunden als Ko-Produzenten (4/{N_INT_STAFF})"
+    assert again.questions.tabs.titles[3] == \
+        f"Kundinnen und Kunden als Ko-Produzenten (4/{N_INT_STAFF})"
     assert again.answers()["int_part_active_1"] == 2
     again.close()
 
@@ -882,7 +880,7 @@ def test_integration_export_into_a_file_without_int_columns(tmp_path):
     assert result.left_out == ["int_role_innovator_1"]
     after = (folder / "responses.csv").read_bytes()
     assert after.startswith(before) and after.splitlines()[0] == before.splitlines()[0]
-    assert "no columns for 1 customer-integration item" in ws.w_export_status.value
+    assert "no columns for 1 customer-integration item" in ws.results.export_status.value
     assert saved_answer(ws, "int_role_innovator_1") == "5"  # kept in the session file
     assert meta_of(ws)["exports"][0]["left_out"] == ["int_role_innovator_1"]
     resp = va.load_dataset(folder).responses
@@ -900,25 +898,25 @@ def test_integration_export_into_a_file_without_int_columns(tmp_path):
 
 def test_integration_items_disabled_for_the_wrong_perspective(sample):
     ws = Workshop(sample, "splitco", mode="individual", resume="new", lang="en")
-    assert all(ws.controls[i].disabled for i in INT_ITEMS)  # no participant yet
+    assert all(ws.questions.controls[i].disabled for i in INT_ITEMS)  # no participant yet
     staff = ws.add_participant("m1", "internal", "Marketing")
-    assert all(ws.controls[i].disabled for i in CUSTOMER_ONLY)
-    assert not any(ws.controls[i].disabled for i in STAFF_ONLY)
-    assert "customers only" in ws._rows["int_selfservice_2"].children[0].value
-    assert "ws-skipped" in ws._rows["int_selfservice_2"]._dom_classes
-    hints = " ".join(box.children[0].value for box in ws.w_tabs.children[3].children[1:])
+    assert all(ws.questions.controls[i].disabled for i in CUSTOMER_ONLY)
+    assert not any(ws.questions.controls[i].disabled for i in STAFF_ONLY)
+    assert "customers only" in ws.questions.rows["int_selfservice_2"].children[0].value
+    assert "ws-skipped" in ws.questions.rows["int_selfservice_2"]._dom_classes
+    hints = " ".join(box.children[0].value for box in ws.questions.tabs.children[3].children[1:])
     assert hints.count("Not asked of staff") == 2  # motives and self-service
     assert ws.integration_progress == (0, N_INT_STAFF)
     with pytest.raises(WorkshopError, match="staff do not answer it"):
         ws.set_answer("int_motive_achievement_1", 4)
     ws.set_answer("int_crm_align_1", 4)
     customer = ws.add_participant("k1", "customer")
-    assert all(ws.controls[i].disabled for i in STAFF_ONLY)
-    assert not any(ws.controls[i].disabled for i in CUSTOMER_ONLY)
-    assert "staff only" in ws._rows["int_crm_align_1"].children[0].value
-    assert ws.controls["int_crm_align_1"].value == NA  # the customer's own (empty) answer
+    assert all(ws.questions.controls[i].disabled for i in STAFF_ONLY)
+    assert not any(ws.questions.controls[i].disabled for i in CUSTOMER_ONLY)
+    assert "staff only" in ws.questions.rows["int_crm_align_1"].children[0].value
+    assert ws.questions.controls["int_crm_align_1"].value == NA  # the customer's own (empty) answer
     assert ws.integration_progress == (0, N_INT_CUSTOMER)
-    assert ws.w_tabs.titles[3].endswith(f"(0/{N_INT_CUSTOMER})")
+    assert ws.questions.tabs.titles[3].endswith(f"(0/{N_INT_CUSTOMER})")
     with pytest.raises(WorkshopError, match="customers do not answer it"):
         ws.set_answer("int_crm_align_1", 2)
     ws.set_answer("int_selfservice_1", 2)
@@ -927,6 +925,7 @@ def test_integration_items_disabled_for_the_wrong_perspective(sample):
     assert rows[staff]["int_crm_align_1"] == "4" and rows[staff]["int_selfservice_1"] == ""
     assert rows[customer]["int_selfservice_1"] == "2" and rows[customer]["int_crm_align_1"] == ""
     ws.select_participant(staff)
-    assert ws.controls["int_crm_align_1"].value == 4 and not ws.controls["int_crm_align_1"].disabled
-    assert ws.controls["int_selfservice_1"].disabled
+    crm = ws.questions.controls["int_crm_align_1"]
+    assert crm.value == 4 and not crm.disabled
+    assert ws.questions.controls["int_selfservice_1"].disabled
     ws.close()

@@ -8,13 +8,14 @@ vectorized: the only Python loop is over the instrument's cells, never over resp
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from assessment.instrument.models import Instrument
-from assessment.scoring.tdist import t_quantiles
+from assessment.scoring.tdist import t_quantile, t_quantiles
 
 KEYS = ["wave", "company_id"]
 OUTSIDE_IN = "outside_in"
@@ -38,6 +39,8 @@ def ci_half_width(sd: np.ndarray | float, n: np.ndarray | float) -> np.ndarray:
     >>> ci_half_width(np.array([2.0]), np.array([4])).round(4).tolist()
     [3.1824]
     """
+    if np.ndim(n) == 0 and n >= 2:  # one group (the workshop): the cached scalar quantile
+        return np.array([t_quantile(int(n) - 1, 0.975) * float(sd) / math.sqrt(n)])
     n_arr = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = t_quantiles(np.atleast_1d(n_arr - 1), 0.975)  # Student's t (NaN for n < 2)

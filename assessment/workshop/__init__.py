@@ -1,4 +1,5 @@
-"""The live workshop: a session's answers, saved as they are given, and the Voila app."""
+"""The live workshop: a session's answers, saved as they are given, scored live, and the
+Voila page (:class:`Workshop`)."""
 
 from assessment.workshop.app import Workshop
 

@@ -1,0 +1,256 @@
+"""A session's answers in memory: participants and their raw answers to the core items and
+to the customer-integration items, what each perspective is asked, progress, and the
+answers as a ``responses.csv`` table or an in-memory dataset for scoring.
+
+:class:`~assessment.workshop.session.WorkshopState` adds the files, the lock, notes and
+target; this part is pure and needs no folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assessment.instrument.integration import IntegrationInstrument
+from assessment.instrument.models import Instrument
+from assessment.intake.dataset import Dataset
+from assessment.workshop.errors import WorkshopError, scale_value
+
+__all__ = ["AnswerSheet", "Participant", "META_COLUMNS", "PERSPECTIVES"]
+
+PERSPECTIVES = ("internal", "customer")
+META_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "department"]
+DEFAULT_TEAM_DEPARTMENT = "Management team"
+
+
+def fmt_answer(value: float) -> str:
+    """An answer as the data files hold it: the whole number, "" for not answered.
+
+    Examples
+    --------
+    >>> fmt_answer(4.0), fmt_answer(float("nan"))
+    ('4', '')
+    """
+    return "" if not np.isfinite(value) else str(int(value))
+
+
+@dataclass
+class Participant:
+    """One respondent of the session: the team (team mode) or one participant."""
+
+    respondent_id: str
+    perspective: str = "internal"
+    department: str = DEFAULT_TEAM_DEPARTMENT
+
+    def to_dict(self) -> dict:
+        """The participant as the session's JSON file holds it."""
+        return {"respondent_id": self.respondent_id, "perspective": self.perspective,
+                "department": self.department}
+
+
+class AnswerSheet:
+    """The answers of one company's participants in one wave (raw answers, NaN = not
+    answered): ``answers`` is participants x core items, ``int_answers`` participants x
+    customer-integration items. ``current`` is the participant the controls show.
+
+    Examples
+    --------
+    >>> from assessment.instrument.integration import load_integration
+    >>> from assessment.instrument.models import load_instrument
+    >>> sheet = AnswerSheet(load_instrument(), load_integration(), "acme", "Acme", "2026-Q1",
+    ...                     [Participant("team")])
+    >>> sheet.set_answer("oe_exp_1", 4); sheet.progress()
+    (1, 51)
+    """
+
+    def __init__(self, instrument: Instrument, integration: IntegrationInstrument,
+                 company_id: str, company_name: str, wave: str,
+                 participants: list[Participant], answers: np.ndarray | None = None,
+                 int_answers: np.ndarray | None = None, current: int = 0):
+        self.instrument = instrument
+        self.integration = integration
+        self.company_id = company_id
+        self.company_name = company_name
+        self.wave = wave
+        self.participants = participants
+        self.current = current
+        self.item_ids = instrument.item_ids
+        self.col = {iid: j for j, iid in enumerate(self.item_ids)}
+        self.setup_items = np.array([getattr(instrument.item(i), "lens", None) == "setup"
+                                     for i in self.item_ids])
+        # the customer-integration section: asked of the perspectives in ``answered_by``
+        self.int_ids = integration.item_ids
+        self.int_col = {iid: j for j, iid in enumerate(self.int_ids)}
+        self.int_asked = {p: np.array([p in i.answered_by for i in integration.items],
+                                      dtype=bool) for p in PERSPECTIVES}
+        n = len(participants)
+        self.answers = (answers if answers is not None
+                        else np.full((n, len(self.item_ids)), np.nan))
+        self.int_answers = (int_answers if int_answers is not None
+                            else np.full((n, len(self.int_ids)), np.nan))
+
+    def _changed(self) -> None:
+        """Called after every change (a saved session writes its files)."""
+
+    # -- participants ---------------------------------------------------------------------
+    @property
+    def participant(self) -> Participant:
+        """The participant whose answers the controls show."""
+        if not self.participants:
+            raise WorkshopError("add a participant first")
+        return self.participants[self.current]
+
+    def index_of(self, respondent_id: str | None) -> int:
+        """The row of a participant (the current one for None)."""
+        if respondent_id is None:
+            if not self.participants:
+                raise WorkshopError("add a participant first")
+            return self.current
+        for i, p in enumerate(self.participants):
+            if p.respondent_id == respondent_id:
+                return i
+        raise WorkshopError(f"no participant {respondent_id!r} in this session")
+
+    def _append(self, p: Participant) -> None:
+        self.participants.append(p)
+        self.answers = np.vstack([self.answers, np.full((1, len(self.item_ids)), np.nan)])
+        self.int_answers = np.vstack([self.int_answers,
+                                      np.full((1, len(self.int_ids)), np.nan)])
+
+    # -- what is asked, what is answered -------------------------------------------------
+    def applicable(self, i: int | None = None) -> np.ndarray:
+        """Items participant ``i`` answers (customers skip the set-up items)."""
+        p = self.participants[self.current if i is None else i]
+        return ~self.setup_items if p.perspective == "customer" else np.ones_like(
+            self.setup_items)
+
+    def int_applicable(self, i: int | None = None) -> np.ndarray:
+        """Customer-integration items participant ``i`` answers: those whose
+        ``answered_by`` names their perspective (staff, and a team answering as staff, skip
+        the customers' motives and self-service items; customers skip supply-chain CRM)."""
+        p = self.participants[self.current if i is None else i]
+        return self.int_asked.get(p.perspective, np.zeros(len(self.int_ids), dtype=bool))
+
+    def set_answer(self, item_id: str, value: object, respondent_id: str | None = None) -> None:
+        """Set (or clear, with None) one answer to a core or a customer-integration item."""
+        if item_id not in self.col and item_id not in self.int_col:
+            raise WorkshopError(f"unknown item {item_id!r}")
+        i = self.index_of(respondent_id)
+        v = scale_value(value, self.instrument)
+        if item_id in self.int_col:
+            j = self.int_col[item_id]
+            if np.isfinite(v) and not self.int_applicable(i)[j]:
+                who = {"internal": "staff", "customer": "customers"}.get(
+                    self.participants[i].perspective, self.participants[i].perspective)
+                asked = " and ".join(self.integration.items[j].answered_by)
+                raise WorkshopError(f"{item_id} is asked of {asked} respondents only; "
+                                    f"{who} do not answer it")
+            self.int_answers[i, j] = v
+        else:
+            j = self.col[item_id]
+            if np.isfinite(v) and not self.applicable(i)[j]:
+                raise WorkshopError(f"{item_id} is a set-up item; customers do not answer "
+                                    "those")
+            self.answers[i, j] = v
+        self._changed()
+
+    def answer(self, item_id: str, respondent_id: str | None = None) -> int | None:
+        """The answer to one item (None = not answered)."""
+        i = self.index_of(respondent_id)
+        if item_id in self.int_col:
+            v = self.int_answers[i, self.int_col[item_id]]
+        elif item_id in self.col:
+            v = self.answers[i, self.col[item_id]]
+        else:
+            raise WorkshopError(f"unknown item {item_id!r}")
+        return None if not np.isfinite(v) else int(v)
+
+    def progress(self, respondent_id: str | None = None) -> tuple[int, int]:
+        """(answered, answerable) items of the current (or given) participant."""
+        if not self.participants:
+            return 0, 0
+        i = self.index_of(respondent_id)
+        app = self.applicable(i)
+        return int(np.isfinite(self.answers[i][app]).sum()), int(app.sum())
+
+    def int_progress(self, respondent_id: str | None = None) -> tuple[int, int]:
+        """(answered, answerable) customer-integration items of the current (or given)
+        participant; kept apart from :meth:`progress` (the discipline items)."""
+        if not self.participants:
+            return 0, 0
+        i = self.index_of(respondent_id)
+        app = self.int_applicable(i)
+        return int(np.isfinite(self.int_answers[i][app]).sum()), int(app.sum())
+
+    def answers_given(self) -> int:
+        """Core answers given by everyone."""
+        return int(np.isfinite(self.answers).sum())
+
+    def answerable_total(self) -> int:
+        """Core items asked of everyone."""
+        return int(sum(self.applicable(i).sum() for i in range(len(self.participants))))
+
+    def team_answers(self) -> np.ndarray:
+        """Per item the team's answer: the consensus, or the participants' mean."""
+        given = np.isfinite(self.answers)
+        count = given.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(given, self.answers, 0.0).sum(axis=0) / count
+
+    # -- as data ------------------------------------------------------------------------------
+    def _rows(self, only_answered: bool = False) -> list[list[str]]:
+        rows = []
+        for p, vals, ivals in zip(self.participants, self.answers, self.int_answers,
+                                  strict=True):
+            if only_answered and not (np.isfinite(vals).any() or np.isfinite(ivals).any()):
+                continue
+            rows.append([self.wave, self.company_id, p.respondent_id, p.perspective,
+                         p.department if p.perspective == "internal" else "",
+                         *(fmt_answer(v) for v in vals), *(fmt_answer(v) for v in ivals)])
+        return rows
+
+    def responses_frame(self, only_answered: bool = False) -> pd.DataFrame:
+        """The answers in the ``responses.csv`` layout (strings, "" = blank)."""
+        return pd.DataFrame(self._rows(only_answered),
+                            columns=META_COLUMNS + self.item_ids + self.int_ids, dtype=str)
+
+    def responses_csv(self) -> str:
+        """The session file's text (written on every change: plain csv, no pandas)."""
+        buf = io.StringIO()
+        wr = csv.writer(buf, lineterminator="\n")
+        wr.writerow(META_COLUMNS + self.item_ids + self.int_ids)
+        wr.writerows(self._rows())
+        return buf.getvalue()
+
+    def as_dataset(self, path: Path) -> Dataset:
+        """The answers as an in-memory :class:`Dataset` (one company, one wave), core items
+        then customer-integration items, answers not asked of a respondent's perspective
+        blanked as :func:`assessment.load_dataset` does."""
+        n = len(self.participants)
+        persp = [p.perspective for p in self.participants]
+        answers = self.answers.copy()
+        cust = np.array([p == "customer" for p in persp], dtype=bool)
+        if cust.any():
+            answers[np.ix_(cust, self.setup_items)] = np.nan
+        int_answers = self.int_answers.copy()
+        for k in range(n):
+            int_answers[k, ~self.int_applicable(k)] = np.nan
+        item_ids = self.item_ids + self.int_ids
+        cols: dict[str, object] = {
+            "wave": [self.wave] * n, "company_id": [self.company_id] * n,
+            "respondent_id": [p.respondent_id for p in self.participants],
+            "perspective": persp,
+            "department": [p.department if p.perspective == "internal" else ""
+                           for p in self.participants],
+            "row": np.arange(2, n + 2),
+        }
+        values = np.hstack([answers, int_answers]) if n else np.empty((0, len(item_ids)))
+        resp = pd.concat([pd.DataFrame(cols), pd.DataFrame(values, columns=item_ids)], axis=1)
+        comp = pd.DataFrame({"company_id": [self.company_id], "name": [self.company_name],
+                             "industry": [""]})
+        return Dataset(path, comp, resp, self.instrument, integration=self.integration)

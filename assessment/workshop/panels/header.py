@@ -1,0 +1,143 @@
+"""The header: title, dataset, company (or a new one), language, mode, the resume offer,
+the participants (individual mode), progress and the save status."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from assessment.instrument.models import LANGS
+from assessment.workshop.render import render
+from assessment.workshop.session import INDIVIDUAL, TEAM, SessionInfo, WorkshopState
+from assessment.workshop.texts import text
+
+NEW_COMPANY = "\0new"
+
+
+class Header:
+    """The header's widgets (``box``); the app observes them."""
+
+    def __init__(self, lang: str, mode: str):
+        wide = {"description_width": "initial"}
+        self.title = w.HTML()
+        self.title.add_class("ws-title")
+        self.dataset = w.Dropdown(layout=w.Layout(width="220px"), style=wide)
+        self.company = w.Dropdown(layout=w.Layout(width="360px"), style=wide)
+        self.lang = w.ToggleButtons(options=[(x.upper(), x) for x in LANGS], value=lang,
+                                    style={"button_width": "42px"})
+        self.mode = w.ToggleButtons(options=[("", TEAM), ("", INDIVIDUAL)], value=mode,
+                                    style={"button_width": "auto"})
+        self.status = w.HTML()
+        self.status.add_class("ws-status")
+        self.new_name = w.Text(layout=w.Layout(width="260px"))
+        self.new_industry = w.Text(layout=w.Layout(width="200px"))
+        self.new_button = w.Button(button_style="primary")
+        self.new_box = w.HBox([self.new_name, self.new_industry, self.new_button],
+                              layout=w.Layout(display="none"))
+        self.offer_text = w.HTML()
+        self.offer_pick = w.Dropdown(layout=w.Layout(width="560px"))
+        self.offer_resume = w.Button(button_style="primary", icon="history")
+        self.offer_new = w.Button(icon="plus")
+        self.offer = w.VBox([self.offer_text, w.HBox([self.offer_pick, self.offer_resume,
+                                                      self.offer_new])],
+                            layout=w.Layout(display="none"))
+        self.offer.add_class("ws-offer")
+        self.part_pick = w.Dropdown(layout=w.Layout(width="220px"))
+        self.part_id = w.Text(layout=w.Layout(width="170px"))
+        self.part_persp = w.Dropdown(layout=w.Layout(width="150px"))
+        self.part_dept = w.Text(layout=w.Layout(width="170px"))
+        self.part_add = w.Button(icon="user-plus")
+        self.part_box = w.HBox([self.part_pick, self.part_id, self.part_persp, self.part_dept,
+                                self.part_add],
+                               layout=w.Layout(display="none", flex_flow="row wrap"))
+        self.mode_hint = w.HTML()
+        self.mode_hint.add_class("ws-status")
+        self.progress = w.IntProgress(min=0, max=1, value=0, bar_style="success",
+                                      layout=w.Layout(width="260px"))
+        self.progress_text = w.HTML()
+        self.int_progress = w.IntProgress(min=0, max=1, value=0, bar_style="info",
+                                          layout=w.Layout(width="110px"))
+        self.int_progress_text = w.HTML()
+        self.int_progress_text.add_class("ws-int-progress")
+        self.box = w.VBox([
+            w.HBox([self.title], layout=w.Layout(width="100%")),
+            w.HBox([self.dataset, self.company, self.lang, self.mode],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center",
+                                   grid_gap="8px")),
+            self.new_box, self.offer, self.mode_hint, self.part_box,
+            w.HBox([self.progress, self.progress_text, self.int_progress,
+                    self.int_progress_text, self.status],
+                   layout=w.Layout(align_items="center", grid_gap="12px",
+                                   flex_flow="row wrap")),
+        ])
+
+    def relabel(self, lang: str, mode: str, company_name: str, has_state: bool) -> None:
+        """Every text of the header in ``lang`` (call quietly: options change)."""
+        self.title.value = render("heading.html.j2", tag="h2", hints=[],
+                                  title=f"{text('title', lang)}: {company_name}")
+        self.dataset.description = text("dataset", lang)
+        self.company.description = text("company", lang)
+        self.mode.options = [(text("mode_team", lang), TEAM),
+                             (text("mode_individual", lang), INDIVIDUAL)]
+        self.mode.value = mode
+        opts = list(self.company.options)
+        if opts and opts[-1][1] == NEW_COMPANY:
+            opts[-1] = (text("new_company_option", lang), NEW_COMPANY)
+            cur = self.company.value
+            self.company.options = opts
+            self.company.value = cur
+        self.new_name.placeholder = text("company_name", lang)
+        self.new_industry.placeholder = text("industry", lang)
+        self.new_button.description = text("create_company", lang)
+        self.offer_resume.description = text("resume", lang)
+        self.offer_new.description = text("new_session", lang)
+        self.mode_hint.value = render("line.html.j2", lines=[text(
+            "mode_team_hint" if mode == TEAM else "mode_individual_hint", lang)])
+        self.part_id.placeholder = text("respondent_id", lang)
+        self.part_dept.placeholder = text("department", lang)
+        self.part_persp.options = [(text("perspective_internal", lang), "internal"),
+                                   (text("perspective_customer", lang), "customer")]
+        self.part_add.description = text("add_participant", lang)
+        self.part_box.layout.display = "flex" if mode == INDIVIDUAL and has_state else "none"
+
+    def companies(self, ids: list[str], names: list[str], current: str, lang: str) -> None:
+        """The company picker's options (call quietly)."""
+        self.company.options = [(f"{n} ({c})", c) for c, n in zip(ids, names, strict=True)] + [
+            (text("new_company_option", lang), NEW_COMPANY)]
+        self.company.value = current
+
+    def participants(self, state: WorkshopState | None, lang: str) -> None:
+        """The participant picker (call quietly)."""
+        if state is None or not state.participants:
+            self.part_pick.options = []
+            self.part_pick.value = None
+        else:
+            self.part_pick.options = [
+                (f"{p.respondent_id} · "
+                 + text("perspective_customer" if p.perspective == "customer"
+                        else "perspective_internal", lang)
+                 + (f" · {p.department}" if p.department else ""), p.respondent_id)
+                for p in state.participants]
+            self.part_pick.value = state.participant.respondent_id
+        self.part_id.value = ""
+
+    def show_offer(self, found: list[SessionInfo], company_name: str, lang: str) -> None:
+        """Offer the company's saved sessions (the questions stay locked until a choice)."""
+        self.offer_text.value = render("line.html.j2", lines=[text(
+            "sessions_found", lang, n=len(found), company=company_name)])
+        self.offer_pick.options = [(s.label(lang), str(s.path)) for s in found]
+        free = [s for s in found if not s.in_use]
+        self.offer_pick.value = str((free or found)[0].path)
+        self.offer.layout.display = "flex"
+
+    def show_progress(self, done: int, total: int, int_done: int, int_total: int,
+                      lang: str) -> None:
+        """Both progress bars and their texts."""
+        self.progress.max = max(total, 1)
+        self.progress.value = done
+        self.progress_text.value = render("line.html.j2", lines=[
+            text("progress", lang, answered=done, total=total)])
+        self.int_progress.max = max(int_total, 1)
+        self.int_progress.value = int_done
+        self.int_progress_text.value = render("line.html.j2", lines=[
+            f"{text('tab_integration', lang)}: "
+            + text("int_progress", lang, answered=int_done, total=int_total)])
