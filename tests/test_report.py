@@ -10,10 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 import assessment as va
-from assessment.present.report import core as rp
-from assessment.present.report.core import build_report, label, report_for, texts
+from assessment.diagnosis.findings import rank_findings
+from assessment.instrument.texts import book
+from assessment.present.labels import label
+from assessment.present.report.core import build_report, report_for
 from assessment.scoring import cache
 
 from .conftest import SAMPLE, make_dataset, profile_answers
@@ -38,6 +41,15 @@ def company(cid: str, exp: tuple, setup: tuple, instrument, *, n: int = 5, wave:
                      "perspective": "internal", "department": departments[k % len(departments)],
                      **profile_answers(instrument, "setup", *setup)})
     return rows
+
+
+def esc(text: str) -> str:
+    """A text as the report's templates write it (Jinja2 autoescaping)."""
+    return str(escape(text))
+
+
+def texts() -> dict:
+    return book("report")
 
 
 def all_html(rep) -> str:
@@ -429,7 +441,7 @@ def test_recommendations_follow_the_findings_once_each(sample_dataset, sample_sc
 
 def test_rank_findings_puts_substance_before_data_caveats():
     f = va.Finding
-    ranked = rp.rank_findings([
+    ranked = rank_findings([
         f("dropped_respondents", "info", values={"n_scores": 335, "n_dropped": 5}),
         f("leader", "info", values={"score": 4.6}),
         f("unnoticed_capability", "info", values={"gap": -1.1}),
@@ -512,16 +524,16 @@ def test_integration_section_shows_the_self_service_burden(sample_dataset, sampl
     html = rep.integration_html()
     assert f"<h2>{INTEGRATION_HEADINGS[lang]}</h2>" in html
     burden = next(f for f in rep.diagnosis.findings if f.code == "self_service_burden")
-    assert rp.esc(burden.text(lang)) in html and rp.esc(burden.action(lang)) in html
-    assert rp.esc(burden.title(lang)) in html
+    assert esc(burden.text(lang)) in html and esc(burden.action(lang)) in html
+    assert esc(burden.title(lang)) in html
     # burden first: the critical finding before the fit note
     assert [f.code for f in rep.integration_findings()] == ["self_service_burden",
                                                            "integration_fit"]
-    assert html.index(rp.esc(burden.title(lang))) < html.index(
-        rp.esc(rep.integration_findings()[1].title(lang)))
+    assert html.index(esc(burden.title(lang))) < html.index(
+        esc(rep.integration_findings()[1].title(lang)))
     # the customers' own score, and the fit: claimed discipline, needed roles, mean vs par
     assert "2.03 (n = 21" in html
-    assert rp.esc(label("notes.self_service_burden", lang, experience=2.0317, n=21,
+    assert esc(label("notes.self_service_burden", lang, experience=2.0317, n=21,
                         par=3.0)) in html
     assert "3.96" in html and "4.19" in html and "4.35" in html and "3.33" in html
     assert rep.integration.claimed == OE
@@ -556,7 +568,7 @@ def test_integration_section_without_integration_data(sample_dataset, sample_sco
     assert rep.integration is None
     html = rep.integration_html()
     assert f"<h2>{INTEGRATION_HEADINGS[lang]}</h2>" in html
-    assert rp.esc(label("notes.integration_none", lang)) in html
+    assert esc(label("notes.integration_none", lang)) in html
     assert "<h3>" not in html and "<table" not in html  # briefly: one note, nothing else
     assert rep.integration_figure() is None
     assert rep.integration_roles().empty and rep.integration_findings() == []
@@ -566,7 +578,7 @@ def test_integration_section_with_too_few_customers(sample_dataset, sample_score
     rep = report_for(sample_dataset, "chips", "de", scores=sample_scores)
     html = rep.integration_html()
     assert label("notes.self_service_too_few", "de", min=5) in html
-    assert rp.esc(label("notes.integration_customers_hidden", "de", min=5)) in html
+    assert esc(label("notes.integration_customers_hidden", "de", min=5)) in html
     blocks = rep.integration_blocks().set_index("scale")
     assert np.isnan(blocks.at["economic", "score"])  # 3 customers: hidden
     assert np.isnan(rep.integration_roles().set_index("role").at["co_developer", "customer"])
@@ -581,8 +593,8 @@ def test_integration_section_for_other_archetypes(sample_dataset, sample_scores)
     assert "below par (3.00): the way customers take part does not yet fit" in html
     store = report_for(sample_dataset, "deptstore", "nl", scores=sample_scores)
     html = store.integration_html()
-    assert rp.esc(label("notes.integration_no_claim", "nl")) in html
-    assert rp.esc(label("notes.integration_no_findings", "nl")) in html
+    assert esc(label("notes.integration_no_claim", "nl")) in html
+    assert esc(label("notes.integration_no_findings", "nl")) in html
     assert [trace_value(t, "name") for t in store.integration_figure().data] == [
         "Klantrollen", "Marktniveau 3.00 (ring)"]
 

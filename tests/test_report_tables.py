@@ -1,19 +1,20 @@
-"""The report's per-company lookups (:mod:`assessment.present.report.tables`) against the
-straightforward pandas computation they replace.
+"""The report's sections against the straightforward pandas computation they replace, and
+what the report's tables show.
 
 For every company and wave of the sample data and of a small synthetic dataset (waves,
 blanks, answers that are not whole numbers, small departments, a company without
-respondents, hostile names), each lookup and each report section built on it gives what
-filtering the whole-dataset tables gives: the same rows, index, dtypes and numbers (bit for
-bit). The reference functions below are the report's code before the lookups. The display
-table written without pandas is compared with ``DataFrame.to_html`` on hostile text.
+respondents, hostile names), each section's data function gives what filtering the
+whole-dataset tables gives: the same rows, dtypes and numbers. The reference functions
+below are the report's code before the sections were split. The display tables are read
+back from the page: headers and cells show the (hostile) texts exactly, escaped.
 """
 
 from __future__ import annotations
 
-import gc
 import shutil
 import warnings
+from dataclasses import replace
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,9 @@ from pandas.testing import assert_frame_equal
 import assessment as va
 from assessment.instrument.integration import load_integration
 from assessment.instrument.models import LENSES, THRESHOLD_LENS
+from assessment.present.report import base, comparison, items, quality
 from assessment.present.report import core as rp
-from assessment.present.report import tables as rt
+from assessment.present.report.render import Column, render_string
 from assessment.scoring import cache
 from assessment.scoring.rules import OUTSIDE_IN, cronbach_alpha, keyed
 
@@ -35,7 +37,8 @@ OE, CI, PL = va.DISCIPLINES
 
 
 def exact(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    assert_frame_equal(got, expected, check_exact=True, check_index_type=True,
+    """The same rows, columns, dtypes and numbers (an empty index may be a RangeIndex)."""
+    assert_frame_equal(got, expected, check_exact=True, check_index_type="equiv",
                        check_column_type=True)
 
 
@@ -93,144 +96,136 @@ def masked(df: pd.DataFrame, cid: str, wave: str) -> pd.DataFrame:
     return df[(df["company_id"] == cid) & (df["wave"] == wave)]
 
 
-# -- the lookups --------------------------------------------------------------------------
-
-
-def test_rows_are_the_filtered_rows(scored):
-    ds, scores = scored
-    tables = rt.tables_for(ds, scores)
-    frames = {"responses": ds.responses, **{n: getattr(scores, n) for n in rt.SCORE_TABLES}}
-    n_rows = 0
-    for name, df in frames.items():
-        if df is None or df.empty:
-            continue
-        for cid, wave in company_waves(ds):
-            got = tables.rows(name, cid, wave)
-            exact(got, masked(df, cid, wave))
-            n_rows += len(got)
-            if len(got):  # a caller changing its rows changes nobody else's
-                got.iloc[:, -1] = got.iloc[0, -1]
-                got.loc[:, "company_id"] = "changed"
-                exact(tables.rows(name, cid, wave), masked(df, cid, wave))
-    assert n_rows > len(ds.responses)
-
-
-def test_a_table_of_one_company_and_wave_is_returned_whole(instrument):
-    ds = make_dataset([{"company_id": "x", "perspective": "customer"}])
-    scores = va.score(ds)
-    got = rt.tables_for(ds, scores).rows("responses", "x", "")
-    exact(got, masked(ds.responses, "x", ""))
-    assert isinstance(got.index, pd.RangeIndex) and got is not ds.responses
+# -- the company's answers and the comparison pool -----------------------------------------
 
 
 def test_answers_are_the_company_rows_as_numbers(scored):
     ds, scores = scored
-    tables = rt.tables_for(ds, scores)
     ids = ds.instrument.item_ids
-    for cid, wave in company_waves(ds):
-        resp = masked(ds.responses, cid, wave)
-        answers = tables.answers(cid, wave)
-        expected = resp[ids].to_numpy(dtype=float)
-        np.testing.assert_array_equal(answers.raw, expected)
-        assert answers.raw.strides == expected.strides or len(resp) <= 1  # same layout
+    for rep in reports(ds, scores):
+        resp = masked(ds.responses, rep.company_id, rep.wave)
+        answers = rep.answers
+        np.testing.assert_array_equal(answers.raw, resp[ids].to_numpy(dtype=float))
         assert answers.ids == ids
         assert list(answers.perspective) == list(resp["perspective"])
         assert list(answers.department) == list(resp["department"])
 
 
-def test_first_rows_are_the_first_filtered_rows(scored):
+def test_comparison_pool_is_the_straightforward_computation(scored):
     ds, scores = scored
-    tables = rt.tables_for(ds, scores)
-    checks = [("company", ["lens", "perspective", "discipline"], ["mean", "n", "rwg"]),
-              ("blind_spots", ["discipline"], ["internal", "customer", "diff"]),
-              ("dropped", [], ["n_scores", "n_dropped"])]
-    for name, key, columns in checks:
-        for cid, wave in company_waves(ds):
-            sub = masked(getattr(scores, name), cid, wave)
-            expected: dict = {}
-            for _, row in sub.iterrows():
-                expected.setdefault(tuple(row[key]), tuple(row[columns]))
-            got = tables.first_rows(name, key, columns, cid, wave)
-            assert list(got) == list(expected)
-            for k, values in expected.items():
-                np.testing.assert_array_equal(np.array(got[k], dtype=float),
-                                              np.array(values, dtype=float))
-
-
-def test_comparison_rows_are_the_straightforward_computation(scored):
-    ds, scores = scored
-    tables = rt.tables_for(ds, scores)
     prof = scores.profile
-    cols = ["company_id", "wave", "lens", "discipline", "mean"]
-    n_others = 0
-    for cid, wave in company_waves(ds):
-        upto = prof[prof["wave"] <= wave]
-        candidates = sorted(set(upto.loc[(upto["company_id"] != cid) & upto["mean"].notna(),
-                                         "company_id"]))
-        assert [c for c in tables.comparison_pool(wave)[0] if c != cid] == candidates
-        for ids in (candidates, candidates[::2], []):
-            others = upto[upto["company_id"].isin(ids) & upto["mean"].notna()]
-            latest = others.groupby("company_id")["wave"].transform("max")
-            others = others[others["wave"] == latest]
-            expected = pd.concat([masked(prof, cid, wave), others], ignore_index=True)[cols]
-            exact(tables.comparison_rows(cid, wave, ids, cols), expected)
-            n_others += len(others)
-    assert n_others > 0
+    for wave in ds.waves:
+        upto = prof[(prof["wave"] <= wave) & prof["mean"].notna()]
+        latest = upto.groupby("company_id")["wave"].transform("max")
+        kept = upto[upto["wave"] == latest]
+        pool = comparison.comparison_pool(scores, wave)
+        assert list(pool) == sorted(set(upto["company_id"]))
+        for cid, pos in pool.items():
+            np.testing.assert_array_equal(pos, np.flatnonzero(
+                prof.index.isin(kept.index[kept["company_id"] == cid])))
 
 
-def test_cronbach_alpha_without_the_dataframe_is_the_same_number():
+def test_company_alpha_drops_unanswered_rows_and_needs_enough_of_them():
+    """The company's alpha of a scale: the rows with an answer count; under the minimum
+    group size (and under 3) there is none; otherwise it is ``cronbach_alpha`` of what
+    ``DataFrame.dropna(how="all")`` keeps."""
     rng = np.random.default_rng(3)
-    for trial in range(600):
+    for trial in range(300):
         m, k = int(rng.integers(1, 40)), int(rng.integers(1, 9))
         values = (rng.integers(1, 6, (m, k)).astype(float) if trial % 2
                   else rng.uniform(1, 5, (m, k)))
         if trial % 3:
             values[rng.random((m, k)) < rng.random() * 0.6] = np.nan
-        values = np.asfortranarray(values)  # as the report's answers are laid out
         frame = pd.DataFrame(values).dropna(how="all")
-        kept = rt.answered_rows(values)
-        assert len(kept) == len(frame)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            expected, got = cronbach_alpha(frame), rt.cronbach_alpha_of(kept)
-        assert got == expected or (np.isnan(got) and np.isnan(expected)), (trial, got,
-                                                                            expected)
+            expected = cronbach_alpha(frame) if len(frame) >= 5 else float("nan")
+            got = quality._alpha(values, 5)
+        assert got == pytest.approx(expected, rel=1e-12, nan_ok=True), (trial, got, expected)
+    items3 = np.array([[1, 2, 2], [2, 2, 3], [4, 5, 4], [5, 4, 5], [np.nan] * 3, [3, 3, 3]])
+    # the five answered rows: item variances 2.5, 1.7, 1.3 (sum 5.5); row totals 5, 7, 13,
+    # 14, 9 with variance 14.8
+    assert quality._alpha(items3, 5) == pytest.approx(1.5 * (1 - 5.5 / 14.8))
+    assert np.isnan(quality._alpha(items3, 6))  # five rows answered, six needed
 
 
 # -- the display table --------------------------------------------------------------------
 
 
+class _Cells(HTMLParser):
+    """The text of every header and cell of the tables of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self.tags: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell)
+            (self.headers.append(text) if tag == "th" else self.rows[-1].append(text))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
 def _hostile_text(rng) -> str:
-    pieces = ["<b>", "</td>", "&amp;", "&", "<", ">", '"', "'", " ", "  ", "   ", "\t",
-              "\n", "\r\n", "\xa0", "\u3000", "é", "ß", "😀", "nan", "None", "–", "x",
-              "{0}", "\\t", "1.5"]
-    return "".join(rng.choice(pieces, size=int(rng.integers(0, 7))))
+    pieces = ["<b>", "</td>", "&amp;", "&", "<", ">", '"', "'", " ", "\t", "\xa0", "é",
+              "ß", "😀", "nan", "None", "–", "x", "{0}", "{{ x }}", "<script>", "1.5"]
+    return "".join(rng.choice(pieces, size=int(rng.integers(1, 7))))
 
 
-def test_display_tables_are_pandas_to_html_byte_for_byte():
+def table_html(columns: list[Column]) -> str:
+    return render_string('{% from "report/macros.html.j2" import table %}{{ table(columns) }}',
+                         columns=columns)
+
+
+def test_display_tables_show_headers_and_cells_as_text():
     rng = np.random.default_rng(5)
-    for _ in range(300):
+    for _ in range(200):
         n_cols, n_rows = int(rng.integers(1, 5)), int(rng.integers(1, 6))
-        columns = {}
+        columns = []
         for j in range(n_cols):
-            name = _hostile_text(rng) + str(j)  # names must differ
+            heading = _hostile_text(rng) + str(j)
             if rng.random() < 0.3:
-                columns[name] = [int(v) for v in rng.integers(-50, 500, n_rows)]
-            elif rng.random() < 0.1:
-                columns[name] = list(rng.integers(0, 9, n_rows))  # numpy integers
+                columns.append(Column(heading, [int(v) for v in rng.integers(-50, 500, n_rows)],
+                                      "int"))
             else:
-                columns[name] = [_hostile_text(rng) for _ in range(n_rows)]
-        fast = rt.html_table(columns)
-        assert fast is not None
-        assert fast == rp.table_html(pd.DataFrame(columns)), columns
+                columns.append(Column(heading, [_hostile_text(rng) for _ in range(n_rows)]))
+        page = table_html(columns)
+        parsed = _Cells()
+        parsed.feed(page)
+        assert parsed.headers == [c.heading for c in columns]
+        body = [r for r in parsed.rows if r]
+        assert body == [[str(c.values[i]) for c in columns] for i in range(n_rows)]
+        # the only tags are the table's own: no text became markup
+        assert set(parsed.tags) <= {"table", "thead", "tbody", "tr", "th", "td"}
 
 
-@pytest.mark.parametrize("column", [[1.5, 2.0], ["a", None], [True, False], ["a", np.nan],
-                                    []])
-def test_display_tables_pandas_writes_itself(column):
-    columns = {"x": column, "y": [str(i) for i in range(len(column))]}
-    assert rt.html_table(columns) is None  # floats, missing values, booleans, no rows
-    assert rp._table(columns) == rp.table_html(pd.DataFrame(columns))
+def test_display_tables_format_numbers_and_missing_values():
+    columns = [Column("Mean", [3.14159, float("nan"), None], ".2f"),
+               Column("Gap", [0.5, -0.25, float("inf")], "+.2f"),
+               Column("Share", [0.875, 1.0, float("nan")], ".0%"),
+               Column("n", [5, 12.0, np.int64(3)], "int"),
+               Column("CI", [(2.5, 3.75), (float("nan"), 1.0), (1.0, float("nan"))], "range")]
+    parsed = _Cells()
+    parsed.feed(table_html(columns))
+    assert parsed.headers == ["Mean", "Gap", "Share", "n", "CI"]
+    assert [r for r in parsed.rows if r] == [
+        ["3.14", "+0.50", "88%", "5", "2.50 – 3.75"],
+        ["–", "-0.25", "100%", "12", "–"],
+        ["–", "–", "–", "3", "1.00 – –"]]
 
 
 # -- the report's sections against the code they replace ---------------------------------
@@ -266,7 +261,7 @@ def ref_item_means(rep) -> pd.DataFrame:
                          "n": count})
 
 
-def ref_item_detail(rep, k: int = rp.ITEMS_PER_END) -> pd.DataFrame:
+def ref_item_detail(rep, k: int = items.ITEMS_PER_END) -> pd.DataFrame:
     means = ref_item_means(rep)
     means = means[means["mean"].notna()]
     frames = []
@@ -374,7 +369,7 @@ def ref_comparison_group(rep) -> tuple[list[str], str]:
     norm = norm.astype(str).str.strip().str.casefold()
     mine = norm.get(rep.company_id, "")
     same = [c for c in candidates if mine and norm.get(c, None) == mine]
-    if mine and len(same) + 1 >= rp.MIN_INDUSTRY_COMPANIES:
+    if mine and len(same) + 1 >= comparison.MIN_INDUSTRY_COMPANIES:
         return same, "industry"
     return candidates, "all"
 
@@ -466,7 +461,7 @@ def test_report_sections_equal_the_code_they_replace(scored):
             same = integ[(integ["block"] == block) & (integ["scale"] == scale)]
             for who, rows in ((persp, same[same["perspective"] == persp]),
                               (None, same[same["source"].astype(bool)])):
-                got = rep._integration_value(block, scale, who)
+                got = rep.integration_value(block, scale, who)
                 if rows.empty:
                     assert got[1] == 0 and np.isnan(got[0])
                     continue
@@ -478,7 +473,7 @@ def test_report_sections_equal_the_code_they_replace(scored):
     assert n >= len(ds.companies)
 
 
-# -- one set of tables per scored dataset -------------------------------------------------
+# -- what is worked out once per scored dataset -------------------------------------------
 
 
 @pytest.fixture()
@@ -492,43 +487,52 @@ def folder(tmp_path):
     cache.clear_dataset_cache()
 
 
-def test_the_reports_of_a_cached_dataset_share_its_tables(folder):
+def test_the_reports_of_a_cached_dataset_share_its_arrays(folder):
     shoes, airline = rp.build_report(folder, "shoes"), rp.build_report(folder, "airline")
     assert shoes.scores is not airline.scores  # each report has its own shallow copies
-    assert shoes.tables is airline.tables
-    assert rp.build_report(folder, "shoes", cache=False).tables is not shoes.tables
-    cache.clear_dataset_cache()
-    again = rp.build_report(folder, "shoes")
-    assert again.tables is not shoes.tables
-    exact(again.profile(), shoes.profile())
-    # a changed file: a new dataset, new tables
+    assert (base.response_arrays(shoes.dataset, shoes.scores)
+            is base.response_arrays(airline.dataset, airline.scores))
+    assert (base.profile_arrays(shoes.scores) is base.profile_arrays(airline.scores))
+    uncached = rp.build_report(folder, "shoes", cache=False)
+    assert base.profile_arrays(uncached.scores) is not base.profile_arrays(shoes.scores)
+    exact(uncached.profile(), shoes.profile())
+    # a changed file: a new dataset, new arrays, the new name
     companies = folder / "companies.csv"
     companies.write_text(companies.read_text(encoding="utf-8").replace(
         "Stepwise Shoes", "Stepwise Shoes & Boots"), encoding="utf-8")
     changed = rp.build_report(folder, "shoes")
-    assert changed.tables is not again.tables and changed.name == "Stepwise Shoes & Boots"
+    assert changed.name == "Stepwise Shoes & Boots"
+    assert base.profile_arrays(changed.scores) is not base.profile_arrays(shoes.scores)
 
 
 def test_a_replaced_table_is_read_again(sample_dataset):
     scores = va.score(sample_dataset)
     rep = rp.report_for(sample_dataset, "shoes", scores=scores)
-    before = rep.tables
     assert rep.profile()["mean"].notna().all()
+    before = rep.comparison()
     scores.profile = scores.profile.assign(mean=1.0)
     later = rp.report_for(sample_dataset, "shoes", scores=scores)
-    assert later.tables is not before
     assert (later.profile()["mean"] == 1.0).all() and len(later.profile()) == 6
+    assert (later.comparison()["others_mean"] == 1.0).all()
+    assert not (before["others_mean"] == 1.0).any()
 
 
-def test_tables_are_kept_with_the_scores_and_shared_by_their_copies(instrument):
-    from dataclasses import replace
-
+def test_what_is_worked_out_is_kept_with_the_scores_and_their_copies(instrument):
     ds = make_dataset([{"company_id": "x", "perspective": "customer"}])
     scores = va.score(ds)
-    tables = rt.tables_for(ds, scores)
-    assert rt.tables_for(ds, scores) is tables
+    arrays = base.profile_arrays(scores)
+    assert base.profile_arrays(scores) is arrays
     copy = replace(scores, profile=scores.profile.copy(deep=False))
-    assert rt.tables_for(ds, copy) is tables  # a shallow copy shares what was worked out
+    assert base.profile_arrays(copy) is arrays  # a shallow copy shares what was worked out
     scores.profile = scores.profile.assign(mean=1.0)  # a replaced table: made again
-    assert rt.tables_for(ds, scores) is not tables
-    assert rt.tables_for(ds, copy) is tables
+    assert base.profile_arrays(scores) is not arrays
+    assert base.profile_arrays(copy) is arrays
+
+
+def test_a_report_changing_its_rows_changes_nothing_else(sample_dataset, sample_scores):
+    rep = rp.report_for(sample_dataset, "shoes", scores=sample_scores)
+    before = sample_scores.profile.copy()
+    mine = rep.profile()
+    mine.loc[:, "mean"] = 0.0
+    assert rep.profile()["mean"].gt(0).all()
+    exact(sample_scores.profile, before)

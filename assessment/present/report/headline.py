@@ -1,0 +1,66 @@
+"""The title and section 1, the headline: the verdict per lens and the top findings.
+
+>>> from assessment.present.report.core import build_report
+>>> view = headline_view(build_report("data/sample", "shoes"))
+>>> len(view["verdicts"]), len(view["findings"]) <= TOP_FINDINGS
+(2, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assessment.diagnosis.findings import Finding, rank_findings
+from assessment.instrument.models import LENSES
+from assessment.present.report.base import ReportBase
+from assessment.present.report.render import finding_item, render
+
+TOP_FINDINGS = 3  # findings shown at a glance
+
+
+def title_view(rep: ReportBase) -> dict[str, Any]:
+    """The page title: the report's name, the company's name, and a subtitle of
+    industry, wave, dataset and instrument version (plain texts)."""
+    parts = []
+    if rep.industry:
+        parts.append(rep.t("subtitle.industry", value=rep.industry))
+    if rep.wave:
+        parts.append(rep.t("subtitle.wave", value=rep.wave))
+    parts.append(rep.t("subtitle.dataset", value=rep.dataset.name))
+    parts.append(rep.t("subtitle.instrument", value=rep.instrument.version))
+    return {"report": rep.t("headings.report"), "company": rep.name, "subtitle": parts}
+
+
+def title_html(rep: ReportBase) -> str:
+    """The title with the report's style sheet."""
+    return render("title", **title_view(rep))
+
+
+def verdicts(rep: ReportBase) -> list[str]:
+    """The verdict per lens in one sentence each (experience, set-up)."""
+    return [rep.diagnosis.lenses[lens].sentence(rep.lang, rep.instrument) for lens in LENSES]
+
+
+def top_findings(rep: ReportBase, k: int = TOP_FINDINGS) -> list[Finding]:
+    """The ``k`` most important findings (:func:`rank_findings`)."""
+    return rank_findings(rep.diagnosis.findings)[:k]
+
+
+def headline_view(rep: ReportBase) -> dict[str, Any]:
+    """Section 1 as data: the verdicts and where the experience lens comes from (none
+    without data), the top findings as list entries."""
+    findings = [finding_item(f, f.text(rep.lang, rep.instrument), None, rep.lang)
+                for f in top_findings(rep)]
+    has_data = rep.has_data
+    return {
+        "heading": rep.t("headings.headline"), "has_data": has_data,
+        "verdicts": verdicts(rep) if has_data else [],
+        "source": (rep.t("notes.experience_source", source=rep.source_phrase())
+                   if has_data else ""),
+        "top_heading": rep.t("headings.top_findings"), "findings": findings,
+    }
+
+
+def headline_html(rep: ReportBase) -> str:
+    """Section 1 as HTML."""
+    return render("headline", **headline_view(rep))

@@ -1,0 +1,130 @@
+"""The report's Jinja2 environment: templates in ``assessment/present/templates/report``,
+autoescaping on, and the number formats as filters.
+
+Every text that enters the page (company, department and industry names, wave labels,
+item texts, the report's own texts) is escaped by Jinja2's autoescaping; no section writes
+HTML itself.
+
+>>> render_string("{{ name }}: {{ value|num }} {{ share|num('.0%') }}",
+...               name="<b>A & B</b>", value=3.14159, share=0.5)
+'&lt;b&gt;A &amp; B&lt;/b&gt;: 3.14 50%'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from assessment.diagnosis.findings import Finding
+from assessment.present.labels import label
+
+MISSING = "–"  # what a missing number shows
+
+
+def num(value: object, spec: str = ".2f") -> str:
+    """A number formatted with ``spec``; "–" when it is missing, NaN or not a number.
+
+    >>> num(0.1234, "+.2f"), num(float("nan")), num(None), num(0.875, ".0%")
+    ('+0.12', '–', '–', '88%')
+    """
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return MISSING
+    return format(v, spec) if math.isfinite(v) else MISSING
+
+
+def num_range(pair: tuple[object, object], spec: str = ".2f") -> str:
+    """``low – high`` of a pair of numbers; "–" when the low end is missing.
+
+    >>> num_range((2.5, 3.75)), num_range((float("nan"), 3.0))
+    ('2.50 – 3.75', '–')
+    """
+    low, high = pair
+    if num(low, spec) == MISSING:
+        return MISSING
+    return f"{num(low, spec)} – {num(high, spec)}"
+
+
+def cell(value: object, kind: str = "text") -> str:
+    """A table cell: ``text`` as it is, ``int`` as a whole number, ``range`` as
+    :func:`num_range`, any other ``kind`` a format spec for :func:`num`.
+
+    >>> cell("x"), cell(4.0, "int"), cell(3.14159, ".1f"), cell((1, 2), "range")
+    ('x', '4', '3.1', '1.00 – 2.00')
+    """
+    if kind == "text":
+        return "" if value is None else str(value)
+    if kind == "int":
+        return num(value, ".0f")
+    if kind == "range":
+        return num_range(value)  # type: ignore[arg-type]
+    return num(value, kind)
+
+
+@dataclass
+class Column:
+    """A column of a display table: its heading, its values and how they are shown
+    (``kind`` of :func:`cell`).
+
+    >>> Column("Mean", [3.0], ".2f").cells()
+    ['3.00']
+    """
+
+    heading: str
+    values: list[Any] = field(default_factory=list)
+    kind: str = "text"
+
+    def cells(self) -> list[str]:
+        """The values as the table shows them."""
+        return [cell(v, self.kind) for v in self.values]
+
+
+def table_rows(columns: list[Column]) -> list[list[str]]:
+    """The rows of a display table of ``columns`` as text (what the page shows).
+
+    >>> table_rows([Column("a", ["x", "y"]), Column("b", [1, 2], "int")])
+    [['x', '1'], ['y', '2']]
+    """
+    cells = [c.cells() for c in columns]
+    return [list(row) for row in zip(*cells, strict=True)] if cells else []
+
+
+def finding_item(finding: Finding, text: str, action: str | None = None,
+                 lang: str = "en") -> dict[str, str | None]:
+    """A finding as a list entry shows it: severity (``critical``, ``warning``, ``info``)
+    with its word, title, text and the action (None: not shown) after "What to do".
+
+    >>> from assessment.diagnosis.findings import Finding
+    >>> item = finding_item(Finding("leader", "info"), "text", None, "de")
+    >>> item["severity_label"], item["title"]
+    ('Hinweis', 'Klare Wertdisziplin')
+    """
+    sev = finding.severity if finding.severity in ("critical", "warning", "info") else "info"
+    return {"severity": sev, "severity_label": label("severity_" + sev, lang),
+            "title": finding.title(lang), "text": text, "action": action,
+            "what_to_do": label("what_to_do", lang)}
+
+
+ENV = Environment(loader=PackageLoader("assessment.present", "templates"), autoescape=True,
+                  trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+ENV.filters.update(num=num, num_range=num_range, cell=cell)
+ENV.globals.update(table_rows=table_rows)
+
+
+def render(template: str, **context: Any) -> str:
+    """The report template ``report/<template>.html.j2`` rendered with ``context``.
+
+    >>> html = render("notes", name="profile", heading="A & B", notes=["<none>"])
+    >>> "<h2>A &amp; B</h2>" in html and '<p class="va-note">&lt;none&gt;</p>' in html
+    True
+    """
+    return ENV.get_template(f"report/{template}.html.j2").render(**context).strip()
+
+
+def render_string(source: str, **context: Any) -> str:
+    """A template given as text, in the report's environment (escaping, filters)."""
+    return ENV.from_string(source).render(**context)
