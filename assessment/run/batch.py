@@ -66,8 +66,10 @@ _REPORT_SUFFIXES = (".py", ".yaml", ".j2", ".json")
 # hand it over (an empty file: nothing to run, an invalid dataset, an unpicklable one) or
 # the files changed meanwhile, the first report loads and scores the dataset itself.
 _PRELOAD = """\
+import assessment.present.figures
 import assessment.present.report.core
 import assessment.scoring.cache
+assessment.present.figures.warm()
 assessment.scoring.cache.prime_dataset_cache({cache!r}, {dataset!r}, wait=20)
 """
 
@@ -81,7 +83,8 @@ def _is_report_input(path: Path) -> bool:
         return False
     if rel.startswith("run/"):
         return rel == "run/export.py" or rel.startswith("run/templates/")
-    return not rel.startswith("workshop/") and rel not in _NOT_REPORT_INPUTS
+    return (not rel.startswith(("workshop/", "present/templates/portfolio/"))
+            and rel not in _NOT_REPORT_INPUTS)
 
 
 def _package_inputs() -> list[Path]:
