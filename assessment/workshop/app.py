@@ -28,8 +28,7 @@ import ipywidgets as w
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from assessment.files import atomic_write_text
-from assessment.instrument.models import DISCIPLINES, LANGS
+from assessment.instrument.models import LANGS
 from assessment.intake.dataset import find_responses
 from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
 from assessment.workshop.controller import WorkshopBase
@@ -44,6 +43,7 @@ from assessment.workshop.panels.questions import NA, Questions
 from assessment.workshop.panels.results import Results
 from assessment.workshop.render import line, render
 from assessment.workshop.session import TEAM, WorkshopState
+from assessment.workshop.snapshot import snapshot_page, write_snapshot
 from assessment.workshop.texts import text
 
 __all__ = ["NA", "T_BAR", "T_MOVE", "T_TRI", "SessionInUse", "Workshop", "WorkshopError"]
@@ -211,41 +211,15 @@ class Workshop(WorkshopBase):
         self-contained HTML file (plotly.js inlined: works offline). Default path:
         ``<dataset>/workshops/<session>-snapshot-<time>.html``."""
         state = self._require_state()
-        if state.stem is None:
-            state.save()
-        if path is None:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = state.folder / f"{state.stem}-snapshot-{stamp}.html"
-            k = 2
-            while Path(path).exists():
-                path = state.folder / f"{state.stem}-snapshot-{stamp}-{k}.html"
-                k += 1
-        path = Path(path)
-        atomic_write_text(path, self.snapshot_html())
+        path = write_snapshot(state, self.snapshot_html(), path)
         self.results.export_status.value = line(text("snapshot_done", state.lang, file=path))
         return path
 
     def snapshot_html(self) -> str:
         """The snapshot page as a string."""
-        state = self._require_state()
-        lang = state.lang
-        chart = go.Figure(self.figure).to_html(
-            full_html=False, include_plotlyjs=True,
-            config={"displaylogo": False, "responsive": True})
-        meta = text("snapshot_meta", lang, session=state.stem,
-                    time=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                    mode=text("mode_team" if state.mode == TEAM else "mode_individual", lang),
-                    answered=state.answers_given(), total=state.answerable_total(),
-                    version=self.instrument.version)
-        notes = [{"discipline": self.instrument.discipline_label(d, lang),
-                  "text": state.notes[d]} for d in DISCIPLINES if state.notes.get(d, "").strip()]
-        t = {k: text(k, lang) for k in ("findings", "what_has_to_move", "tab_compare")}
-        t["notes"] = text("notes", lang, discipline="").split("(")[0]
-        return render("snapshot.html.j2", lang=lang, t=t, meta=meta, notes=notes,
-                      title=text("snapshot_title", lang, company=state.company_name),
-                      chart=Markup(chart), findings=Markup(self.results.findings.value),
-                      moves=Markup(self.results.moves.value),
-                      compare=self._compare(all_rows=True)) + "\n"
+        return snapshot_page(self._require_state(), go.Figure(self.figure),
+                             Markup(self.results.findings.value),
+                             Markup(self.results.moves.value), self._compare(all_rows=True))
 
     @property
     def widget(self) -> w.Widget:
