@@ -666,3 +666,103 @@ def test_show_displays_sections_with_their_charts(monkeypatch):
 
     with pytest.raises(ValueError, match="unknown report part"):
         rep.show("profile", "nonsense")
+
+
+# -- each section's data function ---------------------------------------------------------
+
+
+def test_title_view_names_company_industry_wave_dataset_and_version(instrument):
+    from assessment.present.report.headline import title_view
+
+    ds = make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument, wave="2026-Q1"))
+    ds.companies["industry"] = ["Bakery & <b>Cafe</b>"]
+    view = title_view(report_for(ds, "x", "de"))
+    assert view["company"] == "Company x"
+    assert view["subtitle"] == [
+        label("subtitle.industry", "de", value="Bakery & <b>Cafe</b>"),
+        label("subtitle.wave", "de", value="2026-Q1"), label("subtitle.dataset", "de", value="mem"),
+        label("subtitle.instrument", "de", value=instrument.version)]
+    html = report_for(ds, "x", "de").title_html()
+    assert "Bakery &amp; &lt;b&gt;Cafe&lt;/b&gt; · " + label("subtitle.wave", "de",
+                                                          value="2026-Q1") in html
+
+
+def test_headline_view_has_the_verdicts_and_the_three_top_findings(sample_dataset,
+                                                                   sample_scores):
+    from assessment.present.report.headline import headline_view
+
+    rep = report_for(sample_dataset, "pcmaker", scores=sample_scores)
+    view = headline_view(rep)
+    assert view["verdicts"] == [rep.diagnosis.lenses[lens].sentence("en", rep.instrument)
+                                for lens in va.LENSES]
+    ranked = rank_findings(rep.diagnosis.findings)
+    assert [f["title"] for f in view["findings"]] == [f.title("en") for f in ranked[:3]]
+    assert view["findings"][0]["severity"] == ranked[0].severity
+    source = book("findings")["sources"][rep.diagnosis.experience_source]["en"]
+    assert view["source"] == f"Basis of the customer experience lens: {source}."
+    html = rep.headline_html()
+    assert html.count("<li>") == 2 + 3 and "<ol>" in html
+
+
+def test_profile_and_triangle_views_carry_the_thresholds(instrument):
+    from assessment.present.report.profile import profile_view, triangle_view
+
+    ds = make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument))
+    rep = report_for(ds, "x")
+    th = instrument.thresholds
+    assert f"dashed line ({th.par:.2f})" in profile_view(rep)["notes"][0]
+    assert f"excellence ({th.excellence:.2f})" in profile_view(rep)["notes"][0]
+    assert triangle_view(rep)["notes"] == [label("notes.triangle", min=instrument.scale.min)]
+    empty = report_for(make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument),
+                                    companies=["x", "none"]), "none")
+    assert profile_view(empty)["notes"] == [label("notes.no_respondents")]
+
+
+def test_departments_view_counts_the_hidden_departments(instrument):
+    from assessment.present.report.departments import departments_view
+
+    # 4 staff in "A", 3 in "B": both under the minimum group size of 5
+    rows = company("x", (4, 3, 3), (4, 3, 3), instrument, n=7, departments=("A",) * 4 + ("B",) * 3)
+    view = departments_view(report_for(make_dataset(rows), "x"))
+    assert view["notes"][1:] == [
+        "No department has at least 5 respondents.",
+        "Not shown: 2 department(s) with fewer than 5 respondents (7 respondents in total)."]
+    # two departments of 5 leaning to different disciplines: the split finding
+    split = (company("x", (4, 3, 3), (4.6, 3.0, 3.0), instrument, n=5, departments=("A",))
+             + company("x", (4, 3, 3), (3.0, 4.6, 3.0), instrument, n=5, departments=("B",)))
+    for k, r in enumerate(split):
+        r["respondent_id"] = f"r{k}"
+    view = departments_view(report_for(make_dataset(split), "x"))
+    assert [f["title"] for f in view["findings"]] == [va.Finding(
+        "department_split", "warning").title("en")]
+    single = departments_view(report_for(make_dataset(company(
+        "x", (4, 3, 3), (4, 3, 3), instrument, n=5)), "x"))
+    assert single["notes"][-1] == label("notes.departments_single")
+    assert single["findings"] == []
+
+
+def test_scales_table_alpha_against_a_hand_computation(instrument):
+    """Six customers answer the operational-excellence experience items with different
+    (keyed) values; the company's alpha is k/(k-1) (1 - sum of item variances / variance of
+    the totals), computed here with the statistics module."""
+    import statistics
+
+    lo, hi = instrument.scale.min, instrument.scale.max
+    cell = instrument.cell_items(OE, "experience")
+    keyed_rows = [[1 + (i + (j % 3) * (i % 2)) % 5 for j in range(len(cell))] for i in range(6)]
+    rows = company("x", (4, 3, 3), (4, 3, 3), instrument, n=6)
+    customers = [r for r in rows if r["perspective"] == "customer"]
+    for r, values in zip(customers, keyed_rows, strict=True):
+        for it, v in zip(cell, values, strict=True):
+            r[it.id] = lo + hi - v if it.reverse else v
+    rep = report_for(make_dataset(rows), "x")
+    scales = rep.scales_table().set_index(["lens", "discipline"])
+    k = len(cell)
+    item_var = sum(statistics.variance([row[j] for row in keyed_rows]) for j in range(k))
+    total_var = statistics.variance([sum(row) for row in keyed_rows])
+    assert scales.at[("experience", OE), "alpha_company"] == pytest.approx(
+        k / (k - 1) * (1 - item_var / total_var))
+    assert scales.at[("experience", OE), "n"] == 6
+    assert scales.at[("experience", OE), "mean"] == pytest.approx(
+        statistics.mean(statistics.mean(row) for row in keyed_rows))
+    assert np.isnan(scales.at[("setup", OE), "alpha_company"])  # identical answers

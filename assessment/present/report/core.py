@@ -54,7 +54,7 @@ from assessment.present.report import (
     waves,
 )
 from assessment.present.report.base import ReportBase
-from assessment.scoring.cache import load_scored
+from assessment.scoring.cache import load_scored, resolve_dataset
 from assessment.scoring.tables import Scores, score
 
 SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "integration", "items",
@@ -89,7 +89,10 @@ def build_report(dataset_path: str | Path, company_id: str, lang: str = "en",
     1
     """
     check_lang(lang)
-    ds, scores = load_scored(dataset_path, cache=cache)
+    # the folder's full path: the dataset in the cache names the folder the same way,
+    # whichever directory the first report was built from
+    folder = Path(resolve_dataset(dataset_path)).resolve()
+    ds, scores = load_scored(folder, cache=cache)
     return report_for(ds, company_id, lang, wave, show_items, scores=scores)
 
 

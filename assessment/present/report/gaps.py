@@ -42,21 +42,31 @@ def readings(gaps: np.ndarray, threshold: float, above: str = "unbacked_promise"
 def gaps_table(rep: ReportBase) -> pd.DataFrame:
     """discipline, experience, setup, gap (experience - set-up), reading
     (``unbacked_promise``, ``unnoticed_capability``, ``aligned`` or ``no_data``)."""
+    return pd.DataFrame(_gaps(rep))
+
+
+def _gaps(rep: ReportBase) -> dict[str, Any]:
+    """The columns of :func:`gaps_table`."""
     cells = rep.profile_cells
     exp = np.array([cells[("experience", d)][0] if ("experience", d) in cells else np.nan
                     for d in DISCIPLINES], dtype=float)
     setup = np.array([cells[("setup", d)][0] if ("setup", d) in cells else np.nan
                       for d in DISCIPLINES], dtype=float)
     gap = exp - setup
-    return pd.DataFrame({"discipline": list(DISCIPLINES), "experience": exp, "setup": setup,
-                         "gap": gap,
-                         "reading": readings(gap, rep.instrument.thresholds.lens_gap)})
+    return {"discipline": list(DISCIPLINES), "experience": exp, "setup": setup, "gap": gap,
+            "reading": readings(gap, rep.instrument.thresholds.lens_gap)}
 
 
 def blind_spot_table(rep: ReportBase) -> pd.DataFrame | None:
     """discipline, internal, customer, diff (staff's estimate - customers), reading
     (``overestimate``, ``underestimate``, ``close``); None when customers did not
     answer (inside-out) or too few staff estimated the experience."""
+    blind = _blind_spots(rep)
+    return None if blind is None else pd.DataFrame(blind)
+
+
+def _blind_spots(rep: ReportBase) -> dict[str, Any] | None:
+    """The columns of :func:`blind_spot_table` (None when there is none)."""
     blind = first_rows(rep.rows("blind_spots"), ["discipline"],
                        ["internal", "customer", "diff"])
     if not blind or rep.diagnosis.experience_source != OUTSIDE_IN:
@@ -67,8 +77,8 @@ def blind_spot_table(rep: ReportBase) -> pd.DataFrame | None:
     marks = np.select([diff >= rep.instrument.thresholds.blind_spot_gap - EPS,
                        diff <= -rep.instrument.thresholds.blind_spot_gap + EPS],
                       ["overestimate", "underestimate"], "close")
-    return pd.DataFrame({"discipline": list(DISCIPLINES), "internal": values[:, 0],
-                         "customer": values[:, 1], "diff": diff, "reading": marks})
+    return {"discipline": list(DISCIPLINES), "internal": values[:, 0],
+            "customer": values[:, 1], "diff": diff, "reading": marks}
 
 
 def gaps_view(rep: ReportBase) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def gaps_view(rep: ReportBase) -> dict[str, Any]:
                             "no_data": rep.t("notes.no_respondents")}
     if not rep.has_data:
         return view
-    gaps = gaps_table(rep)
+    gaps = _gaps(rep)
     view.update(
         intro=rep.t("notes.gaps", lens_gap=th.lens_gap),
         columns=[Column(rep.t("columns.discipline"), [rep.disc(d) for d in gaps["discipline"]]),
@@ -88,7 +98,7 @@ def gaps_view(rep: ReportBase) -> dict[str, Any]:
                Column(rep.t("columns.reading"),
                       [rep.t(READING_TEXTS[r]) for r in gaps["reading"]])],
         blind_heading=rep.t("headings.blind_spots"), blind_columns=None)
-    blind = blind_spot_table(rep)
+    blind = _blind_spots(rep)
     if blind is not None:
         view["blind_note"] = rep.t("notes.blind_spots", blind_spot_gap=th.blind_spot_gap)
         view["blind_columns"] = [
