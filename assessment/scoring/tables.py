@@ -24,6 +24,7 @@ from assessment.scoring.rules import (
     KEYS,
     OUTSIDE_IN,
     cronbach_alpha,
+    experience_source,
     group_stats,
     instrument_cells,
     keyed,
@@ -133,7 +134,7 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, th: Thresholds) -> pd.Da
     n_cust = cust.groupby(KEYS)["respondent_id"].nunique()
     base = company[["wave", "company_id"]].drop_duplicates()
     base = base.assign(n_customers=base.set_index(KEYS).index.map(n_cust).fillna(0).astype(int))
-    base["source"] = np.where(base["n_customers"] >= th.min_group_size, OUTSIDE_IN, INSIDE_OUT)
+    base["source"] = [experience_source(n, th.min_group_size) for n in base["n_customers"]]
 
     exp = company[company["lens"] == "experience"].merge(base, on=KEYS)
     exp = exp[((exp["source"] == OUTSIDE_IN) & (exp["perspective"] == "customer"))
