@@ -79,7 +79,7 @@ def load_scored(dataset_path: str | Path, cache: bool = True) -> tuple[Dataset, 
     on write), so a report that changes a table in place does not change the cache.
     """
     if not cache:
-        ds = load_dataset(resolve_dataset(dataset_path))
+        ds = load_dataset(Path(resolve_dataset(dataset_path)).resolve())
         return ds, score(ds)
     key = dataset_key(dataset_path)  # before reading: a file changed meanwhile reloads later
     with _DATASETS_LOCK:
@@ -87,7 +87,7 @@ def load_scored(dataset_path: str | Path, cache: bool = True) -> tuple[Dataset, 
         if hit is not None:
             _DATASETS.move_to_end(key)
     if hit is None:
-        ds = load_dataset(resolve_dataset(dataset_path))
+        ds = load_dataset(Path(resolve_dataset(dataset_path)).resolve())
         hit = (ds, score(ds))
         with _DATASETS_LOCK:
             for old in [k for k in _DATASETS if k[0] == key[0]]:  # stale versions
