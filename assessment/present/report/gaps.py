@@ -32,7 +32,27 @@ READING_TEXTS = {"unbacked_promise": "reading_unbacked",
 def readings(gaps: np.ndarray, threshold: float, above: str = "unbacked_promise",
              below: str = "unnoticed_capability", within: str = "aligned") -> list[str]:
     """How to read each gap: ``above`` at or over ``threshold``, ``below`` at or under
-    ``-threshold``, else ``within``; ``no_data`` for a missing gap."""
+    ``-threshold``, else ``within``; ``no_data`` for a missing gap.
+
+    Parameters
+    ----------
+    gaps : numpy.ndarray
+        The gaps (NaN: missing).
+    threshold : float
+        From how far off zero a gap counts; a gap equal to it counts.
+    above, below, within : str
+        The reading of a gap at or over ``threshold``, at or under ``-threshold``, between.
+
+    Returns
+    -------
+    list of str
+        One reading per gap.
+
+    Examples
+    --------
+    >>> readings(np.array([0.75, -0.75, 0.7]), 0.75, "over", "under", "close")
+    ['over', 'under', 'close']
+    """
     out = np.select([gaps >= threshold - EPS, gaps <= -threshold + EPS], [above, below],
                     within).astype(object)
     out[~np.isfinite(gaps)] = "no_data"
@@ -41,7 +61,20 @@ def readings(gaps: np.ndarray, threshold: float, above: str = "unbacked_promise"
 
 def gaps_table(rep: ReportBase) -> pd.DataFrame:
     """discipline, experience, setup, gap (experience - set-up), reading
-    (``unbacked_promise``, ``unnoticed_capability``, ``aligned`` or ``no_data``)."""
+    (``unbacked_promise``, ``unnoticed_capability``, ``aligned`` or ``no_data``).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> table = gaps_table(build_report("data/sample", "pcmaker"))
+    >>> table.columns.tolist()
+    ['discipline', 'experience', 'setup', 'gap', 'reading']
+    >>> table[["discipline", "reading"]].to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['operational_excellence', 'unnoticed_capability'],
+     ['customer_intimacy', 'unbacked_promise'], ['product_leadership', 'aligned']]
+    >>> bool((table["gap"] == table["experience"] - table["setup"]).all())
+    True
+    """
     return pd.DataFrame(_gaps(rep))
 
 
@@ -60,7 +93,17 @@ def _gaps(rep: ReportBase) -> dict[str, Any]:
 def blind_spot_table(rep: ReportBase) -> pd.DataFrame | None:
     """discipline, internal, customer, diff (staff's estimate - customers), reading
     (``overestimate``, ``underestimate``, ``close``); None when customers did not
-    answer (inside-out) or too few staff estimated the experience."""
+    answer (inside-out) or too few staff estimated the experience.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> blind = blind_spot_table(build_report("data/sample", "pcmaker"))
+    >>> blind.columns.tolist(), list(blind["reading"])
+    (['discipline', 'internal', 'customer', 'diff', 'reading'], ['close', 'close', 'close'])
+    >>> blind_spot_table(build_report("data/sample", "chips")) is None  # inside-out
+    True
+    """
     blind = _blind_spots(rep)
     return None if blind is None else pd.DataFrame(blind)
 
@@ -82,7 +125,18 @@ def _blind_spots(rep: ReportBase) -> dict[str, Any] | None:
 
 
 def gaps_view(rep: ReportBase) -> dict[str, Any]:
-    """Section 4 as data: the gap table, and the blind-spot table or why there is none."""
+    """Section 4 as data: the gap table, and the blind-spot table or why there is none.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> from assessment.present.report.render import table_rows
+    >>> view = gaps_view(build_report("data/sample", "pcmaker"))
+    >>> view["heading"], table_rows(view["columns"])[1][:4]
+    ('Experience versus set-up', ['Customer intimacy', '4.41', '3.00', '+1.41'])
+    >>> gaps_view(build_report("data/sample", "chips"))["blind_columns"] is None
+    True
+    """
     th = rep.instrument.thresholds
     view: dict[str, Any] = {"heading": rep.t("headings.gaps"), "has_data": rep.has_data,
                             "no_data": rep.t("notes.no_respondents")}
@@ -116,12 +170,28 @@ def gaps_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def gaps_html(rep: ReportBase) -> str:
-    """Section 4 as HTML (the chart is :func:`gap_figure`)."""
+    """Section 4 as HTML (the chart is :func:`gap_figure`).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = gaps_html(build_report("data/sample", "pcmaker"))
+    >>> html.count("<table"), "<h2>Experience versus set-up</h2>" in html
+    (2, True)
+    """
     return render("gaps", **gaps_view(rep))
 
 
 def gap_figure(rep: ReportBase) -> Chart | None:
-    """The gap per discipline with the blind spot; None without data."""
+    """The gap per discipline with the blind spot; None without data.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> chart = gap_figure(build_report("data/sample", "pcmaker"))
+    >>> [trace["type"] for trace in chart.data], chart.data[0]["x"]
+    (['bar', 'bar'], ['Operational excellence', 'Customer intimacy', 'Product leadership'])
+    """
     if not rep.has_data:
         return None
     blind = blind_spot_table(rep)
