@@ -6,11 +6,23 @@ from dataclasses import asdict, dataclass
 
 
 class AssessmentError(Exception):
-    """Base class of the package's errors."""
+    """Base class of the package's errors.
+
+    Examples
+    --------
+    >>> issubclass(DatasetError, AssessmentError), issubclass(InstrumentError, AssessmentError)
+    (True, True)
+    """
 
 
 class InstrumentError(AssessmentError):
-    """The instrument YAML (or a dataset's threshold override) is invalid."""
+    """The instrument YAML (or a dataset's threshold override) is invalid.
+
+    Examples
+    --------
+    >>> str(InstrumentError("thresholds: 1 problem(s)"))
+    'thresholds: 1 problem(s)'
+    """
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,14 @@ class Problem:
 
     ``row`` is the spreadsheet row number (the header is row 1), or None for a
     problem of the whole file; ``column`` is the column name, or None.
+
+    Examples
+    --------
+    >>> p = Problem("responses.csv", 7, "oe_exp_1", "9", "a whole number from 1 to 5")
+    >>> print(p)
+    responses.csv, row 7, column 'oe_exp_1': got '9'; expected a whole number from 1 to 5
+    >>> p.to_dict()["row"], p.severity
+    (7, 'error')
     """
 
     file: str
@@ -38,12 +58,28 @@ class Problem:
         return f"{where}{got}; expected {self.expected}"
 
     def to_dict(self) -> dict:
-        """Plain-JSON form."""
+        """Plain-JSON form.
+
+        Examples
+        --------
+        >>> Problem("companies.csv", None, None, None, "a header row").to_dict()["expected"]
+        'a header row'
+        """
         return asdict(self)
 
 
 class DatasetError(AssessmentError):
-    """A dataset failed validation; ``problems`` lists every error found."""
+    """A dataset failed validation; ``problems`` lists every error found.
+
+    Examples
+    --------
+    >>> err = DatasetError([Problem("companies.csv", 3, "name", "", "a company name")])
+    >>> len(err.problems)
+    1
+    >>> print(err)
+    1 problem(s) in the dataset:
+      - companies.csv, row 3, column 'name': got ''; expected a company name
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)

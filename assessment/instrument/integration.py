@@ -31,7 +31,14 @@ class _Strict(BaseModel):
 
 
 class Role(_Strict):
-    """A role customers play, where it applies, and which disciplines it supports."""
+    """A role customers play, where it applies, and which disciplines it supports.
+
+    Examples
+    --------
+    >>> role = load_integration().roles["co_developer"]
+    >>> role.label.en, role.context, role.supports
+    ('Co-developer', 'innovation', ['product_leadership', 'customer_intimacy'])
+    """
 
     label: Text
     context: Literal["service", "innovation"]
@@ -41,13 +48,26 @@ class Role(_Strict):
 
 
 class ScaleInfo(_Strict):
-    """Label of a non-role scale."""
+    """Label of a non-role scale.
+
+    Examples
+    --------
+    >>> ScaleInfo(label=Text(en="Active", de="Aktiv", nl="Actief")).label.get("nl")
+    'Actief'
+    """
 
     label: Text
 
 
 class IntegrationItem(_Strict):
-    """One customer-integration item."""
+    """One customer-integration item.
+
+    Examples
+    --------
+    >>> item = load_integration().items[0]
+    >>> item.id, item.block, item.scale, item.answered_by
+    ('int_role_productive_resource_1', 'roles', 'productive_resource', ['internal', 'customer'])
+    """
 
     id: str = Field(pattern=r"^int_[a-z0-9_]+$")
     block: Block
@@ -58,14 +78,29 @@ class IntegrationItem(_Strict):
 
 
 class FitRule(_Strict):
-    """The roles a discipline needs (the fit model); a hypothesis the workbook can test."""
+    """The roles a discipline needs (the fit model); a hypothesis the workbook can test.
+
+    Examples
+    --------
+    >>> load_integration().fit["operational_excellence"].needs
+    ['productive_resource', 'competitor', 'quality_inspector']
+    """
 
     needs: list[str] = Field(min_length=1)
     rationale: Text
 
 
 class IntegrationInstrument(_Strict):
-    """The validated customer-integration section."""
+    """The validated customer-integration section.
+
+    Examples
+    --------
+    >>> integ = load_integration()
+    >>> list(integ.blocks)
+    ['roles', 'participation', 'motives', 'self_service', 'crm']
+    >>> len(integ.cells()), integ.scale_label("crm", "knowledge_sharing", "de")
+    (18, 'Kundenwissen in der Lieferkette geteilt')
+    """
 
     version: str = Field(min_length=1)
     title: Text

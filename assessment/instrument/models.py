@@ -31,7 +31,14 @@ class _Strict(BaseModel):
 
 
 class Text(_Strict):
-    """A text in the three workshop languages."""
+    """A text in the three workshop languages.
+
+    Examples
+    --------
+    >>> t = Text(en="Customer intimacy", de="Kundennähe", nl="Klantpartnerschap")
+    >>> t.get("de"), t.get("fr")
+    ('Kundennähe', 'Customer intimacy')
+    """
 
     en: str = Field(min_length=1)
     de: str = Field(min_length=1)
@@ -43,7 +50,14 @@ class Text(_Strict):
 
 
 class Scale(_Strict):
-    """The answer scale: whole numbers from ``min`` to ``max`` with a label each."""
+    """The answer scale: whole numbers from ``min`` to ``max`` with a label each.
+
+    Examples
+    --------
+    >>> scale = load_instrument().scale
+    >>> scale.min, scale.max, scale.points, scale.labels[1].en
+    (1, 5, 5, 'Strongly disagree')
+    """
 
     min: int
     max: int
@@ -65,7 +79,19 @@ class Scale(_Strict):
 
 
 class Thresholds(_Strict):
-    """Every threshold the scoring and the diagnosis use; a dataset may override any."""
+    """Every threshold the scoring and the diagnosis use; a dataset may override any.
+
+    Examples
+    --------
+    >>> t = Thresholds(par=2.5)
+    >>> t.par, t.excellence, t.min_group_size
+    (2.5, 4.0, 5)
+    >>> Thresholds(par=4.5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Thresholds
+    ...
+    """
 
     par: float = 3.0
     excellence: float = 4.0
@@ -86,7 +112,14 @@ class Thresholds(_Strict):
 
 
 class Item(_Strict):
-    """One discipline item, answered on the scale."""
+    """One discipline item, answered on the scale.
+
+    Examples
+    --------
+    >>> item = load_instrument().item("oe_set_3")
+    >>> item.discipline, item.lens, item.reverse
+    ('operational_excellence', 'setup', True)
+    """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     discipline: Discipline
@@ -96,7 +129,14 @@ class Item(_Strict):
 
 
 class ThresholdItem(_Strict):
-    """One item on a threshold value (the market's par), answered by everyone."""
+    """One item on a threshold value (the market's par), answered by everyone.
+
+    Examples
+    --------
+    >>> item = load_instrument().item("thr_oe_1")
+    >>> item.discipline, item.text.en.startswith("Orders reach customers")
+    ('operational_excellence', True)
+    """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     discipline: Discipline
@@ -105,14 +145,30 @@ class ThresholdItem(_Strict):
 
 
 class Label(_Strict):
-    """A named concept with a short code and a label in three languages."""
+    """A named concept with a short code and a label in three languages.
+
+    Examples
+    --------
+    >>> pl = load_instrument().disciplines["product_leadership"]
+    >>> pl.short, pl.label.get("de")
+    ('PL', 'Produktführerschaft')
+    """
 
     short: str
     label: Text
 
 
 class Instrument(_Strict):
-    """The validated instrument: see ``assessment/instrument/value_disciplines.yaml``."""
+    """The validated instrument: see ``assessment/instrument/value_disciplines.yaml``.
+
+    Examples
+    --------
+    >>> inst = load_instrument()
+    >>> len(inst.cells()), inst.cells()[-1], len(inst.cell_items("customer_intimacy", "setup"))
+    (9, ('product_leadership', 'threshold'), 7)
+    >>> inst.with_thresholds({"par": 2.5}).thresholds.par, inst.lens_label("setup", "de")
+    (2.5, 'Aufstellung (wie das Unternehmen organisiert ist)')
+    """
 
     version: str = Field(min_length=1)
     title: Text
@@ -239,7 +295,33 @@ def _load_path(path: Path) -> Instrument:
 
 
 def parse_model(text: str, where: str, model: type[_M]) -> _M:
-    """Parse YAML ``text`` into a pydantic ``model``; every problem in one InstrumentError."""
+    """Parse YAML ``text`` into a pydantic ``model``; every problem in one InstrumentError.
+
+    Parameters
+    ----------
+    text : str
+        The YAML source.
+    where : str
+        Where it came from (a file name), the start of every message.
+    model : type of pydantic.BaseModel
+        The model to validate the mapping against.
+
+    Returns
+    -------
+    BaseModel
+        An instance of ``model``.
+
+    Examples
+    --------
+    >>> parse_model("par: 2.5", "thresholds.yaml", Thresholds).par
+    2.5
+    >>> try:
+    ...     parse_model("{par: 2.5, colour: red}", "thresholds.yaml", Thresholds)
+    ... except InstrumentError as exc:
+    ...     print(exc)
+    thresholds.yaml: 1 problem(s)
+      - colour: Extra inputs are not permitted
+    """
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as exc:

@@ -19,15 +19,36 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 class WorkshopError(AssessmentError):
-    """Something the facilitator asked for cannot be done (the message says why)."""
+    """Something the facilitator asked for cannot be done (the message says why).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_choice("pairs", ("team", "individual"), "mode")
+    ... except WorkshopError as exc:
+    ...     print(exc)
+    unknown mode 'pairs'; expected one of ['team', 'individual']
+    """
 
 
 class SessionInUse(WorkshopError):
-    """The session is open in another process (another browser window or kernel)."""
+    """The session is open in another process (another browser window or kernel).
+
+    Examples
+    --------
+    >>> isinstance(SessionInUse("session 'shoes' is open elsewhere"), WorkshopError)
+    True
+    """
 
 
 class SessionTakenOver(WorkshopError):
-    """This session object was replaced by a newer one in the same process (a resume)."""
+    """This session object was replaced by a newer one in the same process (a resume).
+
+    Examples
+    --------
+    >>> str(SessionTakenOver("resumed in another window"))
+    'resumed in another window'
+    """
 
 
 def clean_label(value: object, what: str, *, max_len: int = 80, required: bool = True) -> str:
