@@ -20,7 +20,15 @@ TOP_FINDINGS = 3  # findings shown at a glance
 
 def title_view(rep: ReportBase) -> dict[str, Any]:
     """The page title: the report's name, the company's name, and a subtitle of
-    industry, wave, dataset and instrument version (plain texts)."""
+    industry, wave, dataset and instrument version (plain texts).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> view = title_view(build_report("data/sample", "pcmaker"))
+    >>> view["company"], view["subtitle"][:2]
+    ('Configurix Computers', ['Industry: Computer hardware', 'Wave: 2026-Q1'])
+    """
     parts = []
     if rep.industry:
         parts.append(rep.t("subtitle.industry", value=rep.industry))
@@ -32,23 +40,59 @@ def title_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def title_html(rep: ReportBase) -> str:
-    """The title with the report's style sheet."""
+    """The title with the report's style sheet.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = title_html(build_report("data/sample", "pcmaker"))
+    >>> html.startswith("<style>"), "<h1>Configurix Computers</h1>" in html
+    (True, True)
+    """
     return render("title", **title_view(rep))
 
 
 def verdicts(rep: ReportBase) -> list[str]:
-    """The verdict per lens in one sentence each (experience, set-up)."""
+    """The verdict per lens in one sentence each (experience, set-up).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> verdicts(build_report("data/sample", "pcmaker"))  # doctest: +NORMALIZE_WHITESPACE
+    ['Customer experience: the company leads with Customer intimacy (4.41).',
+     'Set-up (how the company is organized): the company leads with Operational excellence (4.60).']
+    """
     return [rep.diagnosis.lenses[lens].sentence(rep.lang, rep.instrument) for lens in LENSES]
 
 
 def top_findings(rep: ReportBase, k: int = TOP_FINDINGS) -> list[Finding]:
-    """The ``k`` most important findings (:func:`rank_findings`)."""
+    """The ``k`` most important findings (:func:`rank_findings`).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> rep = build_report("data/sample", "pcmaker")
+    >>> [f.code for f in top_findings(rep)]
+    ['lens_mismatch', 'unbacked_promise', 'unnoticed_capability']
+    >>> [f.code for f in top_findings(rep, 1)]
+    ['lens_mismatch']
+    """
     return rank_findings(rep.diagnosis.findings)[:k]
 
 
 def headline_view(rep: ReportBase) -> dict[str, Any]:
     """Section 1 as data: the verdicts and where the experience lens comes from (none
-    without data), the top findings as list entries."""
+    without data), the top findings as list entries.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> view = headline_view(build_report("data/sample", "pcmaker"))
+    >>> view["source"]
+    "Basis of the customer experience lens: customers' own answers (outside-in)."
+    >>> [item["severity"] for item in view["findings"]]
+    ['warning', 'warning', 'info']
+    """
     findings = [finding_item(f, f.text(rep.lang, rep.instrument), None, rep.lang)
                 for f in top_findings(rep)]
     has_data = rep.has_data
@@ -62,5 +106,13 @@ def headline_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def headline_html(rep: ReportBase) -> str:
-    """Section 1 as HTML."""
+    """Section 1 as HTML.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = headline_html(build_report("data/sample", "pcmaker"))
+    >>> "leads with Customer intimacy (4.41)" in html, html.count("What to do")
+    (True, 0)
+    """
     return render("headline", **headline_view(rep))
