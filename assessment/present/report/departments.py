@@ -20,7 +20,18 @@ from assessment.present.report.render import finding_item, render
 def departments_view(rep: ReportBase) -> dict[str, Any]:
     """Section 5 as data: the notes (what the heatmap shows, no department shown, the
     hidden ones when the heatmap cannot carry the note, alignment) and the department-split
-    findings."""
+    findings.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> view = departments_view(build_report("data/sample", "pcmaker"))
+    >>> view["notes"][-1], view["findings"]
+    ('The departments shown do not pull in different directions.', [])
+    >>> split = departments_view(build_report("data/sample", "splitco"))
+    >>> [item["title"] for item in split["findings"]]
+    ['Departments follow different disciplines']
+    """
     view: dict[str, Any] = {"heading": rep.t("headings.departments"),
                             "has_data": rep.has_data, "notes": [], "findings": []}
     if not rep.has_data:
@@ -47,12 +58,31 @@ def departments_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def departments_html(rep: ReportBase) -> str:
-    """Section 5 as HTML (the chart is :func:`department_figure`)."""
+    """Section 5 as HTML (the chart is :func:`department_figure`).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = departments_html(build_report("data/sample", "pcmaker"))
+    >>> "<h2>Department alignment</h2>" in html, "at least 5 respondents" in html
+    (True, True)
+    """
     return render("departments", **departments_view(rep))
 
 
 def department_figure(rep: ReportBase) -> Chart | None:
-    """The department heatmap; None without data or without a department shown."""
+    """The department heatmap; None without data or without a department shown.
+
+    The departments under the minimum group size (here R&D with 3 respondents) are left
+    out of the heatmap.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> chart = department_figure(build_report("data/sample", "pcmaker"))
+    >>> chart.data[0]["type"], sorted(chart.data[0]["y"])
+    ('heatmap', ['Customer Service', 'Operations', 'Sales'])
+    """
     dept = rep.departments()
     if not rep.has_data or dept.empty:
         return None

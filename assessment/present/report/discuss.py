@@ -18,7 +18,17 @@ from assessment.scoring.tables import INSIDE_OUT
 
 
 def commitment(rep: ReportBase) -> str:
-    """Which discipline to commit to, in one or two sentences (plain text)."""
+    """Which discipline to commit to, in one or two sentences (plain text).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> commitment(build_report("data/sample", "pcmaker")).split(". ")[0]
+    'Customers experience Customer intimacy, but the company is set up for Operational excellence'
+    >>> commitment(build_report("data/sample", "chips")).endswith(
+    ...     "check it with customers before committing.")  # inside-out: a caveat
+    True
+    """
     exp, setup = rep.diagnosis.lenses["experience"], rep.diagnosis.lenses["setup"]
     lab, t = rep.disc, rep.t
     if "no_data" in (exp.verdict, setup.verdict):
@@ -50,7 +60,17 @@ def commitment(rep: ReportBase) -> str:
 
 
 def recommendations(rep: ReportBase) -> list[tuple[Finding, str]]:
-    """(finding, action) for every finding, most important first, each action once."""
+    """(finding, action) for every finding, most important first, each action once.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> pairs = recommendations(build_report("data/sample", "pcmaker"))
+    >>> len(pairs), [f.code for f, _ in pairs[:2]]
+    (7, ['lens_mismatch', 'unbacked_promise'])
+    >>> len({action for _, action in pairs}) == len(pairs)
+    True
+    """
     seen: set[str] = set()
     out = []
     for f in rank_findings(rep.diagnosis.findings):
@@ -62,7 +82,15 @@ def recommendations(rep: ReportBase) -> list[tuple[Finding, str]]:
 
 
 def discuss_view(rep: ReportBase) -> dict[str, Any]:
-    """Section 9 as data: the commitment and the actions as list entries."""
+    """Section 9 as data: the commitment and the actions as list entries.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> view = discuss_view(build_report("data/sample", "pcmaker"))
+    >>> len(view["actions"]), view["actions"][0]["title"]
+    (7, 'Experience and set-up point to different disciplines')
+    """
     return {"heading": rep.t("headings.discuss"), "commit_heading": rep.t("headings.commit"),
             "commitment": commitment(rep), "actions_heading": rep.t("headings.actions"),
             "actions": [finding_item(f, action, None, rep.lang)
@@ -70,5 +98,13 @@ def discuss_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def discuss_html(rep: ReportBase) -> str:
-    """Section 9 as HTML."""
+    """Section 9 as HTML.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = discuss_html(build_report("data/sample", "pcmaker"))
+    >>> html.count('<li'), "Decide which of the two to commit to" in html
+    (7, True)
+    """
     return render("discuss", **discuss_view(rep))
