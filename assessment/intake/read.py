@@ -37,6 +37,29 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """Read a CSV or Excel file as strings ("" for empty cells), or record why not.
 
     Every cell is kept as text so ids such as ``007`` or ``NA`` survive unchanged.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv`` (UTF-8 or Windows-1252; ``,``, ``;`` or tab separated) or Excel file.
+    problems : list of Problem
+        Where a reason the file cannot be read is appended.
+
+    Returns
+    -------
+    DataFrame or None
+        One string column per header cell, indexed by spreadsheet row (the header is row
+        1; blank lines are skipped but keep the numbering); None after a problem.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "companies.csv"
+    >>> _ = path.write_bytes("company_id;name\\n007;Müller\\n\\nNA;Nobody\\n".encode("cp1252"))
+    >>> problems = []
+    >>> table = read_table(path, problems)
+    >>> table.index.tolist(), table["company_id"].tolist(), table["name"].iloc[0], problems
+    ([2, 4], ['007', 'NA'], 'Müller', [])
     """
     name = path.name
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -85,6 +108,13 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
 
 
 def spreadsheet_rows(mask: pd.Series) -> np.ndarray:
-    """Spreadsheet row numbers of the True rows of a mask (tables are indexed by row)."""
+    """Spreadsheet row numbers of the True rows of a mask (tables are indexed by row).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spreadsheet_rows(pd.Series([False, True, True], index=[2, 3, 5])).tolist()
+    [3, 5]
+    """
     return mask.index[np.asarray(mask, dtype=bool)].to_numpy()
 

@@ -95,10 +95,26 @@ def check_responses(
     problems: list[Problem],
     warnings: list[Problem],
 ) -> pd.DataFrame | None:
-    """The validated responses table (answers as numbers, blanks as NaN), or None when it
-    has errors; every error goes to ``problems``, every remark that does not stop scoring
-    (an answer to an item not asked of that perspective, say) to ``warnings``. Columns in
-    ``ignore_columns`` (a survey tool's metadata) are left out."""
+    """The responses table with answers as numbers (blanks and wrong values as NaN), or
+    None when a required column is missing; every error goes to ``problems`` (the table is
+    valid only when none was added), every remark that does not stop scoring (an answer to
+    an item not asked of that perspective, say) to ``warnings``. Columns in
+    ``ignore_columns`` (a survey tool's metadata) are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from assessment.instrument.integration import load_integration
+    >>> from assessment.instrument.models import load_instrument
+    >>> table = pd.DataFrame({"company_id": ["shoes", "shoes"], "respondent_id": ["c1", "c2"],
+    ...                       "perspective": ["customer", "Kunde"], "department": ["", ""],
+    ...                       "oe_exp_1": ["4", "4,5"]}, index=[2, 3])
+    >>> problems, warnings = [], []
+    >>> out = check_responses(table, "responses.csv", None, load_instrument(),
+    ...                       load_integration(), set(), problems, warnings)
+    >>> out["oe_exp_1"].tolist(), [(p.row, p.column, p.value) for p in problems]
+    ([4.0, nan], [(3, 'perspective', 'Kunde'), (3, 'oe_exp_1', '4,5')])
+    """
     core_ids = inst.item_ids
     item_ids = core_ids + integ.item_ids
     missing = [c for c in RESPONSE_COLUMNS if c not in df.columns]
@@ -203,7 +219,18 @@ def check_responses(
 
 def load_settings(folder: Path, problems: list[Problem]) -> dict:
     """The dataset's ``settings.yaml`` (threshold overrides, ``ignore_columns``) as a
-    mapping, ``{}`` when there is none; a broken file is a problem, not an exception."""
+    mapping, ``{}`` when there is none; a broken file is a problem, not an exception.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder, problems = pathlib.Path(tempfile.mkdtemp()), []
+    >>> load_settings(folder, problems)
+    {}
+    >>> _ = (folder / "settings.yaml").write_text("thresholds: {par: 2.5}\\n")
+    >>> load_settings(folder, problems), problems
+    ({'thresholds': {'par': 2.5}}, [])
+    """
     path = folder / SETTINGS_FILE
     if not path.exists():
         return {}
