@@ -38,7 +38,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def resolve_dataset(path: str | Path) -> Path:
     """A dataset path as given if it exists (relative to the current directory), else
-    relative to the repository root (papermill runs notebooks from ``notebooks/``)."""
+    relative to the repository root (papermill runs notebooks from ``notebooks/``).
+
+    Examples
+    --------
+    >>> str(resolve_dataset("data/sample")), str(resolve_dataset("no/such/folder"))
+    ('data/sample', 'no/such/folder')
+    """
     p = Path(path).expanduser()
     if p.is_absolute() or p.exists():
         return p
@@ -55,7 +61,17 @@ _DATASETS_LOCK = threading.Lock()
 def dataset_key(dataset_path: str | Path) -> tuple:
     """What a loaded and scored dataset depends on: the folder, each dataset file's inode,
     size and modification time (ns; a missing file counts too: ``responses.csv`` wins
-    over ``responses.xlsx``), and the instrument and integration section in use."""
+    over ``responses.xlsx``), and the instrument and integration section in use.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> folder, files, inst_version, integ_version = dataset_key("data/sample")
+    >>> folder == str(Path("data/sample").resolve()), [f[0] for f in files][:2]
+    (True, ['companies.csv', 'responses.csv'])
+    >>> files[2], inst_version, integ_version
+    (('responses.xlsx', None), '1.0.0', '1.0.0')
+    """
     folder = Path(resolve_dataset(dataset_path)).resolve()
     stats: list[tuple] = []
     for name in DATASET_FILES:
@@ -77,6 +93,12 @@ def load_scored(dataset_path: str | Path, cache: bool = True) -> tuple[Dataset, 
     one dataset load and score it once; any change to a dataset file (or a new instrument)
     makes a new key. Each call gets its own shallow copies of the tables (pandas copies
     on write), so a report that changes a table in place does not change the cache.
+
+    Examples
+    --------
+    >>> ds, scores = load_scored("data/sample")
+    >>> ds.name, sorted(scores.profile["company_id"].unique())[:3]
+    ('sample', ['airline', 'budgetmart', 'chips'])
     """
     if not cache:
         ds = load_dataset(Path(resolve_dataset(dataset_path)).resolve())
@@ -103,7 +125,18 @@ def save_scored(path: str | Path, dataset_path: str | Path, key: tuple, dataset:
                 scores: Scores) -> None:
     """Write a loaded and scored dataset for :func:`prime_dataset_cache` in other
     processes (the batch's kernels): pickled, with the dataset files' state ``key`` (from
-    :func:`dataset_key`, taken before the files were read)."""
+    :func:`dataset_key`, taken before the files were read).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> key = dataset_key("data/sample")
+    >>> ds, scores = load_scored("data/sample")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sample.pickle"
+    >>> save_scored(path, "data/sample", key, ds, scores)
+    >>> path.stat().st_size > 0
+    True
+    """
     atomic_write_bytes(Path(path), pickle.dumps(
         {"folder": key[0], "files": key[1], "dataset": dataset, "scores": scores},
         protocol=pickle.HIGHEST_PROTOCOL))
@@ -113,7 +146,20 @@ def prime_dataset_cache(path: str | Path, dataset_path: str | Path, wait: float 
     """Put the dataset that :func:`save_scored` wrote to ``path`` (waiting up to ``wait``
     seconds for it) into this process's cache, if its files are still as they were when
     it was read; returns whether it did. Only for files this program wrote itself:
-    unpickling runs code."""
+    unpickling runs code.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> key = dataset_key("data/sample")
+    >>> ds, scores = load_scored("data/sample")
+    >>> save_scored(folder / "sample.pickle", "data/sample", key, ds, scores)
+    >>> prime_dataset_cache(folder / "sample.pickle", "data/sample")
+    True
+    >>> prime_dataset_cache(folder / "missing.pickle", "data/sample", wait=0)
+    False
+    """
     deadline = time.monotonic() + wait
     path = Path(path)
     while not path.exists():
@@ -135,7 +181,15 @@ def prime_dataset_cache(path: str | Path, dataset_path: str | Path, wait: float 
 
 
 def clear_dataset_cache() -> None:
-    """Forget every cached dataset."""
+    """Forget every cached dataset.
+
+    Examples
+    --------
+    >>> _ = load_scored("data/sample")
+    >>> clear_dataset_cache()
+    >>> len(_DATASETS)
+    0
+    """
     with _DATASETS_LOCK:
         _DATASETS.clear()
 
