@@ -34,7 +34,17 @@ def integration_roles(rep: ReportBase) -> pd.DataFrame:
     """One row per customer role (instrument order): role, context, participation,
     score (customers and staff together, the company's role score), n, customer,
     internal (each group's score; NaN when hidden or missing), needed (the claimed
-    discipline needs the role). Empty without integration answers."""
+    discipline needs the role). Empty without integration answers.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> roles = integration_roles(build_report("data/sample", "pcmaker"))
+    >>> roles.columns.tolist() == ROLE_COLUMNS, list(roles.loc[roles["needed"], "role"])
+    (True, ['productive_resource', 'competitor', 'quality_inspector'])
+    >>> integration_roles(build_report("data/sample", "mueller")).empty  # no answers
+    True
+    """
     res = rep.integration
     if res is None:
         return pd.DataFrame(columns=ROLE_COLUMNS)
@@ -51,7 +61,17 @@ def integration_roles(rep: ReportBase) -> pd.DataFrame:
 
 def integration_blocks(rep: ReportBase) -> pd.DataFrame:
     """The blocks other than roles: block, scale, source (``all``, ``customer``,
-    ``internal``: whose answers the score is), score (NaN when too few answered), n."""
+    ``internal``: whose answers the score is), score (NaN when too few answered), n.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> blocks = integration_blocks(build_report("data/sample", "pcmaker"))
+    >>> blocks[["block", "scale", "source", "n"]].iloc[:3].to_numpy().tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['participation', 'active', 'all', 41], ['participation', 'passive', 'all', 42],
+     ['motives', 'achievement', 'customer', 21]]
+    """
     return pd.DataFrame(_block_rows(rep), columns=["block", "scale", "source", "score", "n"])
 
 
@@ -66,7 +86,14 @@ def _block_rows(rep: ReportBase) -> list[dict[str, Any]]:
 
 
 def integration_findings(rep: ReportBase) -> list[Finding]:
-    """The customer-integration findings, most important first."""
+    """The customer-integration findings, most important first.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> [f.code for f in integration_findings(build_report("data/sample", "pcmaker"))]
+    ['integration_fit']
+    """
     return rank_findings([f for f in rep.diagnosis.findings if f.code in INTEGRATION_CODES])
 
 
@@ -151,7 +178,17 @@ def _blocks_part(rep: ReportBase) -> dict[str, Any]:
 
 
 def integration_view(rep: ReportBase) -> dict[str, Any]:
-    """Section 5b as data (a single note without integration answers)."""
+    """Section 5b as data (a single note without integration answers).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> view = integration_view(build_report("data/sample", "pcmaker"))
+    >>> [css for _, css in view["fit_notes"]], "at or above par (3.00)" in view["fit_notes"][1][0]
+    (['va-note', 'va-commit', 'va-note'], True)
+    >>> sorted(integration_view(build_report("data/sample", "mueller")))
+    ['has_data', 'heading', 'no_answers']
+    """
     view: dict[str, Any] = {"heading": rep.t("headings.integration"),
                             "has_data": rep.integration is not None}
     if rep.integration is None:
@@ -175,12 +212,30 @@ def integration_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def integration_html(rep: ReportBase) -> str:
-    """Section 5b as HTML (the chart is :func:`integration_figure`)."""
+    """Section 5b as HTML (the chart is :func:`integration_figure`).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = integration_html(build_report("data/sample", "pcmaker"))
+    >>> "<h2>Customers as co-producers</h2>" in html, "Productive resource 4.37" in html
+    (True, True)
+    """
     return render("integration", **integration_view(rep))
 
 
 def integration_figure(rep: ReportBase) -> Chart | None:
-    """The role map (:func:`assessment.present.figures.role_map`); None without integration."""
+    """The role map (:func:`assessment.present.figures.role_map`); None without integration.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> chart = integration_figure(build_report("data/sample", "pcmaker"))
+    >>> chart.data[0]["name"]
+    'Needed for Operational excellence'
+    >>> integration_figure(build_report("data/sample", "mueller")) is None
+    True
+    """
     if rep.integration is None:
         return None
     part = {s: rep.integration_value("participation", s)[0] for s in ("active", "passive")}

@@ -27,7 +27,25 @@ DETAIL_COLUMNS = ["lens", "discipline", "position", "item_id", "text", "reverse"
 
 def pick_ends(means: np.ndarray, k: int) -> tuple[list[int], list[int]]:
     """The positions of the ``k`` highest means (highest first) and of the ``k`` lowest of
-    the rest (lowest first); missing means are left out, ties keep their order."""
+    the rest (lowest first); missing means are left out, ties keep their order.
+
+    Parameters
+    ----------
+    means : numpy.ndarray
+        The items' means (NaN: no mean).
+    k : int
+        How many items at each end.
+
+    Returns
+    -------
+    tuple of (list of int, list of int)
+        The positions of the strongest and of the weakest items.
+
+    Examples
+    --------
+    >>> pick_ends(np.array([2.0, 3.0]), 2)  # an item is at one end only
+    ([1, 0], [])
+    """
     known = [i for i in range(len(means)) if not np.isnan(means[i])]
     top = sorted(known, key=lambda i: -means[i])[:k]
     low = sorted((i for i in known if i not in top), key=lambda i: means[i])[:k]
@@ -64,7 +82,18 @@ def _means(rep: ReportBase) -> dict[str, Any]:
 def item_means(rep: ReportBase) -> pd.DataFrame:
     """Mean answer per discipline item after reverse keying, for the report's wave.
     Columns: item_id, discipline, lens, reverse, text, mean, n (NaN means for a group
-    under the minimum group size; blanks do not count)."""
+    under the minimum group size; blanks do not count).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> means = item_means(build_report("data/sample", "pcmaker"))
+    >>> means.shape, means.columns.tolist()
+    ((42, 7), ['item_id', 'discipline', 'lens', 'reverse', 'text', 'mean', 'n'])
+    >>> row = means.loc[2]  # a reverse-keyed item: 6 - answer on the 1 to 5 scale
+    >>> row["item_id"], bool(row["reverse"]), round(float(row["mean"]), 2), int(row["n"])
+    ('oe_exp_3', True, 3.18, 22)
+    """
     return pd.DataFrame(_means(rep))
 
 
@@ -93,6 +122,18 @@ def item_detail(rep: ReportBase, k: int = ITEMS_PER_END) -> pd.DataFrame:
     reverse, mean, n. Order: lens (experience, set-up), discipline, the strongest
     (highest first), then the weakest (lowest first); ties keep the instrument's order.
     Items without a mean are left out.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> rep = build_report("data/sample", "pcmaker")
+    >>> detail = item_detail(rep)
+    >>> len(detail), detail.loc[:3, ["position", "item_id"]].to_numpy().tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    (24, [['strongest', 'oe_exp_2'], ['strongest', 'oe_exp_1'], ['weakest', 'oe_exp_3'],
+          ['weakest', 'oe_exp_7']])
+    >>> len(item_detail(rep, 1))
+    12
     """
     detail = _detail(rep, k)
     if not detail["position"]:
@@ -102,7 +143,15 @@ def item_detail(rep: ReportBase, k: int = ITEMS_PER_END) -> pd.DataFrame:
 
 def items_view(rep: ReportBase) -> dict[str, Any]:
     """Section 6 as data: where the answers come from, and a table per lens (None when its
-    group is too small)."""
+    group is too small).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> view = items_view(build_report("data/sample", "pcmaker"))
+    >>> [name for name, _ in view["lenses"]], view["intro"][:45]
+    (['Customer experience', 'Set-up'], 'The 2 strongest and 2 weakest statements per ')
+    """
     view: dict[str, Any] = {"heading": rep.t("headings.items"), "has_data": rep.has_data,
                             "no_data": rep.t("notes.no_respondents")}
     if not rep.has_data:
@@ -129,7 +178,16 @@ def items_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def items_html(rep: ReportBase) -> str:
-    """Section 6 as HTML; empty when the report leaves the items out (``show_items``)."""
+    """Section 6 as HTML; empty when the report leaves the items out (``show_items``).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> items_html(build_report("data/sample", "pcmaker")).count("<table")
+    2
+    >>> items_html(build_report("data/sample", "pcmaker", show_items=False))
+    ''
+    """
     if not rep.show_items:
         return ""
     return render("items", **items_view(rep))

@@ -20,14 +20,31 @@ from assessment.present.report.render import Column, render
 
 
 def previous_wave(rep: ReportBase) -> str | None:
-    """The company's latest wave before the report's wave (None if there is none)."""
+    """The company's latest wave before the report's wave (None if there is none).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> previous_wave(build_report("data/sample", "shoes", wave="2025-Q3")) is None
+    True
+    >>> previous_wave(build_report("data/sample", "pcmaker")) is None  # one wave only
+    True
+    """
     waves = rep.profile_column("wave")[rep.profile_column("company_id") == rep.company_id]
     earlier = sorted({w for w in waves if w < rep.wave})
     return earlier[-1] if earlier else None
 
 
 def previous_diagnosis(rep: ReportBase) -> Diagnosis | None:
-    """The company's diagnosis in the previous wave (None if there is none)."""
+    """The company's diagnosis in the previous wave (None if there is none).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> before = previous_diagnosis(build_report("data/sample", "shoes"))
+    >>> before.wave, before.lenses["setup"].verdict
+    ('2025-Q3', 'no_clear_choice')
+    """
     prev = previous_wave(rep)
     if prev is None:
         return None
@@ -36,7 +53,20 @@ def previous_diagnosis(rep: ReportBase) -> Diagnosis | None:
 
 def wave_change(rep: ReportBase) -> pd.DataFrame | None:
     """lens, discipline, previous, current, change (current - previous) since the
-    previous wave; None when the company has no earlier wave."""
+    previous wave; None when the company has no earlier wave.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> change = wave_change(build_report("data/sample", "shoes"))
+    >>> change.columns.tolist()
+    ['lens', 'discipline', 'previous', 'current', 'change']
+    >>> row = change.iloc[1]
+    >>> row["discipline"], [round(float(row[c]), 2) for c in ("previous", "current", "change")]
+    ('customer_intimacy', [3.65, 4.48, 0.83])
+    >>> wave_change(build_report("data/sample", "pcmaker")) is None
+    True
+    """
     prev = previous_wave(rep)
     if prev is None:
         return None
@@ -58,7 +88,18 @@ def _verdict_short(rep: ReportBase, diag: Diagnosis, lens: str) -> str:
 
 def wave_change_view(rep: ReportBase) -> dict[str, Any]:
     """Section 8b as data: the change table and the verdicts then and now, or a note that
-    there is no earlier wave."""
+    there is no earlier wave.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> from assessment.present.report.render import table_rows
+    >>> view = wave_change_view(build_report("data/sample", "shoes"))
+    >>> view["notes"]
+    ['Change since the previous wave (2025-Q3); positive = higher now.']
+    >>> table_rows(view["tables"][1])[0]  # the verdicts then and now
+    ['Customer experience', 'no clear choice', 'leads with Customer intimacy']
+    """
     view: dict[str, Any] = {"heading": rep.t("headings.wave_change"), "notes": [],
                             "tables": [], "after": ""}
     change = wave_change(rep)
@@ -89,7 +130,16 @@ def wave_change_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def wave_change_html(rep: ReportBase) -> str:
-    """Section 8b as HTML (empty without data)."""
+    """Section 8b as HTML (empty without data).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> wave_change_html(build_report("data/sample", "shoes")).count("<table")
+    2
+    >>> "no earlier wave" in wave_change_html(build_report("data/sample", "pcmaker"))
+    True
+    """
     if not rep.has_data:
         return ""
     return render("wave_change", **wave_change_view(rep))
