@@ -24,7 +24,15 @@ INTERNAL = "internal"
 
 
 def keyed(values: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Apply reverse keying column-wise: ``lo + hi - value`` where ``reverse`` is True."""
+    """Apply reverse keying column-wise: ``lo + hi - value`` where ``reverse`` is True.
+
+    Examples
+    --------
+    On a 1..5 scale a reverse-keyed 2 counts as 4 and a 5 as 1:
+
+    >>> keyed(np.array([1.0, 2.0, 5.0]), np.array([False, True, True]), 1, 5).tolist()
+    [1.0, 4.0, 1.0]
+    """
     return np.where(reverse, lo + hi - values, values)
 
 
@@ -48,7 +56,16 @@ def ci_half_width(sd: np.ndarray | float, n: np.ndarray | float) -> np.ndarray:
 
 
 def ci95(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2)."""
+    """Two-sided 95% confidence interval of a mean (Student's t; NaN for n < 2).
+
+    Examples
+    --------
+    Mean 3, sd 2, n 4: 3 -+ t(0.975, 3) * 2 / 2 = 3 -+ 3.1824; one value has no interval:
+
+    >>> low, high = ci95(pd.Series([3.0, 3.0]), pd.Series([2.0, np.nan]), pd.Series([4, 1]))
+    >>> low.round(4).tolist(), high.round(4).tolist()
+    ([-0.1824, nan], [6.1824, nan])
+    """
     half = ci_half_width(sd.to_numpy(dtype=float), n.to_numpy(dtype=float))
     return mean - half, mean + half
 
@@ -59,6 +76,15 @@ def rwg_j(mean_item_var: pd.Series | np.ndarray, n_items: int, points: int) -> n
     ``sigma_EU^2 = (A^2 - 1) / 12`` for A answer options; the ratio of the mean observed
     item variance to it is truncated at 1 so the index stays in [0, 1]. For J = 1 this is
     the single-item ``r_wg = 1 - s^2 / sigma_EU^2``.
+
+    Examples
+    --------
+    Five answer options: sigma_EU^2 = 24 / 12 = 2. A mean item variance of 1 over two
+    items gives 2 * 0.5 / (2 * 0.5 + 0.5) = 2/3; a variance above 2 counts as no agreement;
+    one item with variance 1 gives 1 - 1/2:
+
+    >>> rwg_j(np.array([1.0, 3.0]), 2, 5).round(4).tolist(), float(rwg_j(1.0, 1, 5))
+    ([0.6667, 0.0], 0.5)
     """
     sigma_eu = (points**2 - 1) / 12.0
     ratio = np.minimum(np.asarray(mean_item_var, dtype=float) / sigma_eu, 1.0)
@@ -132,7 +158,17 @@ Cell = tuple[str, str, list[str], np.ndarray]  # (discipline or scale, lens or b
 
 
 def instrument_cells(inst: Instrument) -> list[Cell]:
-    """The discipline x lens cells (and threshold cells) of the instrument."""
+    """The discipline x lens cells (and threshold cells) of the instrument.
+
+    Examples
+    --------
+    >>> from assessment.instrument.models import load_instrument
+    >>> cells = instrument_cells(load_instrument())
+    >>> len(cells), cells[0][:2], cells[-1][:2]
+    (9, ('operational_excellence', 'experience'), ('product_leadership', 'threshold'))
+    >>> cells[0][2][:3], cells[0][3].tolist()
+    (['oe_exp_1', 'oe_exp_2', 'oe_exp_3'], [False, False, True, False, False, True, False])
+    """
     out = []
     for discipline, lens in inst.cells():
         items = inst.cell_items(discipline, lens)
@@ -251,7 +287,21 @@ def respondent_scores(
     responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
     """Each respondent's score per cell: the mean of the answered (keyed) items when at least
-    ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers."""
+    ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers.
+
+    Examples
+    --------
+    One cell of two items, the second reverse-keyed on 1..5, half of it needed: r1 scores
+    (2 + 2) / 2, r2 (4 + 4) / 2, r3 answered one item of two, 3:
+
+    >>> resp = pd.DataFrame({"wave": "w", "company_id": "a", "respondent_id": ["r1", "r2", "r3"],
+    ...                      "perspective": "customer", "department": "",
+    ...                      "x1": [2.0, 4.0, 3.0], "x2": [4.0, 2.0, np.nan]})
+    >>> cells = [("operational_excellence", "experience", ["x1", "x2"], np.array([False, True]))]
+    >>> long, kept_values = respondent_scores(resp, cells, 1, 5, 0.5)
+    >>> long["score"].tolist(), long["answered"].tolist(), long["kept"].tolist()
+    ([2.0, 4.0, 3.0], [2, 2, 1], [True, True, True])
+    """
     meta = responses[["wave", "company_id", "respondent_id", "perspective", "department"]]
     frames = []
     kept_values: dict[tuple[str, str], np.ndarray] = {}
@@ -278,7 +328,23 @@ def group_stats(
     total_lenses: set[str],
 ) -> pd.DataFrame:
     """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
-    ``total_lenses`` also get an ``all`` row (customers and staff together)."""
+    ``total_lenses`` also get an ``all`` row (customers and staff together).
+
+    Examples
+    --------
+    The three customers of :func:`respondent_scores`'s example: scores 2, 4, 3 (mean 3,
+    sd 1, 3 -+ t(0.975, 2) / sqrt(3) = 3 -+ 2.4841); keyed item variances 1 and 2 (mean
+    1.5, ratio 0.75 to sigma_EU^2 = 2), so r_wg(J) = 2 * 0.25 / (2 * 0.25 + 0.75) = 0.4:
+
+    >>> resp = pd.DataFrame({"wave": "w", "company_id": "a", "respondent_id": ["r1", "r2", "r3"],
+    ...                      "perspective": "customer", "department": "",
+    ...                      "x1": [2.0, 4.0, 3.0], "x2": [4.0, 2.0, np.nan]})
+    >>> cells = [("operational_excellence", "experience", ["x1", "x2"], np.array([False, True]))]
+    >>> long, kept_values = respondent_scores(resp, cells, 1, 5, 0.5)
+    >>> out = group_stats(resp, long, kept_values, 5, 3, {"experience"})
+    >>> out[["perspective", "mean", "n", "sd", "ci_low", "rwg", "shown"]].round(4).values.tolist()
+    [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
+    """
     kept = long[long["kept"]]
     with_all = kept[kept["lens"].isin(total_lenses)].assign(perspective="all")
     data = pd.concat([kept, with_all], ignore_index=True)
