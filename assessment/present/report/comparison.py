@@ -30,7 +30,18 @@ DATA_COLUMNS = ["company_id", "wave", "lens", "discipline", "mean"]
 def comparison_pool(scores: Scores, wave: str) -> dict[str, np.ndarray]:
     """The companies with a score in a wave up to ``wave``, each with the positions in
     ``Scores.profile`` of its scored rows in its latest such wave (made once per scores and
-    wave: :meth:`assessment.scoring.tables.Scores.memo`)."""
+    wave: :meth:`assessment.scoring.tables.Scores.memo`).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> scores = build_report("data/sample", "shoes").scores
+    >>> pool = comparison_pool(scores, "2025-Q3")  # only shoes has this wave
+    >>> list(pool), sorted(set(scores.profile["wave"].to_numpy()[pool["shoes"]]))
+    (['shoes'], ['2025-Q3'])
+    >>> len(comparison_pool(scores, "2026-Q1"))
+    10
+    """
     def make() -> dict[str, np.ndarray]:
         prof = scores.profile
         ok = ((prof["wave"] <= wave) & prof["mean"].notna()).to_numpy(dtype=bool)
@@ -49,6 +60,15 @@ def comparison_group(rep: ReportBase) -> tuple[list[str], str]:
     The same industry (trimmed, case-folded) is used when it has at least
     ``MIN_INDUSTRY_COMPANIES`` companies with scores (this one included), otherwise all
     candidates.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> ids, basis = comparison_group(build_report("data/sample", "pcmaker"))
+    >>> basis, len(ids), "pcmaker" in ids  # no industry has 3 companies in the sample
+    ('all', 9, False)
+    >>> comparison_group(build_report("data/sample", "shoes", wave="2025-Q3"))
+    ([], 'none')
     """
     candidates = [c for c in comparison_pool(rep.scores, rep.wave) if c != rep.company_id]
     if not candidates:
@@ -66,7 +86,17 @@ def comparison_group(rep: ReportBase) -> tuple[list[str], str]:
 def comparison_data(rep: ReportBase) -> pd.DataFrame:
     """Tidy lens scores of the company (report's wave) and its comparison group (each
     in its latest wave up to the report's wave, in the table's order): company_id, name,
-    wave, lens, discipline, mean."""
+    wave, lens, discipline, mean.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> data = comparison_data(build_report("data/sample", "pcmaker"))
+    >>> data.shape, data.columns.tolist()
+    ((60, 6), ['company_id', 'name', 'wave', 'lens', 'discipline', 'mean'])
+    >>> data.loc[0, ["company_id", "name"]].tolist()
+    ['pcmaker', 'Configurix Computers']
+    """
     ids, _ = comparison_group(rep)
     pool = comparison_pool(rep.scores, rep.wave)
     others = [pool[c] for c in ids if c in pool]
@@ -83,7 +113,18 @@ def comparison_data(rep: ReportBase) -> pd.DataFrame:
 def comparison(rep: ReportBase) -> pd.DataFrame:
     """Per lens and discipline: the company's score, the others' mean, min and max,
     the difference (company - others' mean), its rank (1 = highest) among the company
-    and the others with a score, and how many that are (total)."""
+    and the others with a score, and how many that are (total).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> table = comparison(build_report("data/sample", "pcmaker"))
+    >>> row = table.iloc[1]  # experience, customer intimacy
+    >>> row["discipline"], [round(float(row[c]), 2) for c in ("company", "others_mean")]
+    ('customer_intimacy', [4.41, 3.55])
+    >>> round(float(row["difference"]), 2), int(row["rank"]), int(row["total"])
+    (0.86, 2, 10)
+    """
     return pd.DataFrame(_comparison_rows(rep))
 
 
@@ -115,7 +156,19 @@ def _comparison_rows(rep: ReportBase) -> list[dict[str, Any]]:
 
 def comparison_view(rep: ReportBase) -> dict[str, Any]:
     """Section 8 as data: which companies the comparison is with, the table, how to read
-    the rank (a single note when there is nobody to compare with)."""
+    the rank (a single note when there is nobody to compare with).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> from assessment.present.report.render import table_rows
+    >>> view = comparison_view(build_report("data/sample", "pcmaker"))
+    >>> table_rows(view["columns"])[1]  # doctest: +NORMALIZE_WHITESPACE
+    ['Customer experience', 'Customer intimacy', '4.41', '3.55', '3.17 – 4.48', '+0.86',
+     '2 of 10']
+    >>> view["notes"][0][:36]
+    'Compared with all 9 other companies '
+    """
     view: dict[str, Any] = {"heading": rep.t("headings.comparison"), "notes": [],
                             "columns": None, "after": ""}
     if not rep.has_data:
@@ -147,12 +200,30 @@ def comparison_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def comparison_html(rep: ReportBase) -> str:
-    """Section 8 as HTML (the chart is :func:`comparison_figure`)."""
+    """Section 8 as HTML (the chart is :func:`comparison_figure`).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> html = comparison_html(build_report("data/sample", "pcmaker"))
+    >>> html.count("<table"), "Rank 1 is the highest score" in html
+    (1, True)
+    """
     return render("comparison", **comparison_view(rep))
 
 
 def comparison_figure(rep: ReportBase) -> Chart | None:
-    """The company's scores among the others'; None without data or others."""
+    """The company's scores among the others'; None without data or others.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> chart = comparison_figure(build_report("data/sample", "pcmaker"))
+    >>> [trace["name"] for trace in chart.data[:3]]
+    ['other companies', 'mean of the others', 'Configurix Computers']
+    >>> comparison_figure(build_report("data/sample", "shoes", wave="2025-Q3")) is None
+    True
+    """
     ids, _ = comparison_group(rep)
     if not rep.has_data or not ids:
         return None

@@ -27,7 +27,30 @@ DROPPED = ("n_scores", "n_dropped", "n_respondents_dropped")
 
 def answered_share(answered: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> float:
     """The share of answered cells among ``rows`` (a mask) and ``columns`` (positions);
-    NaN without rows."""
+    NaN without rows.
+
+    Parameters
+    ----------
+    answered : numpy.ndarray
+        Respondents x items, True where the cell is answered.
+    rows : numpy.ndarray
+        A boolean mask of the respondents to count.
+    columns : numpy.ndarray
+        The positions of the items they were asked.
+
+    Returns
+    -------
+    float
+        The share in [0, 1], NaN when ``rows`` selects nobody.
+
+    Examples
+    --------
+    >>> answered = np.array([[True, False, True], [False, False, True]])
+    >>> answered_share(answered, np.array([True, False]), np.array([0, 1]))
+    0.5
+    >>> answered_share(answered, np.array([False, False]), np.array([0]))
+    nan
+    """
     if not rows.any():
         return float("nan")
     return float(answered[np.ix_(rows, columns)].mean())
@@ -38,6 +61,16 @@ def respondents_table(rep: ReportBase) -> pd.DataFrame:
     departments (number pooled), n, answered (share of the items the group was asked).
 
     Departments under the minimum group size are pooled into one row.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> table = respondents_table(build_report("data/sample", "pcmaker"))
+    >>> table[["group", "departments", "n"]].to_numpy().tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['customers', 0, 24], ['staff', 0, 22], ['department:Customer Service', 1, 5],
+     ['department:Operations', 1, 8], ['department:Sales', 1, 6],
+     ['other_departments', 1, 3]]
     """
     return pd.DataFrame(_respondent_rows(rep))
 
@@ -85,7 +118,18 @@ def _alpha(values: np.ndarray, min_n: int) -> float:
 
 def scales_table(rep: ReportBase) -> pd.DataFrame:
     """Per scale (discipline x lens, and the threshold values): the group's n, mean,
-    sd, CI, r_wg, Cronbach's alpha of this company's group and of the whole dataset."""
+    sd, CI, r_wg, Cronbach's alpha of this company's group and of the whole dataset.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> table = scales_table(build_report("data/sample", "pcmaker"))
+    >>> table.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['lens', 'discipline', 'n', 'mean', 'sd', 'ci_low', 'ci_high', 'rwg', 'alpha_company',
+     'alpha_dataset']
+    >>> len(table), list(table["n"][-3:])  # the threshold values: customers and staff
+    (9, [44, 44, 44])
+    """
     return pd.DataFrame(_scale_rows(rep))
 
 
@@ -122,21 +166,44 @@ def _scale_rows(rep: ReportBase) -> list[dict[str, Any]]:
 
 
 def scores_reliability(rep: ReportBase) -> dict[tuple[str, str], float]:
-    """(lens, discipline) -> the whole dataset's Cronbach's alpha (``Scores.reliability``)."""
+    """(lens, discipline) -> the whole dataset's Cronbach's alpha (``Scores.reliability``).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> alpha = scores_reliability(build_report("data/sample", "pcmaker"))
+    >>> len(alpha), round(alpha[("setup", "operational_excellence")], 2)
+    (9, 0.91)
+    """
     rel = rep.scores.reliability
     return {(lens, d): float(a) for lens, d, a in zip(rel["lens"], rel["discipline"],
                                                       rel["alpha"], strict=True)}
 
 
 def dropped_counts(rep: ReportBase) -> dict[str, int]:
-    """n_scores, n_dropped (scores dropped for too few answers), n_respondents_dropped."""
+    """n_scores, n_dropped (scores dropped for too few answers), n_respondents_dropped.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> dropped_counts(build_report("data/sample", "pcmaker"))
+    {'n_scores': 335, 'n_dropped': 5, 'n_respondents_dropped': 2}
+    """
     first = first_rows(rep.rows("dropped"), [], list(DROPPED)).get(())
     return ({k: int(v) for k, v in zip(DROPPED, first, strict=True)} if first is not None
             else dict.fromkeys(DROPPED, 0))
 
 
 def data_quality(rep: ReportBase) -> dict[str, Any]:
-    """Section 7 as data: respondents, dropped scores, scales, thresholds, version."""
+    """Section 7 as data: respondents, dropped scores, scales, thresholds, version.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> quality = data_quality(build_report("data/sample", "pcmaker"))
+    >>> list(quality), quality["instrument_version"], quality["thresholds"]["par"]
+    (['respondents', 'dropped', 'scales', 'thresholds', 'instrument_version'], '1.0.0', 3.0)
+    """
     return {"respondents": respondents_table(rep), "dropped": dropped_counts(rep),
             "scales": scales_table(rep),
             "thresholds": rep.instrument.thresholds.model_dump(),
@@ -154,7 +221,20 @@ def _group_name(rep: ReportBase, group: str, pooled: int) -> str:
 
 def quality_view(rep: ReportBase) -> dict[str, Any]:
     """Section 7 as the page shows it: the respondents table, the dropped-scores note,
-    the scales table and the settings table."""
+    the scales table and the settings table.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> from assessment.present.report.render import table_rows
+    >>> view = quality_view(build_report("data/sample", "pcmaker"))
+    >>> table_rows(view["respondents_columns"])[-1]
+    ['Staff: 1 other department(s), each under 5', '3', '99%']
+    >>> table_rows(view["settings_columns"])[-1]
+    ['Smallest group shown on its own', '5']
+    >>> view["dropped"][:22]
+    '5 of 335 scale scores '
+    """
     th = rep.instrument.thresholds
     d = dropped_counts(rep)
     resp_rows = _respondent_rows(rep)
@@ -202,5 +282,12 @@ def quality_view(rep: ReportBase) -> dict[str, Any]:
 
 
 def quality_html(rep: ReportBase) -> str:
-    """Section 7 as HTML."""
+    """Section 7 as HTML.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> quality_html(build_report("data/sample", "pcmaker")).count("<table")
+    3
+    """
     return render("quality", **quality_view(rep))
