@@ -79,7 +79,13 @@ class Column:
     kind: str = "text"
 
     def cells(self) -> list[str]:
-        """The values as the table shows them."""
+        """The values as the table shows them.
+
+        Examples
+        --------
+        >>> Column("Range", [(2.5, 3.0), (float("nan"), 1.0)], "range").cells()
+        ['2.50 – 3.00', '–']
+        """
         return [cell(v, self.kind) for v in self.values]
 
 
@@ -126,5 +132,23 @@ def render(template: str, **context: Any) -> str:
 
 
 def render_string(source: str, **context: Any) -> str:
-    """A template given as text, in the report's environment (escaping, filters)."""
+    """A template given as text, in the report's environment (escaping, filters).
+
+    Parameters
+    ----------
+    source : str
+        The template's text (Jinja2 syntax).
+    **context
+        The template's variables.
+
+    Returns
+    -------
+    str
+        The rendered text, every variable escaped.
+
+    Examples
+    --------
+    >>> render_string("{{ pair|num_range }} {{ v|cell('int') }}", pair=(1, 2), v=3.7)
+    '1.00 – 2.00 4'
+    """
     return ENV.from_string(source).render(**context)
