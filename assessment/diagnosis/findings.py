@@ -74,7 +74,13 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def texts() -> dict:
-    """The finding, verdict and source texts shipped with the package."""
+    """The finding, verdict and source texts shipped with the package.
+
+    Examples
+    --------
+    >>> sorted(texts()), texts()["findings"]["leader"]["title"]["en"]
+    (['findings', 'par_basis', 'sources', 'verdicts'], 'Clear value discipline')
+    """
     return book("findings")
 
 
@@ -83,7 +89,18 @@ _lang = check_lang
 
 @dataclass
 class Finding:
-    """One finding: a stable ``code``, a ``severity``, the numbers behind it in ``values``."""
+    """One finding: a stable ``code``, a ``severity``, the numbers behind it in ``values``.
+
+    Examples
+    --------
+    >>> f = Finding("unbacked_promise", "warning", discipline="customer_intimacy",
+    ...             values={"discipline": "customer_intimacy", "experience": 4.4,
+    ...                     "setup": 3.0, "gap": 1.4})
+    >>> f.title(), f.title("de")
+    ('Promise not backed by the set-up', 'Versprechen ohne tragfähige Aufstellung')
+    >>> print(f.text())  # doctest: +ELLIPSIS
+    Customers experience Customer intimacy at 4.40, but the set-up reaches only 3.00 (gap 1.40)...
+    """
 
     code: str
     severity: str
@@ -143,7 +160,16 @@ class Finding:
 
 @dataclass
 class LensResult:
-    """The verdict for one lens."""
+    """The verdict for one lens.
+
+    Examples
+    --------
+    >>> r = LensResult("experience", "outside_in", {"operational_excellence": 3.46,
+    ...                "customer_intimacy": 4.41, "product_leadership": 3.28}, "leader",
+    ...                "customer_intimacy", "customer_intimacy", [])
+    >>> r.sentence()
+    'Customer experience: the company leads with Customer intimacy (4.41).'
+    """
 
     lens: str
     source: str | None
@@ -169,7 +195,17 @@ class LensResult:
 
 @dataclass
 class Diagnosis:
-    """Everything the diagnosis says about one company in one wave."""
+    """Everything the diagnosis says about one company in one wave.
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> d = diagnose(va.score(va.load_dataset("data/sample")), ["pcmaker"])["pcmaker"]
+    >>> d.name, d.wave, d.lenses["setup"].leader, d.lens_mismatch
+    ('Configurix Computers', '2026-Q1', 'operational_excellence', True)
+    >>> [f.code for f in d.top_findings(2)], d.to_dict()["experience_source"]
+    (['lens_mismatch', 'unbacked_promise'], 'outside_in')
+    """
 
     company_id: str
     name: str

@@ -44,7 +44,17 @@ INTEGRATION_CODES = ("self_service_burden", "pl_without_innovators", "intimacy_c
 
 @dataclass
 class IntegrationResult:
-    """A company's customer integration in one wave."""
+    """A company's customer integration in one wave.
+
+    Examples
+    --------
+    >>> r = IntegrationResult(roles={"productive_resource": 4.5, "competitor": 4.0},
+    ...                       blocks={}, claimed="operational_excellence",
+    ...                       needed_roles=["productive_resource", "competitor"],
+    ...                       needed_score=4.25, fits=True, codes=["integration_fit"])
+    >>> r.to_dict()["claimed_discipline"], r.to_dict()["finding_codes"]
+    ('operational_excellence', ['integration_fit'])
+    """
 
     roles: dict[str, float | None]
     blocks: dict[str, dict[str, float | None]]
