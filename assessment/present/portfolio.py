@@ -37,7 +37,21 @@ _LENS_ORDER = ("experience", "setup")  # the page's columns
 
 
 class CompanyReport(Protocol):
-    """What the portfolio page reads of one company's report (the batch's outcome)."""
+    """What the portfolio page reads of one company's report (the batch's outcome).
+
+    Examples
+    --------
+    Any object with these attributes will do; a failed report is listed with its error,
+    escaped:
+
+    >>> from types import SimpleNamespace
+    >>> import assessment as va
+    >>> failed = SimpleNamespace(company_id="shoes", status="failed", file=None,
+    ...                          notebook=None, error="ValueError: <boom>", cell=None)
+    >>> page = build_index(va.load_dataset("data/sample"), {}, {"shoes": failed})
+    >>> "ValueError: &lt;boom&gt;" in page
+    True
+    """
 
     company_id: str
     status: str  # ok, failed or skipped
