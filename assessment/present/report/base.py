@@ -47,6 +47,13 @@ class Answers:
     ``ids``: the instrument's item ids (discipline items, then threshold items); ``raw``:
     the answers to them (NaN = blank, before reverse keying); ``perspective`` and
     ``department`` of each row.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> answers = build_report("data/sample", "pcmaker").answers
+    >>> answers.raw.shape, answers.ids[0], int((answers.perspective == "customer").sum())
+    ((46, 51), 'oe_exp_1', 24)
     """
 
     ids: list[str]
@@ -77,7 +84,18 @@ def response_arrays(dataset: Dataset, scores: Scores) -> tuple[list[str], np.nda
     """The dataset's responses as arrays, made once and kept with its scores
     (:meth:`assessment.scoring.tables.Scores.memo`): the instrument's item ids, then
     company_id, wave, the answers to the items (respondents x items), perspective and
-    department of every respondent."""
+    department of every respondent.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> rep = build_report("data/sample", "pcmaker")
+    >>> ids, company, wave, matrix, persp, dept = response_arrays(rep.dataset, rep.scores)
+    >>> len(ids), matrix.shape, matrix.dtype
+    (51, (460, 51), dtype('float64'))
+    >>> response_arrays(rep.dataset, rep.scores)[3] is matrix  # made once
+    True
+    """
     def make() -> tuple[list[str], np.ndarray, ...]:
         resp = dataset.responses
         ids = list(scores.instrument.item_ids)
@@ -89,7 +107,16 @@ def response_arrays(dataset: Dataset, scores: Scores) -> tuple[list[str], np.nda
 
 
 def profile_arrays(scores: Scores) -> dict[str, np.ndarray]:
-    """The columns of ``Scores.profile`` as arrays, made once per scores."""
+    """The columns of ``Scores.profile`` as arrays, made once per scores.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> scores = build_report("data/sample", "pcmaker").scores
+    >>> arrays = profile_arrays(scores)
+    >>> list(arrays), len(arrays["mean"]) == len(scores.profile)
+    (['company_id', 'wave', 'lens', 'discipline', 'mean'], True)
+    """
     def make() -> dict[str, np.ndarray]:
         prof = scores.profile
         return {c: prof[c].to_numpy(dtype=float if c == "mean" else object)
@@ -99,7 +126,32 @@ def profile_arrays(scores: Scores) -> dict[str, np.ndarray]:
 
 @dataclass(eq=False)
 class ReportBase:
-    """One company's scored data in one wave and language, read by every section."""
+    """One company's scored data in one wave and language, read by every section.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The validated dataset.
+    scores : Scores
+        Its scores (:func:`assessment.scoring.tables.score`).
+    diagnosis : Diagnosis
+        The company's diagnosis in the report's wave.
+    lang : str
+        The report's language (en, de, nl).
+    show_items : bool
+        Whether the report shows the item detail (section 6).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> rep = build_report("data/sample", "pcmaker", lang="nl")
+    >>> rep.company_id, rep.name, rep.industry, rep.wave, rep.instrument.version
+    ('pcmaker', 'Configurix Computers', 'Computer hardware', '2026-Q1', '1.0.0')
+    >>> rep.has_data, rep.experience_group, rep.department_names
+    (True, 'customer', ['Customer Service', 'Operations', 'Sales'])
+    >>> rep.integration.claimed, len(rep.integration_instrument.roles)
+    ('operational_excellence', 10)
+    """
 
     dataset: Dataset
     scores: Scores
@@ -148,27 +200,68 @@ class ReportBase:
 
     # -- texts ------------------------------------------------------------------------
     def t(self, key: str, **fmt: Any) -> str:
-        """A report text in the report's language (plain, not escaped)."""
+        """A report text in the report's language (plain, not escaped).
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> rep = build_report("data/sample", "pcmaker")
+        >>> rep.t("headings.gaps"), rep.t("subtitle.wave", value="<b>")
+        ('Experience versus set-up', 'Wave: <b>')
+        """
         return label(key, self.lang, **fmt)
 
     def disc(self, discipline: str) -> str:
-        """A discipline's name in the report's language."""
+        """A discipline's name in the report's language.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> build_report("data/sample", "pcmaker").disc("operational_excellence")
+        'Operational excellence'
+        """
         return self.instrument.discipline_label(discipline, self.lang)
 
     def lens_name(self, lens: str) -> str:
-        """A lens's name (experience, set-up, threshold values) in the report's language."""
+        """A lens's name (experience, set-up, threshold values) in the report's language.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> rep = build_report("data/sample", "pcmaker")
+        >>> rep.lens_name("experience"), rep.lens_name("setup")
+        ('Customer experience', 'Set-up')
+        """
         return self.t({"experience": "lens_experience", "setup": "lens_setup",
                        THRESHOLD_LENS: "lens_threshold"}[lens])
 
     def source_phrase(self, source: str | None = None) -> str:
-        """Whose answers the experience lens is (the diagnosis's source unless given)."""
+        """Whose answers the experience lens is (the diagnosis's source unless given).
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> rep = build_report("data/sample", "pcmaker")
+        >>> rep.source_phrase()
+        "customers' own answers (outside-in)"
+        >>> rep.source_phrase("inside_out")
+        "staff's estimate on behalf of customers (inside-out)"
+        """
         src = source if source is not None else self.diagnosis.experience_source
         return text("findings", f"sources.{src}", self.lang) if src else ""
 
     # -- the company's rows -----------------------------------------------------------
     def rows(self, table: str, wave: str | None = None) -> pd.DataFrame:
         """The company's rows of a table of the scores in ``wave`` (the report's wave):
-        :meth:`assessment.scoring.tables.Scores.rows`."""
+        :meth:`assessment.scoring.tables.Scores.rows`.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> rep = build_report("data/sample", "shoes")
+        >>> len(rep.rows("profile")), set(rep.rows("profile", "2025-Q3")["wave"])
+        (6, {'2025-Q3'})
+        """
         return self.scores.rows(table, self.company_id, self.wave if wave is None else wave)
 
     @cached_property
@@ -177,7 +270,15 @@ class ReportBase:
 
     def profile(self) -> pd.DataFrame:
         """The company's rows of ``Scores.profile`` in the report's wave (a shallow copy:
-        changing it changes neither the report nor the scores)."""
+        changing it changes neither the report nor the scores).
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> prof = build_report("data/sample", "pcmaker").profile()
+        >>> prof.shape, sorted(set(prof["lens"]))
+        ((6, 13), ['experience', 'setup'])
+        """
         return self._profile.copy(deep=False)
 
     @cached_property
@@ -185,7 +286,15 @@ class ReportBase:
         return self.rows("departments")
 
     def departments(self) -> pd.DataFrame:
-        """Set-up means of the departments shown (at least the minimum group size)."""
+        """Set-up means of the departments shown (at least the minimum group size).
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> dept = build_report("data/sample", "pcmaker").departments()
+        >>> len(dept), int(dept["n"].min())  # 3 departments x 3 disciplines, n >= 5
+        (9, 5)
+        """
         return self._departments.copy(deep=False)
 
     @cached_property
@@ -194,13 +303,30 @@ class ReportBase:
         return sorted(set(self._departments["department"]))
 
     def hidden_departments(self) -> pd.DataFrame:
-        """Departments under the minimum group size (names never shown), with their n."""
+        """Departments under the minimum group size (names never shown), with their n.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> hidden = build_report("data/sample", "pcmaker").hidden_departments()
+        >>> hidden[["department", "n"]].to_numpy().tolist()
+        [['R&D', 3]]
+        """
         return self.rows("hidden_departments")
 
     @cached_property
     def profile_cells(self) -> dict[tuple[str, str], tuple]:
         """(lens, discipline) -> the first profile row's (mean, n, sd, ci_low, ci_high,
-        rwg)."""
+        rwg).
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> cells = build_report("data/sample", "pcmaker").profile_cells
+        >>> mean, n, *_ = cells[("setup", "operational_excellence")]
+        >>> len(cells), round(float(mean), 2), int(n)
+        (6, 4.6, 22)
+        """
         return first_rows(self._profile, ["lens", "discipline"], list(PROFILE_STATS))
 
     @property
@@ -218,7 +344,15 @@ class ReportBase:
         return Answers(ids, matrix[mine], persp[mine], dept[mine])
 
     def profile_column(self, column: str) -> np.ndarray:
-        """A column of the whole ``Scores.profile`` (every company and wave) as an array."""
+        """A column of the whole ``Scores.profile`` (every company and wave) as an array.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> rep = build_report("data/sample", "pcmaker")
+        >>> len(rep.profile_column("company_id")), sorted(set(rep.profile_column("wave")))
+        (66, ['2025-Q3', '2026-Q1'])
+        """
         return profile_arrays(self.scores)[column]
 
     # -- customer integration ---------------------------------------------------------
@@ -233,7 +367,17 @@ class ReportBase:
         return self.scores.integration_instrument or load_integration()
 
     def integration_scores(self) -> pd.DataFrame:
-        """The company's rows of ``Scores.integration`` in the report's wave."""
+        """The company's rows of ``Scores.integration`` in the report's wave.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> table = build_report("data/sample", "pcmaker").integration_scores()
+        >>> len(table), set(table["company_id"])
+        (42, {'pcmaker'})
+        >>> build_report("data/sample", "mueller").integration_scores().empty
+        True
+        """
         table = self.scores.integration
         if table is None or table.empty:
             return pd.DataFrame(columns=INTEGRATION_COLUMNS)
@@ -256,7 +400,20 @@ class ReportBase:
     def integration_value(self, block: str, scale: str, perspective: str | None = None
                           ) -> tuple[float, int]:
         """(mean, n) of one block and scale: the company's score (its ``source`` row) or one
-        perspective's; mean NaN when hidden or missing, n 0 when nobody answered."""
+        perspective's; mean NaN when hidden or missing, n 0 when nobody answered.
+
+        Examples
+        --------
+        >>> from assessment.present.report.core import build_report
+        >>> rep = build_report("data/sample", "pcmaker")
+        >>> mean, n = rep.integration_value("roles", "productive_resource")
+        >>> round(mean, 2), n
+        (4.37, 41)
+        >>> rep.integration_value("roles", "productive_resource", "customer")[1]
+        21
+        >>> rep.integration_value("roles", "no_such_role")
+        (nan, 0)
+        """
         hit = self._integration_rows.get((block, scale, perspective or SOURCE))
         if hit is None:
             return float("nan"), 0
