@@ -135,7 +135,24 @@ class Report(ReportBase):
 
     The methods name the section functions of the section modules; what the sections
     share (the company's rows, answers, integration scores, texts) is in
-    :class:`~assessment.present.report.base.ReportBase`.
+    :class:`~assessment.present.report.base.ReportBase`. Each section function's docstring
+    has an example of what it gives for the sample data.
+
+    Examples
+    --------
+    >>> report = build_report("data/sample", "pcmaker")
+    >>> report.gaps_table()["reading"].tolist()
+    ['unnoticed_capability', 'unbacked_promise', 'aligned']
+    >>> [f.code for f in report.top_findings(2)], report.previous_wave
+    (['lens_mismatch', 'unbacked_promise'], None)
+
+    Every part :meth:`show` knows is there as HTML, and each chart is drawn:
+
+    >>> all(getattr(report, html)().startswith("<div") for html, _ in SHOW_PARTS.values()
+    ...     if html != "title_html")
+    True
+    >>> [getattr(report, fig)().data[0]["type"] for _, fig in SHOW_PARTS.values() if fig]
+    ['bar', 'scatterternary', 'bar', 'heatmap', 'scatter', 'scatter']
     """
 
     def show(self, *parts: str) -> None:
@@ -148,6 +165,14 @@ class Report(ReportBase):
         Without the bundle (``ASSESSMENT_PLOTLY_JSON=0``, the batch's kernels) the parts
         are one HTML output: the page is the same, and each output costs the kernel, the
         notebook client and the export a message.
+
+        Examples
+        --------
+        >>> build_report("data/sample", "pcmaker").show("title", "summary")
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown report part(s) ['summary']; expected some of ['title', ...]
         """
         from IPython.display import HTML, display  # IPython is needed only in a notebook
 
