@@ -1,14 +1,19 @@
-"""Safe file names and atomic writes: no half-written output, no path from untrusted text."""
+"""Safe file names, atomic writes and the one CSV writer: no half-written output, no path
+from untrusted text, no cell a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
 import hashlib
+import io
+import math
 import os
 import re
+import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _RESERVED = {"con", "prn", "aux", "nul", "index", "summary", "plotly"} | {
@@ -99,11 +104,40 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()  # what open() would give (mkstemp gives 0600)
 
 
+def _target(path: str | Path) -> Path:
+    """The file a write of ``path`` lands in: a symbolic link's target (the link stays)."""
+    path = Path(path)
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new hidden temporary file beside ``path``, flushed to disk, with the
+    mode ``path`` has (or what ``open()`` would give a new file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = _FILE_MODE
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     The temporary file is flushed to disk before it replaces ``path``, and removed when
     anything fails, so ``path`` holds either its old or its new content, never a part.
+    A symbolic link is written through to its target (the link stays a link); an existing
+    file keeps its permissions.
 
     Examples
     --------
@@ -113,19 +147,64 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
     (b'done', ['out.bin'])
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    atomic_write_files({path: data})
+
+
+def atomic_write_files(files: Mapping[str | Path, bytes]) -> None:
+    """Write several files all or none: each to a temporary name beside it first, then
+    all renamed into place.
+
+    When writing any of them fails, the temporary files are removed and every file keeps
+    its old content (a file that did not exist is not created). Should a rename itself
+    fail, the files already renamed get their old content back (kept as hard links while
+    renaming, where the file system allows them). Symbolic links are written through.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write_files({folder / "a.txt": b"A", folder / "b.txt": b"B"})
+    >>> sorted((p.name, p.read_bytes()) for p in folder.iterdir())
+    [('a.txt', b'A'), ('b.txt', b'B')]
+    """
+    targets = {_target(p): data for p, data in files.items()}
+    temps: dict[Path, Path] = {}
     try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), _FILE_MODE)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        for path, data in targets.items():
+            temps[path] = _write_temp(path, data)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
         raise
+    backups: dict[Path, Path | None] = {}
+    try:
+        for path, tmp in temps.items():
+            backups[path] = _hard_link_backup(path) if len(temps) > 1 else None
+            os.replace(tmp, path)
+    except BaseException:
+        for path, backup in backups.items():
+            if backup is not None and not temps[path].exists():  # already renamed
+                os.replace(backup, path)
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        for backup in backups.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+
+
+def _hard_link_backup(path: Path) -> Path | None:
+    """A hidden hard link to ``path`` (its old content, for a rollback), or None."""
+    if not path.exists():
+        return None
+    backup = path.with_name(f".{path.name}.{os.getpid()}.old.tmp")
+    try:
+        backup.unlink(missing_ok=True)
+        os.link(path, backup)
+    except OSError:
+        return None
+    return backup
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -140,3 +219,166 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     'Grüße'
     """
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a text cell must not start with (OWASP, CSV injection): a spreadsheet runs it."""
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell as a CSV may hold it: text starting like a formula gets a leading ``'``;
+    numbers (a gap of -0.42) and everything else stay as they are.
+
+    Examples
+    --------
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe("@2026"), csv_safe("shoes"), csv_safe(-0.42)
+    ("'=HYPERLINK(1)", "'@2026", 'shoes', -0.42)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def formula_cells(header: Sequence[str], rows: Iterable[Mapping[str, Any]]
+                  ) -> list[tuple[int, str, str]]:
+    """(row index, column, text) of every text cell of ``rows`` that starts like a
+    formula: for a writer that must refuse rather than change a value.
+
+    Examples
+    --------
+    >>> formula_cells(["id", "wave"], [{"id": "a", "wave": "@2026"}])
+    [(0, 'wave', '@2026')]
+    """
+    return [(i, h, row[h]) for i, row in enumerate(rows) for h in header
+            if isinstance(row.get(h), str) and row[h].startswith(FORMULA_START)]
+
+
+def _csv_cell(value: Any, float_format: str | None) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if float_format is not None and isinstance(value, float):
+        return float_format % value
+    return csv_safe(value)
+
+
+def csv_text(header: Sequence[str] | None, rows: Iterable[Sequence[Any]], *,
+             delimiter: str = ",", lineterminator: str = "\n",
+             float_format: str | None = None) -> str:
+    """The text of a CSV file (``header`` first unless None), every text cell through
+    :func:`csv_safe`; empty and NaN cells are blank, floats written with ``float_format``.
+
+    Examples
+    --------
+    >>> print(csv_text(["id", "gap"], [["-cmd", -0.42], ["b", float("nan")]],
+    ...                float_format="%.2f"), end="")
+    id,gap
+    '-cmd,-0.42
+    b,
+    """
+    buf = io.StringIO()
+    if header is not None:
+        buf.write(_csv_line([csv_safe(h) for h in header], delimiter, lineterminator))
+    for row in rows:
+        buf.write(_csv_line([_csv_cell(v, float_format) for v in row], delimiter,
+                            lineterminator))
+    return buf.getvalue()
+
+
+def _csv_line(cells: Sequence[Any], delimiter: str, lineterminator: str) -> str:
+    """One CSV record: a cell with the separator, a quote or a line break (``\r`` as well
+    as ``\n``, whatever the line ending; :mod:`csv` quotes only the line ending's own
+    characters) is quoted, quotes doubled."""
+    out = []
+    for cell in cells:
+        text = str(cell)
+        if any(c in text for c in (delimiter, '"', "\r", "\n")):
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    if out == [""]:
+        out = ['""']  # a lone blank cell, not a blank line
+    return delimiter.join(out) + lineterminator
+
+
+def frame_csv_text(frame: Any, *, float_format: str | None = None) -> str:
+    """A pandas DataFrame as CSV text (no index) through :func:`csv_text`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(frame_csv_text(pd.DataFrame({"id": ["@2026"], "n": [3]})), end="")
+    id,n
+    '@2026,3
+    """
+    plain = frame.astype(object).where(frame.notna(), None)  # NaN, NA, NaT: blank
+    rows = (tuple(v.item() if hasattr(v, "item") else v for v in rec)
+            for rec in plain.itertuples(index=False, name=None))
+    return csv_text([str(c) for c in frame.columns], rows, float_format=float_format)
+
+
+def write_csv(path: str | Path, frame: Any, *, float_format: str | None = None) -> Path:
+    r"""Write a pandas DataFrame as a UTF-8 CSV file atomically (:func:`frame_csv_text`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_csv(path, pd.DataFrame({"id": ["=1+1"], "gap": [-0.42]})).read_text()
+    "id,gap\n'=1+1,-0.42\n"
+    """
+    atomic_write_text(path, frame_csv_text(frame, float_format=float_format))
+    return Path(path)
+
+
+def append_csv_rows(path: str | Path, rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8",
+                    delimiter: str = ",", lineterminator: str = "\n") -> None:
+    r"""Append rows to an existing CSV file atomically: the file's bytes before them stay
+    exactly as they were (a missing final line break is added first), the new rows are
+    written by :func:`csv_text` in the file's ``encoding``, separator and line ending.
+
+    Raises
+    ------
+    UnicodeEncodeError
+        When a new cell cannot be written in ``encoding`` (nothing is written).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes(b"id;n\r\na;1")
+    >>> append_csv_rows(path, [["b", "2"]], delimiter=";", lineterminator="\r\n")
+    >>> path.read_bytes()
+    b'id;n\r\na;1\r\nb;2\r\n'
+    """
+    raw = Path(path).read_bytes()
+    added = csv_text(None, rows, delimiter=delimiter, lineterminator=lineterminator)
+    sep = b"" if not raw or raw.endswith((b"\n", b"\r")) else lineterminator.encode(encoding)
+    atomic_write_bytes(path, raw + sep + added.encode(encoding))
+
+
+def office_lock_file(path: str | Path) -> Path | None:
+    """The lock file an office program keeps beside ``path`` while it has the file open
+    (Microsoft Office's ``~$name``, LibreOffice's ``.~lock.name#``), or None.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "responses.xlsx"
+    >>> office_lock_file(path) is None
+    True
+    >>> _ = (path.parent / "~$responses.xlsx").write_bytes(b"")
+    >>> office_lock_file(path).name
+    '~$responses.xlsx'
+    """
+    path = Path(path)
+    places = [path] + ([_target(path)] if path.is_symlink() else [])
+    for p in places:
+        names = [f"~${p.name}", f".~lock.{p.name}#"]
+        if len(p.name) > 2:
+            names.append(f"~${p.name[2:]}")  # Word's form for long names
+        for name in names:
+            if (p.parent / name).exists():
+                return p.parent / name
+    return None

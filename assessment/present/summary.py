@@ -9,7 +9,7 @@ import pandas as pd
 
 from assessment.diagnosis.findings import Diagnosis
 from assessment.diagnosis.plain import plain
-from assessment.files import atomic_write_text
+from assessment.files import atomic_write_files, frame_csv_text
 from assessment.intake.dataset import Dataset
 from assessment.scoring.tables import Scores
 
@@ -103,7 +103,13 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
 
 def write_outputs(out_dir: str | Path, dataset: Dataset, scores: Scores,
                   diagnoses: dict[str, Diagnosis], lang: str = "en") -> list[Path]:
-    """Write ``scores.csv``, ``findings.csv`` and ``summary.json`` atomically into ``out_dir``.
+    """Write ``scores.csv``, ``findings.csv`` and ``summary.json`` into ``out_dir``, all
+    or none.
+
+    Each file goes to a temporary name in the folder first and all are then renamed into
+    place (:func:`assessment.files.atomic_write_files`): when one cannot be written (a
+    full disk), the files of an earlier run stay as they were. Text a spreadsheet would
+    run as a formula (an id ``=HYPERLINK(...)``) gets a leading ``'`` in the CSV files.
 
     Examples
     --------
@@ -118,10 +124,9 @@ def write_outputs(out_dir: str | Path, dataset: Dataset, scores: Scores,
     out = Path(out_dir)
     summary = build_summary(dataset, scores, diagnoses, lang)
     files = {
-        "scores.csv": scores_table(scores).to_csv(index=False, float_format="%.4f"),
-        "findings.csv": findings_table(diagnoses, lang).to_csv(index=False),
+        "scores.csv": frame_csv_text(scores_table(scores), float_format="%.4f"),
+        "findings.csv": frame_csv_text(findings_table(diagnoses, lang)),
         "summary.json": json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
     }
-    for name, text in files.items():
-        atomic_write_text(out / name, text)
+    atomic_write_files({out / name: text.encode("utf-8") for name, text in files.items()})
     return [out / n for n in files]

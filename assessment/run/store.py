@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from assessment.diagnosis.findings import Diagnosis
-from assessment.files import atomic_write_bytes, atomic_write_text
+from assessment.files import atomic_write_bytes, atomic_write_text, write_csv
 from assessment.instrument.models import DISCIPLINES, LENSES
 from assessment.intake.dataset import Dataset
 from assessment.present.figures import PLOTLY_JS, plotly_js
@@ -97,8 +97,9 @@ def summary_rows(summary: dict, companies: pd.DataFrame,
     report's status.
 
     ``summary`` is :func:`assessment.present.summary.build_summary`'s, with each company's
-    ``report`` block (see :func:`write_summary`). Text a spreadsheet would run as a formula
-    gets a leading apostrophe.
+    ``report`` block (see :func:`write_summary`). The values are as they are: the CSV
+    writer (:func:`assessment.files.write_csv`) gives text a spreadsheet would run as a
+    formula a leading apostrophe.
 
     Examples
     --------
@@ -135,23 +136,16 @@ def summary_rows(summary: dict, companies: pd.DataFrame,
         rep = entry["report"]
         row.update(report_status=rep["status"], report_file=rep["file"] or "",
                    report_error=rep["error"] or "", report_seconds=rep["seconds"])
-        rows.append({k: _csv_safe(v) for k, v in row.items()})
+        rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first)
-    gets a leading apostrophe: names and findings come from untrusted files."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def write_summary(out: Path, summary: dict, reports: dict[str, CompanyReport], ds: Dataset,
                   diagnoses: dict[str, Diagnosis], lang: str, notebook: Path,
                   self_contained: bool) -> tuple[Path, Path]:
     """Add each company's report block to ``summary`` and write ``summary.json`` and
-    ``summary.csv`` into ``out``; returns their paths.
+    ``summary.csv`` (through :func:`assessment.files.write_csv`) into ``out``; returns
+    their paths.
 
     Examples
     --------
@@ -177,6 +171,6 @@ def write_summary(out: Path, summary: dict, reports: dict[str, CompanyReport], d
     summary_json = out / "summary.json"
     summary_csv = out / "summary.csv"
     atomic_write_text(summary_json, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    atomic_write_text(summary_csv, summary_rows(summary, ds.companies, diagnoses, lang)
-                      .to_csv(index=False, float_format="%.3f"))
+    write_csv(summary_csv, summary_rows(summary, ds.companies, diagnoses, lang),
+              float_format="%.3f")
     return summary_json, summary_csv
