@@ -81,12 +81,25 @@ LOG.propagate = False
 
 
 class KernelRunError(RuntimeError):
-    """The reset before a run failed on a warm kernel (the kernel is retired)."""
+    """The reset before a run failed on a warm kernel (the kernel is retired).
+
+    Examples
+    --------
+    >>> isinstance(KernelRunError("could not reset the warm kernel"), RuntimeError)
+    True
+    """
 
 
 @dataclass(eq=False)
 class PooledKernel:
-    """One warm kernel: its manager, what it was started for, and how often it ran."""
+    """One warm kernel: its manager, what it was started for, and how often it ran.
+
+    Examples
+    --------
+    >>> kernel = PooledKernel(km=None, kernel_name="python3", env=(("LANG", "C"),), folder="")
+    >>> kernel.key, kernel.runs
+    (('python3', (('LANG', 'C'),)), 0)
+    """
 
     km: Any
     kernel_name: str
@@ -138,6 +151,12 @@ class KernelPool:
     event loop): :meth:`acquire` hands a thread its own idle kernel or starts one, and
     :meth:`release` puts it back (or shuts it down after a failed run or ``max_runs``
     runs). :meth:`close_thread` stops the calling thread's kernels, :meth:`close` all.
+
+    Examples
+    --------
+    >>> with KernelPool(max_runs=10) as pool:
+    ...     len(pool), pool.started, pool.max_runs
+    (0, 0, 10)
     """
 
     max_runs: int = KERNEL_MAX_RUNS
@@ -288,7 +307,13 @@ _DEFAULT_LOCK = threading.Lock()
 
 
 def default_pool() -> KernelPool:
-    """The process-wide pool used when ``execute_notebook`` passes none (closed at exit)."""
+    """The process-wide pool used when ``execute_notebook`` passes none (closed at exit).
+
+    Examples
+    --------
+    >>> default_pool() is default_pool(), isinstance(default_pool(), KernelPool)
+    (True, True)
+    """
     global _DEFAULT_POOL
     with _DEFAULT_LOCK:
         if _DEFAULT_POOL is None:
@@ -299,7 +324,13 @@ def default_pool() -> KernelPool:
 
 @lru_cache(maxsize=32)
 def is_python_kernel(kernel_name: str) -> bool:
-    """Whether ``kernel_name`` is an IPython kernel (the only kind kept warm)."""
+    """Whether ``kernel_name`` is an IPython kernel (the only kind kept warm).
+
+    Examples
+    --------
+    >>> is_python_kernel("python3"), is_python_kernel("no-such-kernel")
+    (True, False)
+    """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -315,7 +346,13 @@ _CLIENT_CLASS = None
 
 def client_class():
     """papermill's notebook client, able to run on a kernel it does not own (reset first,
-    its own connection closed afterwards) and to save the notebook when a run raises."""
+    its own connection closed afterwards) and to save the notebook when a run raises.
+
+    Examples
+    --------
+    >>> client_class().__name__, client_class() is client_class()
+    ('WarmKernelClient', True)
+    """
     global _CLIENT_CLASS
     if _CLIENT_CLASS is not None:
         return _CLIENT_CLASS
@@ -395,6 +432,13 @@ class AssessmentEngine:
     It implements papermill's engine interface without subclassing papermill's ``Engine``
     at import time: papermill imports every registered engine while it is itself being
     imported, so this module must not import papermill when it is loaded.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.read("notebooks/report.ipynb", as_version=4)
+    >>> AssessmentEngine.nb_kernel_name(nb), AssessmentEngine.nb_language(nb)
+    ('python3', 'python')
     """
 
     @classmethod
@@ -460,7 +504,14 @@ class AssessmentEngine:
 
 def ensure_registered() -> str:
     """Register the engine with papermill in this process if its entry point is missing
-    (a source checkout that was not installed); returns the engine's name."""
+    (a source checkout that was not installed); returns the engine's name.
+
+    Examples
+    --------
+    >>> from papermill.engines import papermill_engines
+    >>> ensure_registered(), papermill_engines.get_engine(ENGINE_NAME) is AssessmentEngine
+    ('assessment', True)
+    """
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillException
 
