@@ -64,13 +64,31 @@ MODES = (TEAM, INDIVIDUAL)
 
 
 def now() -> dt.datetime:
-    """The local time to the second (what the session files record)."""
+    """The local time to the second (what the session files record).
+
+    Examples
+    --------
+    >>> t = now()
+    >>> t.microsecond, t.tzinfo is not None
+    (0, True)
+    """
     return dt.datetime.now().astimezone().replace(microsecond=0)
 
 
 @dataclass
 class SessionInfo:
-    """A saved session, as listed for resuming."""
+    """A saved session, as listed for resuming (:func:`list_sessions`).
+
+    Examples
+    --------
+    >>> info = SessionInfo(Path("pcmaker-2026-03-05-1.json"), "pcmaker-2026-03-05-1",
+    ...                    "pcmaker", "2026-03-05T10:00:00+01:00", "2026-03-05T11:30:00+01:00",
+    ...                    "team", "en", answered=12, total=51, participants=1, in_use=False)
+    >>> info.csv_path.name
+    'pcmaker-2026-03-05-1.csv'
+    >>> print(info.label())
+    2026-03-05 11:30 · 12/51 answered · Team consensus · pcmaker-2026-03-05-1
+    """
 
     path: Path  # the JSON file
     stem: str

@@ -24,8 +24,9 @@ def snapshot_page(state: WorkshopState, figure: go.Figure, findings: Markup, mov
 
     Examples
     --------
+    >>> import tempfile
     >>> from assessment.instrument.models import load_instrument
-    >>> state = WorkshopState.new("data/sample", "acme", instrument=load_instrument(),
+    >>> state = WorkshopState.new(tempfile.mkdtemp(), "acme", instrument=load_instrument(),
     ...                           company_name="<Acme>")
     >>> page = snapshot_page(state, go.Figure(), Markup(""), Markup(""), Markup(""))
     >>> "&lt;Acme&gt;" in page and "<Acme>" not in page
@@ -50,7 +51,22 @@ def snapshot_page(state: WorkshopState, figure: go.Figure, findings: Markup, mov
 
 def write_snapshot(state: WorkshopState, page: str, path: str | Path | None = None) -> Path:
     """Write ``page`` atomically, by default as
-    ``<dataset>/workshops/<session>-snapshot-<time>.html`` (never over an earlier one)."""
+    ``<dataset>/workshops/<session>-snapshot-<time>.html`` (never over an earlier one).
+    An unsaved session is saved first, so the snapshot has the session's name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assessment.instrument.models import load_instrument
+    >>> state = WorkshopState.new(tempfile.mkdtemp(), "pcmaker", instrument=load_instrument(),
+    ...                           today=dt.date(2026, 3, 5))
+    >>> path = write_snapshot(state, "<p>snapshot</p>")
+    >>> path.parent.name, path.name.startswith("pcmaker-2026-03-05-1-snapshot-")
+    ('workshops', True)
+    >>> path.read_text(encoding="utf-8"), write_snapshot(state, "", path.parent / "s.html").name
+    ('<p>snapshot</p>', 's.html')
+    >>> state.close()
+    """
     if state.stem is None:
         state.save()
     if path is None:
