@@ -41,7 +41,15 @@ def fmt_answer(value: float) -> str:
 
 @dataclass
 class Participant:
-    """One respondent of the session: the team (team mode) or one participant."""
+    """One respondent of the session: the team (team mode) or one participant.
+
+    Examples
+    --------
+    >>> Participant("team").to_dict()
+    {'respondent_id': 'team', 'perspective': 'internal', 'department': 'Management team'}
+    >>> Participant("c01", "customer", "").perspective
+    'customer'
+    """
 
     respondent_id: str
     perspective: str = "internal"

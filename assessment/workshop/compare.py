@@ -19,7 +19,17 @@ REFERENCES = ("all", "customer", "internal")
 
 @dataclass
 class SurveyReference:
-    """The company's survey answers in one wave, prepared once for the comparisons."""
+    """The company's survey answers in one wave, prepared once for the comparisons.
+
+    Examples
+    --------
+    >>> from assessment.intake.dataset import load_dataset
+    >>> ref = SurveyReference.build(load_dataset("data/sample"), "pcmaker", "2026-Q1")
+    >>> ref.stats.loc["oe_exp_1", ["all_n", "customer_n", "internal_n"]].tolist()
+    [43, 21, 22]
+    >>> ref.result.diagnosis.lenses["setup"].leader
+    'operational_excellence'
+    """
 
     company_id: str
     wave: str

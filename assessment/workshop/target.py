@@ -26,7 +26,15 @@ STATUS_ORDER = {"raise": 0, "hold_back": 1, "no_data": 2, "on_target": 3}
 
 @dataclass
 class Target:
-    """The discipline to lead in and the target score per discipline (both lenses)."""
+    """The discipline to lead in and the target score per discipline (both lenses).
+
+    Examples
+    --------
+    >>> t = Target("customer_intimacy", {"operational_excellence": 3.0,
+    ...                                  "customer_intimacy": 4.4567, "product_leadership": 3.0})
+    >>> t.to_dict()["profile"]["customer_intimacy"]
+    4.457
+    """
 
     discipline: str | None
     profile: dict[str, float]
@@ -85,7 +93,15 @@ class Target:
 
 @dataclass
 class Move:
-    """The distance of one discipline in one lens from its target."""
+    """The distance of one discipline in one lens from its target.
+
+    Examples
+    --------
+    >>> move = Move("setup", "customer_intimacy", current=3.2, target=4.5, delta=1.3,
+    ...             status="raise", lead=True)
+    >>> print(move.text())
+    Customer intimacy (Set-up), the discipline to lead in: raise from 3.20 to 4.50 (+1.30).
+    """
 
     lens: str
     discipline: str
