@@ -58,7 +58,17 @@ def _short(inst: Instrument, d: str) -> str:
 def build_figure(instrument: Instrument, lang: str = "en", company: str = "") -> go.Figure:
     """The workshop figure with empty data: profile (both lenses, par and excellence lines,
     survey and target markers), triangle, lens gaps and what has to move. Trace positions
-    are fixed (``T_*``) so :func:`update_figure` only sets data."""
+    are fixed (``T_*``) so :func:`update_figure` only sets data.
+
+    Examples
+    --------
+    >>> from assessment.instrument.models import load_instrument
+    >>> fig = build_figure(load_instrument(), "de", company="<b>Acme</b>")
+    >>> len(fig.data), fig.data[T_BAR["setup"]].name, fig.layout.annotations[0].text
+    (14, 'Aufgestellt', 'Profil')
+    >>> fig.layout.meta["company"]
+    '&lt;b&gt;Acme&lt;/b&gt;'
+    """
     inst = instrument
     th = inst.thresholds
     lo, hi = inst.scale.min, inst.scale.max

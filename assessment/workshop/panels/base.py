@@ -16,7 +16,17 @@ log = logging.getLogger("assessment.workshop")
 
 
 class Quiet:
-    """A switch: while on, widget observers ignore the changes (the code is making them)."""
+    """A switch: while on, widget observers ignore the changes (the code is making them).
+
+    Examples
+    --------
+    >>> quiet = Quiet()
+    >>> with quiet():
+    ...     quiet.on
+    True
+    >>> quiet.on
+    False
+    """
 
     def __init__(self) -> None:
         self.on = False
@@ -33,7 +43,22 @@ class Quiet:
 def guarded(show_error: Callable[[str], None], quiet: Quiet | None = None
             ) -> Callable[[Callable], Callable]:
     """Wrap a widget callback: ignored while ``quiet`` is on; an error is shown on the page
-    with ``show_error`` (and logged when unexpected) instead of being lost."""
+    with ``show_error`` (and logged when unexpected) instead of being lost.
+
+    Examples
+    --------
+    >>> from assessment.exceptions import AssessmentError
+    >>> quiet, shown = Quiet(), []
+    >>> @guarded(shown.append, quiet)
+    ... def on_click(value):
+    ...     raise AssessmentError(f"cannot use {value!r}")
+    >>> on_click(7), shown
+    (None, ['cannot use 7'])
+    >>> with quiet():
+    ...     on_click(8)
+    >>> shown
+    ['cannot use 7']
+    """
     def wrap(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

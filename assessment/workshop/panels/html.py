@@ -40,7 +40,18 @@ def _finding(f: Finding, lang: str, inst: Instrument) -> dict:
 def findings_html(diag: Diagnosis, result: LiveResult | None, survey: SurveyReference | None,
                   inst: Instrument, integ: IntegrationInstrument, lang: str) -> Markup:
     """Verdicts, findings (most important first), customer integration and what the survey
-    says, for the findings tab."""
+    says, for the findings tab.
+
+    Examples
+    --------
+    >>> from assessment.intake.dataset import load_dataset
+    >>> ds = load_dataset("data/sample")
+    >>> survey = SurveyReference.build(ds, "pcmaker", "2026-Q1")
+    >>> html = findings_html(survey.result.diagnosis, survey.result, None, ds.instrument,
+    ...                      ds.integration, "en")
+    >>> html.startswith("<h4>Verdicts</h4>"), "Promise not backed by the set-up" in html
+    (True, True)
+    """
     keys = ("verdicts", "findings", "int_heading", "int_none_yet", "int_findings",
             "int_no_findings")
     ctx: dict = {"t": {k: text(k, lang) for k in keys}}
@@ -115,7 +126,17 @@ def _integration(diag: Diagnosis, result: LiveResult | None, inst: Instrument,
 
 
 def moves_html(moves: list[Move], inst: Instrument, lang: str) -> Markup:
-    """What has to move, for the target tab (a hint without a target)."""
+    """What has to move, for the target tab (a hint without a target).
+
+    Examples
+    --------
+    >>> from assessment.instrument.models import load_instrument
+    >>> moves_html([], load_instrument(), "en")
+    Markup('<p>Set a target to see what has to move.</p>')
+    >>> move = Move("setup", "customer_intimacy", 3.2, 4.5, 1.3, "raise", lead=True)
+    >>> print(moves_html([move], load_instrument(), "en"))  # doctest: +ELLIPSIS
+    <h4>What has to move</h4><ul><li>Customer intimacy (Set-up), ...: raise from 3.20 to 4.50 ...
+    """
     if not moves:
         return render("moves.html.j2", empty=text("moves_none", lang))
     todo = [m.text(lang, inst) for m in moves if m.status in ("raise", "hold_back", "no_data")]
@@ -125,7 +146,23 @@ def moves_html(moves: list[Move], inst: Instrument, lang: str) -> Markup:
 
 def compare_html(table: pd.DataFrame | None, survey: SurveyReference | None, reference: str,
                  inst: Instrument, lang: str) -> Markup:
-    """The comparison with the survey as a table (a message without survey answers)."""
+    """The comparison with the survey as a table (a message without survey answers).
+
+    Examples
+    --------
+    >>> from assessment.intake.dataset import load_dataset
+    >>> from assessment.workshop.compare import compare_items
+    >>> ds = load_dataset("data/sample")
+    >>> survey = SurveyReference.build(ds, "pcmaker", "2026-Q1")
+    >>> team = np.full(len(ds.instrument.item_ids), np.nan)
+    >>> team[0] = 1.0  # oe_exp_1; the survey's mean is 3.56
+    >>> html = compare_html(compare_items(team, survey, ds.instrument), survey, "all",
+    ...                     ds.instrument, "en")
+    >>> "<td>1.00</td><td>3.56</td>" in html, "-2.56</td>" in html
+    (True, True)
+    >>> print(compare_html(None, None, "all", ds.instrument, "en"))
+    <p>This dataset has no survey answers for this company: nothing to compare with.</p>
+    """
     if survey is None or survey.n == 0 or table is None:
         return render("compare.html.j2", message=text("compare_none", lang))
     cols = {c: table[c].tolist() for c in ("discipline", "lens", "text", "team", "survey",
