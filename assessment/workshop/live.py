@@ -17,7 +17,20 @@ __all__ = ["LiveResult", "live_result"]
 
 @dataclass
 class LiveResult:
-    """Scores, diagnosis and the profile as plain dicts."""
+    """Scores, diagnosis and the profile as plain dicts.
+
+    Examples
+    --------
+    >>> from assessment.intake.dataset import load_dataset
+    >>> ds = load_dataset("data/sample")
+    >>> r = ds.responses
+    >>> ds.responses = r[(r.company_id == "pcmaker") & (r.wave == "2026-Q1")]
+    >>> res = live_result(ds, "pcmaker", "2026-Q1")
+    >>> round(res.means["setup"]["operational_excellence"], 2)
+    4.6
+    >>> round(res.lens_gaps["customer_intimacy"], 2)
+    1.41
+    """
 
     scores: Scores
     diagnosis: Diagnosis
