@@ -14,7 +14,19 @@ NEW_COMPANY = "\0new"
 
 
 class Header:
-    """The header's widgets (``box``); the app observes them."""
+    """The header's widgets (``box``); the app observes them.
+
+    Examples
+    --------
+    >>> header = Header("de", "team")
+    >>> header.companies(["shoes"], ["Stepwise Shoes"], "shoes", "de")
+    >>> header.company.options[0], header.company.options[-1] == ("+ Neues Unternehmen…",
+    ...                                                            NEW_COMPANY)
+    (('Stepwise Shoes (shoes)', 'shoes'), True)
+    >>> header.show_progress(3, 51, 0, 38, "de")
+    >>> header.progress.value, header.progress.max, str(header.progress_text.value)
+    (3, 51, '3 / 51 beantwortet')
+    """
 
     def __init__(self, lang: str, mode: str):
         wide = {"description_width": "initial"}

@@ -20,7 +20,24 @@ INTEGRATION_TAB = len(DISCIPLINES)  # the customer-integration tab follows the d
 
 class Questions:
     """The question tabs. ``on_answer(item_id, value)`` and ``on_note(discipline, text)``
-    are called when a participant clicks or types."""
+    are called when a participant clicks or types.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assessment.instrument.integration import load_integration
+    >>> from assessment.instrument.models import load_instrument
+    >>> inst, given = load_instrument(), []
+    >>> state = WorkshopState.new(tempfile.mkdtemp(), "acme", instrument=inst)
+    >>> questions = Questions(lambda item, value: given.append((item, value)),
+    ...                       lambda discipline, note: None)
+    >>> questions.build(inst, load_integration(), state, "en")
+    >>> questions.tabs.titles[0], questions.controls["oe_exp_1"].value
+    ('Operational excellence (0/17)', 'na')
+    >>> questions.controls["oe_exp_1"].value = 4  # what a click does
+    >>> given
+    [('oe_exp_1', 4)]
+    """
 
     def __init__(self, on_answer: Callable[[str, int | None], None],
                  on_note: Callable[[str, str], None]):

@@ -14,7 +14,16 @@ TABS = ("tab_findings", "tab_target", "tab_compare", "tab_export")
 
 
 class Results:
-    """The results' widgets (``tabs``); the app observes them and fills them in."""
+    """The results' widgets (``tabs``); the app observes them and fills them in.
+
+    Examples
+    --------
+    >>> from assessment.instrument.models import load_instrument
+    >>> results = Results()
+    >>> results.relabel(load_instrument(), "nl", "responses.csv", has_state=True)
+    >>> results.tabs.titles, results.reference
+    (('Bevindingen', 'Doel', 'Vergeleken met de enquête', 'Export'), 'all')
+    """
 
     def __init__(self) -> None:
         wide = {"description_width": "initial"}
