@@ -1,6 +1,11 @@
 """Writing a session into its dataset: respondents appended to the responses file (CSV
 or Excel, keeping the file's separator, encoding and line endings, never changing a row
-that is there) and new companies appended to ``companies.csv``."""
+that is there) and new companies appended to ``companies.csv``.
+
+The dataset's files are the user's: a symbolic link is written through to its target, a
+file an office program has open (its lock file beside it) is not written, a workbook
+holding formulas is not re-saved (openpyxl would drop the results Excel stored for them),
+and a value that would start like a spreadsheet formula is refused, not changed."""
 
 from __future__ import annotations
 
@@ -13,7 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from assessment.exceptions import DatasetError
-from assessment.files import atomic_write_bytes, slugify
+from assessment.files import (
+    append_csv_rows,
+    atomic_write_bytes,
+    formula_cells,
+    office_lock_file,
+    slugify,
+)
 from assessment.intake.dataset import find_responses, load_dataset
 from assessment.workshop.answers import META_COLUMNS
 from assessment.workshop.errors import WorkshopError, clean_label
@@ -73,19 +84,30 @@ def _read_header(raw: bytes) -> tuple[str, str, str, list[str], str]:
 
 def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
     """Append rows to a CSV keeping its bytes, separator, encoding and line endings."""
-    raw = path.read_bytes()
-    text_, enc, sep, header, eol = _read_header(raw)
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=sep, lineterminator=eol)
-    for row in rows:
-        w.writerow([row.get(h, "") for h in header])
+    _text, enc, sep, header, eol = _read_header(path.read_bytes())
+    _check_writable(path, header, rows)
     try:
-        added = buf.getvalue().encode(enc)
+        append_csv_rows(path, [[row.get(h, "") for h in header] for row in rows],
+                        encoding=enc, delimiter=sep, lineterminator=eol)
     except UnicodeEncodeError as exc:
         raise WorkshopError(f"{path.name} is {enc}-encoded and cannot hold "
                             f"{exc.object[exc.start:exc.end]!r}") from exc
-    sep_bytes = b"" if not raw or raw.endswith((b"\n", b"\r")) else eol.encode(enc)
-    atomic_write_bytes(path, raw + sep_bytes + added)
+
+
+def _check_writable(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """Refuse (before anything is written) a file an office program has open, and new
+    cells that a spreadsheet would run as a formula: in the user's own data file they are
+    not escaped, which would change the value."""
+    lock = office_lock_file(path)
+    if lock is not None:
+        raise WorkshopError(f"{path.name} is open in an office program (its lock file "
+                            f"{lock.name} is beside it): close it there, then export again")
+    bad = formula_cells(header, rows)
+    if bad:
+        _i, col, value = bad[0]
+        raise WorkshopError(f"nothing was written to {path.name}: the {col} {value!r} starts "
+                            f"with {value[:1]!r}, which a spreadsheet would run as a formula; "
+                            "change it in the session (or the dataset) and export again")
 
 
 def _csv_keys(path: Path, cols: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -104,7 +126,16 @@ def _csv_keys(path: Path, cols: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 def add_company(dataset: str | Path, name: str, industry: str) -> str:
     """Append a company to ``companies.csv`` (atomically, under a lock); returns its new id,
-    a slug of the name made unique among the existing ids."""
+    a slug of the name made unique among the existing ids.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "sample"
+    >>> _ = shutil.copytree("data/sample", folder, ignore=shutil.ignore_patterns(".*"))
+    >>> add_company(folder, "Müller & Söhne", "machinery")
+    'muller-sohne'
+    """
     folder = Path(dataset)
     name = clean_label(name, "company name", max_len=120)
     industry = clean_label(industry, "industry", max_len=120)
@@ -139,6 +170,25 @@ def export_session(state: WorkshopState, *, validate: bool = True) -> ExportResu
     encoding and line endings; ``responses.xlsx`` gets rows appended too. With
     ``validate`` the dataset is loaded again afterwards and the file restored if it no
     longer validates (the error says why).
+
+    The file is the user's: a symbolic link is written through to its target, and
+    nothing is written (a :class:`WorkshopError` says why) into a file an office program
+    has open, into a workbook holding formulas, or when a new cell (the session's wave,
+    the company id) would start like a spreadsheet formula.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from assessment import load_instrument
+    >>> folder = Path(tempfile.mkdtemp()) / "sample"
+    >>> _ = shutil.copytree("data/sample", folder, ignore=shutil.ignore_patterns(".*"))
+    >>> state = WorkshopState.new(folder, "pcmaker", instrument=load_instrument(),
+    ...                           wave="2026-Q1")
+    >>> state.set_answer("oe_exp_1", 4)
+    >>> result = export_session(state)
+    >>> len(result.appended), result.file.name
+    (1, 'responses.csv')
+    >>> state.close()
     """
     folder = state.dataset
     frame = state.responses_frame()
@@ -268,9 +318,39 @@ def _excel_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     return rows, header
 
 
-def _append_excel(path: Path, rows: list[dict[str, str]], header: list[str]) -> None:
+def _first_formula(path: Path) -> str | None:
+    """Where the workbook's first formula is (``Sheet!B2``), or None."""
     from openpyxl import load_workbook
 
+    wb = load_workbook(path, read_only=True)
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        return f"{ws.title}!{cell.coordinate}"
+    finally:
+        wb.close()
+    return None
+
+
+def _append_excel(path: Path, rows: list[dict[str, str]], header: list[str]) -> None:
+    """Append rows to the first sheet of a workbook that holds no formulas.
+
+    openpyxl keeps a formula but not the result Excel stored for it, so a re-saved
+    workbook would read as blank where a formula was (``=6-B2`` recoding an answer);
+    such a workbook is refused, with the first formula's cell named.
+    """
+    from openpyxl import load_workbook
+
+    _check_writable(path, header, rows)
+    where = _first_formula(path)
+    if where is not None:
+        raise WorkshopError(
+            f"nothing was written to {path.name}: it holds formulas (the first in {where}), "
+            "and re-saving it here would lose the values Excel computed for them. Replace "
+            "the formulas by their values (copy, paste values) or save the sheet as "
+            "responses.csv, then export again")
     wb = load_workbook(path)
     ws = wb.worksheets[0]
     for row in rows:

@@ -1,0 +1,143 @@
+"""The workshop's export into the user's own dataset files: nothing there is lost or
+changed. Existing rows keep their bytes, a symbolic link stays a link, a file open in an
+office program or a workbook with formulas is not written, and a value that a spreadsheet
+would run as a formula is refused (not escaped, which would change it)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import assessment as va
+from assessment.files import FORMULA_START
+from assessment.workshop.app import Workshop
+from assessment.workshop.errors import WorkshopError
+
+from .helpers_data import companies_frame, responses_frame, write_dataset
+
+
+def cells_of(raw: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+
+
+def test_appended_rows_keep_the_bytes_before_them_and_hold_no_formula(tmp_path):
+    responses = responses_frame(["c1"], n=2, waves=["2026-Q1"])
+    responses.loc[1, "department"] = "-Sales, \"North\""  # the user's own text stays as is
+    folder = write_dataset(tmp_path / "d", companies_frame(["c1"]), responses)
+    path = folder / "responses.csv"
+    before = path.read_bytes().rstrip(b"\n")  # no final line break: one is added first
+    path.write_bytes(before)
+    ws = Workshop(folder, "c1", resume="new", department="Vertrieb")
+    ws.set_answer("oe_exp_1", 4)
+    assert ws.export().appended
+    after = path.read_bytes()
+    assert after.startswith(before + b"\n")
+    new = cells_of(after[len(before) + 1:])
+    assert len(new) == 1 and not [c for c in new[0] if c.startswith(FORMULA_START)]
+    table = cells_of(after)
+    assert table[2][table[0].index("department")] == "-Sales, \"North\""
+    ws.close()
+
+
+def test_a_wave_or_company_id_that_starts_like_a_formula_is_refused(tmp_path):
+    folder = write_dataset(tmp_path / "d", companies_frame(["c1", "-cmd"]),
+                           responses_frame(["c1"], n=2, waves=["2026-Q1"]))
+    path = folder / "responses.csv"
+    before = path.read_bytes()
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    ws.set_wave("@2026")
+    with pytest.raises(WorkshopError, match=r"wave '@2026'.*formula"):
+        ws.export()
+    assert path.read_bytes() == before
+    ws.set_wave("2026-Q2")
+    assert ws.export().appended  # the answers were kept: exported once the wave is fixed
+    ws.close()
+    before = path.read_bytes()
+    ws = Workshop(folder, "-cmd", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    with pytest.raises(WorkshopError, match=r"company_id '-cmd'.*formula"):
+        ws.export()
+    assert path.read_bytes() == before
+    assert not [c for row in cells_of(before) for c in row if c.startswith(FORMULA_START)]
+    ws.close()
+
+
+def test_a_symlinked_responses_file_is_written_through_to_its_target(tmp_path):
+    folder = write_dataset(tmp_path / "d", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2))
+    shared = tmp_path / "shared" / "responses.csv"
+    shared.parent.mkdir()
+    (folder / "responses.csv").rename(shared)
+    (folder / "responses.csv").symlink_to(shared)
+    before = shared.read_bytes()
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    assert ws.export().appended
+    assert (folder / "responses.csv").is_symlink()
+    assert (folder / "responses.csv").resolve() == shared.resolve()
+    after = shared.read_bytes()
+    assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+    assert sorted(p.name for p in shared.parent.iterdir()) == ["responses.csv"]
+    assert len(va.load_dataset(folder).responses) == 3
+    ws.close()
+
+
+@pytest.mark.parametrize(("excel", "lock_name"), [(False, ".~lock.responses.csv#"),
+                                                  (True, "~$responses.xlsx")])
+def test_a_file_open_in_an_office_program_is_not_written(tmp_path, excel, lock_name):
+    folder = write_dataset(tmp_path / "d", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2), excel=excel)
+    path = folder / ("responses.xlsx" if excel else "responses.csv")
+    before = path.read_bytes()
+    (folder / lock_name).write_bytes(b"someone,host,time;")
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    with pytest.raises(WorkshopError, match=rf"{path.name} is open in an office program"):
+        ws.export()
+    assert path.read_bytes() == before
+    (folder / lock_name).unlink()  # closed in the office program: the export goes through
+    assert ws.export().appended
+    ws.close()
+
+
+def _with_cached_result(path: Path, formula: str, value: str) -> None:
+    """Store the result Excel would have computed for ``formula`` (openpyxl writes none)."""
+    with zipfile.ZipFile(path) as zin:
+        parts = {name: zin.read(name) for name in zin.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    old = f"<f>{formula}</f><v />".encode()
+    assert old in parts[sheet]
+    parts[sheet] = parts[sheet].replace(old, f"<f>{formula}</f><v>{value}</v>".encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            zout.writestr(name, data)
+
+
+def test_a_workbook_with_formulas_is_refused_and_keeps_their_values(tmp_path):
+    folder = write_dataset(tmp_path / "d", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2), excel=True)
+    path = folder / "responses.xlsx"
+    wb = load_workbook(path)
+    sheet = wb.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    source = sheet.cell(3, header.index("oe_exp_1") + 1).coordinate
+    target = sheet.cell(3, header.index("oe_exp_2") + 1)
+    target.value = f"=6-{source}"  # how a user recodes a reverse-keyed answer
+    wb.save(path)
+    _with_cached_result(path, f"6-{source}", "2")
+    assert va.load_dataset(folder).responses["oe_exp_2"].tolist()[1] == 2
+    before = path.read_bytes()
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    where = f"Sheet1!{target.coordinate}"
+    with pytest.raises(WorkshopError, match=rf"responses.xlsx.*formulas.*{where}"):
+        ws.export()
+    assert path.read_bytes() == before
+    assert va.load_dataset(folder).responses["oe_exp_2"].tolist()[1] == 2
+    ws.close()
