@@ -3,19 +3,8 @@ FigureWidget redrawn after every change, and nothing lost (every change saved at
 
 What a session does lives in :mod:`~assessment.workshop.controller` and the modules it
 uses (no browser needed); the page's parts are in :mod:`~assessment.workshop.panels`.
-``notebooks/workshop.ipynb`` creates and displays one :class:`Workshop`. On a copy of the
-sample data (nothing is written into ``data/``):
-
-    >>> import datetime as dt, shutil, tempfile
-    >>> from pathlib import Path
-    >>> data = shutil.copytree("data/sample", Path(tempfile.mkdtemp()) / "sample")
-    >>> ws = Workshop(data, "pcmaker", resume="new", today=dt.date(2026, 3, 5))
-    >>> ws.set_answer("oe_exp_1", 4)                   # what a click does
-    >>> ws.state.csv_path.name
-    'pcmaker-2026-03-05-1.csv'
-    >>> ws.result.diagnosis.lenses["setup"].verdict
-    'no_data'
-    >>> ws.close()
+``notebooks/workshop.ipynb`` creates and displays one :class:`Workshop` (its example runs
+one without a browser).
 """
 
 from __future__ import annotations
@@ -64,6 +53,22 @@ class Workshop(WorkshopBase):
     session: a session file to open (overrides ``resume``).
     wave: the wave the answers belong to (default: the company's latest wave).
     department: the team's department in team mode.
+
+    Examples
+    --------
+    On a copy of the sample data (nothing is written into ``data/``; no browser needed):
+
+    >>> import shutil, tempfile
+    >>> data = shutil.copytree("data/sample", Path(tempfile.mkdtemp()) / "sample")
+    >>> ws = Workshop(data, "pcmaker", lang="de", resume="new", today=dt.date(2026, 3, 5))
+    >>> ws.header.lang.value, ws.progress, len(ws.figure.data)
+    ('de', (0, 51), 14)
+    >>> ws.set_answer("oe_exp_1", 4)                   # what a click does
+    >>> ws.state.csv_path.name, ws.progress
+    ('pcmaker-2026-03-05-1.csv', (1, 51))
+    >>> ws.result.diagnosis.lenses["setup"].verdict
+    'no_data'
+    >>> ws.close()
     """
 
     def __init__(self, dataset: str | Path = "data/sample", company_id: str | None = None,

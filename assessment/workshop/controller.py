@@ -34,7 +34,23 @@ from assessment.workshop.texts import text
 
 class WorkshopBase:
     """A live session for one company of a dataset (see :class:`~assessment.workshop.Workshop`
-    for the parameters)."""
+    for the parameters).
+
+    Examples
+    --------
+    Without a page, on a copy of the sample data:
+
+    >>> import shutil, tempfile
+    >>> data = shutil.copytree("data/sample", Path(tempfile.mkdtemp()) / "sample")
+    >>> base = WorkshopBase("en", "team", "new", None, "Management team", dt.date(2026, 3, 5))
+    >>> base.choose_dataset(data, "pcmaker")
+    >>> base.state.wave, base.progress, base.survey.n
+    ('2026-Q1', (0, 51), 46)
+    >>> base.state.set_answer("oe_exp_1", 4)
+    >>> base.answer("oe_exp_1"), [s.stem for s in base.sessions()]
+    (4, ['pcmaker-2026-03-05-1'])
+    >>> base.close()
+    """
 
     def __init__(self, lang: str, mode: str, resume: str, wave: str | None, department: str,
                  today: dt.date | None):
