@@ -30,6 +30,8 @@ def load_yaml(source: str) -> Any:
     rejects is parsed again by the pure-Python loader, whose error names line, column and
     the offending text.
 
+    Examples
+    --------
     >>> load_yaml("a: [1, 2]")
     {'a': [1, 2]}
     """
@@ -46,6 +48,8 @@ def load_yaml(source: str) -> Any:
 def packaged_yaml(name: str) -> dict:
     """A YAML file shipped in ``assessment/instrument``, parsed once per process.
 
+    Examples
+    --------
     >>> sorted(packaged_yaml("report_texts.yaml"))[:2]
     ['columns', 'commit']
     """
@@ -56,6 +60,8 @@ def packaged_yaml(name: str) -> dict:
 def book(name: str) -> dict:
     """The whole text book ``name`` (one of :data:`BOOKS`), parsed once per process.
 
+    Examples
+    --------
     >>> "below_par" in book("findings")["findings"]
     True
     """
@@ -68,6 +74,8 @@ def book(name: str) -> dict:
 def check_lang(lang: str) -> str:
     """``lang`` if it is one of the package's languages, else a ValueError.
 
+    Examples
+    --------
     >>> check_lang("nl")
     'nl'
     """
@@ -79,6 +87,8 @@ def check_lang(lang: str) -> str:
 def node(name: str, key: str) -> Any:
     """The subtree at the dotted ``key`` of book ``name``.
 
+    Examples
+    --------
     >>> sorted(node("report", "headings.profile"))
     ['de', 'en', 'nl']
     """
@@ -100,6 +110,8 @@ def text(book_name: str, key: str, /, lang: str = "en", **fmt: Any) -> str:
     """The text at the dotted ``key`` of book ``book_name`` in ``lang``, its ``{placeholders}``
     filled from ``fmt``. Plain text: templates escape it where it enters HTML.
 
+    Examples
+    --------
     >>> text("workshop", "progress", "en", answered=3, total=9)
     '3 / 9 answered'
     """

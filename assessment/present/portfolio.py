@@ -64,6 +64,8 @@ class CompanyReport(Protocol):
 def index_texts() -> dict:
     """The portfolio page's own texts (``instrument/index_texts.yaml``), every language.
 
+    Examples
+    --------
     >>> index_texts()["title"]["de"]
     'Wertdisziplinen-Portfolio'
     """
@@ -74,6 +76,8 @@ def main_finding(diag: Diagnosis) -> Finding | None:
     """The company's most important finding (``Diagnosis.top_findings(1)``, the ranking the
     report's headline uses), or None without findings.
 
+    Examples
+    --------
     >>> import assessment as va
     >>> diag = va.diagnose(va.score(va.load_dataset("data/sample")))["shoes"]
     >>> main_finding(diag).title("en")
@@ -126,6 +130,8 @@ def build_index(
     ``plotly_head`` is the markup that provides the global ``Plotly`` (a script reference
     or plotly.js inline, made by the package, not from data).
 
+    Examples
+    --------
     >>> import assessment as va
     >>> ds = va.load_dataset("data/sample")
     >>> page = build_index(ds, va.diagnose(va.score(ds)), {}, "nl")
@@ -160,6 +166,8 @@ def write_index(path: str | Path, dataset: Dataset, diagnoses: Mapping[str, Diag
     """Write the portfolio page atomically; plotly.js shared (``plotly.min.js`` next to the
     page) or inlined when ``self_contained``.
 
+    Examples
+    --------
     >>> import tempfile, assessment as va
     >>> ds = va.load_dataset("data/sample")
     >>> with tempfile.TemporaryDirectory() as folder:
