@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--jobs", type=int, default=None,
-                   help="reports run at the same time (default: number of cores)")
+                   help="reports run at the same time (default: number of cores; capped "
+                        "by the reports to run and the memory available)")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the reports")
     p.add_argument("--companies", default=None,
                    help="comma-separated company ids to (re)run (default: all)")
@@ -131,14 +132,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 for an invalid dataset, a failed report or unusable arguments,
-        130 after an interrupt.
+        0 on success, 1 for an invalid dataset, a failed report, unusable arguments or a
+        file that cannot be read or written (one ``error:`` line per problem, no
+        traceback), 130 after an interrupt.
 
     Examples
     --------
     >>> main(["validate", "data/sample"])  # doctest: +ELLIPSIS
     sample: valid. ...
     0
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     main(["reports", "data/sample", "--jobs", "0", "--timeout", "0"])
+    1
+    >>> print(err.getvalue().strip())
+    error: jobs must be a whole number of at least 1, got 0
+    error: timeout must be a positive number of seconds, got 0.0
     """
     args = build_parser().parse_args(argv)
     try:
@@ -147,7 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_problems(err)
         return 1
     except AssessmentError as err:
-        print(f"error: {err}", file=sys.stderr)
+        for line in str(err).splitlines() or [type(err).__name__]:
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    except OSError as err:  # a file or folder this command could not read or write
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return 1
 
 

@@ -60,9 +60,10 @@ def _reports(summary: dict) -> dict[str, dict]:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    """Temporary files of atomic writes (``.<name>.<random>.tmp``)."""
-    return sorted(p.name for p in folder.rglob("*") if p.name.startswith(".")
-                  or p.name.endswith(".tmp"))
+    """Temporary files of atomic writes (``.<name>.<random>.tmp``); the batch's lock file
+    is no leftover."""
+    return sorted(p.name for p in folder.rglob("*") if p.name != batch_mod.OUTPUT_LOCK and (
+        p.name.startswith(".") or p.name.endswith(".tmp")))
 
 
 # -- the shared run --------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_the_failure_is_recorded(run, summary):
 
 
 def test_every_output_is_inside_out_and_nothing_is_half_written(run):
-    outputs = sorted(p.name for p in run.out.iterdir())
+    outputs = sorted(p.name for p in run.out.iterdir() if p.name != batch_mod.OUTPUT_LOCK)
     assert all((run.out / name).is_file() for name in outputs)  # no sub-folders
     assert _leftovers(run.out) == []
     expected = {"index.html", "summary.json", "summary.csv", PLOTLY_JS,
@@ -167,6 +168,7 @@ def test_summary_has_every_company_with_its_report_status(run, summary):
 def test_report_inputs_are_the_data_the_notebook_and_the_instrument(run):
     ds = load_dataset(run.dataset)
     inputs = {p.name for p in batch_mod.report_inputs(ds, run.notebook)}
+    assert inputs == {p.name for p in batch_mod.report_inputs(run.dataset, run.notebook)}
     assert {"companies.csv", "responses.csv", run.notebook.name, "value_disciplines.yaml",
             "findings.yaml", "rules.py"} <= inputs
     assert not {"batch.py", "runners.py", "store.py", "portfolio.py", "index_texts.yaml"} & inputs
@@ -174,10 +176,17 @@ def test_report_inputs_are_the_data_the_notebook_and_the_instrument(run):
     assert {"export.py", "index.html.j2", "conf.json"} <= inputs
 
 
+def _recorded(out: Path, slug: str) -> dict:
+    """How a report was made, as its executed notebook records it."""
+    nb = json.loads((out / f"{slug}.ipynb").read_text(encoding="utf-8"))
+    return nb["metadata"][batch_mod.BATCH_METADATA]
+
+
 def test_second_run_skips_and_force_reruns(run, tmp_path, monkeypatch):
-    # only the test's own inputs: the package's files may be edited while the tests run
-    monkeypatch.setattr(batch_mod, "report_inputs",
-                        lambda ds, notebook: [*ds.files, Path(notebook)])
+    # the inputs' hash as the shared run recorded it: the package's files may be edited
+    # while the tests run (the hash itself: test_batch_hardening.py)
+    recorded = _recorded(run.out, "shoes")["inputs"]
+    monkeypatch.setattr(batch_mod, "inputs_digest", lambda paths, settings: recorded)
     out = tmp_path / "reports"
     shutil.copytree(run.out, out)  # copy2 keeps the times
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
@@ -203,15 +212,20 @@ def test_second_run_skips_and_force_reruns(run, tmp_path, monkeypatch):
     assert _leftovers(out) == []
 
 
-def test_a_changed_input_makes_the_report_stale(run, tmp_path):
-    out = tmp_path / "reports"
-    shutil.copytree(run.out, out)
-    notebook = tmp_path / "report.ipynb"
-    shutil.copy2(run.notebook, notebook)  # same content, but a newer file than the reports
-    later = max(p.stat().st_mtime for p in out.iterdir()) + 5
-    os.utime(notebook, (later, later))
-    job = batch_mod.ReportJob("shoes", "shoes", "x", str(notebook), {})
-    assert not batch_mod._up_to_date(out, job, later)
+def test_a_report_is_up_to_date_when_its_recorded_inputs_hash_matches(run):
+    meta = _recorded(run.out, "shoes")
+    assert len(meta["inputs"]) == 64 and meta["parameters"]["lang"] == "en"
+
+    def job(**changes):
+        fields = dict(notebook=meta["notebook"], parameters=meta["parameters"],
+                      self_contained=meta["self_contained"], inputs=meta["inputs"])
+        return batch_mod.ReportJob("shoes", "shoes", "x", **{**fields, **changes})
+
+    assert batch_mod._up_to_date(run.out, job())
+    assert not batch_mod._up_to_date(run.out, job(inputs="0" * 64))  # an input changed
+    assert not batch_mod._up_to_date(run.out, job(self_contained=True))
+    assert not batch_mod._up_to_date(run.out, job(parameters={**meta["parameters"],
+                                                              "lang": "de"}))
 
 
 # -- the warm engine against fresh kernels --------------------------------------------------
@@ -514,7 +528,7 @@ def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_
 
     from assessment import DatasetError
 
-    data = write_small_dataset(tmp_path / "data", {"shoes": None})
+    data = write_small_dataset(tmp_path / "data", {"shoes": None, "airline": None})
     responses = pd.read_csv(data / "responses.csv", dtype=str, keep_default_na=False)
     responses.loc[responses.index[0], "oe_exp_1"] = "7"
     responses.to_csv(data / "responses.csv", index=False)

@@ -6,14 +6,23 @@ cluster), exports each executed notebook to HTML (:mod:`assessment.run.export`) 
 stores the results in the output folder:
 
 - ``<slug>.html`` and the executed ``<slug>.ipynb`` per company (``<slug>.failed.ipynb``
-  when the report failed), the slug coming from :func:`assessment.files.unique_slugs`;
+  when the report failed), the slug coming from :func:`assessment.files.company_slug`;
 - ``plotly.min.js``, one copy shared by every page (none with ``self_contained``);
-- ``index.html`` (the portfolio page), ``summary.json`` and ``summary.csv``.
+- ``index.html`` (the portfolio page), ``summary.json`` and ``summary.csv``;
+- ``.assessment.lock`` (:data:`OUTPUT_LOCK`, not an output): one batch at a time writes
+  into a folder, a second one stops at once with an error naming the folder.
+
+A report is up to date when its executed notebook records the same hash of its inputs
+(the dataset's files, the notebook, the package files that shape a report: by content,
+not modification time) and settings as this run's; the hash is taken once per batch.
 
 Every file is written atomically (temporary file, then rename) by this process only: the
 workers return texts, so an interrupted run never leaves a half-written file at a final
 path. One company's failure (a cell error, a kernel that dies, a timeout) is recorded and
-the batch goes on.
+the batch goes on. Unusable arguments, unknown ids, an output folder that cannot be
+written or an unreachable scheduler stop the batch with an :class:`AssessmentError`
+before anything is written; the scratch folder (the scored dataset handed to the kernels)
+is private (``0700``) and removed on every exit Python sees, SIGTERM included.
 """
 
 from __future__ import annotations
@@ -22,18 +31,22 @@ import gc
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from assessment.diagnosis.findings import diagnose
 from assessment.exceptions import AssessmentError
-from assessment.files import atomic_write_bytes, unique_slugs
-from assessment.instrument.models import LANGS
-from assessment.intake.dataset import Dataset, load_dataset
+from assessment.files import atomic_write_bytes
+from assessment.intake.dataset import SETTINGS_FILE, Dataset, find_responses, load_dataset
 from assessment.present.figures import PLOTLY_JS
 from assessment.present.portfolio import write_index
 from assessment.present.summary import build_summary
@@ -44,22 +57,35 @@ from assessment.run.jobs import (
     BatchResult,
     CompanyReport,
     ReportJob,
+    argument_problems,
+    company_names,
+    select_companies,
 )
-from assessment.run.notebook import PACKAGE_DIR, check_notebook, default_notebook, kernel_name
-from assessment.run.runners import DaskRunner, LocalRunner, export_outcome
+from assessment.run.notebook import (
+    check_notebook,
+    default_notebook,
+    inputs_digest,
+    kernel_name,
+    package_inputs,
+)
+from assessment.run.runners import (
+    DaskRunner,
+    LocalRunner,
+    connect_dask,
+    export_outcome,
+    sized_local_runner,
+)
 from assessment.run.store import copy_plotly_js, store_outcome, summary_rows, write_summary
-from assessment.scoring.cache import DATASET_FILES, dataset_key, save_scored
+from assessment.scoring.cache import dataset_key, save_scored
 from assessment.scoring.tables import score
 
 __all__ = ["BatchResult", "CompanyReport", "ReportJob", "default_notebook", "report_inputs",
            "run_reports", "summary_rows", "PLOTLY_JS"]
 
-# Package files whose change does not change a report: the batch's own code (except the
-# export and its template), the command line, the workshop, the portfolio page's code and
-# texts. Paths relative to the package folder.
-_NOT_REPORT_INPUTS = {"cli.py", "__main__.py", "present/portfolio.py",
-                      "instrument/index_texts.yaml", "instrument/workshop_texts.yaml"}
-_REPORT_SUFFIXES = (".py", ".yaml", ".j2", ".json")
+#: the lock file inside the output folder: one batch at a time writes into a folder
+OUTPUT_LOCK = ".assessment.lock"
+#: seconds a batch waits for another batch's lock on its output folder before it stops
+OUTPUT_LOCK_WAIT = 0.0
 
 # Run once in every new warm kernel of a batch: the imports of the report notebook, then
 # the dataset into the dataset cache, as the batch scored it. When the batch could not
@@ -77,77 +103,116 @@ assessment.scoring.cache.prime_dataset_cache({cache!r}, {dataset!r}, wait=20)
 # -- deciding what to run ------------------------------------------------------------------
 
 
-def _is_report_input(path: Path) -> bool:
-    rel = path.relative_to(PACKAGE_DIR).as_posix()
-    if path.suffix not in _REPORT_SUFFIXES or "__pycache__" in rel:
-        return False
-    if rel.startswith("run/"):
-        return rel == "run/export.py" or rel.startswith("run/templates/")
-    return (not rel.startswith(("workshop/", "present/templates/portfolio/"))
-            and rel not in _NOT_REPORT_INPUTS)
-
-
-def _package_inputs() -> list[Path]:
-    """The package files a report depends on (code, instrument, texts, templates)."""
-    return [p for p in sorted(PACKAGE_DIR.rglob("*")) if p.is_file() and _is_report_input(p)]
-
-
-def report_inputs(dataset: Dataset, notebook: Path) -> list[Path]:
+def report_inputs(dataset: str | Path | Dataset, notebook: Path) -> list[Path]:
     """The files a report depends on.
 
-    The dataset's files, the notebook, the instrument and texts, the package code the
-    notebook calls and the export's template.
+    The dataset's files (``companies.csv``, the responses file in use, ``settings.yaml``
+    when there is one), the notebook, the instrument and texts, the package code the
+    notebook calls and the export's template (:func:`~assessment.run.notebook.package_inputs`).
 
     Examples
     --------
-    >>> from assessment.intake.dataset import load_dataset
-    >>> names = {p.name for p in report_inputs(load_dataset("data/sample"), default_notebook())}
-    >>> {"responses.csv", "report.ipynb", "rules.py", "export.py"} <= names
+    >>> names = {p.name for p in report_inputs("data/sample", default_notebook())}
+    >>> {"companies.csv", "responses.csv", "report.ipynb", "rules.py", "export.py"} <= names
     True
     >>> {"batch.py", "cli.py", "portfolio.py"} & names
     set()
     """
-    return list(dataset.files) + [notebook] + _package_inputs()
+    if isinstance(dataset, Dataset):
+        files = list(dataset.files)
+    else:
+        folder = Path(dataset)
+        files = [folder / "companies.csv", find_responses(folder) or folder / "responses.csv"]
+        files += [folder / SETTINGS_FILE] if (folder / SETTINGS_FILE).exists() else []
+    return files + [Path(notebook)] + package_inputs()
 
 
-def _newest_mtime(paths: Iterable[Path]) -> float:
-    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
-
-
-def _worth_starting_kernels(out: Path, dataset: Path, notebook: Path, force: bool) -> bool:
-    """Whether some report will probably run, judged before the dataset is read (so the
-    kernels can boot meanwhile): ``force``, no report in ``out`` yet, or a report older
-    than a dataset file, the notebook or the package. When this guesses wrong the kernels
-    are stopped unused, or started once the jobs are known."""
-    if force:
-        return True
-    made = [p for p in out.glob("*.ipynb") if not p.name.endswith(".failed.ipynb")]
-    if not made:
-        return True
-    inputs = [dataset / name for name in DATASET_FILES] + [notebook] + _package_inputs()
-    return min(p.stat().st_mtime for p in made) <= _newest_mtime(inputs)
-
-
-def _up_to_date(out: Path, job: ReportJob, newest_input: float) -> bool:
-    """The company's report exists, is newer than every input and was made with the same
-    parameters, notebook and plotly.js mode."""
+def _up_to_date(out: Path, job: ReportJob) -> bool:
+    """The company's report exists and was made from the same inputs (by content: see
+    :func:`~assessment.run.notebook.inputs_digest`), parameters, notebook and plotly.js
+    mode, as its executed notebook records."""
     html, ipynb = out / f"{job.slug}.html", out / f"{job.slug}.ipynb"
-    if not (html.exists() and ipynb.exists()):
-        return False
-    if min(html.stat().st_mtime, ipynb.stat().st_mtime) <= newest_input:
+    if not html.exists():
         return False
     try:
         meta = json.loads(ipynb.read_text(encoding="utf-8"))["metadata"].get(BATCH_METADATA)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
     return meta == job.batch_metadata()
+
+
+# -- before anything is written -----------------------------------------------------------
+
+
+def _write_error(out: Path, exc: OSError) -> str:
+    return (f"cannot write into the output folder {str(out)!r}: "
+            f"{exc.strerror or exc}")
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """An ``OSError`` while writing into ``out`` (read-only, full) as one clear error."""
+    try:
+        yield
+    except OSError as exc:
+        raise AssessmentError(_write_error(out, exc)) from exc
+
+
+@contextmanager
+def _output_lock(out: Path) -> Iterator[None]:
+    """Make ``out`` and hold the lock on it (:data:`OUTPUT_LOCK`): a second batch into the
+    same folder stops at once (after :data:`OUTPUT_LOCK_WAIT` seconds) with a clear error.
+    When the batch fails before writing anything else, a folder it made is removed."""
+    made = []
+    for folder in (out, *out.parents):
+        if folder.exists():
+            break
+        made.append(folder)
+    lock = FileLock(out / OUTPUT_LOCK, timeout=OUTPUT_LOCK_WAIT)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise AssessmentError(f"another batch is writing into {str(out)!r}; run this one "
+                              "when it has finished, or into another --out folder") from None
+    except OSError as exc:
+        raise AssessmentError(_write_error(out, exc)) from exc
+    try:
+        yield
+    except BaseException:
+        if made and {p.name for p in out.iterdir()} <= {OUTPUT_LOCK}:
+            (out / OUTPUT_LOCK).unlink(missing_ok=True)
+            for folder in made:
+                with suppress(OSError):
+                    folder.rmdir()
+        raise
+    finally:
+        lock.release()
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """While the batch runs, SIGTERM raises ``SystemExit`` (so the scratch files are
+    removed and the kernels stopped as after Ctrl-C); the previous handler after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 # -- the batch -----------------------------------------------------------------------------
 
 
-def _sort_out(out: Path, plan: list[ReportJob], selected: set[str], force: bool,
-              newest_input: float) -> tuple[dict[str, CompanyReport], list[ReportJob]]:
+def _sort_out(out: Path, plan: list[ReportJob], selected: set[str],
+              force: bool) -> tuple[dict[str, CompanyReport], list[ReportJob]]:
     """The reports skipped (not selected, or up to date unless ``force``) and the jobs to
     run."""
     reports: dict[str, CompanyReport] = {}
@@ -159,7 +224,7 @@ def _sort_out(out: Path, plan: list[ReportJob], selected: set[str], force: bool,
         if cid not in selected:
             reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
                                          reason="not selected")
-        elif not force and _up_to_date(out, job, newest_input):
+        elif not force and _up_to_date(out, job):
             reports[cid] = CompanyReport(cid, slug, "skipped", existing, existing_nb,
                                          reason="up to date")
         else:
@@ -167,25 +232,10 @@ def _sort_out(out: Path, plan: list[ReportJob], selected: set[str], force: bool,
     return reports, todo
 
 
-def _any_selected(companies: Iterable[str] | str | None) -> bool:
-    """Whether ``companies`` may select a report (``None``: all of them)."""
-    if companies is None:
-        return True
-    ids = companies.split(",") if isinstance(companies, str) else companies
-    return any(str(c).strip() for c in ids)
-
-
-def _parse_companies(companies: Iterable[str] | str | None, known: list[str]) -> list[str]:
-    if companies is None:
-        return list(known)
-    wanted = [c.strip() for c in companies.split(",")] if isinstance(companies, str) else [
-        str(c) for c in companies]
-    wanted = [c for c in wanted if c]
-    unknown = [c for c in wanted if c not in known]
-    if unknown:
-        raise AssessmentError(f"unknown company id(s): {', '.join(map(repr, unknown))}; "
-                              f"the dataset has {len(known)} companies")
-    return [c for c in known if c in set(wanted)]
+def _stop(runner: LocalRunner, scored_file: str) -> None:
+    if not os.path.exists(scored_file):  # a booting kernel stops waiting for it
+        atomic_write_bytes(Path(scored_file), b"")
+    runner.close()
 
 
 def run_reports(
@@ -207,13 +257,15 @@ def run_reports(
     """Run the report notebook for every company of ``dataset`` and write the reports, the
     portfolio index and the summary into ``out``.
 
-    Local reports run on ``jobs`` threads that each drive papermill with the
+    Local reports run on worker threads that each drive papermill with the
     ``assessment`` engine (:mod:`assessment.run.engine`; the kernels are separate
-    processes). Each thread starts its kernel at once, before the dataset is read (unless
-    every report is up to date); the kernel imports the report's modules and takes the
-    dataset as this process scored and diagnosed it. This process then makes the summary
-    and exports each executed notebook to HTML as it comes. Each report runs the whole
-    notebook in a reset namespace; a kernel is replaced after any failed report.
+    processes): ``min(jobs, reports to run, what memory allows)`` of them (see
+    :func:`~assessment.run.runners.pool_size`; a line says when ``jobs`` is capped), the
+    reports to run counted from ``companies.csv`` first. Each thread starts its kernel at
+    once, before the dataset is read; the kernel imports the report's modules and takes
+    the dataset as this process scored and diagnosed it. This process then makes the
+    summary and exports each executed notebook to HTML as it comes. Each report runs the
+    whole notebook in a reset namespace; a kernel is replaced after any failed report.
 
     Parameters
     ----------
@@ -222,11 +274,13 @@ def run_reports(
     out : str or Path
         The output folder (made when missing).
     jobs : int, optional
-        Reports run at the same time (default: the number of cores).
+        Reports run at the same time, at least 1 (default: the number of cores); capped
+        by the reports to run and the memory available.
     lang : str
         The reports' language (``en``, ``de``, ``nl``).
     companies : iterable of str or str, optional
         Ids (a list or a comma-separated string) to (re)run; the others keep their report.
+        A string must name an id; an empty list runs none (index and summary only).
     force : bool
         Rerun reports that are up to date.
     self_contained : bool
@@ -237,7 +291,7 @@ def run_reports(
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``tcp://...``) or client to run the reports on.
     timeout : float
-        Seconds a single cell may run.
+        Seconds a single cell may run (more than 0).
     show_items : bool
         Show the item-detail section.
     progress : bool
@@ -255,7 +309,10 @@ def run_reports(
     DatasetError
         The dataset is invalid (nothing is written).
     AssessmentError
-        Unusable arguments. A failing report does not raise: see ``BatchResult.failed``.
+        Unusable arguments, unknown ids, two ids with the same file name, an output folder
+        that cannot be written or that another batch is writing into, an unreachable
+        scheduler: one line per problem. A failing report does not raise: see
+        ``BatchResult.failed``.
 
     Examples
     --------
@@ -271,109 +328,122 @@ def run_reports(
     """
     t0 = time.perf_counter()
     if companies is not None and not isinstance(companies, str):
-        companies = list(companies)  # read twice (an iterator would be empty the second time)
-    if lang not in LANGS:
-        raise AssessmentError(f"unknown language {lang!r}; expected one of {list(LANGS)}")
+        companies = [str(c) for c in companies]  # read twice (not an exhausted iterator)
+    problems = argument_problems(jobs, timeout, companies, lang)
+    if problems:
+        raise AssessmentError("\n".join(problems))
     nb_path = Path(notebook).resolve() if notebook is not None else default_notebook()
-    nb_json = check_notebook(nb_path)
+    kernel = kernel_name(check_notebook(nb_path))
     dataset_path = str(Path(dataset).resolve())
     out_dir = Path(out).resolve()
-    n_jobs = max(1, int(jobs) if jobs else _cpu_count())
+    n_jobs = jobs if jobs is not None else _cpu_count()
     warm = scheduler is None and not fresh_kernels
-    kernel = kernel_name(nb_json)
+    settings = {"lang": lang, "show_items": bool(show_items),
+                "self_contained": bool(self_contained)}
 
-    # The kernels boot first, while this process reads and scores the dataset; the scored
-    # dataset is handed to them (pickled), then the summary is made while they work.
-    scratch = tempfile.mkdtemp(prefix="assessment-batch-")
-    scored_file = os.path.join(scratch, "dataset.pickle")
-    preload = _PRELOAD.format(cache=scored_file, dataset=dataset_path)
-    runner: LocalRunner | DaskRunner | None = None
-    if warm and _any_selected(companies) and _worth_starting_kernels(
-            out_dir, Path(dataset_path), nb_path, force):
-        runner = LocalRunner(n_jobs, warm=True, kernel_name=kernel, preload=preload)
-    bar = None
-    frozen = False
-    try:
-        files_key = dataset_key(dataset_path)  # before reading them (see save_scored)
-        ds = load_dataset(dataset)  # raises DatasetError before anything is written
-        all_ids = [str(c) for c in ds.companies["company_id"]]
-        selected = set(_parse_companies(companies, all_ids))
-        slugs = unique_slugs(all_ids)
-        names = dict(zip(all_ids, ds.companies["name"].astype(str), strict=True))
+    with ExitStack() as batch:
+        batch.enter_context(_sigterm_as_exit())
+        dask = connect_dask(scheduler) if scheduler is not None else None
+        if dask is not None:
+            batch.callback(dask.close)
+        names = company_names(Path(dataset_path))
+        if names is not None:
+            select_companies(companies, list(names))  # unknown ids, clashing file names: now
+        batch.enter_context(_output_lock(out_dir))
+        # by content, before the files are read (a change meanwhile reruns next time)
+        digest = inputs_digest(report_inputs(dataset_path, nb_path), settings)
+        scratch = tempfile.mkdtemp(prefix="assessment-batch-")  # private (0700)
+        batch.callback(shutil.rmtree, scratch, ignore_errors=True)
+        scored_file = os.path.join(scratch, "dataset.pickle")
+        preload = _PRELOAD.format(cache=scored_file, dataset=dataset_path)
 
-        out_dir.mkdir(parents=True, exist_ok=True)
-        newest_input = _newest_mtime(report_inputs(ds, nb_path))
+        def sort_out(names: dict[str, str]) -> tuple[dict[str, CompanyReport],
+                                                     list[ReportJob]]:
+            slugs, selected = select_companies(companies, list(names))
+            plan = [ReportJob(
+                company_id=cid, slug=slugs[cid], name=names[cid], notebook=str(nb_path),
+                parameters={"dataset": dataset_path, "company_id": cid, "lang": lang,
+                            "show_items": bool(show_items), "wave": ""},
+                lang=lang, self_contained=bool(self_contained), timeout=float(timeout),
+                inputs=digest) for cid in names]
+            return _sort_out(out_dir, plan, selected, force)
 
-        plan = [ReportJob(
-            company_id=cid, slug=slugs[cid], name=names[cid], notebook=str(nb_path),
-            parameters={"dataset": dataset_path, "company_id": cid, "lang": lang,
-                        "show_items": bool(show_items), "wave": ""},
-            lang=lang, self_contained=bool(self_contained), timeout=float(timeout))
-            for cid in all_ids]
-        reports, todo = _sort_out(out_dir, plan, selected, force, newest_input)
+        # the kernels (as many as there are reports to run) boot while this process reads
+        # and scores the dataset; the scored dataset is handed to them (pickled), then the
+        # summary is made while they work
+        runner: LocalRunner | DaskRunner | None = dask
+        if names is not None:
+            reports, todo = sort_out(names)
+            if runner is None and todo:
+                runner = sized_local_runner(n_jobs, len(todo), jobs, warm, kernel,
+                                            preload, progress)
+        with ExitStack() as work:
+            if isinstance(runner, LocalRunner):
+                work.callback(_stop, runner, scored_file)
+            files_key = dataset_key(dataset_path)  # before reading them (see save_scored)
+            ds = load_dataset(dataset)  # raises DatasetError before anything is written
+            loaded = dict(zip(map(str, ds.companies["company_id"]),
+                              ds.companies["name"].astype(str), strict=True))
+            if loaded != names:  # companies.csv changed since, or was not readable
+                reports, todo = sort_out(loaded)
+            if runner is None:
+                runner = sized_local_runner(n_jobs, len(todo), jobs, warm, kernel,
+                                            preload, progress)
+                work.callback(_stop, runner, scored_file)
 
-        written: list[Path] = []
-        if not self_contained:
-            written.append(copy_plotly_js(out_dir))
+            written: list[Path] = []
+            if not self_contained:
+                with _writing(out_dir):
+                    written.append(copy_plotly_js(out_dir))
+            runner.submit(todo)
 
-        if runner is None:
-            runner = (DaskRunner(scheduler) if scheduler is not None else
-                      LocalRunner(min(n_jobs, len(todo)), warm=warm,
-                                   kernel_name=kernel, preload=preload))
-        runner.submit(todo)
-
-        # first: the kernels wait for the scores (with every company's diagnosis, which
-        # the summary needs too) once they have booted
-        scores = score(ds)
-        diagnoses = diagnose(scores)
-        if warm and todo:
-            try:
-                save_scored(scored_file, dataset_path, files_key, ds, scores)
-            except Exception:  # the kernels load the dataset themselves (no need to wait)
-                pass
-        if not os.path.exists(scored_file):  # a kernel waiting for it stops waiting
-            atomic_write_bytes(Path(scored_file), b"")
-        if todo and scheduler is None:  # here, while the kernels boot, not in the workers
-            import papermill  # noqa: F401  (with nbformat and jsonschema: seconds)
-        summary = build_summary(ds, scores, diagnoses, lang)
-        if todo and scheduler is None:  # the exports are made here, in this thread
-            try:
-                warm_exporter(lang, self_contained)
-            except Exception:  # each report's export will fail and say why
-                pass
-        # what exists now lives until the end: out of the garbage collector's view while
-        # the workers allocate (each full collection would walk it again)
-        gc.freeze()
-        frozen = True
-
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(todo), unit="report", desc="reports", file=sys.stderr,
-                   disable=not progress or not todo, dynamic_ncols=True)
-        for job, outcome in runner:
-            outcome = export_outcome(job, outcome)
-            reports[job.company_id] = store_outcome(out_dir, job, outcome, written)
-            bar.update(1)
-            if outcome.status != "ok":
-                bar.write(f"failed: {job.company_id!r}: {outcome.error}", file=sys.stderr)
-    finally:
-        if bar is not None:
-            bar.close()
-        if runner is not None:
-            if not os.path.exists(scored_file):  # a booting kernel stops waiting for it
+            # first: the kernels wait for the scores (with every company's diagnosis,
+            # which the summary needs too) once they have booted
+            scores = score(ds)
+            diagnoses = diagnose(scores)
+            if warm and todo:
+                try:
+                    save_scored(scored_file, dataset_path, files_key, ds, scores)
+                except Exception:  # the kernels load the dataset themselves (no need to wait)
+                    pass
+            if not os.path.exists(scored_file):  # a kernel waiting for it stops waiting
                 atomic_write_bytes(Path(scored_file), b"")
-            runner.close()
-        if frozen:
-            gc.unfreeze()
-        shutil.rmtree(scratch, ignore_errors=True)
+            if todo and scheduler is None:  # here, while the kernels boot, not in the workers
+                import papermill  # noqa: F401  (with nbformat and jsonschema: seconds)
+            summary = build_summary(ds, scores, diagnoses, lang)
+            if todo and scheduler is None:  # the exports are made here, in this thread
+                try:
+                    warm_exporter(lang, self_contained)
+                except Exception:  # each report's export will fail and say why
+                    pass
+            # what exists now lives until the end: out of the garbage collector's view
+            # while the workers allocate (each full collection would walk it again)
+            gc.freeze()
+            work.callback(gc.unfreeze)
 
-    summary_json, summary_csv = write_summary(out_dir, summary, reports, ds, diagnoses, lang,
-                                              nb_path, self_contained)
-    index = out_dir / "index.html"
-    write_index(index, ds, diagnoses, reports, lang=lang, self_contained=self_contained)
+            from tqdm.auto import tqdm
+
+            bar = work.enter_context(tqdm(
+                total=len(todo), unit="report", desc="reports", file=sys.stderr,
+                disable=not progress or not todo, dynamic_ncols=True))
+            for job, outcome in runner:
+                outcome = export_outcome(job, outcome)
+                with _writing(out_dir):
+                    reports[job.company_id] = store_outcome(out_dir, job, outcome, written)
+                bar.update(1)
+                if outcome.status != "ok":
+                    bar.write(f"failed: {job.company_id!r}: {outcome.error}", file=sys.stderr)
+
+        with _writing(out_dir):
+            summary_json, summary_csv = write_summary(
+                out_dir, summary, reports, ds, diagnoses, lang, nb_path, self_contained)
+            index = out_dir / "index.html"
+            write_index(index, ds, diagnoses, reports, lang=lang,
+                        self_contained=self_contained)
     written += [summary_json, summary_csv, index]
     result = BatchResult(out_dir, reports, round(time.perf_counter() - t0, 1), index,
-                         summary_json, summary_csv, written)
+                         summary_json, summary_csv, written,
+                         workers=len(runner.threads) if isinstance(runner, LocalRunner) else 0)
     if progress:
         print(result.line(), flush=True)
     return result

@@ -1,4 +1,5 @@
-"""The plain data of a batch: what a worker gets, what it hands back, what the summary keeps.
+"""The plain data of a batch: what a worker gets, what it hands back, what the summary keeps;
+and the checks of what a batch is asked to run, made before anything is written.
 
 Every value here is picklable (a Dask worker receives a :class:`ReportJob` and returns a
 :class:`ReportOutcome`), and none of these classes imports anything heavy.
@@ -6,9 +7,14 @@ Every value here is picklable (a Dask worker receives a :class:`ReportJob` and r
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from assessment.exceptions import AssessmentError, Problem
+from assessment.files import company_slug
+from assessment.instrument.models import LANGS
 
 DEFAULT_TIMEOUT = 600.0  # seconds per cell
 #: the key of the notebook metadata that records how a report was made
@@ -40,12 +46,15 @@ class ReportJob:
     lang: str = "en"
     self_contained: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    #: the hash of the report's inputs and settings, by content (see
+    #: :func:`assessment.run.notebook.inputs_digest`)
+    inputs: str = ""
 
     def batch_metadata(self) -> dict[str, Any]:
         """What the executed notebook records of how it was made (the up-to-date check
         compares it with the next run's job)."""
         return {"parameters": dict(self.parameters), "self_contained": self.self_contained,
-                "notebook": self.notebook}
+                "notebook": self.notebook, "inputs": self.inputs}
 
 
 @dataclass
@@ -120,6 +129,8 @@ class BatchResult:
     summary_json: Path
     summary_csv: Path
     files: list[Path] = field(default_factory=list)
+    #: reports run at the same time (local kernels; 0 on a Dask cluster or with none to run)
+    workers: int = 0
 
     @property
     def failed(self) -> list[CompanyReport]:
@@ -143,3 +154,109 @@ class BatchResult:
         skipped = sum(r.status == "skipped" for r in self.reports.values())
         return (f"{n} reports, {len(self.failed)} failed ({made} written, {skipped} skipped), "
                 f"{self.seconds:.1f} s")
+
+
+# -- what a batch is asked to run ---------------------------------------------------------
+
+
+def argument_problems(jobs: Any, timeout: Any, companies: list[str] | str | None,
+                      lang: str) -> list[str]:
+    """Every unusable argument of a batch, one line each (none: an empty list).
+
+    ``companies`` as a string must name at least one id (``",,,"`` names none); an
+    empty list selects no company on purpose (only the index and summary are written).
+
+    Examples
+    --------
+    >>> argument_problems(2, 600, "shoes", "en")
+    []
+    >>> for line in argument_problems(0, -1, ",,,", "xx"):
+    ...     print(line)
+    unknown language 'xx'; expected one of ['en', 'de', 'nl']
+    jobs must be a whole number of at least 1, got 0
+    timeout must be a positive number of seconds, got -1
+    companies names no company id (',,,'); give ids separated by commas
+    """
+    problems = []
+    if lang not in LANGS:
+        problems.append(f"unknown language {lang!r}; expected one of {list(LANGS)}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        problems.append(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    try:
+        seconds = float(timeout)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        problems.append(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if companies is not None and (isinstance(companies, str) or companies) and not _wanted(
+            companies):
+        problems.append(f"companies names no company id ({companies!r}); give ids "
+                        "separated by commas")
+    return problems
+
+
+def _wanted(companies: list[str] | str) -> list[str]:
+    if isinstance(companies, str):
+        return [c.strip() for c in companies.split(",") if c.strip()]
+    return [c for c in companies if str(c).strip()]
+
+
+def company_names(folder: Path) -> dict[str, str] | None:
+    """``company_id -> name`` of a dataset's ``companies.csv``, read without checking the
+    dataset (cheap: the batch counts the reports to run before any kernel starts);
+    ``None`` when it cannot be read (the dataset's check then says why).
+
+    Examples
+    --------
+    >>> list(company_names(Path("data/sample")))[:2]
+    ['pcmaker', 'shoes']
+    >>> company_names(Path("no-such-folder")) is None
+    True
+    """
+    from assessment.intake.read import read_table
+
+    problems: list[Problem] = []
+    path = folder / "companies.csv"
+    table = read_table(path, problems) if path.is_file() else None
+    if table is None or problems or not {"company_id", "name"} <= set(table.columns):
+        return None
+    return dict(zip(table["company_id"], table["name"], strict=True))
+
+
+def select_companies(companies: list[str] | str | None,
+                     known: list[str]) -> tuple[dict[str, str], set[str]]:
+    """Each known company's report file stem, and the companies selected (``None``: all).
+
+    Raises
+    ------
+    AssessmentError
+        Every unknown id, and every two ids whose reports would have the same file name,
+        one line each.
+
+    Examples
+    --------
+    >>> select_companies("shoes", ["shoes", "../b"])
+    ({'shoes': 'shoes', '../b': 'b-442f02a0'}, {'shoes'})
+    >>> try:
+    ...     select_companies("nope", ["index", "index-e540cdd1"])
+    ... except AssessmentError as err:
+    ...     print(err)
+    company ids 'index' and 'index-e540cdd1' would both be written as index-e540cdd1.html; \
+rename one of them in companies.csv
+    unknown company id(s): 'nope'; the dataset has 2 companies
+    """
+    slugs = {cid: company_slug(cid) for cid in known}
+    by_slug: dict[str, list[str]] = {}
+    for cid, slug in slugs.items():
+        by_slug.setdefault(slug, []).append(cid)
+    problems = [f"company ids {' and '.join(map(repr, ids))} would both be written as "
+                f"{slug}.html; rename one of them in companies.csv"
+                for slug, ids in by_slug.items() if len(ids) > 1]
+    wanted = known if companies is None else _wanted(companies)
+    unknown = [c for c in wanted if c not in slugs]
+    if unknown:
+        problems.append(f"unknown company id(s): {', '.join(map(repr, unknown))}; "
+                        f"the dataset has {len(known)} companies")
+    if problems:
+        raise AssessmentError("\n".join(problems))
+    return slugs, set(wanted)
