@@ -71,3 +71,25 @@ def test_missing_dataset_is_a_clear_error(tmp_path, capsys):
     assert main(["score", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
     assert "a dataset folder" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for command in ("score", "reports"):
+        code = main([command, str(SAMPLE), "--out", str(blocker / "out")])
+        err = capsys.readouterr().err
+        assert code == 1, command
+        assert "Traceback" not in err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "a-file" in lines[0]
+    assert blocker.read_text() == "not a folder"
+
+
+def test_several_argument_problems_are_one_line_each(capsys):
+    code = main(["reports", str(SAMPLE), "--jobs", "-2", "--timeout", "0",
+                 "--companies", ",,,"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert [ln.split(":")[1].split()[0] for ln in err.splitlines()] == [
+        "jobs", "timeout", "companies"]
