@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled sample dataset and a builder for tiny in-memory datasets."""
+"""Shared fixtures: the bundled sample dataset, a builder for tiny in-memory datasets and
+the Chromium the browser tests launch (found once per session; none stops the session)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,39 @@ import assessment as va
 from assessment.instrument.integration import load_integration
 from assessment.intake.dataset import Dataset
 
+from .browser import BrowserMissing, find_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+
+
+# Exit status when the browser tests cannot have a browser (the set-up is incomplete).
+NO_BROWSER_EXIT = pytest.ExitCode.USAGE_ERROR
+_browser: dict[str, Path] = {}
+
+
+def _chromium_or_exit() -> Path:
+    """The browser, looked for (and installed if need be) once; else one line and exit."""
+    if "path" not in _browser:
+        try:
+            _browser["path"] = find_chromium()
+        except BrowserMissing as exc:
+            pytest.exit(str(exc), returncode=NO_BROWSER_EXIT)
+    return _browser["path"]
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Before any test runs: if a selected test needs the browser, find it or stop."""
+    if config.option.collectonly:
+        return
+    if any("chromium" in getattr(item, "fixturenames", ()) for item in items):
+        _chromium_or_exit()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The Chromium or Chrome executable the browser tests launch."""
+    return _chromium_or_exit()
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """The batch's pages in headless Chromium: charts render, no console errors, no dialog for the
 hostile names (which show as text), and every index link leads to an existing report.
 
-Uses Debian's ``chromium`` (``/usr/bin/chromium``; ``.ci/run`` installs it) through the
-Playwright sync API, offline: file:// URLs only.
+Uses the Chromium or Chrome that ``tests/browser.py`` finds (the ``chromium`` fixture)
+through the Playwright sync API, offline: file:// URLs only.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 
 from assessment.files import unique_slugs
 
+from .browser import LAUNCH_ARGS
 from .helpers_batch import (
     COMPANIES,
     FAIL_ID,
@@ -24,7 +25,6 @@ from .helpers_batch import (
     shared_batch_run,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 SLUGS = unique_slugs(COMPANIES)
 
 pytestmark = [pytest.mark.timeout(900)]
@@ -36,14 +36,11 @@ def run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "needs Debian's chromium: apt-get install chromium"
+def browser(chromium):
     from playwright import sync_api
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
         yield browser
         browser.close()
 

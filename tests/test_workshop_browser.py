@@ -21,17 +21,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "workshop.ipynb"
 SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = Path("/usr/bin/chromium")
 VOILA = Path(sys.executable).with_name("voila")
 START_TIMEOUT = 180  # s until Voila answers (a loaded CI machine is slow)
 PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is on the page
 
 import playwright.sync_api as playwright  # noqa: E402
 
+from .browser import LAUNCH_ARGS  # noqa: E402
 
-def test_browser_tools_are_installed():
-    """The browser test below needs Debian's chromium and Voila; missing ones fail here."""
-    assert CHROMIUM.exists(), "needs Debian's chromium: apt-get install chromium"
+
+def test_browser_tools_are_installed(chromium):
+    """The browser test below needs a Chromium (found or the session stops) and Voila."""
+    assert chromium.is_file() and os.access(chromium, os.X_OK), chromium
     assert VOILA.exists(), "needs voila in the environment (pip install -e '.[dev]')"
 
 
@@ -97,12 +98,10 @@ def _profile_y(page) -> list:
 
 
 @pytest.mark.timeout(600)
-def test_answer_in_the_browser_changes_chart_and_session_file(voila, tmp_path):
+def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, tmp_path):
     url, data = voila
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.goto(url, timeout=PAGE_TIMEOUT)
