@@ -9,6 +9,7 @@ Each test starts one or two kernels (a second or two each).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
+from nbclient.exceptions import CellTimeoutError
 from papermill.exceptions import PapermillExecutionError
 
 from assessment.run.engine import ENGINE_NAME, AssessmentEngine, KernelPool
@@ -190,3 +192,99 @@ def test_a_kernel_that_dies_while_starting_is_replaced(tmp_path):
             assert flag.exists() and pool.started == 2 and kernel.alive()
         finally:
             pool.release(kernel, reusable=False)
+
+
+# papermill's own options, meaning what they mean with papermill's engine (engine_name
+# None); each case runs on both engines
+
+BOTH_ENGINES = pytest.mark.parametrize("engine", [None, ENGINE_NAME], ids=["papermill", "ours"])
+
+
+@BOTH_ENGINES
+def test_log_output_sends_cell_output_to_papermills_logger(tmp_path, pool, caplog, engine):
+    notebook = write_tiny_notebook(
+        tmp_path / "log.ipynb",
+        "import sys\nprint('printed by the cell', company_id)\n"
+        "print('warned by the cell', file=sys.stderr)")
+    caplog.set_level(logging.INFO, logger="papermill")
+    extra = {"kernel_pool": pool} if engine else {}
+    pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                        engine_name=engine, progress_bar=False, log_output=True, **extra)
+    mine = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "papermill"]
+    texts = [m for _, m in mine]
+    assert (logging.INFO, "printed by the cell x\n") in mine
+    assert (logging.WARNING, "warned by the cell\n") in mine  # stderr as a warning
+    assert "Executing notebook with kernel: python3" in texts
+    assert sum(m.startswith("Executing Cell ") for m in texts) == 3  # with the injected cell
+
+
+@BOTH_ENGINES
+def test_without_log_output_no_cell_output_is_logged(tmp_path, pool, caplog, engine):
+    notebook = write_tiny_notebook(tmp_path / "quiet.ipynb", "print('printed by the cell')")
+    caplog.set_level(logging.INFO, logger="papermill")
+    extra = {"kernel_pool": pool} if engine else {}
+    pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                        engine_name=engine, progress_bar=False, **extra)
+    texts = [r.getMessage() for r in caplog.records if r.name == "papermill"]
+    assert "Executing notebook with kernel: python3" in texts  # papermill says it always
+    assert not any("printed by the cell" in m or m.startswith("Executing Cell") for m in texts)
+
+
+@BOTH_ENGINES
+@pytest.mark.parametrize("option", ["execution_timeout", "timeout"])
+def test_a_cell_that_runs_too_long_fails_with_papermills_timeout_error(tmp_path, pool, engine,
+                                                                       option, caplog):
+    notebook = write_tiny_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(5)")
+    extra = {"kernel_pool": pool} if engine else {}
+    with pytest.raises(CellTimeoutError, match="timed out"):
+        pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                            engine_name=engine, progress_bar=False, **{option: 1}, **extra)
+    assert len(pool) == 0
+    # nbclient says so through papermill's logger, as with papermill's engine
+    assert "Timeout waiting for execute reply (1s)." in [
+        r.getMessage() for r in caplog.records if r.name == "papermill"]
+
+
+def test_a_caller_can_give_the_engine_a_quiet_logger(tmp_path, pool, caplog):
+    notebook = write_tiny_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(5)")
+    quiet = logging.getLogger("assessment.tests.quiet")
+    caplog.set_level(logging.INFO, logger=quiet.name)
+    with pytest.raises(CellTimeoutError):
+        pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                            engine_name=ENGINE_NAME, kernel_pool=pool, progress_bar=False,
+                            execution_timeout=1, log=quiet)
+    seen = {r.name: r.getMessage() for r in caplog.records
+            if r.getMessage().startswith("Timeout waiting")}
+    assert list(seen) == [quiet.name]  # nbclient's line went there, not to papermill's
+
+
+@pytest.fixture()
+def slow_kernel(tmp_path, monkeypatch):
+    """A Python kernel whose process never answers (as one on a machine too busy to start
+    it in time): its spec in a folder of its own on JUPYTER_PATH."""
+    name = f"slow-start-{os.getpid()}-{tmp_path.name}"
+    folder = tmp_path / "jupyter" / "kernels" / name
+    folder.mkdir(parents=True)
+    # the sleep comes before ipykernel would start; "ipykernel_launcher" makes it count as
+    # an IPython kernel, so our engine takes the warm-kernel path
+    argv = [sys.executable, "-c", "import time; time.sleep(60)", "ipykernel_launcher",
+            "-f", "{connection_file}"]
+    (folder / "kernel.json").write_text(json.dumps(
+        {"argv": argv, "display_name": "slow", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return name
+
+
+@pytest.mark.parametrize("engine,preload", [(None, None), (ENGINE_NAME, None),
+                                            (ENGINE_NAME, "import json")],
+                         ids=["papermill", "ours", "ours-preload"])
+def test_a_kernel_that_does_not_start_in_start_timeout_fails_the_run(tmp_path, slow_kernel,
+                                                                     engine, preload):
+    notebook = write_tiny_notebook(tmp_path / "nb.ipynb")
+    with KernelPool(preload=preload) as pool:
+        extra = {"kernel_pool": pool} if engine else {}
+        with pytest.raises(RuntimeError, match="didn't respond in 2 seconds"):
+            pm.execute_notebook(str(notebook), None, parameters={"company_id": "x"},
+                                kernel_name=slow_kernel, engine_name=engine,
+                                progress_bar=False, start_timeout=2, **extra)
+        assert len(pool) == 0  # the kernel that never answered was shut down

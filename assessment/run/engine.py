@@ -33,6 +33,16 @@ arguments of ``execute_notebook`` that it understands:
 ``failure_path``
     where to save the executed notebook when the run raises (a timeout, a dead kernel),
     so what ran can be inspected.
+``log``
+    the logger nbclient reports to (default: papermill's, as with papermill's own engine;
+    a caller that reports failures itself, as the batch does, can pass the quiet
+    ``assessment.run.kernels.LOG``).
+
+papermill's own options mean what they mean with papermill's engine: ``log_output`` sends
+each cell's output (and the "Executing notebook with kernel" line) to papermill's logger,
+``execution_timeout`` (else ``timeout``) stops a cell that runs longer with nbclient's
+``CellTimeoutError``, and a kernel that is not ready within ``start_timeout`` seconds fails
+the run.
 
 This module imports only the standard library at load time: papermill loads every
 registered engine whenever it is imported, for any notebook.
@@ -104,6 +114,7 @@ def client_class():
                 self.kc = pooled.kc
             try:
                 with self.setup_kernel(**kwargs):
+                    self.log.info(f"Executing notebook with kernel: {self.kernel_name}")
                     try:
                         if not self.owns_km:
                             self._reset_kernel()
@@ -198,17 +209,22 @@ class AssessmentEngine:
                                  kernel_pool: KernelPool | None = None,
                                  fresh_kernel: bool = False,
                                  kernel_env: dict[str, str] | None = None,
-                                 failure_path: str | None = None, **kwargs):
+                                 failure_path: str | None = None, log=None, **kwargs):
+        """papermill's ``NBClientEngine.execute_managed_notebook`` (the same arguments,
+        meaning the same) on a warm kernel; see the module docstring for the extra ones."""
+        from papermill.log import logger
         from papermill.utils import merge_kwargs, remove_args
 
-        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        kwargs = remove_args(["input_path"], **kwargs)
+        # as papermill's engine: execution_timeout, else timeout; startup_timeout is ours
+        timeout = execution_timeout if execution_timeout else kwargs.get("timeout")
+        kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         resources = kwargs.get("resources") or {}
         cwd = resources.get("metadata", {}).get("path") or os.getcwd()
-        start_timeout = max(float(start_timeout or 0), START_TIMEOUT)
-        final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                             kernel_name=kernel_name, log=LOG, log_output=log_output,
-                             stdout_file=stdout_file, stderr_file=stderr_file,
-                             failure_path=failure_path, run_cwd=cwd)
+        final = merge_kwargs(kwargs, timeout=timeout, startup_timeout=start_timeout,
+                             kernel_name=kernel_name, log=log if log is not None else logger,
+                             log_output=log_output, stdout_file=stdout_file,
+                             stderr_file=stderr_file, failure_path=failure_path, run_cwd=cwd)
         client = client_class()
         if final.get("km") is not None:  # the caller's own running kernel: reset, then run
             return client(nb_man, **final).execute()

@@ -22,13 +22,26 @@ from typing import Any
 # kernel log lines on the terminal (a failing cell is reported from the notebook).
 KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR")
 KERNEL_MAX_RUNS = 100  # a warm kernel is replaced after this many runs
-START_TIMEOUT = 120.0  # seconds for a kernel to start (a loaded machine is slow)
+START_TIMEOUT = 120  # seconds for the batch's kernels to start (a loaded machine is slow)
 
-# nbclient logs a dead kernel or a timeout as an error; the caller gets the exception (the
-# batch records it in its summary), so this log stays quiet unless someone adds a handler.
+# The pool's own warnings, and nbclient's for a caller that passes it to the engine as
+# ``log`` (nbclient logs a dead kernel or a timeout as an error; a caller that records the
+# exception itself, as the batch does, wants no such lines): quiet unless someone adds a
+# handler.
 LOG = logging.getLogger(__name__)
 LOG.addHandler(logging.NullHandler())
 LOG.propagate = False
+
+
+class KernelStartTimeout(RuntimeError):
+    """A new kernel did not answer within the start timeout (it is shut down; the run fails).
+
+    Examples
+    --------
+    >>> str(KernelStartTimeout("Kernel didn't respond in 2 seconds"))
+    "Kernel didn't respond in 2 seconds"
+    """
+
 
 class KernelRunError(RuntimeError):
     """The reset before a run failed on a warm kernel (the kernel is retired).
@@ -213,6 +226,9 @@ class KernelPool:
         if self.preload:
             try:
                 kernel.kc = run_sync(_preload)(km, self.preload, start_timeout)
+            except KernelStartTimeout:  # as nbclient: a kernel that is not ready fails the run
+                self._discard(kernel)
+                raise
             except Exception as exc:  # the notebook will meet the same problem and say so
                 LOG.warning("preload failed in a new kernel: %s", exc)
         return kernel
@@ -231,7 +247,13 @@ async def _preload(km: Any, code: str, timeout: float) -> Any:
 
     kc = km.client()
     kc.start_channels()
-    await kc.wait_for_ready(timeout=timeout)
+    try:
+        await kc.wait_for_ready(timeout=timeout)
+    except RuntimeError as exc:  # not ready in time (a kernel that died is replaced instead)
+        kc.stop_channels()
+        if await km.is_alive():
+            raise KernelStartTimeout(str(exc)) from None
+        raise
     msg_id = kc.execute(code, silent=True, store_history=False)
     deadline = time.monotonic() + timeout
     while True:  # a second at a time: a kernel that dies meanwhile never replies
