@@ -457,3 +457,110 @@ def test_row_numbers_count_blank_lines_like_a_spreadsheet(tmp_path):
 
     problems = problems_of(folder)
     assert [where(p) for p in problems] == [("responses.csv", 6, "oe_exp_1", "9")]
+
+
+# An xlsx is sized before pandas reads it: a sheet too large to hold is refused with its
+# file, sheet and size, and never read (pandas.read_excel is watched, not run).
+
+
+@pytest.fixture()
+def read_excel_calls(monkeypatch):
+    """The calls of pandas.read_excel (each one recorded; the call then fails)."""
+    calls = []
+
+    def watched(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("pandas.read_excel was called")
+
+    monkeypatch.setattr(pd, "read_excel", watched)
+    return calls
+
+
+def _xlsx_dataset(tmp_path, *cells: str):
+    """The good dataset with responses.xlsx, with a 1 written at each of ``cells``."""
+    from openpyxl import load_workbook
+
+    folder = write_dataset(tmp_path / "ds", companies_frame(), responses_frame(), excel=True)
+    path = folder / "responses.xlsx"
+    book = load_workbook(path)
+    for cell in cells:
+        book.active[cell] = 1
+    book.save(path)
+    return folder, path
+
+
+def _set_dimension(path, ref: str | None) -> None:
+    """Rewrite the first sheet's ``<dimension>`` element (``None``: remove it)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml, n = re.subn(r'<dimension ref="[^"]*"\s*/>',
+                     "" if ref is None else f'<dimension ref="{ref}"/>', xml)
+    assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+
+
+def test_an_xlsx_declaring_a_far_cell_is_refused_unread(tmp_path, read_excel_calls):
+    folder, path = _xlsx_dataset(tmp_path, "XFD1048576")
+    size = path.stat().st_size
+    problems = problems_of(folder)
+    [p] = [p for p in problems if p.file == "responses.xlsx"]
+    assert p.value == ("sheet 'Sheet1' declares cells up to XFD1048576 "
+                       "(1,048,576 rows x 16,384 columns from A1)")
+    assert "at most 1,000,000 rows, 2,000 columns and 10,000,000 cells" in p.expected
+    assert read_excel_calls == []  # never read
+    assert path.stat().st_size == size  # and the user's file is left as it was
+
+
+@pytest.mark.parametrize("dimension", [None, "A1:B2"], ids=["missing", "wrong"])
+@pytest.mark.parametrize("cell,value", [
+    ("XFD1048576", "sheet 'Sheet1' has at least 1,000,001 rows"),
+    ("XFD2", "sheet 'Sheet1' has at least 2 rows x 16,384 columns"),
+    ("BXZ2", "sheet 'Sheet1' has at least 2 rows x 2,002 columns"),  # column 2,002
+    # column 1,999 of row 5,100: within both, but 10,194,900 cells
+    ("BXW5100", "sheet 'Sheet1' has at least 5,100 rows x 1,999 columns"),
+])
+def test_an_xlsx_whose_dimension_is_missing_or_wrong_is_sized_by_streaming(
+        tmp_path, read_excel_calls, dimension, cell, value):
+    folder, path = _xlsx_dataset(tmp_path, cell)
+    _set_dimension(path, dimension)
+    [p] = [p for p in problems_of(folder) if p.file == "responses.xlsx"]
+    assert p.value == value and "at most" in p.expected
+    assert read_excel_calls == []
+
+
+def test_an_xlsx_within_the_limits_is_read_as_before(tmp_path):
+    folder, path = _xlsx_dataset(tmp_path)
+    _set_dimension(path, None)  # sized by streaming: small, so read
+    assert load_dataset(folder).responses.shape[0] == 8
+
+
+def test_an_xlsx_that_unpacks_too_large_is_refused_unread(tmp_path, read_excel_calls,
+                                                          monkeypatch):
+    from assessment.intake import read
+
+    folder, path = _xlsx_dataset(tmp_path)
+    monkeypatch.setattr(read, "MAX_XLSX_UNPACKED", 1000)  # as a zip bomb meets 500 MB
+    [p] = [p for p in problems_of(folder) if p.file == "responses.xlsx"]
+    assert p.value.endswith(" bytes unpacked") and "at most 1,000 bytes" in p.expected
+    assert read_excel_calls == []
+
+
+def test_data_on_another_sheet_than_the_first_names_the_sheets(tmp_path):
+    from openpyxl import load_workbook
+
+    folder = write_dataset(tmp_path / "ds", companies_frame(), responses_frame(), excel=True)
+    path = folder / "responses.xlsx"
+    book = load_workbook(path)
+    book.active.title = "Answers"
+    book.create_sheet("Notes", 0)  # an empty first sheet, the data second
+    book.save(path)
+    [p] = [p for p in problems_of(folder) if p.file == "responses.xlsx"]
+    assert p.expected == ("at least one data row below the header on the first sheet, "
+                          "'Notes' (the other sheets, 'Answers', are not read)")

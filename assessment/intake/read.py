@@ -8,12 +8,122 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from assessment.exceptions import Problem
+
+# What an Excel sheet may hold: pandas keeps every cell of the first sheet as a Python
+# object while it reads (about 100 bytes each), so 10 million cells are about a gigabyte;
+# a survey's responses are a few thousand rows of a few hundred columns. A workbook is a
+# zip archive of XML: more than MAX_XLSX_UNPACKED bytes unpacked is refused as well.
+MAX_XLSX_ROWS = 1_000_000
+MAX_XLSX_COLUMNS = 2_000
+MAX_XLSX_CELLS = 10_000_000
+MAX_XLSX_UNPACKED = 500_000_000
+_XLSX_ALLOWED = (f"a sheet of at most {MAX_XLSX_ROWS:,} rows, {MAX_XLSX_COLUMNS:,} columns "
+                 f"and {MAX_XLSX_CELLS:,} cells (delete the empty rows and columns below and "
+                 "right of the data, or save the sheet as CSV)")
+
+
+def _over_limits(rows: int, columns: int) -> bool:
+    return (rows > MAX_XLSX_ROWS or columns > MAX_XLSX_COLUMNS
+            or rows * columns > MAX_XLSX_CELLS)
+
+
+def check_workbook(path: Path, problems: list[Problem]) -> list[str] | None:
+    """Check an xlsx workbook's size before it is read; its sheet names, or None after a
+    problem.
+
+    The first sheet (the one read) is refused when its declared size (its ``<dimension>``,
+    counted from A1 as pandas reads it) exceeds the limits above; else its rows are
+    streamed, one at a time and without their values kept, up to the limits (a declared
+    size may be missing or wrong, and pandas reads what is there). The archive is refused
+    when it unpacks to more than ``MAX_XLSX_UNPACKED`` bytes.
+
+    Parameters
+    ----------
+    path : Path
+        An ``.xlsx`` or ``.xlsm`` file.
+    problems : list of Problem
+        Where a reason the workbook is not read is appended.
+
+    Returns
+    -------
+    list of str or None
+        The workbook's sheet names (the first is the one read); None after a problem.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from openpyxl import Workbook
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "responses.xlsx"
+    >>> book = Workbook()
+    >>> book.active.title = "Answers"
+    >>> book.active["XFD1048576"] = 1  # one cell, at the last address Excel has
+    >>> book.save(path)
+    >>> problems = []
+    >>> check_workbook(path, problems) is None
+    True
+    >>> print(problems[0].value)
+    sheet 'Answers' declares cells up to XFD1048576 (1,048,576 rows x 16,384 columns from A1)
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
+        return None
+    if unpacked > MAX_XLSX_UNPACKED:
+        problems.append(Problem(name, None, None, f"{unpacked:,} bytes unpacked",
+                                f"a workbook of at most {MAX_XLSX_UNPACKED:,} bytes unpacked"))
+        return None
+    try:
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds
+        problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
+        return None
+    try:
+        sheet = book.worksheets[0]
+        declared_rows, declared_columns = sheet.max_row, sheet.max_column
+        if declared_rows and declared_columns and _over_limits(declared_rows,
+                                                               declared_columns):
+            problems.append(Problem(
+                name, None, None,
+                f"sheet {sheet.title!r} declares cells up to "
+                f"{get_column_letter(declared_columns)}{declared_rows} "
+                f"({declared_rows:,} rows x {declared_columns:,} columns from A1)",
+                _XLSX_ALLOWED))
+            return None
+        sheet.reset_dimensions()  # what is there, as pandas reads it
+        rows = last = widest = 0
+        for values in sheet.iter_rows(values_only=True):
+            rows += 1
+            width = len(values)
+            while width and values[width - 1] in (None, ""):
+                width -= 1
+            if width:
+                last, widest = rows, max(widest, width)
+            if _over_limits(rows, 0) or _over_limits(last, widest):
+                used = f"{rows:,} rows" if rows > MAX_XLSX_ROWS else (
+                    f"{last:,} rows x {widest:,} columns")
+                problems.append(Problem(name, None, None,
+                                        f"sheet {sheet.title!r} has at least {used}",
+                                        _XLSX_ALLOWED))
+                return None
+        return list(book.sheetnames)
+    except Exception as exc:  # a broken sheet inside a readable archive
+        problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
+        return None
+    finally:
+        book.close()
 
 
 def _decode(raw: bytes) -> str:
@@ -62,7 +172,12 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     ([2, 4], ['007', 'NA'], 'Müller', [])
     """
     name = path.name
+    sheets: list[str] = []
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if path.suffix.lower() != ".xls":  # openpyxl's formats: sized before they are read
+            sheets = check_workbook(path, problems)
+            if sheets is None:
+                return None
         try:
             df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
         except Exception as exc:  # openpyxl raises many kinds
@@ -102,7 +217,13 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     df.index = pd.RangeIndex(2, len(df) + 2)  # the spreadsheet row of each record
     df = df[(df != "").any(axis=1)]  # blank lines are skipped but keep the numbering
     if df.empty:
-        problems.append(Problem(name, None, None, None, "at least one data row below the header"))
+        expected = "at least one data row below the header"
+        if sheets:  # only the first sheet is read: say which, and that the others are not
+            expected += f" on the first sheet, {sheets[0]!r}"
+            if len(sheets) > 1:
+                others = ", ".join(repr(s) for s in sheets[1:])
+                expected += f" (the other sheets, {others}, are not read)"
+        problems.append(Problem(name, None, None, None, expected))
         return None
     return df
 
