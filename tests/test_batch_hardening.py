@@ -413,3 +413,11 @@ def test_sigterm_removes_the_scratch_files_and_stops_the_kernels(tmp_path):
     assert list(scratch_root.glob("assessment-batch-*")) == []
     _, alive = psutil.wait_procs(kernels, timeout=10)
     assert alive == []
+
+
+def test_a_fractional_timeout_runs_the_reports(tiny, tmp_path):
+    """nbclient takes whole seconds per cell: 1.5 s is not a settings error."""
+    data, notebook = tiny
+    result = run_reports(data, tmp_path / "out", notebook=notebook, timeout=1.5,
+                         progress=False)
+    assert {r.status for r in result.reports.values()} == {"ok"}

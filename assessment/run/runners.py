@@ -9,6 +9,7 @@ A worker runs one :class:`~assessment.run.jobs.ReportJob` with :func:`render_rep
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import shutil
@@ -153,7 +154,8 @@ def render_report(job: ReportJob, pool: KernelPool | None = None,
                 job.notebook, executed, parameters=dict(job.parameters),
                 engine_name=ensure_registered(),
                 progress_bar=False, log_output=False, start_timeout=START_TIMEOUT,
-                execution_timeout=job.timeout,
+                # nbclient takes whole seconds: a fraction rounds up, never to 0
+                execution_timeout=math.ceil(job.timeout),
                 request_save_on_cell_execute=False, failure_path=executed,
                 resources={"metadata": {"path": scratch}},  # the kernel's working folder
                 kernel_pool=pool, fresh_kernel=pool is None, kernel_env=dict(KERNEL_ENV),
