@@ -141,3 +141,18 @@ def test_a_workbook_with_formulas_is_refused_and_keeps_their_values(tmp_path):
     assert path.read_bytes() == before
     assert va.load_dataset(folder).responses["oe_exp_2"].tolist()[1] == 2
     ws.close()
+
+
+def test_a_workbook_too_large_to_read_is_refused_before_it_is_loaded(tmp_path):
+    """A small file declaring a cell at XFD1048576 would grow to gigabytes in memory."""
+    from openpyxl import Workbook
+
+    from assessment.workshop.export import _excel_rows
+
+    wb = Workbook()
+    wb.active.append(["company_id", "respondent_id"])
+    wb.active["XFD1048576"] = 1
+    path = tmp_path / "responses.xlsx"
+    wb.save(path)
+    with pytest.raises(WorkshopError, match="nothing was written to responses.xlsx: .*XFD1048576"):
+        _excel_rows(path)

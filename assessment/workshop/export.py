@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assessment.exceptions import DatasetError
+from assessment.exceptions import DatasetError, Problem
 from assessment.files import (
     append_csv_rows,
     atomic_write_bytes,
@@ -26,6 +26,7 @@ from assessment.files import (
     slugify,
 )
 from assessment.intake.dataset import find_responses, load_dataset
+from assessment.intake.read import check_workbook
 from assessment.workshop.answers import META_COLUMNS
 from assessment.workshop.errors import WorkshopError, clean_label
 from assessment.workshop.locks import file_lock
@@ -304,6 +305,9 @@ def _norm_answer(v: object) -> str:
 def _excel_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     from openpyxl import load_workbook
 
+    problems: list[Problem] = []
+    if check_workbook(path, problems) is None:  # too large to read (or not a workbook)
+        raise WorkshopError(f"nothing was written to {path.name}: {problems[0]}")
     wb = load_workbook(path, read_only=True)
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
