@@ -1,6 +1,8 @@
 """A session's answers in memory: participants and their raw answers to the core items and
 to the customer-integration items, what each perspective is asked, progress, and the
-answers as a ``responses.csv`` table or an in-memory dataset for scoring.
+answers as a ``responses.csv`` table or an in-memory dataset for scoring; and that table
+read back from a session's answers file (:func:`read_answers`), as written or as Excel
+re-saved it.
 
 :class:`~assessment.workshop.session.WorkshopState` adds the files, the lock, notes and
 target; this part is pure and needs no folder.
@@ -21,7 +23,8 @@ from assessment.instrument.models import Instrument
 from assessment.intake.dataset import Dataset
 from assessment.workshop.errors import WorkshopError, scale_value
 
-__all__ = ["AnswerSheet", "Participant", "META_COLUMNS", "PERSPECTIVES"]
+__all__ = ["AnswerSheet", "Participant", "META_COLUMNS", "PERSPECTIVES", "merge_answers",
+           "read_answers", "session_rows"]
 
 PERSPECTIVES = ("internal", "customer")
 META_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "department"]
@@ -59,6 +62,100 @@ class Participant:
         """The participant as the session's JSON file holds it."""
         return {"respondent_id": self.respondent_id, "perspective": self.perspective,
                 "department": self.department}
+
+
+def session_rows(raw: bytes) -> list[dict[str, str]]:
+    r"""The records of a session's answers file, also after Excel re-saved it: UTF-8 (with or
+    without BOM), else Windows-1252; separated by ``,``, ``;`` or tab, whichever splits the
+    header most. Column names and cells are stripped; blank lines are skipped.
+
+    Examples
+    --------
+    >>> session_rows("wave;respondent_id;department\r\n2026;a;Süd\r\n".encode("cp1252"))
+    [{'wave': '2026', 'respondent_id': 'a', 'department': 'Süd'}]
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:  # a byte cp1252 leaves undefined
+            text = raw.decode("latin-1")
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    sep = max(",;\t", key=lambda c: (len(next(csv.reader([first], delimiter=c))), c == ","))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = [h.strip() for h in next(reader, [])]
+    return [{h: (cells[k].strip() if k < len(cells) else "") for k, h in enumerate(header)}
+            for cells in reader if any(c.strip() for c in cells)]
+
+
+def read_answers(raw: bytes, ids: list[str], inst: Instrument
+                 ) -> tuple[dict[str, tuple[Participant, np.ndarray]], dict[str, str]]:
+    r"""The rows of a session's answers file by respondent id, and its first record (which
+    names the company and wave). Values off the scale are dropped: the file may have been
+    edited by hand.
+
+    Examples
+    --------
+    >>> from assessment.instrument.models import load_instrument
+    >>> rows, first = read_answers(b"company_id,respondent_id,oe_exp_1\nacme,a,4\nacme,b,9\n",
+    ...                            ["oe_exp_1"], load_instrument())
+    >>> rows["a"][1].tolist(), rows["b"][1].tolist(), first["company_id"]
+    ([4.0], [nan], 'acme')
+    """
+    rows: dict[str, tuple[Participant, np.ndarray]] = {}
+    records = session_rows(raw)
+    for rec in records:
+        rid = rec.get("respondent_id", "")
+        if not rid:
+            continue
+        vals = np.full(len(ids), np.nan)
+        for j, iid in enumerate(ids):
+            try:
+                v = float(rec.get(iid, ""))
+            except ValueError:
+                continue
+            if inst.scale.min <= v <= inst.scale.max and v == int(v):
+                vals[j] = v
+        rows[rid] = (Participant(rid, rec.get("perspective") or "internal",
+                                 rec.get("department", "")), vals)
+    return rows, (records[0] if records else {})
+
+
+def merge_answers(listed: list[Participant],
+                  rows: dict[str, tuple[Participant, np.ndarray]], instrument: Instrument,
+                  integration: IntegrationInstrument
+                  ) -> tuple[list[Participant], np.ndarray, np.ndarray]:
+    r"""A session's participants (those its settings list, then those only its answers file
+    has; the answers file's details win) with their core and customer-integration answers
+    (:func:`read_answers` of both); an answer not asked of a perspective is dropped.
+
+    Examples
+    --------
+    >>> from assessment.instrument.integration import load_integration
+    >>> from assessment.instrument.models import load_instrument
+    >>> inst, integ = load_instrument(), load_integration()
+    >>> rows, _ = read_answers(b"respondent_id,oe_exp_1\nb,4\n",
+    ...                        inst.item_ids + integ.item_ids, inst)
+    >>> people, core, _ = merge_answers([Participant("a")], rows, inst, integ)
+    >>> [p.respondent_id for p in people], core[:, 0].tolist()
+    (['a', 'b'], [nan, 4.0])
+    """
+    n_ids = len(instrument.item_ids) + len(integration.item_ids)
+    merged: list[Participant] = []
+    for p in listed + [r[0] for r in rows.values()]:
+        if all(m.respondent_id != p.respondent_id for m in merged):
+            merged.append(rows[p.respondent_id][0] if p.respondent_id in rows else p)
+    both = np.vstack([rows[p.respondent_id][1] if p.respondent_id in rows
+                      else np.full(n_ids, np.nan) for p in merged]) if merged \
+        else np.empty((0, n_ids))
+    n_core = len(instrument.item_ids)
+    answers, int_answers = both[:, :n_core], both[:, n_core:]
+    for k, p in enumerate(merged):  # never resume an answer not asked of them
+        if p.perspective in PERSPECTIVES:
+            int_answers[k, ~np.array([p.perspective in i.answered_by
+                                      for i in integration.items], dtype=bool)] = np.nan
+    return merged, answers, int_answers
 
 
 class AnswerSheet:

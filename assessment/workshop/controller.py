@@ -7,6 +7,7 @@ hooks :meth:`WorkshopBase.refresh`, :meth:`WorkshopBase._rebuild` and
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from assessment.instrument.models import LANGS, Instrument
 from assessment.intake.dataset import Dataset, load_dataset
 from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
 from assessment.workshop.compare import SurveyReference, compare_items
-from assessment.workshop.errors import SessionInUse, WorkshopError, check_choice
+from assessment.workshop.errors import SessionWarning, WorkshopError, check_choice, clean_label
 from assessment.workshop.export import ExportResult, add_company, export_session
 from assessment.workshop.live import LiveResult
 from assessment.workshop.session import (
@@ -57,6 +58,8 @@ class WorkshopBase:
         check_choice(lang, LANGS, "language")
         check_choice(mode, MODES, "mode")
         check_choice(resume, ("ask", "last", "new"), "resume policy")
+        if wave is not None:
+            wave = clean_label(wave, "wave", required=False)
         self.lang, self.mode, self.resume_policy = lang, mode, resume
         self.department, self.today, self._wave_param = department, today, wave
         self.state: WorkshopState | None = None
@@ -66,6 +69,7 @@ class WorkshopBase:
         self.survey: SurveyReference | None = None
         self.result: LiveResult | None = None
         self.pending_sessions: list[SessionInfo] = []
+        self.notices: list[str] = []  # what was skipped or ignored opening sessions
 
     # -- hooks the app fills in ----------------------------------------------------------
     def refresh(self) -> None:
@@ -76,6 +80,11 @@ class WorkshopBase:
 
     def _offer(self, found: list[SessionInfo]) -> None:
         """Offer saved sessions (the app)."""
+
+    def _notify(self, message: str) -> None:
+        """A session was skipped or opened with something ignored: kept in :attr:`notices`
+        (the app shows them)."""
+        self.notices.append(message)
 
     # -- answers, notes, target ------------------------------------------------------------
     def answer(self, item_id: str, respondent_id: str | None = None) -> int | None:
@@ -119,9 +128,7 @@ class WorkshopBase:
 
     def set_wave(self, wave: str) -> None:
         """The wave the session's answers are exported into."""
-        state = self._require_state()
-        state.wave = str(wave).strip()
-        state.save()
+        self._require_state().set_wave(wave)  # refused if it starts like a formula
         self._survey_for_state()
         self.refresh()
 
@@ -147,6 +154,8 @@ class WorkshopBase:
         if new.company_id != self.company_id:
             new.close()
             raise WorkshopError(f"session {path.name} is for company {new.company_id!r}")
+        for message in new.warnings:  # already warned by open()
+            self._notify(message)
         self._activate(new)
 
     def new_session(self) -> None:
@@ -172,12 +181,16 @@ class WorkshopBase:
             self.pending_sessions = found
             self._offer(found)
             return
-        if free and self.resume_policy == "last":
-            try:
-                self.resume(free[0].path)
-                return
-            except SessionInUse:
-                pass
+        if self.resume_policy == "last":
+            for info in free:  # the most recent one that opens; never an error
+                try:
+                    self.resume(info.path)
+                    return
+                except WorkshopError as exc:  # in use meanwhile, damaged, newer version
+                    message = text("session_skipped", self.lang, file=info.path.name,
+                                   error=exc)
+                    warnings.warn(message, SessionWarning, stacklevel=2)
+                    self._notify(message)
         self.new_session()
 
     def _show_companies(self) -> None:

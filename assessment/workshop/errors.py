@@ -12,8 +12,8 @@ import numpy as np
 from assessment.exceptions import AssessmentError
 from assessment.instrument.models import Instrument
 
-__all__ = ["SessionInUse", "SessionTakenOver", "WorkshopError", "check_choice", "clean_label",
-           "scale_value"]
+__all__ = ["SessionInUse", "SessionTakenOver", "SessionWarning", "WorkshopError", "check_choice",
+           "clean_label", "scale_value"]
 
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -48,6 +48,17 @@ class SessionTakenOver(WorkshopError):
     --------
     >>> str(SessionTakenOver("resumed in another window"))
     'resumed in another window'
+    """
+
+
+class SessionWarning(UserWarning):
+    """A saved session was opened with something ignored, or skipped (the message names the
+    file and says why); the workshop goes on.
+
+    Examples
+    --------
+    >>> issubclass(SessionWarning, UserWarning)
+    True
     """
 
 

@@ -19,12 +19,11 @@ not resumed in two browser windows at once.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as dt
 import json
 import os
 import re
+import warnings
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,14 +40,23 @@ from assessment.workshop.answers import (
     PERSPECTIVES,
     AnswerSheet,
     Participant,
+    merge_answers,
+    read_answers,
 )
 from assessment.workshop.errors import (
     SessionTakenOver,
+    SessionWarning,
     WorkshopError,
     check_choice,
     clean_label,
 )
-from assessment.workshop.locks import SessionLock
+from assessment.workshop.locks import (
+    SessionLock,
+    keep_copy,
+    read_settings,
+    remove_stale_temps,
+    session_summary,
+)
 from assessment.workshop.target import Target
 from assessment.workshop.texts import text
 
@@ -101,6 +109,7 @@ class SessionInfo:
     total: int
     participants: int
     in_use: bool
+    problem: str = ""  # what of its settings file cannot be used ("" when all is well)
 
     @property
     def csv_path(self) -> Path:
@@ -111,8 +120,9 @@ class SessionInfo:
         """One line for a picker: when, how far, which mode, which file."""
         updated = self.updated.replace("T", " ")[:16]
         mode = text("mode_team" if self.mode == TEAM else "mode_individual", lang)
-        out = text("session_label", lang, updated=updated, answered=self.answered,
-                   total=self.total, mode=mode, file=self.path.stem)
+        out = text("session_label_damaged" if self.problem else "session_label", lang,
+                   updated=updated, answered=self.answered, total=self.total, mode=mode,
+                   file=self.path.stem)
         return out + (" " + text("session_in_use", lang) if self.in_use else "")
 
 
@@ -129,7 +139,9 @@ def sessions_dir(dataset: str | Path) -> Path:
 
 def list_sessions(dataset: str | Path, company_id: str | None = None) -> list[SessionInfo]:
     """Saved sessions of a dataset (of one company when given), most recently updated first.
-    Unreadable or foreign JSON files in the folder are skipped.
+    Foreign JSON files in the folder are skipped; a session whose settings file is damaged
+    or missing is listed from its answers file (its ``problem`` says what is wrong). Stale
+    temporary files of killed saves are removed (:func:`~.locks.remove_stale_temps`).
 
     Examples
     --------
@@ -141,24 +153,30 @@ def list_sessions(dataset: str | Path, company_id: str | None = None) -> list[Se
     out: list[SessionInfo] = []
     if not folder.is_dir():
         return out
-    for path in folder.glob("*.json"):
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(meta, dict) or meta.get("format") != SESSION_FORMAT:
-            continue
-        if company_id is not None and meta.get("company_id") != company_id:
-            continue
-        out.append(SessionInfo(
-            path=path, stem=path.stem, company_id=str(meta.get("company_id")),
-            created=str(meta.get("created", "")), updated=str(meta.get("updated", "")),
-            mode=str(meta.get("mode", TEAM)), lang=str(meta.get("lang", "en")),
-            answered=int(meta.get("answered", 0)), total=int(meta.get("total", 0)),
-            participants=len(meta.get("participants", [])),
-            in_use=SessionLock.in_use(folder / f".{path.stem}.lock")))
+    remove_stale_temps(folder)
+    stems = {p.stem for p in folder.glob("*.json")} | {
+        p.stem for p in folder.glob("*.csv") if _STEM.fullmatch(p.stem)}
+    for stem in stems:
+        info = _session_info(folder / f"{stem}.json")
+        if info is not None and company_id in (None, info.company_id):
+            out.append(info)
     out.sort(key=lambda s: (s.updated, s.created, s.stem), reverse=True)
     return out
+
+
+def _session_info(path: Path) -> SessionInfo | None:
+    """A session as listed (None for a foreign file, or a damaged one without answers)."""
+    try:
+        f = session_summary(path, SESSION_FORMAT, MODES)
+    except WorkshopError:
+        return None
+    if f is None:
+        return None
+    return SessionInfo(
+        path=path, stem=path.stem, company_id=f["company_id"], created=f.get("created", ""),
+        updated=f["updated"], mode=f.get("mode", TEAM), lang=f.get("lang", "en"),
+        answered=f["answered"], total=f.get("total", 0), participants=f["participants"],
+        in_use=SessionLock.in_use(path.parent / f".{path.stem}.lock"), problem=f["problem"])
 
 
 def default_wave(ds: Dataset, company_id: str) -> str:
@@ -177,29 +195,7 @@ def default_wave(ds: Dataset, company_id: str) -> str:
     return str(max(ds.waves)) if ds.waves else ""
 
 
-def _read_answers(csv_path: Path, ids: list[str], inst: Instrument
-                  ) -> dict[str, tuple[Participant, np.ndarray]]:
-    """The rows of a session's answers file by respondent id (values off the scale are
-    dropped: the file may have been edited by hand)."""
-    rows: dict[str, tuple[Participant, np.ndarray]] = {}
-    if not csv_path.exists():
-        return rows
-    with csv_path.open(encoding="utf-8", newline="") as fh:
-        for rec in csv.DictReader(fh):
-            rid = (rec.get("respondent_id") or "").strip()
-            if not rid:
-                continue
-            vals = np.full(len(ids), np.nan)
-            for j, iid in enumerate(ids):
-                with contextlib.suppress(ValueError):
-                    v = float((rec.get(iid) or "").strip())
-                    if inst.scale.min <= v <= inst.scale.max and v == int(v):
-                        vals[j] = v
-            rows[rid] = (Participant(rid, (rec.get("perspective") or "internal").strip(),
-                                     (rec.get("department") or "").strip()), vals)
-    return rows
-
-
+_STEM = re.compile(r".+-\d{4}-\d{2}-\d{2}-\d+")  # a session's file name stem
 class WorkshopState(AnswerSheet):
     """The answers, participants, notes and target of one workshop session, saved on every
     change. Create with :meth:`new` (nothing is written until the first change) or open a
@@ -241,6 +237,7 @@ class WorkshopState(AnswerSheet):
         self.today = today
         self._lock: SessionLock | None = None
         self.last_saved: dt.datetime | None = None
+        self.warnings: list[str] = []  # what was ignored when the session was opened
         if self.stem is not None:
             self._lock = SessionLock.acquire(self.lock_path)
             self._lock.owner = weakref.ref(self)
@@ -270,51 +267,51 @@ class WorkshopState(AnswerSheet):
         Raises :class:`~assessment.workshop.errors.SessionInUse` when another process has
         it open."""
         json_path = Path(path).with_suffix(".json")
-        try:
-            meta = json.loads(json_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise WorkshopError(f"{json_path}: not a readable workshop session ({exc})") from exc
-        if not isinstance(meta, dict) or meta.get("format") != SESSION_FORMAT:
-            raise WorkshopError(f"{json_path}: not a workshop session file")
-        if int(meta.get("format_version", 1)) > SESSION_FORMAT_VERSION:
+        csv_path = json_path.with_suffix(".csv")
+        remove_stale_temps(json_path.parent)
+        meta, ignored = read_settings(json_path, SESSION_FORMAT, MODES)
+        if meta.get("format_version", 1) > SESSION_FORMAT_VERSION:
             raise WorkshopError(f"{json_path}: written by a newer version of the workbook")
         integ = integration or load_integration()
         ids = instrument.item_ids + integ.item_ids  # core, then customer integration
         # the CSV is written first, so it may be one change ahead of the JSON
-        rows = _read_answers(json_path.with_suffix(".csv"), ids, instrument)
-        listed = [Participant(str(p["respondent_id"]), str(p.get("perspective", "internal")),
-                              str(p.get("department", ""))) for p in meta.get("participants", [])]
-        merged: list[Participant] = []
-        for p in listed + [r[0] for r in rows.values()]:
-            if all(m.respondent_id != p.respondent_id for m in merged):
-                merged.append(rows[p.respondent_id][0] if p.respondent_id in rows else p)
-        both = np.vstack([rows[p.respondent_id][1] if p.respondent_id in rows
-                          else np.full(len(ids), np.nan) for p in merged]) if merged \
-            else np.empty((0, len(ids)))
-        n_core = len(instrument.item_ids)
-        answers, int_answers = both[:, :n_core], both[:, n_core:]
-        for k, p in enumerate(merged):  # never resume an answer not asked of them
-            if p.perspective in PERSPECTIVES:
-                int_answers[k, ~np.array([p.perspective in i.answered_by
-                                          for i in integ.items], dtype=bool)] = np.nan
-        t = meta.get("target")
-        target = Target(t.get("discipline"), {d: float(v) for d, v in
-                                              (t.get("profile") or {}).items()}) if t else None
+        try:
+            raw = csv_path.read_bytes() if csv_path.exists() else b""
+        except OSError as exc:
+            raise WorkshopError(f"{csv_path}: the answers file cannot be read "
+                                f"({exc.strerror})") from exc
+        rows, first = read_answers(raw, ids, instrument)
+        company_id = meta.get("company_id") or first.get("company_id")
+        if not company_id:
+            raise WorkshopError(f"{json_path}: not a readable workshop session "
+                                f"({'; '.join(ignored) or 'no company'}; {csv_path.name} "
+                                "names no company either)")
+        merged, answers, int_answers = merge_answers(meta.get("participants", []), rows,
+                                                     instrument, integ)
         current = next((i for i, p in enumerate(merged)
                         if p.respondent_id == meta.get("current")), 0)
+        mode = meta.get("mode") or (INDIVIDUAL if len(merged) > 1 or any(
+            not p.respondent_id.endswith("team") for p in merged) else TEAM)
         state = cls(instrument=instrument, dataset=json_path.parent.parent,
-                    company_id=str(meta["company_id"]),
-                    company_name=str(meta.get("company_name", meta["company_id"])),
-                    wave=str(meta.get("wave", "")), lang=str(meta.get("lang", "en")),
-                    mode=str(meta.get("mode", TEAM)), participants=merged, answers=answers,
-                    current=current, notes=meta.get("notes"), target=target,
+                    company_id=company_id, company_name=meta.get("company_name", company_id),
+                    wave=meta.get("wave", first.get("wave", "")), lang=meta.get("lang", "en"),
+                    mode=mode, participants=merged, answers=answers, current=current,
+                    notes=meta.get("notes"), target=meta.get("target"),
                     created=meta.get("created"), stem=json_path.stem,
                     exports=meta.get("exports"), integration=integ, int_answers=int_answers)
-        state.updated = str(meta.get("updated", state.created))
+        state.updated = meta.get("updated", state.created)
         try:  # what the status line shows until the next change
             state.last_saved = dt.datetime.fromisoformat(state.updated)
         except ValueError:
             state.last_saved = now()
+        if ignored:
+            msg = text("session_ignored", state.lang, file=json_path.name,
+                       ignored="; ".join(ignored), answers=csv_path.name)
+            backup = keep_copy(json_path)
+            if backup is not None:
+                msg += " " + text("session_ignored_kept", state.lang, backup=backup.name)
+            state.warnings.append(msg)
+            warnings.warn(msg, SessionWarning, stacklevel=2)
         return state
 
     # -- files ---------------------------------------------------------------------------
@@ -478,6 +475,12 @@ class WorkshopState(AnswerSheet):
         self.lang = lang
         if self.stem is not None:
             self.save()
+
+    def set_wave(self, wave: str) -> None:
+        """The wave the answers are exported into ("" for a dataset without waves); saves.
+        Refused, before anything is saved, when it starts like a spreadsheet formula."""
+        self.wave = clean_label(wave, "wave", required=False)
+        self.save()
 
     def set_note(self, discipline: str, note: str) -> None:
         """The notes of one discipline; saves."""
