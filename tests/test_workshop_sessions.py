@@ -109,6 +109,8 @@ def test_a_broken_json_file_opens_the_session_from_its_answers(sample):
     again.close()
     infos = list_sessions(sample, "pcmaker")  # still offered for resuming
     assert [i.stem for i in infos] == [state.stem] and infos[0].problem
+    assert infos[0].company_id == "pcmaker" and infos[0].participants == 2
+    assert "3 answers · settings file damaged" in infos[0].label()
     with pytest.warns(SessionWarning, match=state.json_path.name):
         ws = Workshop(sample, "pcmaker", resume="last")
     check_answers(ws.state)
