@@ -82,16 +82,26 @@ def unique_slugs(ids: Iterable[str]) -> dict[str, str]:
     Raises
     ------
     ValueError
-        When two ids would write the same file.
+        When two ids would write the same file: one line per such file, naming the ids.
 
     Examples
     --------
     >>> unique_slugs(["shoes", "../b"])
     {'shoes': 'shoes', '../b': 'b-442f02a0'}
+    >>> unique_slugs(["index", "index-e540cdd1"])
+    Traceback (most recent call last):
+    ValueError: company ids 'index' and 'index-e540cdd1' would both be written as \
+index-e540cdd1.html; rename one of them in companies.csv
     """
     out = {str(i): company_slug(str(i)) for i in ids}
-    if len(set(out.values())) != len(out):
-        raise ValueError("two company ids map to the same report file name")
+    by_slug: dict[str, list[str]] = {}
+    for cid, slug in out.items():
+        by_slug.setdefault(slug, []).append(cid)
+    clashes = [f"company ids {' and '.join(map(repr, same))} would both be written as "
+               f"{slug}.html; rename one of them in companies.csv"
+               for slug, same in by_slug.items() if len(same) > 1]
+    if clashes:
+        raise ValueError("\n".join(clashes))
     return out
 
 

@@ -123,3 +123,25 @@ def profile_answers(instrument: va.Instrument, lens: str, oe: float, ci: float,
     for d, v in zip(va.DISCIPLINES, (oe, ci, pl), strict=True):
         out.update(keyed_answers(instrument, d, lens, v))
     return out
+
+
+#: more kernels than this in one test is a bug under test (a flood): stop at once
+MAX_KERNELS = 6
+
+
+@pytest.fixture()
+def kernel_starts(monkeypatch) -> list[int]:
+    """Grows by one for every kernel a ``KernelPool`` starts (and refuses a flood)."""
+    from assessment.run.kernels import KernelPool
+
+    started: list[int] = []
+    real_start = KernelPool._start_once
+
+    def counting_start(self, *args, **kwargs):
+        started.append(1)
+        if len(started) > MAX_KERNELS:
+            raise RuntimeError(f"more than {MAX_KERNELS} kernels started")
+        return real_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(KernelPool, "_start_once", counting_start)
+    return started

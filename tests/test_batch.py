@@ -504,22 +504,6 @@ def _kernel_processes() -> set[int]:
             if "ipykernel" in " ".join(p.cmdline())}
 
 
-@pytest.fixture()
-def kernel_starts(monkeypatch) -> list[int]:
-    """Grows by one for every kernel a ``KernelPool`` starts."""
-    from assessment.run.engine import KernelPool
-
-    started: list[int] = []
-    real_start = KernelPool._start_once
-
-    def counting_start(self, *args, **kwargs):
-        started.append(1)
-        return real_start(self, *args, **kwargs)
-
-    monkeypatch.setattr(KernelPool, "_start_once", counting_start)
-    return started
-
-
 def test_kernels_started_before_the_dataset_is_read_stop_when_it_is_invalid(tmp_path,
                                                                            kernel_starts):
     """The kernels boot while the dataset is read; an invalid dataset stops them at once

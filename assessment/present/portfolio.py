@@ -6,9 +6,6 @@ every string that comes from data files or from a failing run (names, ids, indus
 finding texts, error messages, cell sources) is escaped where it enters the page; the
 triangle escapes it before it enters the figure
 (:func:`assessment.present.figures.portfolio_triangle`).
-
-    >>> "intro" in index_texts()
-    True
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ from markupsafe import Markup
 from assessment.diagnosis.findings import Diagnosis, Finding
 from assessment.files import atomic_write_text
 from assessment.instrument.models import Instrument
-from assessment.instrument.texts import book, check_lang, text
+from assessment.instrument.texts import check_lang, text
 from assessment.intake.dataset import Dataset
 from assessment.present.figures import figure_html, plotly_head, portfolio_triangle
 from assessment.present.theme import FONT_FAMILY, PAGE_COLORS
@@ -59,17 +56,6 @@ class CompanyReport(Protocol):
     notebook: str | None
     error: str | None
     cell: dict[str, Any] | None
-
-
-def index_texts() -> dict:
-    """The portfolio page's own texts (``instrument/index_texts.yaml``), every language.
-
-    Examples
-    --------
-    >>> index_texts()["title"]["de"]
-    'Wertdisziplinen-Portfolio'
-    """
-    return book("portfolio")
 
 
 def main_finding(diag: Diagnosis) -> Finding | None:

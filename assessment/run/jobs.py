@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assessment.exceptions import AssessmentError, Problem
-from assessment.files import company_slug
+from assessment.files import unique_slugs
 from assessment.instrument.models import LANGS
 
 DEFAULT_TIMEOUT = 600.0  # seconds per cell
@@ -245,15 +245,13 @@ def select_companies(companies: list[str] | str | None,
 rename one of them in companies.csv
     unknown company id(s): 'nope'; the dataset has 2 companies
     """
-    slugs = {cid: company_slug(cid) for cid in known}
-    by_slug: dict[str, list[str]] = {}
-    for cid, slug in slugs.items():
-        by_slug.setdefault(slug, []).append(cid)
-    problems = [f"company ids {' and '.join(map(repr, ids))} would both be written as "
-                f"{slug}.html; rename one of them in companies.csv"
-                for slug, ids in by_slug.items() if len(ids) > 1]
+    problems: list[str] = []
+    try:
+        slugs = unique_slugs(known)
+    except ValueError as err:  # two ids, one file name: said with the other problems
+        slugs, problems = {}, str(err).splitlines()
     wanted = known if companies is None else _wanted(companies)
-    unknown = [c for c in wanted if c not in slugs]
+    unknown = [c for c in wanted if c not in known]
     if unknown:
         problems.append(f"unknown company id(s): {', '.join(map(repr, unknown))}; "
                         f"the dataset has {len(known)} companies")

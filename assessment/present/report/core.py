@@ -57,8 +57,6 @@ from assessment.present.report.base import ReportBase
 from assessment.scoring.cache import load_scored, resolve_dataset
 from assessment.scoring.tables import Scores, score
 
-SECTIONS = ("headline", "profile", "triangle", "gaps", "departments", "integration", "items",
-            "quality", "comparison", "discuss")
 #: what :meth:`Report.show` shows for each part: the method of its HTML, of its chart
 SHOW_PARTS: dict[str, tuple[str, str | None]] = {
     "title": ("title_html", None), "headline": ("headline_html", None),
