@@ -23,10 +23,7 @@ compile: $(VENV)/.installed
 	@$(PY) -m compileall -q assessment
 
 reports: compile
-	@$(PY) -m assessment reports $(DATASET) --out $(OUT) $(REPORTS_ARGS); status=$$?; \
-	if [ -f $(OUT)/index.html ]; then \
-	  echo "Portfolio: $(abspath $(OUT))/index.html (open file://$(abspath $(OUT))/index.html)"; \
-	fi; exit $$status
+	@$(PY) -m assessment reports $(DATASET) --out $(OUT) $(REPORTS_ARGS)
 
 validate: $(VENV)/.installed
 	$(PY) -m assessment validate $(DATASET)
