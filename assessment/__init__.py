@@ -19,7 +19,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from assessment.diagnosis.findings import Diagnosis, Finding, LensResult, diagnose
+    from assessment.diagnosis.diagnose import diagnose
+    from assessment.diagnosis.findings import Diagnosis, Finding, LensResult
     from assessment.exceptions import AssessmentError, DatasetError, InstrumentError, Problem
     from assessment.instrument.models import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
     from assessment.intake.dataset import Dataset, load_dataset
@@ -48,7 +49,7 @@ _EXPORTS = {
     "Scores": "scoring.tables",
     "build_report": "present.report.core",
     "build_summary": "present.summary",
-    "diagnose": "diagnosis.findings",
+    "diagnose": "diagnosis.diagnose",
     "load_dataset": "intake.dataset",
     "load_instrument": "instrument.models",
     "score": "scoring.tables",

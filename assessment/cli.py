@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from assessment.diagnosis.findings import diagnose
+from assessment.diagnosis.diagnose import diagnose
 from assessment.exceptions import AssessmentError, DatasetError
 from assessment.instrument.models import LANGS
 from assessment.intake.dataset import load_dataset

@@ -77,8 +77,8 @@ def make_dataset(
 
     Each dict may hold ``company_id`` (default "x"), ``respondent_id`` (default r<i>),
     ``perspective`` (default internal), ``department`` (default "Ops" for staff),
-    ``wave`` (default "") and item answers by id (raw, before reverse keying); any item
-    not given is blank.
+    ``wave`` (default ""), ``participants`` (a team's size, for perspective ``team``) and
+    item answers by id (raw, before reverse keying); any item not given is blank.
     """
     inst = instrument or va.load_instrument()
     integ = load_integration()
@@ -91,6 +91,7 @@ def make_dataset(
             "respondent_id": r.get("respondent_id", f"r{i}"),
             "perspective": persp,
             "department": r.get("department", "Ops" if persp == "internal" else ""),
+            "participants": float(r.get("participants", np.nan)),
             "row": i + 2,
         }
         for item in inst.item_ids + integ.item_ids:

@@ -16,22 +16,32 @@ OE, CI, PL = va.DISCIPLINES
 TH = va.load_instrument().thresholds
 
 
+AT_PAR = (3.5, 3.5, 3.5)
+
+
 @pytest.mark.parametrize(
-    ("scores", "verdict", "leader", "dominant"),
+    ("scores", "par", "verdict", "leader", "dominant"),
     [
-        ((4.5, 3.5, 3.2), "leader", OE, OE),
-        ((3.2, 4.0, 3.5), "leader", CI, CI),  # exactly at excellence and margin
-        ((3.2, 4.4, 4.1), "dual", None, None),  # masters of two, third at par
-        ((2.5, 4.4, 4.1), "no_clear_choice", None, None),  # two excellent, third below par
-        ((4.2, 3.9, 3.0), "no_clear_choice", None, None),  # excellent but no clear lead
-        ((3.9, 3.2, 3.0), "no_clear_choice", None, OE),  # ahead but not excellent
-        ((3.3, 3.4, 3.2), "no_clear_choice", None, None),  # stuck in the middle
-        ((float("nan"), 3.4, 3.2), "no_data", None, None),
+        ((4.5, 3.5, 3.2), AT_PAR, "leader", OE, OE),
+        ((3.2, 4.0, 3.5), AT_PAR, "leader", CI, CI),  # exactly at excellence and margin
+        ((3.2, 4.4, 4.1), AT_PAR, "dual", None, None),  # masters of two, third at par
+        # two excellent, the third's threshold items below par: not stuck in the middle
+        ((2.5, 4.4, 4.1), (2.6, 3.5, 3.5), "excels_below_par", CI, None),
+        # one excellent, the others below par (the leader must hold the other two at par)
+        ((4.5, 2.0, 2.0), (3.5, 2.4, 2.2), "excels_below_par", OE, OE),
+        ((4.2, 3.9, 3.0), AT_PAR, "narrow_lead", None, None),  # excellent, no clear lead
+        ((4.2, 4.2, 3.0), AT_PAR, "dual", None, None),  # a tie at excellence: two excel
+        ((4.3, 4.1, 4.0), AT_PAR, "all_excellent", None, None),  # acquiescence
+        ((3.9, 3.2, 3.0), AT_PAR, "no_clear_choice", None, OE),  # ahead but not excellent
+        ((3.3, 3.4, 3.2), AT_PAR, "no_clear_choice", None, None),  # stuck in the middle
+        # par unknown (too few threshold answers) is never read as below par
+        ((4.5, 2.0, 2.0), (None, None, None), "leader", OE, OE),
+        ((float("nan"), 3.4, 3.2), AT_PAR, "no_data", None, None),
     ],
 )
-def test_classify_verdicts(scores, verdict, leader, dominant):
-    assert classify(dict(zip(va.DISCIPLINES, scores, strict=True)), TH) == (
-        verdict, leader, dominant)
+def test_classify_verdicts(scores, par, verdict, leader, dominant):
+    assert classify(dict(zip(va.DISCIPLINES, scores, strict=True)), TH,
+                    dict(zip(va.DISCIPLINES, par, strict=True))) == (verdict, leader, dominant)
 
 
 def _company(instrument, exp, setup, n=6, **extra):
@@ -71,12 +81,18 @@ def test_below_par_prefers_threshold_items(instrument):
     d = _diag(_company(instrument, exp=(4.5, 3.2, 3.2), setup=(4.5, 3.2, 3.2), **thr_low))
     below = [f for f in d.findings if f.code == "below_par"]
     assert {(f.lens, f.discipline) for f in below} == {("experience", PL), ("setup", PL)}
-    assert all(f.values["basis"] == "threshold" and f.values["score"] == 2 for f in below)
+    assert all(f.values["score"] == 2 for f in below)
     assert d.lenses["setup"].below_par == [PL]
-    # without threshold answers the discipline score decides
+    # OE excels while PL is below par: not a leader, and not stuck in the middle either
+    assert d.lenses["setup"].verdict == "excels_below_par"
+    assert d.lenses["setup"].leader == OE
+    # without threshold answers par is unknown, never inferred from the discipline items
     d2 = _diag(_company(instrument, exp=(4.5, 2.5, 3.2), setup=(4.5, 3.2, 3.2)))
-    assert d2.lenses["experience"].below_par == [CI]
-    assert d2.lenses["setup"].below_par == []
+    assert d2.lenses["experience"].below_par == []
+    assert d2.lenses["experience"].par_unknown == list(va.DISCIPLINES)
+    unknown = [f for f in d2.findings if f.code == "par_unknown"]
+    assert {f.lens for f in unknown} == {"experience", "setup"}
+    assert "is unknown" in unknown[0].text()
 
 
 def test_excellent_discipline_is_never_below_par(instrument):
@@ -239,7 +255,7 @@ def test_diagnoses_are_made_once_per_scores_and_travel_with_them(sample_dataset,
     import dataclasses
     import pickle
 
-    from assessment.diagnosis import findings as dg
+    from assessment.diagnosis import diagnose as dg
     from assessment.present.report.core import report_for
 
     scores = va.score(sample_dataset)

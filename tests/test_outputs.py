@@ -31,7 +31,7 @@ def hostile(tmp_path_factory) -> tuple[va.Dataset, va.Scores, dict]:
     """A valid dataset whose ids, names and one wave start like formulas, with answers
     that give negative lens gaps."""
     folder = tmp_path_factory.mktemp("hostile") / "data"
-    responses = responses_frame(HOSTILE_IDS, n=6, waves=[HOSTILE_WAVE, "2026-Q1"],
+    responses = responses_frame(HOSTILE_IDS, n=12, waves=[HOSTILE_WAVE, "2026-Q1"],
                                 answer=lambda i, j: 1 + (i + j) % 5)
     write_dataset(folder, companies_frame(HOSTILE_IDS, HOSTILE_NAMES), responses)
     ds = va.load_dataset(folder)

@@ -209,8 +209,38 @@ def test_unknown_perspective(tmp_path, capsys):
         ("responses.csv", 2, "perspective", "Kunde"),
         ("responses.csv", 3, "perspective", "staff"),
     }
-    assert all("'customer' or 'internal'" in p.expected for p in problems)
+    assert all("'customer', 'internal' or 'team'" in p.expected for p in problems)
     assert_score_refuses(folder, tmp_path, capsys, problems)
+
+
+def test_team_rows_need_their_number_of_participants(tmp_path, capsys):
+    responses = responses_frame()
+    responses["participants"] = ""
+    set_cell(responses, 2, "perspective", "team")
+    set_cell(responses, 2, "participants", "7")
+    set_cell(responses, 3, "perspective", "team")  # no participants
+    set_cell(responses, 4, "perspective", "team")
+    set_cell(responses, 4, "participants", "2.5")
+    folder = write_dataset(tmp_path / "ds", companies_frame(), responses)
+    problems = problems_of(folder)
+    assert set(by_place(problems)) == {("responses.csv", 3, "participants", ""),
+                                       ("responses.csv", 4, "participants", "2.5")}
+    assert all("whole number of at least 1" in p.expected for p in problems)
+    assert_score_refuses(folder, tmp_path, capsys, problems)
+
+
+def test_team_consensus_row_is_read(tmp_path):
+    responses = responses_frame()
+    responses["participants"] = ""
+    set_cell(responses, 2, "perspective", "team")
+    set_cell(responses, 2, "participants", "7")
+    set_cell(responses, 3, "participants", "3")  # a staff row: ignored, with a warning
+    folder = write_dataset(tmp_path / "ds", companies_frame(), responses)
+    ds = load_dataset(folder)
+    team = ds.responses[ds.responses["perspective"] == "team"]
+    assert team["participants"].tolist() == [7.0]
+    assert ds.responses["participants"].notna().sum() == 1
+    assert any("participants" in str(w) for w in ds.warnings)
 
 
 def test_perspective_in_any_case_is_accepted(tmp_path):

@@ -273,7 +273,16 @@ def test_live_rescoring_updates_chart_and_findings(sample):
     assert ws.figure.data[T_BAR["setup"]].y == (5.0, 3.0, 3.0)
     d = ws.result.diagnosis
     assert d.lenses["experience"].leader == CI and d.lenses["setup"].leader == OE
-    assert d.lens_mismatch and d.experience_source == "inside_out"
+    # the team's one record is its consensus: a basis for a verdict, without resampling
+    assert d.lens_mismatch and d.experience_source == "team"
+    assert d.lenses["setup"].evidence.phrase() == "team consensus of 1 participants"
+    assert d.lenses["setup"].confidence is None
+    ws.state.set_team_size(7)
+    ws.set_answer("oe_set_1", 5)
+    d = ws.result.diagnosis
+    assert "team consensus of 7 participants" in d.lenses["setup"].sentence()
+    assert "no resampling" in d.lenses["setup"].sentence()
+    assert "team consensus of 7 participants" in ws.results.findings.value
     assert d.lens_gaps[CI] == pytest.approx(2.0)
     assert "Customer intimacy" in ws.results.findings.value
     assert any(f.code == "lens_mismatch" for f in d.findings)
@@ -334,17 +343,22 @@ def test_live_scoring_is_score(instrument):
                  for k in range(3)])
     cases = [
         [dict(profile_answers(instrument, "experience", 3, 4.5, 3),
-              **profile_answers(instrument, "setup", 4, 3, 3))],  # a team consensus
+              **profile_answers(instrument, "setup", 4, 3, 3),
+              perspective="team", participants=6)],  # a team consensus
+        [dict(profile_answers(instrument, "experience", 3, 4.5, 3),
+              **profile_answers(instrument, "setup", 4, 3, 3))],  # one person: too few
         [{k: v for k, v in keyed_answers(instrument, OE, "setup", 4).items()
           if k.endswith(("1", "2"))}],  # too little answered: dropped
         respondents(12, 3, ["Sales", "Ops"], drop=0.2),  # customers hidden
         respondents(40, 12, ["Sales", "Operations", "R&D"], drop=0.1),  # outside-in, depts
         respondents(40, 20, ["Sales", "Ops"], drop=0.5),  # many drops
         # customer integration: intimacy claimed, customers used as a cost factor
-        [dict(team_ci, **int_keyed(co_creator=2, communicator=2, substitute_manager=3,
-                                   productive_resource=4, competitor=5, active=4))],
+        [dict(team_ci, perspective="team", participants=4,
+              **int_keyed(co_creator=2, communicator=2, substitute_manager=3,
+                          productive_resource=4, competitor=5, active=4))],
         # product leadership without innovators; only one item of a role: dropped
-        [dict(profile_answers(instrument, "setup", 3, 3, 4.5),
+        [dict(profile_answers(instrument, "setup", 3, 3, 4.5), perspective="team",
+              participants=5,
               **int_keyed(innovator=2, co_developer=1, user_tester=3, innovation_resource=2),
               int_crm_share_1=4)],
         burden,  # self-service experienced as a burden (six customers: shown)

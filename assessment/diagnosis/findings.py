@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from assessment.diagnosis.integration import IntegrationResult, diagnose_integration
+from assessment.diagnosis.integration import IntegrationResult
 from assessment.diagnosis.plain import plain
+from assessment.diagnosis.verdicts import classify
 from assessment.instrument.integration import load_integration
 from assessment.instrument.models import (
     DISCIPLINES,
@@ -37,7 +37,9 @@ from assessment.instrument.models import (
     load_instrument,
 )
 from assessment.instrument.texts import book, check_lang
-from assessment.scoring.tables import INSIDE_OUT, Scores
+
+__all__ = ["Diagnosis", "Evidence", "Finding", "LensResult", "classify", "rank_findings",
+           "texts"]
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 #: within a severity, findings about the strategy come before data caveats
@@ -74,12 +76,12 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def texts() -> dict:
-    """The finding, verdict and source texts shipped with the package.
+    """The finding, verdict, evidence, source and advice texts shipped with the package.
 
     Examples
     --------
-    >>> sorted(texts()), texts()["findings"]["leader"]["title"]["en"]
-    (['findings', 'par_basis', 'sources', 'verdicts'], 'Clear value discipline')
+    >>> sorted(texts())[:4], texts()["findings"]["leader"]["title"]["en"]
+    (['advice', 'basis_note', 'evidence', 'findings'], 'Clear value discipline')
     """
     return book("findings")
 
@@ -107,9 +109,19 @@ class Finding:
     lens: str | None = None
     discipline: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    #: share of bootstrap resamples of the respondents that reproduce the finding (None:
+    #: not resampled, e.g. a team consensus or a data caveat)
+    confidence: float | None = None
+    #: 95% bootstrap interval of the difference behind a gap, blind spot or split
+    interval: tuple[float, float] | None = None
+    #: False: the rule fired on the point scores, but the resamples do not bear it out
+    #: (confidence below the minimum, or the interval includes zero): "not established"
+    established: bool = True
 
     def _fields(self, lang: str, inst: Instrument) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        clauses = texts()["source_clause"]
+        clause = clauses.get(self.values.get("source") or "", clauses["outside_in"])
+        out: dict[str, Any] = {"source_clause": clause[lang]}
         for key, val in self.values.items():
             if key == "gap" and self.code == "unnoticed_capability":
                 out[key] = abs(val)
@@ -119,9 +131,9 @@ class Finding:
                 out[key] = inst.lens_label(val, lang)
             else:
                 out[key] = val
-        if self.code == "below_par":
-            basis = self.values.get("basis", "discipline")
-            out["basis"] = texts()["par_basis"][basis][lang]
+        if isinstance(self.values.get("disciplines"), list):
+            out["disciplines"] = ", ".join(inst.discipline_label(d, lang)
+                                           for d in self.values["disciplines"])
         if "roles" in self.values:
             integ = load_integration()
             out["roles"] = ", ".join(integ.scale_label("roles", r, lang)
@@ -155,20 +167,64 @@ class Finding:
             "discipline": self.discipline, "values": plain(self.values),
             "title": self.title(lang), "text": self.text(lang, instrument),
             "action": self.action(lang, instrument),
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "interval": None if self.interval is None else [round(float(v), 4)
+                                                            for v in self.interval],
+            "established": self.established,
         }
 
 
 @dataclass
+class Evidence:
+    """What a lens's scores rest on: the group, how many people, and whether that is enough.
+
+    Examples
+    --------
+    >>> Evidence("customers", 24, True).phrase()
+    '24 customers'
+    >>> Evidence("team", 7, True).phrase("de")
+    'Teamkonsens von 7 Teilnehmenden'
+    """
+
+    basis: str  # customers, staff or team ("none" without any group)
+    n: int
+    enough: bool
+    #: the lens source (``inside_out``: staff answering on behalf of customers)
+    source: str | None = None
+
+    def phrase(self, lang: str = "en") -> str:
+        """The group in words: "24 customers", "team consensus of 7 participants",
+        "estimate of 21 staff" (staff answering on behalf of customers)."""
+        key = "staff_estimate" if self.source == "inside_out" else self.basis
+        return texts()["evidence"][key][_lang(lang)].format(n=self.n)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"evidence": "sufficient" | "insufficient", "basis": ..., "n": ...}``."""
+        return {"evidence": "sufficient" if self.enough else "insufficient",
+                "basis": self.basis, "n": int(self.n)}
+
+
+BASIS = {"outside_in": "customers", "inside_out": "staff", "internal": "staff",
+         "team": "team"}
+
+
+@dataclass
 class LensResult:
-    """The verdict for one lens.
+    """The verdict for one lens, with its evidence and confidence.
 
     Examples
     --------
     >>> r = LensResult("experience", "outside_in", {"operational_excellence": 3.46,
     ...                "customer_intimacy": 4.41, "product_leadership": 3.28}, "leader",
-    ...                "customer_intimacy", "customer_intimacy", [])
-    >>> r.sentence()
-    'Customer experience: the company leads with Customer intimacy (4.41).'
+    ...                "customer_intimacy", "customer_intimacy", [],
+    ...                evidence=Evidence("customers", 24, True), confidence=0.97)
+    >>> print(r.sentence())  # doctest: +NORMALIZE_WHITESPACE
+    Customer experience: the company leads with Customer intimacy (4.41); 24 customers,
+    97% of resamples.
+    >>> r.confidence = 0.72
+    >>> print(r.sentence())  # doctest: +NORMALIZE_WHITESPACE
+    Customer experience: the company probably leads with Customer intimacy (4.41);
+    24 customers, only 72% of resamples.
     """
 
     lens: str
@@ -178,19 +234,64 @@ class LensResult:
     leader: str | None
     dominant: str | None
     below_par: list[str]
+    evidence: Evidence = field(default_factory=lambda: Evidence("none", 0, False))
+    par_unknown: list[str] = field(default_factory=list)
+    confidence: float | None = None
+    min_confidence: float = 0.8
+
+    @property
+    def tentative(self) -> bool:
+        """True when the resamples reproduce the verdict less often than the minimum."""
+        return self.confidence is not None and self.confidence < self.min_confidence - 1e-9
+
+    @property
+    def established(self) -> bool:
+        """A verdict with enough evidence that is not tentative."""
+        return self.verdict not in ("no_data", "insufficient_evidence") and not self.tentative
 
     def sentence(self, lang: str = "en", instrument: Instrument | None = None) -> str:
-        """The verdict in one sentence."""
+        """The verdict in one sentence, with the group it rests on and how sure it is."""
         inst = instrument or load_instrument()
-        tpl = texts()["verdicts"][self.verdict][_lang(lang)]
-        ranked = sorted(self.scores, key=lambda d: -self.scores[d])
+        lang = _lang(lang)
+        book_ = texts()
+        tpl = book_["verdicts"][self.verdict][lang]
+        valid = {d: v for d, v in self.scores.items() if v is not None and np.isfinite(v)}
+        ranked = sorted(valid, key=lambda d: -valid[d])
         lab = {d: inst.discipline_label(d, lang) for d in DISCIPLINES}
-        vals: dict[str, Any] = {"lens": inst.lens_label(self.lens, lang)}
-        if ranked and self.verdict != "no_data":
-            vals.update(discipline=lab[ranked[0]], score=self.scores[ranked[0]],
+        vals: dict[str, Any] = {"lens": inst.lens_label(self.lens, lang),
+                                "probably": book_["probably"][lang] if self.tentative else "",
+                                "n": self.evidence.n,
+                                "min_group_size": inst.thresholds.min_group_size,
+                                "group": self.evidence.phrase(lang)}
+        if len(ranked) == 3:
+            lead = self.leader or ranked[0]
+            vals.update(discipline=lab[lead], score=valid[lead],
                         first=lab[ranked[0]], second=lab[ranked[1]], third=lab[ranked[2]],
-                        top=lab[ranked[0]], top_score=self.scores[ranked[0]])
-        return tpl.format(**vals)
+                        top=lab[ranked[0]], top_score=valid[ranked[0]],
+                        below=", ".join(lab[d] for d in self.below_par))
+        text = tpl.format(**vals)
+        if self.verdict in ("no_data", "insufficient_evidence"):
+            return text
+        if self.confidence is None:
+            note = book_["basis_note"]["no_resampling" if self.evidence.basis == "team"
+                                       else "plain"][lang]
+        else:
+            note = book_["basis_note"]["tentative" if self.tentative else "confidence"][lang]
+        return text[:-1] + note.format(group=self.evidence.phrase(lang),
+                                       share=self.confidence or 0.0)
+
+    def to_dict(self, lang: str = "en", instrument: Instrument | None = None) -> dict:
+        """The lens's entry in summary.json (scores withheld without enough evidence)."""
+        withheld = not self.evidence.enough
+        return {
+            "verdict": self.verdict, "leader": self.leader, "below_par": self.below_par,
+            "par_unknown": self.par_unknown,
+            "scores": None if withheld else plain(self.scores), "source": self.source,
+            **self.evidence.to_dict(),
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "tentative": self.tentative,
+            "sentence": self.sentence(lang, instrument),
+        }
 
 
 @dataclass
@@ -200,7 +301,7 @@ class Diagnosis:
     Examples
     --------
     >>> import assessment as va
-    >>> d = diagnose(va.score(va.load_dataset("data/sample")), ["pcmaker"])["pcmaker"]
+    >>> d = va.diagnose(va.score(va.load_dataset("data/sample")), ["pcmaker"])["pcmaker"]
     >>> d.name, d.wave, d.lenses["setup"].leader, d.lens_mismatch
     ('Configurix Computers', '2026-Q1', 'operational_excellence', True)
     >>> [f.code for f in d.top_findings(2)], d.to_dict()["experience_source"]
@@ -223,8 +324,29 @@ class Diagnosis:
     integration: IntegrationResult | None = None
 
     def top_findings(self, k: int = 3) -> list[Finding]:
-        """The ``k`` most important findings (:func:`rank_findings`)."""
-        return rank_findings(self.findings)[:k]
+        """The ``k`` most important established findings (:func:`rank_findings`), the same
+        finding in both lenses once (:meth:`also_in` names the other lens), so the freed
+        place goes to the next different finding."""
+        out: list[Finding] = []
+        seen: set[tuple] = set()
+        for f in rank_findings([f for f in self.findings if f.established]):
+            key = (f.code, f.discipline)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(f)
+        return out[:k]
+
+    def also_in(self, finding: Finding) -> list[str]:
+        """The other lenses in which the same established finding was made."""
+        return [f.lens for f in self.findings if f is not finding and f.established
+                and (f.code, f.discipline) == (finding.code, finding.discipline)
+                and f.lens and f.lens != finding.lens]
+
+    def not_established(self) -> list[Finding]:
+        """Findings the rules made on the point scores that the resamples do not bear out
+        (listed as "not established", never among the headline findings)."""
+        return rank_findings([f for f in self.findings if not f.established])
 
     def to_dict(self, lang: str = "en") -> dict:
         """The summary.json entry for this company, texts in ``lang``."""
@@ -234,13 +356,7 @@ class Diagnosis:
             "name": self.name,
             "wave": self.wave or None,
             "instrument_version": self.instrument_version,
-            "lenses": {
-                lens: {
-                    "verdict": r.verdict, "leader": r.leader, "below_par": r.below_par,
-                    "scores": plain(r.scores), "source": r.source,
-                    "sentence": r.sentence(lang, inst),
-                } for lens, r in self.lenses.items()
-            },
+            "lenses": {lens: r.to_dict(lang, inst) for lens, r in self.lenses.items()},
             "lens_gaps": plain(self.lens_gaps),
             "lens_mismatch": self.lens_mismatch,
             "experience_source": self.experience_source,
@@ -252,185 +368,3 @@ class Diagnosis:
         }
 
 
-# -- rules ------------------------------------------------------------------------------
-
-
-def classify(scores: dict[str, float], th) -> tuple[str, str | None, str | None]:
-    """(verdict, leader, dominant discipline) of one lens profile.
-
-    Examples
-    --------
-    >>> from assessment import load_instrument
-    >>> th = load_instrument().thresholds
-    >>> classify({"operational_excellence": 4.5, "customer_intimacy": 3.2,
-    ...           "product_leadership": 3.1}, th)
-    ('leader', 'operational_excellence', 'operational_excellence')
-    >>> classify({"operational_excellence": 4.5, "customer_intimacy": None,
-    ...           "product_leadership": 3.1}, th)
-    ('no_data', None, None)
-    """
-    valid = {d: s for d, s in scores.items() if s is not None and np.isfinite(s)}
-    if len(valid) < len(DISCIPLINES):
-        return "no_data", None, None
-    ranked = sorted(valid, key=lambda d: -valid[d])
-    s1, s2, s3 = (valid[d] for d in ranked)
-    ahead = s1 - s2 >= th.leadership_margin - 1e-9
-    if s1 >= th.excellence and ahead:
-        return "leader", ranked[0], ranked[0]
-    dominant = ranked[0] if ahead else None
-    if s1 >= th.excellence and s2 >= th.excellence and s3 >= th.par:
-        return "dual", None, None
-    return "no_clear_choice", None, dominant
-
-
-def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> LensResult:
-    rows = prof[prof["lens"] == lens].set_index("discipline")
-    scores = {d: float(rows["mean"].get(d, np.nan)) for d in DISCIPLINES}
-    source = rows["source"].iloc[0] if len(rows) else None
-    verdict, leader, dominant = classify(scores, th)
-    ranked = sorted(DISCIPLINES, key=lambda d: -np.nan_to_num(scores[d], nan=-np.inf))
-    below = []
-    if verdict != "no_data":
-        s = [scores[d] for d in ranked]
-        if verdict == "leader":
-            findings.append(Finding("leader", "info", lens, leader, {
-                "lens": lens, "discipline": leader, "score": s[0], "next_discipline": ranked[1],
-                "next_score": s[1], "margin": s[0] - s[1]}))
-        elif verdict == "dual":
-            findings.append(Finding("dual", "info", lens, None, {
-                "lens": lens, "first": ranked[0], "first_score": s[0], "second": ranked[1],
-                "second_score": s[1], "third": ranked[2], "third_score": s[2]}))
-        else:
-            findings.append(Finding("no_clear_choice", "critical", lens, None, {
-                "lens": lens, "top": ranked[0], "top_score": s[0], "excellence": th.excellence}))
-        for d in DISCIPLINES:
-            par_score = float(rows.at[d, "par_score"])
-            if par_score < th.par and scores[d] < th.excellence:
-                below.append(d)
-                findings.append(Finding("below_par", "critical", lens, d, {
-                    "lens": lens, "discipline": d, "score": par_score, "par": th.par,
-                    "basis": str(rows.at[d, "par_basis"])}))
-    return LensResult(lens, source, scores, verdict, leader, dominant, below)
-
-
-def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
-                  name: str) -> Diagnosis:
-    th = scores.thresholds
-    findings: list[Finding] = []
-
-    def sel(table: str) -> pd.DataFrame:
-        return scores.rows(table, company_id, wave)
-
-    prof = sel("profile")
-    if prof.empty:
-        findings.append(Finding("no_respondents", "warning"))
-        empty = {lens: LensResult(lens, None, dict.fromkeys(DISCIPLINES, float("nan")),
-                                  "no_data", None, None, []) for lens in LENSES}
-        return Diagnosis(company_id, name, wave, inst.version, empty,
-                         dict.fromkeys(DISCIPLINES), False, None, None, None, {}, findings, inst)
-
-    lenses = {lens: _lens_result(lens, prof, th, findings) for lens in LENSES}
-    exp, setup = lenses["experience"], lenses["setup"]
-    mismatch = bool(exp.dominant and setup.dominant and exp.dominant != setup.dominant)
-    if mismatch:
-        findings.append(Finding("lens_mismatch", "warning", None, None, {
-            "experienced": exp.dominant, "experienced_score": exp.scores[exp.dominant],
-            "setup": setup.dominant, "setup_score": setup.scores[setup.dominant]}))
-
-    gaps_df = sel("lens_gaps").set_index("discipline")
-    gaps: dict[str, float | None] = {}
-    for d in DISCIPLINES:
-        g = float(gaps_df["gap"].get(d, np.nan))
-        gaps[d] = g if np.isfinite(g) else None
-        if np.isfinite(g) and abs(g) >= th.lens_gap - 1e-9:
-            code, sev = ("unbacked_promise", "warning") if g > 0 else (
-                "unnoticed_capability", "info")
-            findings.append(Finding(code, sev, None, d, {
-                "discipline": d, "experience": exp.scores[d], "setup": setup.scores[d],
-                "gap": g}))
-
-    source = exp.source
-    if source == INSIDE_OUT:
-        n_cust = sel("respondents")
-        n_cust = n_cust.loc[n_cust["perspective"] == "customer", "respondent_id"].nunique()
-        findings.append(Finding("inside_out_estimate", "info", "experience", None, {
-            "n_customers": int(n_cust), "min_group_size": th.min_group_size}))
-
-    blind_df = sel("blind_spots").set_index("discipline")
-    blind: dict[str, float] | None = None
-    if len(blind_df):
-        blind = {d: float(blind_df.at[d, "diff"]) for d in blind_df.index}
-        for d, diff in blind.items():
-            if abs(diff) >= th.blind_spot_gap - 1e-9:
-                code, sev = ("blind_spot_overestimate", "warning") if diff > 0 else (
-                    "blind_spot_underestimate", "info")
-                findings.append(Finding(code, sev, "experience", d, {
-                    "discipline": d, "internal": float(blind_df.at[d, "internal"]),
-                    "customer": float(blind_df.at[d, "customer"]), "diff": diff}))
-
-    dept = sel("departments")
-    dominant: dict[str, str | None] = {}
-    for dep, grp in dept.groupby("department", sort=True):
-        prof_d = dict(zip(grp["discipline"], grp["mean"], strict=True))
-        ranked = sorted(prof_d, key=lambda d: -prof_d[d])
-        ok = len(ranked) == 3 and prof_d[ranked[0]] - prof_d[ranked[1]] >= (
-            th.leadership_margin - 1e-9)
-        dominant[str(dep)] = ranked[0] if ok else None
-    alignment: bool | None = None
-    if len(dominant) >= 2:
-        leaning = {d for d in dominant.values() if d}
-        alignment = len(leaning) <= 1
-        if not alignment:
-            findings.append(Finding("department_split", "warning", "setup", None, {
-                "departments": {k: v for k, v in dominant.items() if v}}))
-
-    integration = None
-    integ_rows = sel("integration") if scores.integration is not None else None
-    if integ_rows is not None and len(integ_rows):
-        claimed = setup.leader or setup.dominant or exp.leader or exp.dominant
-        integ = scores.integration_instrument or load_integration()
-        integration, raw = diagnose_integration(integ_rows, integ, claimed, th.par)
-        findings += [Finding(f["code"], f["severity"], None, f["discipline"], f["values"])
-                     for f in raw]
-
-    drop = sel("dropped")
-    if len(drop) and int(drop["n_dropped"].iloc[0]) > 0:
-        n_drop, n_all = int(drop["n_dropped"].iloc[0]), int(drop["n_scores"].iloc[0])
-        findings.append(Finding("dropped_respondents", "info", None, None, {
-            "n_dropped": n_drop, "n_scores": n_all, "share": n_drop / n_all}))
-
-    return Diagnosis(company_id, name, wave, inst.version, lenses, gaps, mismatch, source,
-                     blind, alignment, dominant, findings, inst, integration)
-
-
-def diagnose(scores: Scores, company_ids: list[str] | None = None,
-             wave: str | None = None) -> dict[str, Diagnosis]:
-    """Diagnose companies (all by default) in ``wave`` (each company's latest by default).
-
-    Each diagnosis is made once per scores object (:meth:`Scores.memo`) and is read-only:
-    the reports of a batch use the diagnoses the batch made.
-
-    Returns
-    -------
-    dict of str to Diagnosis
-        Per company id: the verdict per lens, gaps, blind spots, department alignment,
-        customer integration and the findings, ranked by :func:`rank_findings`.
-
-    Examples
-    --------
-    >>> import assessment as va
-    >>> scores = va.score(va.load_dataset("data/sample"))
-    >>> pc = diagnose(scores, ["pcmaker"])["pcmaker"]
-    >>> pc.lenses["experience"].leader, pc.lenses["setup"].leader, pc.lens_mismatch
-    ('customer_intimacy', 'operational_excellence', True)
-    """
-    inst = scores.instrument
-    comp = scores.companies
-    ids = list(comp["company_id"]) if company_ids is None else list(company_ids)
-    names = dict(zip(comp["company_id"], comp["name"], strict=True))
-    out: dict[str, Diagnosis] = {}
-    for cid in ids:
-        w = wave if wave is not None else (scores.latest_wave(cid) or "")
-        out[cid] = scores.memo(("diagnosis", cid, w), lambda cid=cid, w=w: _diagnose_one(
-            scores, inst, cid, w, names.get(cid, cid)))
-    return out

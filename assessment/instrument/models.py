@@ -100,6 +100,13 @@ class Thresholds(_Strict):
     blind_spot_gap: float = 0.75
     min_answered_share: float = Field(0.6, gt=0, le=1)
     min_group_size: int = Field(5, ge=1)
+    #: resamples of the respondents behind each verdict's confidence (0: no resampling)
+    bootstrap_replicates: int = Field(1000, ge=0, le=100_000)
+    #: the resampling's seed: the same data give the same confidence on every run
+    bootstrap_seed: int = Field(20261130, ge=0)
+    #: a verdict reproduced by fewer resamples than this is tentative, a finding is
+    #: "not established"
+    min_confidence: float = Field(0.8, gt=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:

@@ -18,7 +18,10 @@ from assessment.intake.read import spreadsheet_rows
 COMPANY_COLUMNS = ("company_id", "name", "industry")
 RESPONSE_COLUMNS = ("company_id", "respondent_id", "perspective", "department")
 WAVE_COLUMN = "wave"
-PERSPECTIVES = ("customer", "internal")
+PERSPECTIVES = ("customer", "internal", "team")
+#: optional column: the number of workshop participants behind a ``team`` row (a team's
+#: consensus record; blank on every other row)
+PARTICIPANTS = "participants"
 SETTINGS_FILE = "settings.yaml"
 MAX_SHOWN_PER_KIND = 10_000  # safety cap on problems of one kind (a wholly wrong file)
 
@@ -120,7 +123,7 @@ def check_responses(
     missing = [c for c in RESPONSE_COLUMNS if c not in df.columns]
     for col in missing:
         problems.append(Problem(name, 1, col, None, f"a column named {col!r}"))
-    known = set(RESPONSE_COLUMNS) | {WAVE_COLUMN} | set(item_ids) | ignore_columns
+    known = set(RESPONSE_COLUMNS) | {WAVE_COLUMN, PARTICIPANTS} | set(item_ids) | ignore_columns
     for col in df.columns:
         if col not in known:
             problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids)))
@@ -148,7 +151,8 @@ def check_responses(
     bad = ~perspective.isin(PERSPECTIVES)
     for row in spreadsheet_rows(bad):
         problems.append(Problem(name, int(row), "perspective", df["perspective"].loc[row],
-                                "'customer' or 'internal'"))
+                                "'customer', 'internal' or 'team'"))
+    participants = _check_participants(df, name, perspective, problems, warnings)
 
     if companies is not None and "company_id" in companies.columns:
         unknown = ~df["company_id"].isin(set(companies["company_id"])) & (df["company_id"] != "")
@@ -176,20 +180,22 @@ def check_responses(
     answers = answers[item_ids]
 
     department = df["department"].where(perspective == "internal", "")
-    stray_dept = (perspective == "customer") & (df["department"] != "")
+    stray_dept = (perspective != "internal") & (df["department"] != "")
     if stray_dept.any():
         warnings.append(Problem(name, int(spreadsheet_rows(stray_dept)[0]), "department", None,
-                                f"a blank department for customers ({int(stray_dept.sum())} "
-                                "customer row(s) have one; ignored)", severity="warning"))
+                                f"a blank department for customers and teams "
+                                f"({int(stray_dept.sum())} such row(s) have one; ignored)",
+                                severity="warning"))
     setup_ids = [i.id for i in inst.items if i.lens == "setup"]
     not_for = {
         "customer": setup_ids + [i.id for i in integ.items if "customer" not in i.answered_by],
         "internal": [i.id for i in integ.items if "internal" not in i.answered_by],
+        "team": [i.id for i in integ.items if "internal" not in i.answered_by],
     }
     for persp, ids in not_for.items():
         stray = (perspective == persp) & answers[ids].notna().any(axis=1)
         if stray.any():
-            who = "customer" if persp == "customer" else "staff"
+            who = {"customer": "customer", "internal": "staff", "team": "team"}[persp]
             warnings.append(Problem(
                 name, int(spreadsheet_rows(stray)[0]), None, None,
                 f"no answers from {who} rows to items not asked of them "
@@ -212,9 +218,31 @@ def check_responses(
     meta = pd.DataFrame({
         "wave": wave, "company_id": df["company_id"], "respondent_id": df["respondent_id"],
         "perspective": perspective, "department": department,
-        "row": df.index.to_numpy(),
+        PARTICIPANTS: participants, "row": df.index.to_numpy(),
     }, index=df.index)
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
+
+
+def _check_participants(df: pd.DataFrame, name: str, perspective: pd.Series,
+                        problems: list[Problem], warnings: list[Problem]) -> pd.Series:
+    """The ``participants`` column as numbers: required (a whole number of at least 1) on
+    ``team`` rows, ignored with a warning elsewhere; NaN where it does not apply."""
+    team = perspective == "team"
+    raw = df[PARTICIPANTS] if PARTICIPANTS in df.columns else pd.Series("", index=df.index)
+    value = pd.to_numeric(raw, errors="coerce")
+    with np.errstate(invalid="ignore"):
+        bad = team & ~((value >= 1) & (value == np.round(value)))
+    for row in spreadsheet_rows(bad)[:MAX_SHOWN_PER_KIND]:
+        problems.append(Problem(name, int(row), PARTICIPANTS, raw.loc[row],
+                                "the number of workshop participants behind the team's "
+                                "consensus, a whole number of at least 1"))
+    stray = ~team & (raw != "")
+    if stray.any():
+        warnings.append(Problem(name, int(spreadsheet_rows(stray)[0]), PARTICIPANTS, None,
+                                f"a blank participants cell on customer and staff rows "
+                                f"({int(stray.sum())} row(s) have one; ignored)",
+                                severity="warning"))
+    return value.where(team & ~bad)
 
 
 def load_settings(folder: Path, problems: list[Problem]) -> dict:

@@ -78,7 +78,14 @@ def _verdict(diag: Diagnosis, lens: str, inst: Instrument, lang: str) -> dict[st
     if res is None:
         return {"text": text("portfolio", "verdict.no_data", lang), "inside_out": False}
     disc = inst.discipline_label(res.leader, lang) if res.leader else ""
-    return {"text": text("portfolio", f"verdict.{res.verdict}", lang, discipline=disc),
+    verdict = text("portfolio", f"verdict.{res.verdict}", lang, discipline=disc)
+    if res.tentative:
+        verdict = f"{text('findings', 'probably', lang)}{verdict}"
+    kind = ("plain" if res.confidence is None else "tentative" if res.tentative
+            else "confidence")
+    basis = (text("portfolio", f"basis.{kind}", lang, group=res.evidence.phrase(lang),
+                  share=res.confidence or 0.0) if res.evidence.n else "")
+    return {"text": verdict, "basis": basis, "tentative": res.tentative,
             "inside_out": lens == "experience" and res.source == INSIDE_OUT}
 
 

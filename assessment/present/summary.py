@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assessment.diagnosis.advice import recommend
 from assessment.diagnosis.findings import Diagnosis
 from assessment.diagnosis.plain import plain
 from assessment.files import atomic_write_files, frame_csv_text
@@ -61,10 +62,11 @@ def findings_table(diagnoses: dict[str, Diagnosis], lang: str = "en") -> pd.Data
         for f in d.findings:
             rows.append({"company_id": d.company_id, "wave": d.wave, "code": f.code,
                          "severity": f.severity, "lens": f.lens, "discipline": f.discipline,
+                         "established": f.established, "confidence": f.confidence,
                          "title": f.title(lang), "text": f.text(lang, d.instrument),
                          "instrument_version": d.instrument_version})
-    cols = ["company_id", "wave", "code", "severity", "lens", "discipline", "title", "text",
-            "instrument_version"]
+    cols = ["company_id", "wave", "code", "severity", "lens", "discipline", "established",
+            "confidence", "title", "text", "instrument_version"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -86,6 +88,9 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
     companies = []
     for cid, diag in diagnoses.items():
         entry = diag.to_dict(lang)
+        entry["recommendations"] = [r.to_dict(lang, diag.instrument) for r in recommend(diag)]
+        entry["headline_findings"] = [f.code for f in diag.top_findings()]
+        entry["not_established"] = [f.code for f in diag.not_established()]
         entry["waves"] = sorted(w for w in waves.get(cid, []) if w) if cid in waves else []
         key = (cid, diag.wave)
         entry["dropped_scores"] = int(drop.at[key, "n_dropped"]) if key in drop.index else 0

@@ -43,7 +43,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assessment.diagnosis.findings import diagnose
+from assessment.diagnosis.diagnose import diagnose
 from assessment.exceptions import AssessmentError
 from assessment.files import atomic_write_bytes
 from assessment.intake.dataset import SETTINGS_FILE, Dataset, find_responses, load_dataset

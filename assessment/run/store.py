@@ -126,8 +126,10 @@ def summary_rows(summary: dict, companies: pd.DataFrame,
             block = entry["lenses"][lens]
             row[f"{lens}_verdict"] = block["verdict"]
             row[f"{lens}_leader"] = block["leader"] or ""
+            row[f"{lens}_basis"] = f"{block['basis']} (n={block['n']})"
+            row[f"{lens}_confidence"] = block["confidence"]
             for d in DISCIPLINES:
-                row[f"{lens}_{d}"] = block["scores"].get(d)
+                row[f"{lens}_{d}"] = (block["scores"] or {}).get(d)
         row["lens_mismatch"] = entry["lens_mismatch"]
         for d in DISCIPLINES:
             row[f"gap_{d}"] = entry["lens_gaps"].get(d)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from assessment.instrument.integration import IntegrationInstrument, load_integration
 from assessment.intake.dataset import Dataset
-from assessment.scoring.rules import Cell, group_stats, respondent_scores
+from assessment.scoring.rules import TEAM, Cell, group_stats, respondent_scores
 
 #: which perspective a block's company score is read from
 BLOCK_SOURCE = {"roles": "all", "participation": "all", "motives": "customer",
@@ -53,6 +53,8 @@ def score_integration(dataset: Dataset) -> pd.DataFrame:
     th = inst.thresholds
     resp = dataset.responses.reindex(
         columns=list(dict.fromkeys([*dataset.responses.columns, *integ.item_ids])))
+    # a workshop team's consensus answers the staff side of the section
+    resp = resp.assign(perspective=resp["perspective"].replace(TEAM, "internal"))
     cols = ["wave", "company_id", "block", "scale", "perspective", "mean", "n", "sd", "ci_low",
             "ci_high", "rwg", "shown", "source"]
     if resp[integ.item_ids].isna().all().all():
@@ -60,7 +62,8 @@ def score_integration(dataset: Dataset) -> pd.DataFrame:
     long, kept_values = respondent_scores(resp, integration_cells(integ), inst.scale.min,
                                           inst.scale.max, th.min_answered_share)
     stats = group_stats(resp, long, kept_values, inst.scale.points, th.min_group_size,
-                        total_lenses={"roles", "participation"})
+                        total_lenses={"roles", "participation"},
+                        scale=(inst.scale.min, inst.scale.max))
     stats = stats.rename(columns={"discipline": "scale", "lens": "block"})
     stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
     return stats[cols].reset_index(drop=True)

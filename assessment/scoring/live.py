@@ -18,15 +18,14 @@ from assessment.instrument.models import DISCIPLINES, THRESHOLD_LENS, Instrument
 from assessment.intake.dataset import Dataset
 from assessment.scoring.integration import BLOCK_SOURCE, integration_cells
 from assessment.scoring.rules import (
-    INTERNAL,
-    OUTSIDE_IN,
+    TEAM,
     Cell,
     cell_scores,
     cronbach_alpha,
-    experience_source,
     group_summary,
     instrument_cells,
     keyed,
+    lens_sources,
     shown_groups,
 )
 from assessment.scoring.tables import Scores
@@ -42,7 +41,7 @@ COMPANY_COLUMNS = ["wave", "company_id", "discipline", "lens", "perspective", *S
 INTEGRATION_COLUMNS = ["wave", "company_id", "block", "scale", "perspective", *STATS,
                        "source"]
 PROFILE_COLUMNS = ["wave", "company_id", "discipline", "lens", "source", "mean", "n", "sd",
-                   "ci_low", "ci_high", "rwg", "par_score", "par_basis"]
+                   "ci_low", "ci_high", "rwg", "par_score", "par_basis", "people"]
 
 
 def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
@@ -70,15 +69,15 @@ class _Cells:
         self.raw = raw
 
     def stats(self, persp: np.ndarray, totals: tuple[str, ...], points: int,
-              min_group_size: int) -> list[dict]:
+              min_group_size: int, scale: tuple[int, int]) -> list[dict]:
         """Per cell and group (each perspective, ``all`` for the ``totals``): the group
         statistics of :func:`assessment.scoring.rules.group_stats`."""
-        everyone = np.ones(len(persp), dtype=bool)
+        everyone = persp != TEAM  # a team's consensus record is no respondent
         groups = [(p, persp == p) for p in sorted(set(persp.tolist()))]
         rows = []
         for name, lens, _answered, sc, kept, kv in self.cells:
             for p, members in groups + ([("all", everyone)] if lens in totals else []):
-                row = group_summary(sc, kept, kv, members, points)
+                row = group_summary(sc, kept, kv, members, points, scale)
                 if row is None:
                     continue
                 row["shown"] = bool(shown_groups(row["n"], p == "customer", min_group_size))
@@ -119,7 +118,8 @@ def score_company(ds: Dataset) -> Scores:
     core = _Cells(resp, inst.item_ids, instrument_cells(inst), inst)
     key = {"wave": wave, "company_id": cid}
 
-    comp = core.stats(persp, TOTAL_LENSES, inst.scale.points, th.min_group_size)
+    comp = core.stats(persp, TOTAL_LENSES, inst.scale.points, th.min_group_size,
+                      (inst.scale.min, inst.scale.max))
     for r in comp:
         r["discipline"] = r.pop("name")
         r.update(key)
@@ -128,7 +128,9 @@ def score_company(ds: Dataset) -> Scores:
     kept = {(d, lens): (sc, k) for d, lens, _a, sc, k, _kv in core.cells}
 
     respondents = _respondents(core, key, rids, persp, dept)
-    profile = _profile(by, kept, persp, rids, th.min_group_size, key)
+    participants = (resp["participants"].to_numpy(dtype=float) if "participants" in resp
+                    else np.ones(n))
+    profile = _profile(by, kept, persp, rids, participants, th.min_group_size, key)
     return Scores(
         instrument=inst, respondents=respondents, company=_frame(comp, COMPANY_COLUMNS),
         profile=_frame(profile, PROFILE_COLUMNS), lens_gaps=_lens_gaps(profile, key),
@@ -157,27 +159,34 @@ def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,
     })
 
 
-def _profile(by: dict, kept: dict, persp: np.ndarray, rids: np.ndarray, min_group_size: int,
-             key: dict) -> list[dict]:
-    """The two lenses as the diagnosis reads them (``Scores.profile``)."""
-    cust = np.zeros(len(rids), dtype=bool)
-    for (_d, lens), (_sc, k) in kept.items():
-        if lens == "experience":
-            cust |= k & (persp == "customer")
-    source = experience_source(len(set(rids[cust].tolist())), min_group_size)
-    exp_p = "customer" if source == OUTSIDE_IN else "internal"
+def _profile(by: dict, kept: dict, persp: np.ndarray, rids: np.ndarray,
+             participants: np.ndarray, min_group_size: int, key: dict) -> list[dict]:
+    """The two lenses as the diagnosis reads them (``Scores.profile``), by the rules of
+    :func:`assessment.scoring.tables.score`."""
+    def count(p: str, lens: str) -> int:
+        m = np.zeros(len(rids), dtype=bool)
+        for (_d, ln), (_sc, k) in kept.items():
+            if ln == lens:
+                m |= k & (persp == p)
+        return len(set(rids[m].tolist()))
+
+    team_people = int(np.nansum(participants[persp == TEAM])) if (persp == TEAM).any() else 0
+    picks = lens_sources(count("customer", "experience"), count("internal", "experience"),
+                         count("internal", "setup"), team_people > 0, min_group_size)
     rows = []
-    for lens, p, src in (("experience", exp_p, source), ("setup", "internal", INTERNAL)):
+    for lens, (src, p) in picks.items():
         for d in DISCIPLINES:
             r = by.get((d, lens, p))
             if r is None:
                 continue
             thr = by.get((d, THRESHOLD_LENS, p))
-            par = thr["mean"] if thr is not None and thr["shown"] else np.nan
+            known = (thr is not None and thr["shown"] and np.isfinite(thr["mean"])
+                     and (thr["n"] >= min_group_size or p == TEAM))
             rows.append({**key, "discipline": d, "lens": lens, "source": src,
                          **{s: r[s] for s in ("mean", "n", "sd", "ci_low", "ci_high", "rwg")},
-                         "par_score": par if np.isfinite(par) else r["mean"],
-                         "par_basis": "threshold" if np.isfinite(par) else "discipline"})
+                         "par_score": thr["mean"] if known else np.nan,
+                         "par_basis": "threshold" if known else "unknown",
+                         "people": team_people if src == TEAM else r["n"]})
     rows.sort(key=lambda r: (r["lens"], r["discipline"]))
     return rows
 
@@ -257,7 +266,9 @@ def _integration(resp: pd.DataFrame, integ: IntegrationInstrument, inst: Instrum
     cells = _Cells(resp, integ.item_ids, integration_cells(integ), inst)
     if not cells.any_answer:
         return pd.DataFrame(columns=INTEGRATION_COLUMNS)
-    rows = cells.stats(persp, TOTAL_BLOCKS, inst.scale.points, inst.thresholds.min_group_size)
+    persp = np.where(persp == TEAM, "internal", persp)  # a team answers the staff side
+    rows = cells.stats(persp, TOTAL_BLOCKS, inst.scale.points, inst.thresholds.min_group_size,
+                       (inst.scale.min, inst.scale.max))
     for r in rows:
         r.update(key, scale=r.pop("name"), block=r.pop("lens"))
         r["source"] = r["perspective"] == BLOCK_SOURCE[r["block"]]

@@ -21,6 +21,9 @@ KEYS = ["wave", "company_id"]
 OUTSIDE_IN = "outside_in"
 INSIDE_OUT = "inside_out"
 INTERNAL = "internal"
+#: a workshop team's consensus record: one row for the whole team, with its number of
+#: participants; a team's record, not a person's
+TEAM = "team"
 
 
 def keyed(values: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -251,12 +254,46 @@ def experience_source(n_customers: int, min_group_size: int) -> str:
     return OUTSIDE_IN if n_customers >= min_group_size else INSIDE_OUT
 
 
+def lens_sources(n_customers: int, n_staff_experience: int, n_staff_setup: int,
+                 has_team: bool, min_group_size: int) -> dict[str, tuple[str, str]]:
+    """The group each lens is read from, as ``{lens: (source, perspective)}``.
+
+    - experience: the customers' own answers (``outside_in``) when at least
+      ``min_group_size`` customers were scored; else staff's estimate (``inside_out``)
+      when enough staff answered the experience items; else a workshop team's consensus
+      (``team``) when there is one; else staff's estimate, however few (the diagnosis
+      then reports insufficient evidence).
+    - set-up: staff (``internal``) when enough staff answered the set-up items; else a
+      team consensus when there is one; else staff, however few.
+
+    Examples
+    --------
+    >>> lens_sources(24, 22, 22, False, 5)
+    {'experience': ('outside_in', 'customer'), 'setup': ('internal', 'internal')}
+    >>> lens_sources(0, 0, 0, True, 5)
+    {'experience': ('team', 'team'), 'setup': ('team', 'team')}
+    >>> lens_sources(1, 1, 1, False, 5)["experience"]
+    ('inside_out', 'internal')
+    """
+    if n_customers >= min_group_size:
+        exp = (OUTSIDE_IN, "customer")
+    elif n_staff_experience >= min_group_size or not has_team:
+        exp = (INSIDE_OUT, "internal")
+    else:
+        exp = (TEAM, TEAM)
+    setup = ((INTERNAL, "internal") if n_staff_setup >= min_group_size or not has_team
+             else (TEAM, TEAM))
+    return {"experience": exp, "setup": setup}
+
+
 def group_summary(score: np.ndarray, kept: np.ndarray, kept_values: np.ndarray,
-                  members: np.ndarray, points: int) -> dict[str, float] | None:
+                  members: np.ndarray, points: int, scale: tuple[int, int] | None = None
+                  ) -> dict[str, float] | None:
     """Mean, n, sd, 95% interval and r_wg(J) of one group (``members``) in one cell, from
     :func:`cell_scores`; the rules :func:`group_stats` applies to a whole portfolio, for one
     group in numpy. None when no member has a kept score; sd, interval and r_wg(J) are NaN
-    for a group of one. The anonymity rule (:func:`shown_groups`) is the caller's.
+    for a group of one. With ``scale`` = (min, max) the interval is clipped to the scale.
+    The anonymity rule (:func:`shown_groups`) is the caller's.
 
     Examples
     --------
@@ -279,8 +316,10 @@ def group_summary(score: np.ndarray, kept: np.ndarray, kept_values: np.ndarray,
     half = float(ci_half_width(sd, n)[0])
     rwg = float(rwg_j(mean_item_variance(kept_values[members]), kept_values.shape[1],
                       points))
-    return {"mean": mean, "n": n, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
-            "rwg": rwg}
+    low, high = mean - half, mean + half
+    if scale is not None:  # an interval never reaches beyond the answer scale
+        low, high = min(max(low, scale[0]), scale[1]), min(max(high, scale[0]), scale[1])
+    return {"mean": mean, "n": n, "sd": sd, "ci_low": low, "ci_high": high, "rwg": rwg}
 
 
 def respondent_scores(
@@ -326,9 +365,12 @@ def group_stats(
     points: int,
     min_group_size: int,
     total_lenses: set[str],
+    scale: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
-    ``total_lenses`` also get an ``all`` row (customers and staff together).
+    ``total_lenses`` also get an ``all`` row (customers and staff together; a workshop
+    team's consensus record is no respondent and stays out of it). With ``scale`` =
+    (min, max) the interval is clipped to the answer scale.
 
     Examples
     --------
@@ -346,12 +388,15 @@ def group_stats(
     [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
     """
     kept = long[long["kept"]]
-    with_all = kept[kept["lens"].isin(total_lenses)].assign(perspective="all")
+    with_all = kept[kept["lens"].isin(total_lenses)
+                    & (kept["perspective"] != TEAM)].assign(perspective="all")
     data = pd.concat([kept, with_all], ignore_index=True)
     keys = KEYS + ["discipline", "lens", "perspective"]
     agg = data.groupby(keys, sort=True)["score"].agg(mean="mean", n="count", sd="std")
     agg = agg.reset_index()
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
+    if scale is not None:  # an interval never reaches beyond the answer scale
+        agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
 
     # r_wg(J): mean within-group item variance of the kept answers, per cell. One groupby
     # over the items of every cell side by side (per perspective, then for "all"), not
@@ -363,6 +408,7 @@ def group_stats(
     block = pd.DataFrame(np.hstack([vals for _, vals in cells]) if cells
                          else np.empty((len(resp), 0)))
     parts = []
+    not_team = (resp["perspective"] != TEAM).to_numpy()
     for persp_name, grp_keys in (
         ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
         ("all", [resp["wave"], resp["company_id"]]),
@@ -371,7 +417,8 @@ def group_stats(
                 if persp_name == "by" or lens in total_lenses]
         if not todo:
             continue
-        var = block.groupby(grp_keys, sort=False).var(ddof=1)
+        rows = slice(None) if persp_name == "by" else not_team
+        var = block[rows].groupby([k[rows] for k in grp_keys], sort=False).var(ddof=1)
         groups = var.index.to_frame(index=False)
         groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
                           else ["wave", "company_id"])

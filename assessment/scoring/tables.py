@@ -23,15 +23,16 @@ from assessment.scoring.rules import (
     INTERNAL,
     KEYS,
     OUTSIDE_IN,
+    TEAM,
     cronbach_alpha,
-    experience_source,
     group_stats,
     instrument_cells,
     keyed,
+    lens_sources,
     respondent_scores,
 )
 
-__all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "Scores", "keyed", "score"]
+__all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "TEAM", "Scores", "keyed", "score"]
 
 
 @dataclass
@@ -40,12 +41,15 @@ class Scores:
 
     - ``respondents``: wave, company_id, respondent_id, perspective, department,
       discipline, lens, score, answered, n_items, kept (lens ``threshold`` for threshold items)
-    - ``company``: wave, company_id, discipline, lens, perspective (customer, internal, all),
+    - ``company``: wave, company_id, discipline, lens, perspective (customer, internal, team,
+      all),
       mean, n, sd, ci_low, ci_high, rwg, shown (False: fewer customers than the minimum
       group size; their statistics are hidden but they count in the ``all`` total)
     - ``profile``: the company's two lenses as the diagnosis reads them: wave, company_id,
-      discipline, lens, source (outside_in, inside_out, internal), mean, n, sd, ci_low,
-      ci_high, rwg, par_score, par_basis (threshold or discipline)
+      discipline, lens, source (outside_in, inside_out, internal, team), mean, n, sd, ci_low,
+      ci_high, rwg, par_score (the same group's threshold items), par_basis (threshold, or
+      unknown when fewer than the minimum group size answered them), people (the number of
+      people behind the row: n, or a team consensus's participants)
     - ``lens_gaps``: wave, company_id, discipline, experience, setup, gap (experience - setup)
     - ``blind_spots``: wave, company_id, discipline, internal, customer, diff (internal - customer)
     - ``departments``: wave, company_id, department, discipline, mean, n (set-up lens, only
@@ -83,6 +87,10 @@ class Scores:
             # a table was replaced: what was worked out from the old one is forgotten (copies
             # made before keep theirs)
             object.__setattr__(self, "_memo", {})
+
+    def memoized(self, key: tuple) -> bool:
+        """True when :meth:`memo` already holds a value for ``key``."""
+        return key in self._memo
 
     def memo(self, key: tuple, make: Callable[[], Any]) -> Any:
         """``make()``, computed once per ``key`` for these scores (see ``_memo``)."""
@@ -127,32 +135,50 @@ class Scores:
 
 # -- formulas ---------------------------------------------------------------------------
 
-def _profile(company: pd.DataFrame, long: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
-    """Pick each lens's source group and attach the par-check score."""
-    cust = long[(long["perspective"] == "customer") & (long["lens"] == "experience")
-                & long["kept"]]
-    n_cust = cust.groupby(KEYS)["respondent_id"].nunique()
-    base = company[["wave", "company_id"]].drop_duplicates()
-    base = base.assign(n_customers=base.set_index(KEYS).index.map(n_cust).fillna(0).astype(int))
-    base["source"] = [experience_source(n, th.min_group_size) for n in base["n_customers"]]
+def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
+             th: Thresholds) -> pd.DataFrame:
+    """Pick each lens's group (:func:`~assessment.scoring.rules.lens_sources`), the people
+    behind it and the par check from the same group's threshold items."""
+    kept = long[long["kept"]]
+    counts = {}
+    for name, persp, lens in (("n_cust", "customer", "experience"),
+                              ("n_staff_exp", "internal", "experience"),
+                              ("n_staff_setup", "internal", "setup")):
+        sub = kept[(kept["perspective"] == persp) & (kept["lens"] == lens)]
+        counts[name] = sub.groupby(KEYS)["respondent_id"].nunique()
+    team = responses[responses["perspective"] == TEAM]
+    participants = (team["participants"] if "participants" in team.columns
+                    else pd.Series(1.0, index=team.index))
+    people = participants.groupby([team["wave"], team["company_id"]]).sum()
+    base = company[["wave", "company_id"]].drop_duplicates().set_index(KEYS)
+    for name, ser in counts.items():
+        base[name] = base.index.map(ser).fillna(0).astype(int)
+    base["team_people"] = base.index.map(people).fillna(0).astype(int)
+    picks = [lens_sources(c, e, s_, t > 0, th.min_group_size) for c, e, s_, t in zip(
+        base["n_cust"], base["n_staff_exp"], base["n_staff_setup"], base["team_people"],
+        strict=True)]
+    choice = pd.DataFrame(
+        [{**dict(zip(KEYS, key, strict=True)), "lens": lens, "source": src, "perspective": p,
+          "team_people": tp}
+         for key, pick, tp in zip(base.index, picks, base["team_people"], strict=True)
+         for lens, (src, p) in pick.items()],
+        columns=[*KEYS, "lens", "source", "perspective", "team_people"])
+    prof = company.merge(choice, on=[*KEYS, "lens", "perspective"])
+    prof["people"] = np.where(prof["source"] == TEAM, prof["team_people"], prof["n"])
 
-    exp = company[company["lens"] == "experience"].merge(base, on=KEYS)
-    exp = exp[((exp["source"] == OUTSIDE_IN) & (exp["perspective"] == "customer"))
-              | ((exp["source"] == INSIDE_OUT) & (exp["perspective"] == "internal"))]
-    setup = company[(company["lens"] == "setup") & (company["perspective"] == "internal")]
-    setup = setup.assign(source=INTERNAL)
-    prof = pd.concat([exp.drop(columns="n_customers"), setup], ignore_index=True)
-
+    # par: the same group's threshold items, known only when enough of the group answered
+    # them (a team's consensus is one record and enough); never inferred from the
+    # discipline items
     thr = company[(company["lens"] == THRESHOLD_LENS) & company["shown"]]
-    thr = thr[["wave", "company_id", "discipline", "perspective", "mean"]].rename(
-        columns={"mean": "par_score", "perspective": "_p"})
-    prof["_p"] = np.where(prof["source"] == OUTSIDE_IN, "customer", "internal")
-    prof = prof.merge(thr, on=["wave", "company_id", "discipline", "_p"], how="left")
-    prof["par_basis"] = np.where(prof["par_score"].notna(), "threshold", "discipline")
-    prof["par_score"] = prof["par_score"].fillna(prof["mean"])
-    prof = prof.drop(columns=["_p", "perspective", "shown"])
+    thr = thr[["wave", "company_id", "discipline", "perspective", "mean", "n"]].rename(
+        columns={"mean": "par_score", "n": "_par_n"})
+    prof = prof.merge(thr, on=["wave", "company_id", "discipline", "perspective"], how="left")
+    enough = (prof["_par_n"] >= th.min_group_size) | (prof["perspective"] == TEAM)
+    known = prof["par_score"].notna() & enough
+    prof["par_score"] = prof["par_score"].where(known)
+    prof["par_basis"] = np.where(known, "threshold", "unknown")
     cols = ["wave", "company_id", "discipline", "lens", "source", "mean", "n", "sd",
-            "ci_low", "ci_high", "rwg", "par_score", "par_basis"]
+            "ci_low", "ci_high", "rwg", "par_score", "par_basis", "people"]
     return prof[cols].sort_values(["company_id", "wave", "lens", "discipline"],
                                   ignore_index=True)
 
@@ -199,8 +225,9 @@ def _score(dataset: Dataset) -> Scores:
                                           inst.scale.min, inst.scale.max,
                                           th.min_answered_share)
     company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
-                          th.min_group_size, total_lenses={"experience", THRESHOLD_LENS})
-    profile = _profile(company, long, th)
+                          th.min_group_size, total_lenses={"experience", THRESHOLD_LENS},
+                          scale=(inst.scale.min, inst.scale.max))
+    profile = _profile(company, long, dataset.responses, th)
 
     wide = _wide(profile).reindex(columns=list(LENSES))
     gaps = wide.assign(gap=wide["experience"] - wide["setup"]).reset_index()

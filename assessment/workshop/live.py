@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assessment.diagnosis.findings import Diagnosis, diagnose
+from assessment.diagnosis.diagnose import diagnose
+from assessment.diagnosis.findings import Diagnosis
 from assessment.instrument.models import DISCIPLINES, LENSES
 from assessment.intake.dataset import Dataset
 from assessment.scoring.live import score_company

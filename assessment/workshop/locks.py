@@ -186,7 +186,8 @@ _KINDS: dict[str, tuple[tuple[type, ...], str]] = {
     "current": ((str, type(None)), "a text"), "notes": ((dict,), "a mapping"),
     "target": ((dict, type(None)), "a mapping"), "exports": ((list,), "a list"),
     "answered": ((int,), "a whole number"), "total": ((int,), "a whole number"),
-    "format_version": ((int,), "a whole number")}
+    "format_version": ((int,), "a whole number"),
+    "team_size": ((int,), "a whole number of participants")}
 
 
 def _bad(key: str, value: object, expected: str) -> str:

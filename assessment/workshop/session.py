@@ -67,6 +67,7 @@ SESSION_FORMAT = "value-discipline-workshop"
 SESSION_FORMAT_VERSION = 1
 SESSIONS_DIR = "workshops"
 TEAM = "team"
+MAX_TEAM_SIZE = 1000
 INDIVIDUAL = "individual"
 MODES = (TEAM, INDIVIDUAL)
 
@@ -234,6 +235,8 @@ class WorkshopState(AnswerSheet):
         self.updated = self.created
         self.stem = stem
         self.exports = list(exports or [])
+        #: the number of people behind a team consensus (team mode; 1 until set)
+        self.team_size = 1
         self.today = today
         self._lock: SessionLock | None = None
         self.last_saved: dt.datetime | None = None
@@ -300,6 +303,8 @@ class WorkshopState(AnswerSheet):
                     created=meta.get("created"), stem=json_path.stem,
                     exports=meta.get("exports"), integration=integ, int_answers=int_answers)
         state.updated = meta.get("updated", state.created)
+        size = meta.get("team_size", 1)
+        state.team_size = size if isinstance(size, int) and 1 <= size <= MAX_TEAM_SIZE else 1
         try:  # what the status line shows until the next change
             state.last_saved = dt.datetime.fromisoformat(state.updated)
         except ValueError:
@@ -413,7 +418,7 @@ class WorkshopState(AnswerSheet):
             "integration_progress_current": list(self.int_progress()),
             "notes": dict(self.notes),
             "target": self.target.to_dict() if self.target else None,
-            "exports": self.exports,
+            "exports": self.exports, "team_size": self.team_size,
         }
 
     # -- participants, mode, language, notes, target ------------------------------------------
@@ -495,6 +500,22 @@ class WorkshopState(AnswerSheet):
         self.target = Target.choose(self.target, discipline, profile, self.instrument)
         self.save()
 
+    def set_team_size(self, size: int) -> None:
+        """The number of participants behind the team's consensus (team mode); saves."""
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or \
+                not 1 <= size <= MAX_TEAM_SIZE:
+            raise WorkshopError(f"the team size must be a whole number from 1 to "
+                                f"{MAX_TEAM_SIZE}, not {size!r}")
+        self.team_size = int(size)
+        if self.stem is not None:
+            self.save()
+
     def dataset_frame(self) -> Dataset:
-        """The session as an in-memory dataset (one company, one wave) for scoring."""
-        return self.as_dataset(self.dataset)
+        """The session as an in-memory dataset (one company, one wave) for scoring. In team
+        mode the one record is the team's consensus (perspective ``team``, with the number
+        of participants), a legitimate basis for a verdict however small the team."""
+        ds = self.as_dataset(self.dataset)
+        if self.mode == TEAM and len(ds.responses):
+            ds.responses = ds.responses.assign(perspective="team", department="",
+                                               participants=float(self.team_size))
+        return ds

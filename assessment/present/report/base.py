@@ -8,7 +8,7 @@ report works out from them is kept on the report itself (``functools.cached_prop
 The report treats the dataset and the scores as read-only.
 
 >>> import assessment as va
->>> from assessment.diagnosis.findings import diagnose
+>>> from assessment.diagnosis.diagnose import diagnose
 >>> ds = va.load_dataset("data/sample")
 >>> scores = va.score(ds)
 >>> base = ReportBase(ds, scores, diagnose(scores, ["shoes"])["shoes"])
@@ -277,7 +277,7 @@ class ReportBase:
         >>> from assessment.present.report.core import build_report
         >>> prof = build_report("data/sample", "pcmaker").profile()
         >>> prof.shape, sorted(set(prof["lens"]))
-        ((6, 13), ['experience', 'setup'])
+        ((6, 14), ['experience', 'setup'])
         """
         return self._profile.copy(deep=False)
 

@@ -36,7 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.diagnosis.findings import Diagnosis, Finding, diagnose
+from assessment.diagnosis.diagnose import diagnose
+from assessment.diagnosis.findings import Diagnosis, Finding
 from assessment.instrument.texts import check_lang
 from assessment.intake.dataset import Dataset
 from assessment.present import figures as charts

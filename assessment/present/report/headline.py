@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessment.diagnosis.findings import Finding, rank_findings
+from assessment.diagnosis.findings import Finding
 from assessment.instrument.models import LENSES
 from assessment.present.report.base import ReportBase
 from assessment.present.report.render import finding_item, render
@@ -58,15 +58,19 @@ def verdicts(rep: ReportBase) -> list[str]:
     Examples
     --------
     >>> from assessment.present.report.core import build_report
-    >>> verdicts(build_report("data/sample", "pcmaker"))  # doctest: +NORMALIZE_WHITESPACE
-    ['Customer experience: the company leads with Customer intimacy (4.41).',
-     'Set-up (how the company is organized): the company leads with Operational excellence (4.60).']
+    >>> for sentence in verdicts(build_report("data/sample", "pcmaker")):
+    ...     print(sentence)  # doctest: +NORMALIZE_WHITESPACE
+    Customer experience: the company leads with Customer intimacy (4.41); 22 customers,
+    100% of resamples.
+    Set-up (how the company is organized): the company leads with Operational excellence
+    (4.60); 22 staff, 100% of resamples.
     """
     return [rep.diagnosis.lenses[lens].sentence(rep.lang, rep.instrument) for lens in LENSES]
 
 
 def top_findings(rep: ReportBase, k: int = TOP_FINDINGS) -> list[Finding]:
-    """The ``k`` most important findings (:func:`rank_findings`).
+    """The ``k`` most important established findings, the same finding in both lenses once
+    (:meth:`~assessment.diagnosis.findings.Diagnosis.top_findings`).
 
     Examples
     --------
@@ -77,7 +81,16 @@ def top_findings(rep: ReportBase, k: int = TOP_FINDINGS) -> list[Finding]:
     >>> [f.code for f in top_findings(rep, 1)]
     ['lens_mismatch']
     """
-    return rank_findings(rep.diagnosis.findings)[:k]
+    return rep.diagnosis.top_findings(k)
+
+
+def _item(rep: ReportBase, f: Finding) -> dict[str, Any]:
+    item = finding_item(f, f.text(rep.lang, rep.instrument), None, rep.lang)
+    also = rep.diagnosis.also_in(f)
+    if also:
+        item["also"] = rep.t("labels.also_in", lenses=", ".join(
+            rep.instrument.lens_label(lens, rep.lang) for lens in also))
+    return item
 
 
 def headline_view(rep: ReportBase) -> dict[str, Any]:
@@ -93,8 +106,8 @@ def headline_view(rep: ReportBase) -> dict[str, Any]:
     >>> [item["severity"] for item in view["findings"]]
     ['warning', 'warning', 'info']
     """
-    findings = [finding_item(f, f.text(rep.lang, rep.instrument), None, rep.lang)
-                for f in top_findings(rep)]
+    findings = [_item(rep, f) for f in top_findings(rep)]
+    unsure = [_item(rep, f) for f in rep.diagnosis.not_established()]
     has_data = rep.has_data
     return {
         "heading": rep.t("headings.headline"), "has_data": has_data,
@@ -102,6 +115,7 @@ def headline_view(rep: ReportBase) -> dict[str, Any]:
         "source": (rep.t("notes.experience_source", source=rep.source_phrase())
                    if has_data else ""),
         "top_heading": rep.t("headings.top_findings"), "findings": findings,
+        "unsure_heading": rep.t("headings.not_established"), "unsure": unsure,
     }
 
 

@@ -112,7 +112,25 @@ def finding_item(finding: Finding, text: str, action: str | None = None,
     sev = finding.severity if finding.severity in ("critical", "warning", "info") else "info"
     return {"severity": sev, "severity_label": label("severity_" + sev, lang),
             "title": finding.title(lang), "text": text, "action": action,
-            "what_to_do": label("what_to_do", lang)}
+            "what_to_do": label("what_to_do", lang), "basis": sureness(finding, lang)}
+
+
+def sureness(finding: Finding, lang: str = "en") -> str | None:
+    """How sure a finding is, in words: the share of resamples that reproduce it and the
+    95% interval of the difference behind it (None for a finding that was not resampled).
+
+    >>> from assessment.diagnosis.findings import Finding
+    >>> sureness(Finding("unbacked_promise", "warning", confidence=0.97,
+    ...                  interval=(0.62, 1.81)))
+    'Reproduced by 97% of resamples. 95% interval of the difference 0.62 to 1.81.'
+    """
+    if finding.confidence is None:
+        return None
+    out = label("resampled", lang, share=finding.confidence)
+    if finding.interval is not None:
+        out += " " + label("difference_interval", lang, low=finding.interval[0],
+                           high=finding.interval[1])
+    return out
 
 
 ENV = Environment(loader=PackageLoader("assessment.present", "templates"), autoescape=True,

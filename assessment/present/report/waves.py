@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from assessment.diagnosis.findings import Diagnosis, diagnose
+from assessment.diagnosis.diagnose import diagnose
+from assessment.diagnosis.findings import Diagnosis
 from assessment.instrument.models import DISCIPLINES, LENSES
 from assessment.present.report.base import ReportBase
 from assessment.present.report.render import Column, render
