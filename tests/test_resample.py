@@ -21,7 +21,7 @@ def long_frame(people: list[dict], cells=CELLS) -> pd.DataFrame:
     respondent_id, perspective, department and ``scores`` (one per cell, NaN = not kept)."""
     rows = []
     for p in people:
-        for (discipline, lens), value in zip(cells, p["scores"]):
+        for (discipline, lens), value in zip(cells, p["scores"], strict=True):
             kept = not math.isnan(value)
             rows.append({"wave": p.get("wave", "w1"), "company_id": p["company_id"],
                          "respondent_id": p["respondent_id"], "perspective": p["perspective"],
@@ -55,7 +55,7 @@ def reference(long: pd.DataFrame, B: int, seed: int) -> dict:
     The draws follow the documented contract: per company-wave, respondents ordered by
     perspective, department and respondent_id, ``u = rng.random((B, m))`` and position
     ``j`` of a stratum of ``n`` starting at ``a`` draws ``a + floor(u[b, j] * n)``."""
-    cells = list(dict.fromkeys(zip(long["discipline"], long["lens"])))
+    cells = list(dict.fromkeys(zip(long["discipline"], long["lens"], strict=True)))
     score_of = {}
     for row in long.itertuples():
         value = row.score if row.kept and not pd.isna(row.score) else np.nan
@@ -65,7 +65,7 @@ def reference(long: pd.DataFrame, B: int, seed: int) -> dict:
     for (wave, cid), grp in people.groupby(["wave", "company_id"]):
         grp = grp.sort_values(["perspective", "department", "respondent_id"])
         ids = list(grp["respondent_id"])
-        strata = list(zip(grp["perspective"], grp["department"]))
+        strata = list(zip(grp["perspective"], grp["department"], strict=True))
         rng = np.random.default_rng([seed, zlib.crc32(cid.encode()), zlib.crc32(wave.encode())])
         u = rng.random((B, len(ids)))
         groups = {(p, ""): [j for j in range(len(ids)) if strata[j][0] == p]
@@ -170,6 +170,25 @@ def test_reproducible_and_a_company_alone_equals_it_in_a_portfolio():
     assert not np.array_equal(one.of("w2", "bolt", "all"), other_seed.of("w2", "bolt", "all"),
                               equal_nan=True)
     assert list(alone.groups["company_id"].unique()) == ["bolt"]
+
+
+def test_the_scored_layout_and_any_other_row_order_give_the_same_replicates():
+    """Scores.respondents comes one block per cell (read without hashing the ids); a
+    table in any other order gives the same replicates."""
+    long = long_frame(random_people(np.random.default_rng(7)))
+    blocks = pd.concat([g for _, g in long.groupby(["discipline", "lens"], sort=False)],
+                       ignore_index=True)
+    shuffled = long.sample(frac=1.0, random_state=3)
+    a, b = resample(blocks, replicates=80), resample(shuffled, replicates=80)
+    assert a.cells == CELLS and sorted(b.cells) == sorted(CELLS)  # order of appearance
+    same = [b.cell(*cell) for cell in a.cells]
+    pd.testing.assert_frame_equal(a.groups, b.groups)
+    np.testing.assert_array_equal(a.n_kept, b.n_kept[:, same])
+    np.testing.assert_allclose(a.means, b.means[..., same], rtol=1e-13, equal_nan=True)
+    # a block layout where the same respondent appears twice in a block is not taken as
+    # the scored layout: the two rows are one respondent, as in any other order
+    twice = pd.concat([blocks.iloc[:1], blocks], ignore_index=True)
+    assert len(resample(twice, replicates=5).groups) == len(a.groups)
 
 
 def test_company_seed_is_stable_across_processes():

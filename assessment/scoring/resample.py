@@ -19,9 +19,12 @@ The design, in short:
   ``np.random.default_rng([seed, crc32(company_id), crc32(wave)])`` (crc32 of the UTF-8
   text; not Python's salted ``hash()``). Resampling one company alone gives exactly the
   replicates it gets inside a portfolio, in every process.
-- **Vectorised**: the only Python loops are over company-waves (to draw their random
-  numbers) and over the instrument's cells; the group sums of all companies are
-  ``np.add.reduceat`` over respondents sorted by stratum.
+- **Vectorised**: no Python loop over replicates or respondents. Replicates are done in
+  blocks (a few MB each); per block, each company-wave draws its random numbers, one
+  ``np.bincount`` counts how often every respondent is drawn, and the strata sums of
+  all companies are counts @ scores (a batched matrix product per stratum size class),
+  the group sums a small 0/1 matrix per company-wave @ strata sums. On 20,000
+  respondents x 9 cells, B = 1000 takes about as long as scoring the dataset.
 """
 
 from __future__ import annotations
@@ -76,7 +79,8 @@ class Replicates:
     means : np.ndarray
         float64 ``(B, n_groups, n_cells)``: the mean of the kept scores drawn into the
         group in each replicate (NaN when none of the drawn respondents has a kept score).
-        A ``team`` group's replicates all equal its point value.
+        A ``team`` group's replicates all equal its point value. Stored group by group
+        (a transposed view): one group's ``(B, n_cells)`` block is contiguous.
     point : np.ndarray
         float64 ``(n_groups, n_cells)``: the group means of the data itself (NaN when no
         kept score).
@@ -92,7 +96,7 @@ class Replicates:
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        keys = zip(*(self.groups[c].astype(str) for c in STRATUM))
+        keys = zip(*(self.groups[c].astype(str) for c in STRATUM), strict=True)
         self._index.update({k: i for i, k in enumerate(keys)})
 
     @property
@@ -141,7 +145,7 @@ def percentile_interval(values: np.ndarray, level: float = 0.95) -> tuple[np.nda
     Replicates 1..101 of one quantity: the 2.5% and 97.5% quantiles are 3.5 and 98.5:
 
     >>> low, high = percentile_interval(np.arange(1.0, 102.0))
-    >>> float(low), float(high)
+    >>> round(float(low), 6), round(float(high), 6)
     (3.5, 98.5)
 
     Per column of a (B, k) array; a column without values has no interval:
@@ -227,7 +231,7 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
                                     & (s_rows["department"] != "").to_numpy())),
             ("runs", _starts(cw))]
     frames = []
-    for (kind, at), total in zip(plan, [False, False, True]):
+    for (kind, at), total in zip(plan, [False, False, True], strict=True):
         frame = s_rows.iloc[at][STRATUM].reset_index(drop=True)
         if kind == "runs":
             frame["department"] = ""
@@ -266,14 +270,15 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     # the replicates, stored group-major (each group's replicates contiguous); team
     # groups keep their point value, the others are drawn
     store = np.empty((len(groups), B, n_cells))
-    store[:] = point[:, None, :]
+    team_rows = np.argsort(order)[n_drawn_groups:]
+    store[team_rows] = point[team_rows, None, :]
     if len(drawn):
         target = np.argsort(order)[:n_drawn_groups]  # where each drawn group goes
         for b0, strata_sums in _bootstrap_sums(drawn, stratum, s_start, s_size,
                                                data[: len(drawn)], B, seed, members):
             sums = members.sums(strata_sums, padded=True)  # (groups, b, 2 cells)
-            store[target, b0:b0 + sums.shape[1]] = _ratio(sums[..., :n_cells],
-                                                          sums[..., n_cells:])
+            with np.errstate(invalid="ignore"):  # no kept score drawn: 0 / 0 = NaN
+                store[target, b0:b0 + sums.shape[1]] = sums[..., :n_cells] / sums[..., n_cells:]
     return Replicates(groups=groups, cells=cells, means=store.transpose(1, 0, 2),
                       point=point, n_kept=n_kept)
 
@@ -290,33 +295,71 @@ def _score_matrix(respondents: pd.DataFrame
     respondent_id), the cells (in order of first appearance), and the respondents x cells
     scores (NaN where not kept)."""
     long = respondents
-    disc, disc_keys = pd.factorize(long["discipline"])
-    lens, lens_keys = pd.factorize(long["lens"])
-    codes, first = np.unique(disc * len(lens_keys) + lens, return_index=True)
+    kept = long["kept"].to_numpy(dtype=bool) & long["score"].notna().to_numpy()
+    score = np.where(kept, long["score"].to_numpy(dtype=float), np.nan)
+    columns = ["wave", "company_id", "respondent_id", "perspective", "department"]
+    text = {c: long[c].to_numpy(dtype=object) for c in columns}
+    blocks = _cell_blocks(long, text)
+    if blocks is not None:  # one block per cell, the same respondents in each (as scored)
+        cells, rows = blocks
+        first_row = np.arange(rows)
+        values = score.reshape(len(cells), rows).T
+    else:
+        cells, cell = _cells(long)
+        key = np.zeros(len(long), dtype=np.int64)
+        for col in ["wave", "company_id", "respondent_id"]:
+            c, uniques = pd.factorize(text[col])
+            key = key * (len(uniques) + 1) + c
+        person = pd.factorize(key)[0]
+        first_row = np.unique(person, return_index=True)[1]
+        values = np.full((len(first_row), len(cells)), np.nan)
+        values[person[kept], cell[kept]] = score[kept]
+    people = pd.DataFrame({c: text[c][first_row].astype(str) for c in columns})
+    order = people.assign(_team=people["perspective"] == TEAM).sort_values(
+        ["_team", *STRATUM, "respondent_id"], kind="stable").index.to_numpy()
+    return people.iloc[order].reset_index(drop=True), cells, values[order]
+
+
+def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The (discipline, lens) cells in order of first appearance, and each row's cell."""
+    disc, disc_keys = pd.factorize(long["discipline"].to_numpy(dtype=object))
+    lens, lens_keys = pd.factorize(long["lens"].to_numpy(dtype=object))
+    code = disc * len(lens_keys) + lens
+    codes, first = np.unique(code, return_index=True)
     appearance = np.argsort(first, kind="stable")
     cells = [(str(disc_keys[c // len(lens_keys)]), str(lens_keys[c % len(lens_keys)]))
              for c in codes[appearance]]
     cell_pos = np.empty(len(codes), dtype=np.int64)
     cell_pos[appearance] = np.arange(len(codes))
-    cell = cell_pos[np.searchsorted(codes, disc * len(lens_keys) + lens)]
+    return cells, cell_pos[np.searchsorted(codes, code)]
 
-    key = np.zeros(len(long), dtype=np.int64)
-    for col in ["wave", "company_id", "respondent_id"]:
-        c, uniques = pd.factorize(long[col])
-        key = key * (len(uniques) + 1) + c
-    person = pd.factorize(key)[0]
-    first_row = np.unique(person, return_index=True)[1]
-    people = pd.DataFrame({c: long[c].to_numpy()[first_row].astype(str) for c in
-                           ["wave", "company_id", "respondent_id", "perspective", "department"]})
-    order = people.assign(_team=people["perspective"] == TEAM).sort_values(
-        ["_team", *STRATUM, "respondent_id"], kind="stable").index.to_numpy()
-    people = people.iloc[order].reset_index(drop=True)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    values = np.full((len(people), len(cells)), np.nan)
-    kept = long["kept"].to_numpy(dtype=bool) & long["score"].notna().to_numpy()
-    values[rank[person[kept]], cell[kept]] = long["score"].to_numpy(dtype=float)[kept]
-    return people, cells, values
+
+def _cell_blocks(long: pd.DataFrame, text: dict[str, np.ndarray]
+                 ) -> tuple[list[tuple[str, str]], int] | None:
+    """``(cells, rows)`` when ``long`` is one block of ``rows`` rows per cell, each block
+    the same respondents in the same order, none twice (how the scores are built): then
+    no text needs hashing. None otherwise."""
+    n = len(long)
+    disc = long["discipline"].to_numpy(dtype=object)
+    lens = long["lens"].to_numpy(dtype=object)
+    if n == 0:
+        return None
+    change = np.flatnonzero((disc[1:] != disc[:-1]) | (lens[1:] != lens[:-1])) + 1
+    rows = int(change[0]) if len(change) else n
+    n_blocks = n // rows
+    if n_blocks * rows != n or not np.array_equal(change, np.arange(1, n_blocks) * rows):
+        return None
+    cells = list(zip(disc[::rows].astype(str), lens[::rows].astype(str), strict=True))
+    if len(set(cells)) != len(cells):
+        return None
+    for col in ["wave", "company_id", "respondent_id", "perspective", "department"]:
+        values = text[col]
+        if n_blocks > 1 and not (values.reshape(n_blocks, rows) == values[:rows]).all():
+            return None
+    keys = pd.DataFrame({c: text[c][:rows] for c in ["wave", "company_id", "respondent_id"]})
+    if keys.duplicated().any():
+        return None
+    return [(str(d), str(le)) for d, le in cells], rows
 
 
 def _starts(codes: np.ndarray) -> np.ndarray:
@@ -380,6 +423,14 @@ class _Membership:
         return out.reshape(-1, b, k)[self.group_row]
 
 
+def _padded_size(size: np.ndarray) -> np.ndarray:
+    """The smallest of 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, ... (a power of two
+    times 1, 1.25, 1.5 or 1.75) at least ``size``: few size classes, little padding."""
+    size = np.maximum(np.asarray(size, dtype=np.int64), 1)
+    step = np.maximum(1 << np.maximum(np.floor(np.log2(size)).astype(np.int64) - 2, 0), 1)
+    return -(-size // step) * step
+
+
 def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarray,
                     s_size: np.ndarray, data: np.ndarray, B: int, seed: int,
                     members: _Membership):
@@ -391,28 +442,28 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
     respondents, block by block of replicates (the same numbers as one call); the
     respondent at position ``j`` of a stratum of ``n`` starting at ``start`` draws
     ``start + floor(u[:, j] * n)``. How often each respondent is drawn is counted with one
-    ``np.bincount`` per block; the sums are then counts @ data, one batched matrix product
-    per stratum size class (strata padded to the next power of two), over all companies
-    at once. Blocks are small: large fresh arrays cost more than the arithmetic."""
+    ``np.bincount`` per block (laid out replicate by replicate: cache-friendly); the sums
+    are then counts @ data, one batched matrix product per stratum size class (strata
+    padded to :func:`_padded_size`), over all companies at once. Blocks are small: large
+    fresh arrays cost more than the arithmetic."""
     n, k = data.shape
     n_strata = len(s_start)
     # padded layout per replicate: size classes one after the other, in a class its strata
-    # one after the other, each ``width`` slots
-    width = 1 << np.ceil(np.log2(s_size)).astype(np.int64)
+    # one after the other, each ``width`` slots (at most a quarter more than its size)
+    width = _padded_size(s_size)
     classes = np.unique(width)
     in_class = [np.flatnonzero(width == w) for w in classes]
     slot = np.empty(n_strata, dtype=np.int64)
     offset = np.zeros(len(classes) + 1, dtype=np.int64)
-    for c, (w, m) in enumerate(zip(classes, in_class)):
+    for c, (w, m) in enumerate(zip(classes, in_class, strict=True)):
         slot[m] = np.arange(len(m))
         offset[c + 1] = offset[c] + len(m) * w
     total = int(offset[-1])
-    # a drawn position's count index in a block of b replicates: base * b + r * width + j
+    # a drawn position's count index in a block of b replicates: r * total + base + j
     base = (offset[np.searchsorted(classes, width)] + slot * width)[stratum]
-    row_width = width[stratum]
     padded = []
     within = np.arange(n) - s_start[stratum]
-    for c, (w, m) in enumerate(zip(classes, in_class)):
+    for w, m in zip(classes, in_class, strict=True):
         rows = np.flatnonzero(width[stratum] == w)
         block = np.zeros((len(m), w, k))
         block[slot[stratum[rows]], within[rows]] = data[rows]
@@ -425,28 +476,21 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
             for a in cw_start]
     size = s_size[stratum].astype(np.float64)
     per_block = max(1, min(B, _BLOCK_VALUES // max(n, total, n_strata * k)))
-    layout = None
+    shift = None
     for b0 in range(0, B, per_block):
         b = min(per_block, B - b0)
-        if layout is None or layout[0] != b:
-            # the block's numbers, company-wave by company-wave, each (b, m) in C order:
-            # for every number, its replicate and respondent
-            rep = np.concatenate([np.repeat(np.arange(b), e - a) for a, e in
-                                  zip(cw_start, cw_end)])
-            who = np.concatenate([np.tile(np.arange(a, e), b) for a, e in
-                                  zip(cw_start, cw_end)])
-            layout = (b, size[who], base[who] * b + rep * row_width[who])
-        _, scale, shift = layout
-        u = np.empty(b * n)
-        at = 0
-        for rng, a, e in zip(rngs, cw_start, cw_end):
-            rng.random(out=u[at:at + b * (e - a)])
-            at += b * (e - a)
-        u *= scale  # u < 1, so u * n < n in floating point too: floor is a position
-        counts = np.bincount(u.astype(np.int64) + shift, minlength=b * total)
-        counts = counts.astype(np.float64)
+        if shift is None or len(shift) != b:
+            shift = base + np.arange(b)[:, None] * total  # (b, n)
+        u = np.empty((b, n))
+        for rng, a, e in zip(rngs, cw_start, cw_end, strict=True):
+            u[:, a:e] = rng.random((b, e - a))
+        u *= size  # u < 1, so u * n < n in floating point too: floor is a position
+        pos = u.astype(np.int64)
+        pos += shift
+        counts = np.bincount(pos.ravel(), minlength=b * total).astype(np.float64)
+        counts = counts.reshape(b, total)
         out = np.zeros((members.n_cw * members.width, b, k))
-        for c, (w, m) in enumerate(zip(classes, in_class)):
-            cnt = counts[offset[c] * b:offset[c + 1] * b].reshape(len(m), b, w)
+        for c, (w, m) in enumerate(zip(classes, in_class, strict=True)):
+            cnt = counts[:, offset[c]:offset[c + 1]].reshape(b, len(m), w).transpose(1, 0, 2)
             out[members.row[m]] = np.matmul(cnt, padded[c])
         yield b0, out
