@@ -314,10 +314,13 @@ def _score_matrix(respondents: pd.DataFrame
         first_row = np.unique(person, return_index=True)[1]
         values = np.full((len(first_row), len(cells)), np.nan)
         values[person[kept], cell[kept]] = score[kept]
-    people = pd.DataFrame({c: text[c][first_row].astype(str) for c in columns})
-    order = people.assign(_team=people["perspective"] == TEAM).sort_values(
-        ["_team", *STRATUM, "respondent_id"], kind="stable").index.to_numpy()
-    return people.iloc[order].reset_index(drop=True), cells, values[order]
+    first = {c: text[c][first_row] for c in columns}
+    # team last, then by stratum and respondent_id (np.lexsort: the last key first)
+    order = np.lexsort([pd.factorize(first[c], sort=True)[0] for c in
+                        ["respondent_id", "department", "perspective", "company_id", "wave"]]
+                       + [first["perspective"] == TEAM])
+    people = pd.DataFrame({c: pd.array(first[c][order], dtype=str) for c in columns})
+    return people, cells, values[order]
 
 
 def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
@@ -370,8 +373,14 @@ def _starts(codes: np.ndarray) -> np.ndarray:
 
 
 def _codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One integer per distinct row of ``columns`` (sorted rows: one code per run)."""
-    return frame.groupby(columns, sort=False).ngroup().to_numpy()
+    """Run numbers of ``columns`` in rows sorted by them: 0, 0, 1, 1, 1, 2, ..."""
+    if len(frame) == 0:
+        return np.empty(0, dtype=np.int64)
+    change = np.zeros(len(frame), dtype=bool)
+    for c in columns:
+        values = frame[c].to_numpy(dtype=object)
+        change[1:] |= values[1:] != values[:-1]
+    return np.cumsum(change)
 
 
 class _Membership:
@@ -484,8 +493,9 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
         u = np.empty((b, n))
         for rng, a, e in zip(rngs, cw_start, cw_end, strict=True):
             u[:, a:e] = rng.random((b, e - a))
-        u *= size  # u < 1, so u * n < n in floating point too: floor is a position
-        pos = u.astype(np.int64)
+        pos = np.empty((b, n), dtype=np.int64)
+        # floor(u * n): u < 1, so u * n < n in floating point too (truncation = floor)
+        np.multiply(u, size, out=pos, casting="unsafe")
         pos += shift
         counts = np.bincount(pos.ravel(), minlength=b * total).astype(np.float64)
         counts = counts.reshape(b, total)
