@@ -62,7 +62,7 @@ def company_seed(seed: int, company_id: str, wave: str) -> list[int]:
             zlib.crc32(str(wave).encode("utf-8"))]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Replicates:
     """Bootstrap replicate means of every group, per (discipline, lens) cell.
 
