@@ -100,6 +100,12 @@ class Thresholds(_Strict):
     blind_spot_gap: float = 0.75
     min_answered_share: float = Field(0.6, gt=0, le=1)
     min_group_size: int = Field(5, ge=1)
+    # data quality (assessment.scoring.quality): flagged respondents, per-company alpha
+    straight_lining_min_items: int = Field(10, ge=2)
+    contradiction_cells: int = Field(2, ge=1)
+    exclude_flagged: bool = False
+    min_alpha: float = Field(0.6, le=1)
+    min_alpha_respondents: int = Field(10, ge=2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
