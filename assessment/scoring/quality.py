@@ -195,7 +195,7 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument) -> pd.DataFra
     >>> ds = load_dataset("data/sample")
     >>> rel = company_reliability(ds.responses, ds.instrument)
     >>> row = rel[(rel.company_id == "pcmaker") & (rel.wave == "2026-Q1")].iloc[0]
-    >>> row["discipline"], row["lens"], int(row["n_respondents"]), round(row["alpha"], 2)
+    >>> row["discipline"], row["lens"], int(row["n_respondents"]), round(float(row["alpha"]), 2)
     ('operational_excellence', 'experience', 45, 0.67)
     >>> int(rel["low_alpha"].sum()), len(rel)  # of 11 company-waves x 9 scales
     (45, 99)
