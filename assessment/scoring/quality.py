@@ -25,16 +25,18 @@ of each scale within one company and wave, from the company's respondents who an
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from assessment.instrument.models import Instrument
+from assessment.instrument.models import Instrument, Thresholds
 from assessment.intake.dataset import Dataset
 from assessment.scoring.rules import KEYS, cronbach_alpha, instrument_cells, keyed
 
 __all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_reliability", "contradicting_cells",
-           "core_answers", "respondent_flags", "straight_lining", "without_excluded"]
+           "core_answers", "quality_summary", "respondent_flags", "straight_lining",
+           "without_excluded"]
 
 FLAG_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "answered",
                 "contradicting_cells", "straight_lining", "contradictory", "excluded"]
@@ -222,3 +224,48 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument) -> pd.DataFra
             rows.append((str(wave), str(cid), d, lens, len(ids), len(block), alpha,
                          bool(alpha < th.min_alpha)))
     return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+
+
+def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Thresholds
+                    ) -> dict[str, Any]:
+    """One company-wave's data quality as plain data, from its rows of ``Scores.flags`` and
+    ``Scores.company_reliability``: counts of respondents (never their ids).
+
+    Returns
+    -------
+    dict
+        ``respondents`` (in the file), ``straight_lining``, ``contradictory``, ``flagged``
+        (either flag), ``excluded`` (whether the flagged are left out of the scores),
+        ``alpha`` ({lens: {discipline: {"alpha", "n_respondents"}}}, alpha None under
+        ``min_alpha_respondents``) and ``alpha_warnings`` (the scales with alpha below
+        ``min_alpha``: lens, discipline, alpha, n_respondents).
+
+    Examples
+    --------
+    >>> import assessment as va
+    >>> scores = va.score(va.load_dataset("data/sample"))
+    >>> q = quality_summary(scores.rows("flags", "pcmaker", "2026-Q1"),
+    ...                     scores.rows("company_reliability", "pcmaker", "2026-Q1"),
+    ...                     scores.thresholds)
+    >>> q["respondents"], q["straight_lining"], q["contradictory"], q["excluded"]
+    (46, 0, 0, False)
+    >>> q["alpha"]["setup"]["operational_excellence"]
+    {'alpha': 0.6996, 'n_respondents': 22}
+    >>> [(w["lens"], w["discipline"]) for w in q["alpha_warnings"]][:2]
+    [('experience', 'customer_intimacy'), ('setup', 'product_leadership')]
+    """
+    alpha: dict[str, dict[str, dict[str, Any]]] = {}
+    warn = []
+    for d, lens, n, a, low in zip(reliability["discipline"], reliability["lens"],
+                                  reliability["n_respondents"], reliability["alpha"],
+                                  reliability["low_alpha"], strict=True):
+        value = round(float(a), 4) if np.isfinite(a) else None
+        alpha.setdefault(str(lens), {})[str(d)] = {"alpha": value, "n_respondents": int(n)}
+        if low:
+            warn.append({"lens": str(lens), "discipline": str(d), "alpha": value,
+                         "n_respondents": int(n)})
+    flat = flags["straight_lining"].to_numpy(dtype=bool)
+    contra = flags["contradictory"].to_numpy(dtype=bool)
+    return {"respondents": len(flags), "straight_lining": int(flat.sum()),
+            "contradictory": int(contra.sum()), "flagged": int((flat | contra).sum()),
+            "excluded": bool(th.exclude_flagged), "alpha": alpha, "alpha_warnings": warn}
