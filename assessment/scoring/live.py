@@ -140,7 +140,7 @@ def score_company(ds: Dataset) -> Scores:
         dropped=_dropped(respondents, key), reliability=_reliability(core, inst),
         companies=ds.companies, integration=_integration(resp, integ, inst, persp, key),
         integration_instrument=integ, flags=flags,
-        company_reliability=company_reliability(resp, inst))
+        company_reliability=company_reliability(resp, inst, core.raw))
 
 
 def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,

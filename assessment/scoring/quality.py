@@ -56,7 +56,10 @@ def core_answers(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
     >>> core_answers(ds.responses, ds.instrument).shape
     (460, 51)
     """
-    return responses.reindex(columns=inst.item_ids).to_numpy(dtype=float)
+    ids = inst.item_ids
+    if set(ids) <= set(responses.columns):
+        return responses[ids].to_numpy(dtype=float)
+    return responses.reindex(columns=ids).to_numpy(dtype=float)
 
 
 def straight_lining(raw: np.ndarray, min_items: int) -> np.ndarray:
@@ -155,11 +158,11 @@ def respondent_flags(responses: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     cells = contradicting_cells(raw, inst)
     flat = straight_lining(raw, th.straight_lining_min_items)
     contra = cells >= th.contradiction_cells
-    out = responses[["wave", "company_id", "respondent_id", "perspective"]].reset_index(
-        drop=True)
-    return out.assign(answered=(~np.isnan(raw)).sum(axis=1), contradicting_cells=cells,
-                      straight_lining=flat, contradictory=contra,
-                      excluded=(flat | contra) & th.exclude_flagged)[FLAG_COLUMNS]
+    columns = {c: responses[c].to_numpy() for c in FLAG_COLUMNS[:4]}
+    columns.update(answered=(~np.isnan(raw)).sum(axis=1), contradicting_cells=cells,
+                   straight_lining=flat, contradictory=contra,
+                   excluded=(flat | contra) & th.exclude_flagged)
+    return pd.DataFrame(columns, columns=FLAG_COLUMNS)
 
 
 def without_excluded(dataset: Dataset, flags: pd.DataFrame) -> Dataset:
@@ -182,14 +185,16 @@ def without_excluded(dataset: Dataset, flags: pd.DataFrame) -> Dataset:
     return dataclasses.replace(dataset, responses=kept)
 
 
-def company_reliability(responses: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+def company_reliability(responses: pd.DataFrame, inst: Instrument,
+                        raw: np.ndarray | None = None) -> pd.DataFrame:
     """Cronbach's alpha of every scale per company and wave (``Scores.company_reliability``).
 
     As the whole dataset's alpha (``Scores.reliability``): the keyed answers of the
     company's respondents who answered at least one item of the scale, customers and staff
     together. One row per (wave, company_id, cell) with an answer: n_items, n_respondents,
     alpha (NaN under ``min_alpha_respondents`` respondents) and low_alpha (alpha below
-    ``min_alpha``). Ordered by wave, company_id and the instrument's cells.
+    ``min_alpha``). Ordered by wave, company_id and the instrument's cells. ``raw``: the
+    :func:`core_answers` of ``responses`` when the caller has them already.
 
     Examples
     --------
@@ -204,16 +209,14 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument) -> pd.DataFra
     """
     th = inst.thresholds
     cells = instrument_cells(inst)
-    raw = core_answers(responses, inst)
+    raw = core_answers(responses, inst) if raw is None else raw
     rev = np.concatenate([r for *_, r in cells]) if cells else np.array([], dtype=bool)
     order = [i for *_, ids, _r in cells for i in ids]
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
     values = keyed(raw[:, [col[i] for i in order]], rev, inst.scale.min, inst.scale.max)
     starts = np.cumsum([0, *[len(ids) for _d, _l, ids, _r in cells]])
-    groups = (responses.reset_index(drop=True).groupby(KEYS, sort=True).indices
-              if len(responses) else {})
     rows = []
-    for (wave, cid), pos in groups.items():
+    for (wave, cid), pos in _groups(responses):
         for k, (d, lens, ids, _rev) in enumerate(cells):
             block = values[pos, starts[k]:starts[k + 1]]
             block = block[~np.isnan(block).all(axis=1)]
@@ -223,7 +226,8 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument) -> pd.DataFra
                      else float("nan"))
             rows.append((str(wave), str(cid), d, lens, len(ids), len(block), alpha,
                          bool(alpha < th.min_alpha)))
-    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    return pd.DataFrame(dict(zip(RELIABILITY_COLUMNS, map(list, zip(*rows, strict=True)),
+                                 strict=True)) if rows else {}, columns=RELIABILITY_COLUMNS)
 
 
 def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Thresholds
@@ -269,3 +273,20 @@ def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Threshol
     return {"respondents": len(flags), "straight_lining": int(flat.sum()),
             "contradictory": int(contra.sum()), "flagged": int((flat | contra).sum()),
             "excluded": bool(th.exclude_flagged), "alpha": alpha, "alpha_warnings": warn}
+
+
+def _groups(responses: pd.DataFrame) -> list[tuple[tuple[str, str], np.ndarray]]:
+    """The row positions of each (wave, company_id), sorted by wave and company_id (what
+    ``groupby(KEYS).indices`` gives, without its cost for the workshop's one company)."""
+    if not len(responses):
+        return []
+    wave, cid = (responses[k].to_numpy(dtype=object) for k in KEYS)
+    if (wave == wave[0]).all() and (cid == cid[0]).all():
+        return [((str(wave[0]), str(cid[0])), np.arange(len(wave)))]
+    wave, cid = wave.astype(str), cid.astype(str)
+    codes, uniques = pd.factorize(pd.Series(wave) + "\x1f" + pd.Series(cid))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1]
+    parts = dict(zip(range(len(uniques)), np.split(order, bounds), strict=True))
+    keys = [tuple(u.split("\x1f", 1)) for u in uniques]
+    return sorted(((k, parts[i]) for i, k in enumerate(keys)), key=lambda kv: kv[0])
