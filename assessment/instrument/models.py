@@ -107,6 +107,12 @@ class Thresholds(_Strict):
     #: a verdict reproduced by fewer resamples than this is tentative, a finding is
     #: "not established"
     min_confidence: float = Field(0.8, gt=0, le=1)
+    # data quality (assessment.scoring.quality): flagged respondents, per-company alpha
+    straight_lining_min_items: int = Field(10, ge=2)
+    contradiction_cells: int = Field(2, ge=1)
+    exclude_flagged: bool = False
+    min_alpha: float = Field(0.6, le=1)
+    min_alpha_respondents: int = Field(10, ge=2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:

@@ -12,6 +12,7 @@ from assessment.diagnosis.findings import Diagnosis
 from assessment.diagnosis.plain import plain
 from assessment.files import atomic_write_files, frame_csv_text
 from assessment.intake.dataset import Dataset
+from assessment.scoring.quality import quality_summary
 from assessment.scoring.tables import Scores
 
 SCORE_COLUMNS = ["company_id", "wave", "section", "discipline", "lens", "perspective", "mean",
@@ -74,6 +75,10 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
                   lang: str = "en") -> dict:
     """The ``summary.json`` document: per company the verdicts, gaps and findings.
 
+    Each company's ``data_quality`` counts its flagged respondents (never their ids) and
+    gives its Cronbach's alpha per scale with the scales under ``min_alpha``
+    (:func:`assessment.scoring.quality.quality_summary`).
+
     Examples
     --------
     >>> import assessment as va
@@ -82,6 +87,9 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
     >>> summary = build_summary(ds, scores, va.diagnose(scores))
     >>> summary["instrument_version"], summary["companies"][0]["company_id"]
     ('1.0.0', 'pcmaker')
+    >>> quality = summary["companies"][0]["data_quality"]
+    >>> quality["straight_lining"], quality["contradictory"], quality["excluded"]
+    (0, 0, False)
     """
     waves = scores.respondents.groupby("company_id")["wave"].unique()
     drop = scores.dropped.set_index(["company_id", "wave"])
@@ -94,6 +102,9 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
         entry["waves"] = sorted(w for w in waves.get(cid, []) if w) if cid in waves else []
         key = (cid, diag.wave)
         entry["dropped_scores"] = int(drop.at[key, "n_dropped"]) if key in drop.index else 0
+        entry["data_quality"] = quality_summary(
+            scores.rows("flags", cid, diag.wave), scores.rows("company_reliability", cid,
+                                                               diag.wave), scores.thresholds)
         companies.append(entry)
     return {
         "dataset": dataset.name,

@@ -17,6 +17,7 @@ from assessment.instrument.integration import IntegrationInstrument, load_integr
 from assessment.instrument.models import DISCIPLINES, THRESHOLD_LENS, Instrument
 from assessment.intake.dataset import Dataset
 from assessment.scoring.integration import BLOCK_SOURCE, integration_cells
+from assessment.scoring.quality import company_reliability, respondent_flags, without_excluded
 from assessment.scoring.rules import (
     TEAM,
     Cell,
@@ -103,9 +104,11 @@ def score_company(ds: Dataset) -> Scores:
     >>> sorted(set(scores.profile["source"]))
     ['internal', 'outside_in']
     """
-    resp = ds.responses
-    if len(resp[["wave", "company_id"]].drop_duplicates()) > 1:
+    if len(ds.responses[["wave", "company_id"]].drop_duplicates()) > 1:
         raise ValueError("score_company scores one company in one wave")
+    flags = respondent_flags(ds.responses, ds.instrument)
+    ds = without_excluded(ds, flags)  # with exclude_flagged: as if their rows were not there
+    resp = ds.responses
     inst = ds.instrument
     integ = ds.integration or load_integration()
     th = inst.thresholds
@@ -138,7 +141,8 @@ def score_company(ds: Dataset) -> Scores:
         **_departments(kept, persp, rids, dept, th.min_group_size, key),
         dropped=_dropped(respondents, key), reliability=_reliability(core, inst),
         companies=ds.companies, integration=_integration(resp, integ, inst, persp, key),
-        integration_instrument=integ)
+        integration_instrument=integ, flags=flags,
+        company_reliability=company_reliability(resp, inst, core.raw))
 
 
 def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,

@@ -18,6 +18,13 @@ from assessment.instrument.integration import IntegrationInstrument, load_integr
 from assessment.instrument.models import LENSES, THRESHOLD_LENS, Instrument, Thresholds
 from assessment.intake.dataset import Dataset
 from assessment.scoring.integration import score_integration
+from assessment.scoring.quality import (
+    FLAG_COLUMNS,
+    RELIABILITY_COLUMNS,
+    company_reliability,
+    respondent_flags,
+    without_excluded,
+)
 from assessment.scoring.rules import (
     INSIDE_OUT,
     INTERNAL,
@@ -59,6 +66,15 @@ class Scores:
     - ``reliability``: discipline, lens, n_items, n_respondents, alpha
     - ``integration``: the customer-integration section's scores (see
       :func:`assessment.scoring.integration.score_integration`), empty when nobody answered it
+    - ``flags``: every respondent of the file (excluded ones too): wave, company_id,
+      respondent_id, perspective, answered, contradicting_cells, straight_lining,
+      contradictory, excluded (see :mod:`assessment.scoring.quality`)
+    - ``company_reliability``: wave, company_id, discipline, lens, n_items, n_respondents,
+      alpha, low_alpha (Cronbach's alpha per company and scale,
+      :func:`assessment.scoring.quality.company_reliability`)
+
+    With ``Thresholds.exclude_flagged`` every table but ``flags`` is computed without the
+    flagged respondents, exactly as if their rows were not in the file.
     """
 
     instrument: Instrument
@@ -74,6 +90,9 @@ class Scores:
     companies: pd.DataFrame
     integration: pd.DataFrame | None = None
     integration_instrument: IntegrationInstrument | None = None
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
+    company_reliability: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=RELIABILITY_COLUMNS))
     # what is worked out once from the (read-only) tables: the positions of each
     # (company_id, wave) in each table (:meth:`rows`), the diagnoses
     # (:func:`assessment.diagnosis.diagnose`); shared by copies made with
@@ -215,7 +234,12 @@ def score(dataset: Dataset) -> Scores:
     with warnings.catch_warnings():
         # groups of one respondent and all-blank cells have no variance: NaN, on purpose
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _score(dataset)
+        flags = respondent_flags(dataset.responses, dataset.instrument)
+        used = without_excluded(dataset, flags)
+        scores = _score(used)
+        scores.flags = flags
+        scores.company_reliability = company_reliability(used.responses, used.instrument)
+        return scores
 
 
 def _score(dataset: Dataset) -> Scores:

@@ -1,5 +1,6 @@
-"""Section 7, data quality: who answered and how much, dropped scores, each scale's
-statistics with its reliability, and the instrument's version and thresholds.
+"""Section 7, data quality: who answered and how much, dropped scores, respondents flagged
+for their answer patterns, each scale's statistics with its reliability (and the company's
+alpha with a warning under ``min_alpha``), and the instrument's version and thresholds.
 
 >>> import numpy as np
 >>> answered = np.array([[True, False], [True, True]])
@@ -18,10 +19,15 @@ import pandas as pd
 from assessment.instrument.models import THRESHOLD_LENS
 from assessment.present.report.base import PROFILE_STATS, ReportBase, first_rows
 from assessment.present.report.render import Column, num, render
+from assessment.scoring.quality import quality_summary
 from assessment.scoring.rules import cronbach_alpha, keyed
 
 THRESHOLD_ORDER = ("par", "excellence", "leadership_margin", "lens_gap", "blind_spot_gap",
-                   "min_answered_share", "min_group_size")
+                   "min_answered_share", "min_group_size", "straight_lining_min_items",
+                   "contradiction_cells", "exclude_flagged", "min_alpha",
+                   "min_alpha_respondents")
+INT_SETTINGS = ("min_group_size", "straight_lining_min_items", "contradiction_cells",
+                "min_alpha_respondents")
 DROPPED = ("n_scores", "n_dropped", "n_respondents_dropped")
 
 
@@ -210,6 +216,66 @@ def data_quality(rep: ReportBase) -> dict[str, Any]:
             "instrument_version": rep.instrument.version}
 
 
+def company_quality(rep: ReportBase) -> dict[str, Any]:
+    """The company's flagged respondents (counts) and alpha per scale, as
+    :func:`assessment.scoring.quality.quality_summary` gives them (summary.json's
+    ``data_quality``).
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> q = company_quality(build_report("data/sample", "pcmaker"))
+    >>> q["flagged"], q["excluded"], len(q["alpha_warnings"])
+    (0, False, 5)
+    """
+    return quality_summary(rep.rows("flags"), rep.rows("company_reliability"),
+                           rep.instrument.thresholds)
+
+
+def _flags_view(rep: ReportBase, q: dict[str, Any]) -> dict[str, Any]:
+    """The answer-patterns note and the company-alpha table, with its warnings."""
+    th = rep.instrument.thresholds
+    counts = {"n": q["respondents"], "min_items": th.straight_lining_min_items,
+              "cells": th.contradiction_cells}
+    notes = [rep.t("notes.flags_none", **counts)] if not q["flagged"] else [
+        rep.t("notes.flags", straight=q["straight_lining"], contra=q["contradictory"],
+              **counts),
+        rep.t("notes.flags_excluded" if q["excluded"] else "notes.flags_included",
+              flagged=q["flagged"])]
+    rel = rep.rows("company_reliability")
+    lens, disc = rel["lens"].tolist(), rel["discipline"].tolist()
+    alpha = rel["alpha"].to_numpy(dtype=float)
+    status = [rep.t("alpha_low", min_alpha=th.min_alpha) if low
+              else rep.t("alpha_too_few", min=th.min_alpha_respondents) if not np.isfinite(a)
+              else "" for a, low in zip(alpha, rel["low_alpha"], strict=True)]
+    warnings_ = [rep.t("notes.alpha_warning", lens=rep.lens_name(w["lens"]),
+                       discipline=rep.disc(w["discipline"]), alpha=w["alpha"],
+                       n=w["n_respondents"], min_alpha=th.min_alpha)
+                 for w in q["alpha_warnings"]]
+    return {
+        "flags_heading": rep.t("headings.flags"), "flags_notes": notes,
+        "alpha_heading": rep.t("headings.company_alpha"),
+        "alpha_note": rep.t("notes.company_alpha", min_n=th.min_alpha_respondents,
+                            min_alpha=th.min_alpha),
+        "alpha_warnings": warnings_, "warning_label": rep.t("severity_warning"),
+        "alpha_columns": [
+            Column(rep.t("columns.lens"), [rep.lens_name(v) for v in lens]),
+            Column(rep.t("columns.discipline"), [rep.disc(v) for v in disc]),
+            Column(rep.t("columns.respondents"), rel["n_respondents"].tolist(), "int"),
+            Column(rep.t("columns.alpha"), alpha.tolist(), ".2f"),
+            Column(rep.t("columns.reliability"), status)],
+    }
+
+
+def _setting(rep: ReportBase, name: str) -> str:
+    """A setting's value as the settings table shows it."""
+    value = getattr(rep.instrument.thresholds, name)
+    if isinstance(value, bool):
+        return rep.t("mark_yes" if value else "mark_no")
+    return num(value, ".0%" if name == "min_answered_share"
+               else ".0f" if name in INT_SETTINGS else ".2f")
+
+
 def _group_name(rep: ReportBase, group: str, pooled: int) -> str:
     min_n = rep.instrument.thresholds.min_group_size
     if group in ("customers", "staff"):
@@ -221,7 +287,8 @@ def _group_name(rep: ReportBase, group: str, pooled: int) -> str:
 
 def quality_view(rep: ReportBase) -> dict[str, Any]:
     """Section 7 as the page shows it: the respondents table, the dropped-scores note,
-    the scales table and the settings table.
+    the answer-patterns notes, the scales table, the company's alpha per scale with its
+    warnings, and the settings table.
 
     Examples
     --------
@@ -230,8 +297,12 @@ def quality_view(rep: ReportBase) -> dict[str, Any]:
     >>> view = quality_view(build_report("data/sample", "pcmaker"))
     >>> table_rows(view["respondents_columns"])[-1]
     ['Staff: 1 other department(s), each under 5', '3', '99%']
-    >>> table_rows(view["settings_columns"])[-1]
+    >>> table_rows(view["settings_columns"])[6]
     ['Smallest group shown on its own', '5']
+    >>> table_rows(view["alpha_columns"])[2]
+    ['Customer experience', 'Customer intimacy', '45', '0.37', 'below 0.60']
+    >>> view["alpha_warnings"][0]  # doctest: +ELLIPSIS
+    'Low reliability: Customer experience, Customer intimacy: alpha 0.37 from 45 ...'
     >>> view["dropped"][:22]
     '5 of 335 scale scores '
     """
@@ -246,8 +317,7 @@ def quality_view(rep: ReportBase) -> dict[str, Any]:
                      n_respondents=d["n_respondents_dropped"],
                      min_share=th.min_answered_share)
                if d["n_dropped"] else rep.t("notes.dropped_none"))
-    values = [num(getattr(th, k), ".0%" if k == "min_answered_share"
-                  else ".0f" if k == "min_group_size" else ".2f") for k in THRESHOLD_ORDER]
+    values = [_setting(rep, k) for k in THRESHOLD_ORDER]
     return {
         "heading": rep.t("headings.quality"),
         "respondents_heading": rep.t("headings.respondents"),
@@ -258,6 +328,7 @@ def quality_view(rep: ReportBase) -> dict[str, Any]:
             Column(rep.t("columns.respondents"), list(r["n"]), "int"),
             Column(rep.t("columns.answered"), list(r["answered"]), ".0%")],
         "dropped": dropped,
+        **_flags_view(rep, company_quality(rep)),
         "scales_heading": rep.t("headings.scales"),
         "scales_note": rep.t("notes.scales", source=rep.source_phrase() or "–"),
         "scales_columns": [
@@ -287,7 +358,8 @@ def quality_html(rep: ReportBase) -> str:
     Examples
     --------
     >>> from assessment.present.report.core import build_report
-    >>> quality_html(build_report("data/sample", "pcmaker")).count("<table")
-    3
+    >>> html = quality_html(build_report("data/sample", "pcmaker"))
+    >>> html.count("<table"), html.count("va-badge va-warning")
+    (4, 5)
     """
     return render("quality", **quality_view(rep))
