@@ -17,10 +17,12 @@ import pytest
 
 import assessment as va
 from assessment.instrument.integration import load_integration
+from assessment.present.report.core import report_for
 from assessment.present.summary import write_outputs
 from assessment.scoring.integration import BLOCK_SOURCE, integration_cells
 from assessment.scoring.live import score_company
 from assessment.scoring.rules import respondent_scores
+from assessment.workshop.compare import SurveyReference, compare_items
 
 from .conftest import make_dataset, profile_answers
 
@@ -250,3 +252,35 @@ def test_a_team_record_stays_visible(instrument):
         assert rows.loc[(va.DISCIPLINES[0], "team"), "shown"]
         assert rows.loc[(va.DISCIPLINES[0], "team"), "mean"] == pytest.approx(4)
         assert rows.loc[(va.DISCIPLINES[0], "all"), "shown"]
+
+
+def test_workshop_comparison_hides_small_groups_and_everyone_beside_them(instrument):
+    ds = _crafted_customers(instrument)  # 4 customers (5), 6 staff (3) on experience items
+    ref = SurveyReference.build(ds, "x", "")
+    item = [i.id for i in instrument.items if i.lens == "experience"][0]
+    row = ref.stats.loc[item]
+    assert (row["customer_n"], row["internal_n"], row["all_n"]) == (4, 6, 10)
+    assert np.isnan(row["customer_mean"]) and np.isnan(row["all_mean"])
+    assert np.isfinite(row["internal_mean"])
+    team = np.full(len(instrument.item_ids), 3.0)
+    for reference in ("all", "customer"):
+        out = compare_items(team, ref, instrument, reference=reference).set_index("item_id")
+        assert np.isnan(out.loc[item, "survey"]) and np.isnan(out.loc[item, "customer"])
+    # staff under the minimum: hidden, and everyone with them
+    small = make_dataset([dict(profile_answers(instrument, "experience", 4, 4, 4),
+                               perspective="customer") for _ in range(6)]
+                         + [profile_answers(instrument, "experience", 2, 2, 2)] * 2,
+                         instrument)
+    row = SurveyReference.build(small, "x", "").stats.loc[item]
+    assert np.isnan(row["internal_mean"]) and np.isnan(row["all_mean"])
+    assert np.isfinite(row["customer_mean"])
+
+
+def test_report_departments_section_shows_no_suppressed_department(instrument):
+    ds = _crafted_department(instrument)
+    rep = report_for(ds, "x")
+    assert rep.department_names == ["Sales"]
+    html = rep.departments_html()
+    assert "Legal" not in html and "Ops" not in html
+    chart = rep.department_figure()
+    assert chart is None or list(chart.data[0]["y"]) == ["Sales"]
