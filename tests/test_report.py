@@ -294,13 +294,17 @@ def test_data_quality_pools_small_departments(instrument):
     rows += [{"company_id": "x", "respondent_id": f"t{k}", "perspective": "internal",
               "department": "<b>Tiny</b>", **profile_answers(instrument, "setup", 3, 3, 3)}
              for k in range(2)]
+    # a second small department: the two hidden ones together reach five, so Ops is shown
+    rows += [{"company_id": "x", "respondent_id": f"m{k}", "perspective": "internal",
+              "department": "Mini", **profile_answers(instrument, "setup", 3, 3, 3)}
+             for k in range(3)]
     rep = report_for(make_dataset(rows), "x")
     q = rep.data_quality()
     resp = q["respondents"].set_index("group")
-    assert resp.loc["customers", "n"] == 5 and resp.loc["staff", "n"] == 7
+    assert resp.loc["customers", "n"] == 5 and resp.loc["staff", "n"] == 10
     assert resp.loc["department:Ops", "n"] == 5
-    assert resp.loc["other_departments", "n"] == 2
-    assert resp.loc["other_departments", "departments"] == 1
+    assert resp.loc["other_departments", "n"] == 5
+    assert resp.loc["other_departments", "departments"] == 2
     n_setup = sum(1 for i in instrument.items if i.lens == "setup")
     asked_customers = len(instrument.item_ids) - n_setup
     assert resp.loc["customers", "answered"] == pytest.approx(
@@ -308,7 +312,7 @@ def test_data_quality_pools_small_departments(instrument):
     assert resp.loc["staff", "answered"] == pytest.approx(n_setup / len(instrument.item_ids))
     html = rep.quality_html()
     assert "Tiny" not in html and "Tiny" not in all_html(rep)
-    assert "1 other department(s), each under 5" in html
+    assert "2 other department(s), not shown on their own" in html
     scales = q["scales"]
     assert len(scales) == len(instrument.cells())
     prof = rep.profile().set_index(["lens", "discipline"])
