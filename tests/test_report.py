@@ -586,7 +586,9 @@ def test_integration_section_with_too_few_customers(sample_dataset, sample_score
     blocks = rep.integration_blocks().set_index("scale")
     assert np.isnan(blocks.at["economic", "score"])  # 3 customers: hidden
     assert np.isnan(rep.integration_roles().set_index("role").at["co_developer", "customer"])
-    assert rep.integration.claimed == PL and "4.23" in html
+    # everyone's role scores are hidden too (all minus staff would be the 3 customers)
+    assert rep.integration.claimed == PL and "4.23" not in html
+    assert np.isnan(rep.integration_roles().set_index("role").at["co_developer", "score"])
 
 
 def test_integration_section_for_other_archetypes(sample_dataset, sample_scores):
@@ -729,8 +731,10 @@ def test_departments_view_counts_the_hidden_departments(instrument):
     rows = company("x", (4, 3, 3), (4, 3, 3), instrument, n=7, departments=("A",) * 4 + ("B",) * 3)
     view = departments_view(report_for(make_dataset(rows), "x"))
     assert view["notes"][1:] == [
-        "No department has at least 5 respondents.",
-        "Not shown: 2 department(s) with fewer than 5 respondents (7 respondents in total)."]
+        "No department can be shown on its own (at least 5 respondents, and the departments "
+        "not shown together at least 5 as well).",
+        "Not shown: 2 department(s) with fewer than 5 respondents, or hidden with them so that "
+        "they cannot be worked out from the staff total (7 respondents in total)."]
     # two departments of 5 leaning to different disciplines: the split finding
     split = (company("x", (4, 3, 3), (4.6, 3.0, 3.0), instrument, n=5, departments=("A",))
              + company("x", (4, 3, 3), (3.0, 4.6, 3.0), instrument, n=5, departments=("B",)))
