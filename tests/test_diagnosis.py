@@ -107,8 +107,8 @@ def test_blind_spot_and_department_split(instrument):
           | profile_answers(instrument, "experience", 4.5, 3.5, 3.0) for _ in range(5)]
     ops = [{"department": "Operations"} | profile_answers(instrument, "setup", 4.5, 3.0, 3.0)
            | profile_answers(instrument, "experience", 4.5, 3.5, 3.0) for _ in range(5)]
-    legal = [{"department": "Legal"} | profile_answers(instrument, "setup", 1, 1, 5)
-             for _ in range(2)]
+    legal = [{"department": dept} | profile_answers(instrument, "setup", 1, 1, 5)
+             for dept in ("Legal", "Legal", "Audit", "Audit", "Audit")]
     cust = [{"perspective": "customer", "respondent_id": f"k{i}"}
             | profile_answers(instrument, "experience", 3.5, 3.5, 3.0) for i in range(5)]
     d = _diag(make_dataset(mk + ops + legal + cust, instrument))
@@ -117,7 +117,8 @@ def test_blind_spot_and_department_split(instrument):
     over = [f for f in d.findings if f.code == "blind_spot_overestimate"]
     assert [(f.discipline, f.values["diff"]) for f in over] == [(OE, pytest.approx(1.0))]
     assert d.department_alignment is False
-    assert d.department_dominant == {"Marketing": CI, "Operations": OE}  # Legal hidden
+    # Legal (2) and Audit (3) hidden: five together, so the others can be shown
+    assert d.department_dominant == {"Marketing": CI, "Operations": OE}
     split = [f for f in d.findings if f.code == "department_split"]
     assert "Legal" not in split[0].text("en")
     assert "Marketing" in split[0].text("en") and "Operations" in split[0].text("de")
@@ -151,8 +152,9 @@ ARCHETYPES = {
                     {("unbacked_promise", CI)}),
     "deptstore": (("no_clear_choice", None), ("no_clear_choice", None), False,
                   {("blind_spot_overestimate", OE), ("below_par", PL)}),
-    "splitco": (("no_clear_choice", None), ("no_clear_choice", None), False,
-                {("department_split", None)}),
+    # splitco's split is no longer shown: Finance (2) is hidden, and Marketing with it so
+    # that staff minus Operations does not reveal Finance (secondary suppression)
+    "splitco": (("no_clear_choice", None), ("no_clear_choice", None), False, set()),
     "budgetmart": (("leader", OE), ("leader", OE), False, set()),
     "mueller": (("dual", None), ("dual", None), False, set()),
     "energyco": (("no_clear_choice", None), ("leader", OE), False,
@@ -163,7 +165,7 @@ INTEGRATION = {  # company: (claimed discipline, integration finding codes)
     "pcmaker": (OE, {"integration_fit"}),
     "shoes": (CI, {"integration_fit"}),
     "airline": (OE, {"integration_fit"}),
-    "chips": (PL, {"integration_fit"}),
+    "chips": (PL, set()),  # customers under the minimum: everyone's role scores hidden
     "privatebank": (CI, {"intimacy_cost_factor"}),
     "budgetmart": (OE, {"integration_fit"}),
     "energyco": (OE, {"integration_fit", "self_service_burden"}),
@@ -194,7 +196,7 @@ def test_sample_archetype_gets_its_diagnosis(sample_diagnoses, company):
     assert d.lens_mismatch is mismatch
     codes = {(f.code, f.discipline) for f in d.findings}
     assert must <= codes, codes
-    assert (d.department_alignment is False) == (company == "splitco")
+    assert d.department_alignment is not False
     assert (d.experience_source == "inside_out") == (company == "chips")
     unexpected_gaps = {c for c in codes if c[0] in ("unbacked_promise", "unnoticed_capability")}
     assert unexpected_gaps <= must

@@ -33,7 +33,8 @@ def hostile(tmp_path_factory) -> tuple[va.Dataset, va.Scores, dict]:
     folder = tmp_path_factory.mktemp("hostile") / "data"
     responses = responses_frame(HOSTILE_IDS, n=12, waves=[HOSTILE_WAVE, "2026-Q1"],
                                 answer=lambda i, j: 1 + (i + j) % 5)
-    write_dataset(folder, companies_frame(HOSTILE_IDS, HOSTILE_NAMES), responses)
+    write_dataset(folder, companies_frame(HOSTILE_IDS, HOSTILE_NAMES), responses,
+                  settings={"thresholds": {"min_group_size": 3}})  # 3 staff shown
     ds = va.load_dataset(folder)
     scores = va.score(ds)
     return ds, scores, va.diagnose(scores)

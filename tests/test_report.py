@@ -294,13 +294,17 @@ def test_data_quality_pools_small_departments(instrument):
     rows += [{"company_id": "x", "respondent_id": f"t{k}", "perspective": "internal",
               "department": "<b>Tiny</b>", **profile_answers(instrument, "setup", 3, 3, 3)}
              for k in range(2)]
+    # a second small department: the two hidden ones together reach five, so Ops is shown
+    rows += [{"company_id": "x", "respondent_id": f"m{k}", "perspective": "internal",
+              "department": "Mini", **profile_answers(instrument, "setup", 3, 3, 3)}
+             for k in range(3)]
     rep = report_for(make_dataset(rows), "x")
     q = rep.data_quality()
     resp = q["respondents"].set_index("group")
-    assert resp.loc["customers", "n"] == 5 and resp.loc["staff", "n"] == 7
+    assert resp.loc["customers", "n"] == 5 and resp.loc["staff", "n"] == 10
     assert resp.loc["department:Ops", "n"] == 5
-    assert resp.loc["other_departments", "n"] == 2
-    assert resp.loc["other_departments", "departments"] == 1
+    assert resp.loc["other_departments", "n"] == 5
+    assert resp.loc["other_departments", "departments"] == 2
     n_setup = sum(1 for i in instrument.items if i.lens == "setup")
     asked_customers = len(instrument.item_ids) - n_setup
     assert resp.loc["customers", "answered"] == pytest.approx(
@@ -308,7 +312,7 @@ def test_data_quality_pools_small_departments(instrument):
     assert resp.loc["staff", "answered"] == pytest.approx(n_setup / len(instrument.item_ids))
     html = rep.quality_html()
     assert "Tiny" not in html and "Tiny" not in all_html(rep)
-    assert "1 other department(s), each under 5" in html
+    assert "2 other department(s), not shown on their own" in html
     scales = q["scales"]
     assert len(scales) == len(instrument.cells())
     prof = rep.profile().set_index(["lens", "discipline"])
@@ -583,7 +587,9 @@ def test_integration_section_with_too_few_customers(sample_dataset, sample_score
     blocks = rep.integration_blocks().set_index("scale")
     assert np.isnan(blocks.at["economic", "score"])  # 3 customers: hidden
     assert np.isnan(rep.integration_roles().set_index("role").at["co_developer", "customer"])
-    assert rep.integration.claimed == PL and "4.23" in html
+    # everyone's role scores are hidden too (all minus staff would be the 3 customers)
+    assert rep.integration.claimed == PL and "4.23" not in html
+    assert np.isnan(rep.integration_roles().set_index("role").at["co_developer", "score"])
 
 
 def test_integration_section_for_other_archetypes(sample_dataset, sample_scores):
@@ -726,8 +732,10 @@ def test_departments_view_counts_the_hidden_departments(instrument):
     rows = company("x", (4, 3, 3), (4, 3, 3), instrument, n=7, departments=("A",) * 4 + ("B",) * 3)
     view = departments_view(report_for(make_dataset(rows), "x"))
     assert view["notes"][1:] == [
-        "No department has at least 5 respondents.",
-        "Not shown: 2 department(s) with fewer than 5 respondents (7 respondents in total)."]
+        "No department can be shown on its own (at least 5 respondents, and the departments "
+        "not shown together at least 5 as well).",
+        "Not shown: 2 department(s) with fewer than 5 respondents, or hidden with them so that "
+        "they cannot be worked out from the staff total (7 respondents in total)."]
     # two departments of 5 leaning to different disciplines: the split finding
     split = (company("x", (4, 3, 3), (4.6, 3.0, 3.0), instrument, n=5, departments=("A",))
              + company("x", (4, 3, 3), (3.0, 4.6, 3.0), instrument, n=5, departments=("B",)))

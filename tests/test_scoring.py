@@ -160,16 +160,18 @@ def test_experience_source_outside_in_needs_minimum_customers(instrument):
 def test_small_groups_hidden_but_counted_in_total(instrument):
     big = [{"department": "Ops"} | profile_answers(instrument, "setup", 4, 3, 3)
            for _ in range(5)]
-    small = [{"department": "Legal"} | profile_answers(instrument, "setup", 1, 1, 1)
-             for _ in range(2)]
+    small = [{"department": dept} | profile_answers(instrument, "setup", 1, 1, 1)
+             for dept in ("Legal", "Legal", "Audit", "Audit", "Audit")]
     cust = [{"perspective": "customer"} | profile_answers(instrument, "experience", 5, 5, 5)
             for _ in range(3)]
     sc = va.score(make_dataset(big + small + cust))
+    # Legal and Audit together are five: staff minus Ops reveals no group under five
     assert sc.departments["department"].unique().tolist() == ["Ops"]
-    assert sc.hidden_departments[["department", "n"]].values.tolist() == [["Legal", 2]]
+    assert sc.hidden_departments[["department", "n"]].values.tolist() == [["Audit", 3],
+                                                                          ["Legal", 2]]
     total = sc.company[(sc.company["lens"] == "setup") & (sc.company["discipline"] == OE)]
-    assert total["n"].iloc[0] == 7
-    assert total["mean"].iloc[0] == pytest.approx((5 * 4 + 2 * 1) / 7)
+    assert total["n"].iloc[0] == 10
+    assert total["mean"].iloc[0] == pytest.approx((5 * 4 + 5 * 1) / 10)
     cust_rows = sc.company[sc.company["perspective"] == "customer"]
     assert not cust_rows["shown"].any() and cust_rows["mean"].isna().all()
 
@@ -177,7 +179,7 @@ def test_small_groups_hidden_but_counted_in_total(instrument):
 def test_waves_are_scored_separately_latest_is_default(instrument):
     old = [{"wave": "2025-Q4"} | profile_answers(instrument, "setup", 2, 2, 2)]
     new = [{"wave": "2026-Q1"} | profile_answers(instrument, "setup", 5, 5, 5)]
-    sc = va.score(make_dataset(old + new))
+    sc = va.score(make_dataset(old + new, instrument.with_thresholds({"min_group_size": 1})))
     assert sc.latest_wave("x") == "2026-Q1"
     setup = sc.profile[sc.profile["lens"] == "setup"].groupby("wave")["mean"].mean()
     assert setup.to_dict() == {"2025-Q4": 2.0, "2026-Q1": 5.0}

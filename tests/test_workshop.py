@@ -432,6 +432,9 @@ def test_comparison_is_sorted_by_largest_disagreement(tmp_path):
     frame[ITEMS] = frame[ITEMS].map(lambda v: "" if pd.isna(v) else str(int(v)))
     frame.to_csv(folder / "responses.csv", index=False)
     ds.companies.to_csv(folder / "companies.csv", index=False)
+    # groups of one shown: the arithmetic, not the anonymity rule, is under test here
+    (folder / "settings.yaml").write_text("thresholds: {min_group_size: 1}\n",
+                                          encoding="utf-8")
 
     ws = Workshop(folder, "x", resume="new")
     ws.set_answer("oe_exp_1", 1)  # survey (5+3+1)/3 = 3.0  -> -2.0
@@ -445,8 +448,10 @@ def test_comparison_is_sorted_by_largest_disagreement(tmp_path):
     assert table["survey"].tolist()[:4] == pytest.approx([1.5, 3.0, 4.0, 3.0])
     assert table["survey_n"].tolist()[:4] == [2, 3, 1, 3]
     assert table["internal"].tolist()[:4] == pytest.approx([1.5, 4.0, 4.0, 2.0])
-    # one customer is below the minimum group size: never shown on its own
-    assert table["customer"].isna().all()
+    # groups of one are shown here (min_group_size 1); the anonymity rule's own tests are
+    # in test_anonymity.py
+    assert table["customer"].tolist()[:4] == pytest.approx([np.nan, 1.0, np.nan, 5.0],
+                                                           nan_ok=True)
     rest = table.iloc[4:]
     assert rest["difference"].isna().all()
     assert rest["item_id"].tolist() == [i for i in ITEMS if i not in

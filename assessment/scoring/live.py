@@ -27,6 +27,7 @@ from assessment.scoring.rules import (
     instrument_cells,
     keyed,
     lens_sources,
+    shown_departments,
     shown_groups,
 )
 from assessment.scoring.tables import Scores
@@ -77,15 +78,20 @@ class _Cells:
         groups = [(p, persp == p) for p in sorted(set(persp.tolist()))]
         rows = []
         for name, lens, _answered, sc, kept, kv in self.cells:
+            cell = []
             for p, members in groups + ([("all", everyone)] if lens in totals else []):
                 row = group_summary(sc, kept, kv, members, points, scale)
-                if row is None:
-                    continue
-                row["shown"] = bool(shown_groups(row["n"], p == "customer", min_group_size))
-                if not row["shown"]:
+                if row is not None:
+                    cell.append({"name": name, "lens": lens, "perspective": p, **row})
+            shown = shown_groups(np.array([r["n"] for r in cell]),
+                                 np.array([r["perspective"] for r in cell], dtype=object),
+                                 None, min_group_size)
+            for row, ok in zip(cell, shown, strict=True):
+                row["shown"] = bool(ok)
+                if not ok:
                     row.update(mean=np.nan, sd=np.nan, ci_low=np.nan, ci_high=np.nan,
                                rwg=np.nan)
-                rows.append({"name": name, "lens": lens, "perspective": p, **row})
+            rows += cell
         return rows
 
 
@@ -217,17 +223,23 @@ def _blind_spots(by: dict, key: dict) -> pd.DataFrame:
 
 def _departments(kept: dict, persp: np.ndarray, rids: np.ndarray, dept: np.ndarray,
                  min_group_size: int, key: dict) -> dict[str, pd.DataFrame]:
-    """``departments`` (set-up lens, departments of at least the minimum group size) and
-    ``hidden_departments`` (the smaller ones, with their size)."""
+    """``departments`` (set-up lens, the departments shown by
+    :func:`~assessment.scoring.rules.shown_departments`) and ``hidden_departments`` (the
+    others, with their size)."""
     staff = persp == "internal"
     any_setup = np.zeros(len(rids), dtype=bool)
     for (_d, lens), (_sc, k) in kept.items():
         if lens == "setup":
             any_setup |= k & staff
     shown, hidden = [], []
-    for dep in sorted(set(dept[any_setup].tolist())):
-        size = len(set(rids[any_setup & (dept == dep)].tolist()))
-        if size < min_group_size:
+    names = sorted(set(dept[any_setup].tolist()))
+    order = sorted(DISCIPLINES)  # the cells in the order of the portfolio's pivot
+    counts = np.array([[int((kept[(d, "setup")][1] & staff & (dept == dep)).sum())
+                        for d in order] for dep in names], dtype=int)
+    visible = shown_departments(counts.reshape(len(names), len(order)), min_group_size)
+    for dep, ok in zip(names, visible, strict=True):
+        if not ok:
+            size = len(set(rids[any_setup & (dept == dep)].tolist()))
             hidden.append({**key, "department": dep, "n": size})
             continue
         for d in DISCIPLINES:

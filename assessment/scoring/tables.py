@@ -37,6 +37,7 @@ from assessment.scoring.rules import (
     keyed,
     lens_sources,
     respondent_scores,
+    shown_departments,
 )
 
 __all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "TEAM", "Scores", "keyed", "score"]
@@ -49,9 +50,8 @@ class Scores:
     - ``respondents``: wave, company_id, respondent_id, perspective, department,
       discipline, lens, score, answered, n_items, kept (lens ``threshold`` for threshold items)
     - ``company``: wave, company_id, discipline, lens, perspective (customer, internal, team,
-      all),
-      mean, n, sd, ci_low, ci_high, rwg, shown (False: fewer customers than the minimum
-      group size; their statistics are hidden but they count in the ``all`` total)
+      all), mean, n, sd, ci_low, ci_high, rwg, shown (False: the statistics are hidden by
+      the anonymity rule :func:`~assessment.scoring.rules.shown_groups`; n stays)
     - ``profile``: the company's two lenses as the diagnosis reads them: wave, company_id,
       discipline, lens, source (outside_in, inside_out, internal, team), mean, n, sd, ci_low,
       ci_high, rwg, par_score (the same group's threshold items), par_basis (threshold, or
@@ -60,8 +60,10 @@ class Scores:
     - ``lens_gaps``: wave, company_id, discipline, experience, setup, gap (experience - setup)
     - ``blind_spots``: wave, company_id, discipline, internal, customer, diff (internal - customer)
     - ``departments``: wave, company_id, department, discipline, mean, n (set-up lens, only
-      departments of at least the minimum group size)
-    - ``hidden_departments``: wave, company_id, department, n (below the minimum group size)
+      the departments shown: see :func:`~assessment.scoring.rules.shown_departments`)
+    - ``hidden_departments``: wave, company_id, department, n (the departments not shown:
+      under the minimum group size, or hidden so that the small ones cannot be worked out
+      from the staff total)
     - ``dropped``: wave, company_id, n_scores, n_dropped, n_respondents_dropped
     - ``reliability``: discipline, lens, n_items, n_respondents, alpha
     - ``integration``: the customer-integration section's scores (see
@@ -202,6 +204,22 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
                                   ignore_index=True)
 
 
+def _shown_departments(dept: pd.DataFrame, min_group_size: int) -> pd.Series:
+    """Per (wave, company_id, department): shown or not, by
+    :func:`~assessment.scoring.rules.shown_departments` on each department's n per set-up
+    cell (departments by name, cells by discipline name, as ``live`` orders them). Only the
+    companies with a department under the minimum size need the rule's loop."""
+    counts = dept.pivot_table(index=KEYS + ["department"], columns="discipline", values="n",
+                              aggfunc="sum", fill_value=0).sort_index(axis=1)
+    shown = pd.Series(True, index=counts.index)
+    small = ((counts >= 1) & (counts < min_group_size)).any(axis=1)
+    todo = small.groupby(level=KEYS, sort=False).transform("any")
+    for _key, block in counts[todo.to_numpy()].groupby(level=KEYS, sort=False):
+        block = block.sort_index()
+        shown.loc[block.index] = shown_departments(block.to_numpy(), min_group_size)
+    return shown
+
+
 def _wide(profile: pd.DataFrame) -> pd.DataFrame:
     return profile.pivot_table(index=KEYS + ["discipline"], columns="lens", values="mean",
                                dropna=False)
@@ -269,9 +287,10 @@ def _score(dataset: Dataset) -> Scores:
         mean="mean", n="count").reset_index()
     size = setup_long.groupby(KEYS + ["department"])["respondent_id"].nunique().rename("size")
     dept = dept.merge(size.reset_index(), on=KEYS + ["department"])
-    big = dept["size"] >= th.min_group_size
+    shown = _shown_departments(dept, th.min_group_size).reindex(size.index)
+    big = shown.reindex(pd.MultiIndex.from_frame(dept[KEYS + ["department"]])).to_numpy()
     departments = dept[big].drop(columns="size").reset_index(drop=True)
-    hidden = size[size < th.min_group_size].rename("n").reset_index()
+    hidden = size[~shown.to_numpy()].rename("n").reset_index()
 
     answered = long[long["answered"] > 0]
     dropped = answered.groupby(KEYS).agg(

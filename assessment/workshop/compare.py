@@ -9,6 +9,7 @@ import pandas as pd
 
 from assessment.instrument.models import THRESHOLD_LENS, Instrument
 from assessment.intake.dataset import Dataset
+from assessment.scoring.rules import shown_groups
 from assessment.workshop.errors import check_choice
 from assessment.workshop.live import LiveResult, live_result
 
@@ -35,7 +36,8 @@ class SurveyReference:
     wave: str
     n: int
     item_ids: list[str]
-    stats: pd.DataFrame  # per item: all, customer, internal mean and n (hidden -> NaN)
+    stats: pd.DataFrame  # per item: all, customer, internal mean and n (hidden -> NaN:
+    # :func:`assessment.scoring.rules.shown_groups` per item, with its answers as n)
     result: LiveResult | None
     instrument: Instrument | None = None
     # item id -> (discipline, lens, text) per language, worked out once per language
@@ -69,9 +71,16 @@ class SurveyReference:
             cnt = (~np.isnan(sub)).sum(axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(cnt > 0, np.nansum(sub, axis=0) / cnt, np.nan)
-            if name == "customer":  # a customer group is never shown below the minimum size
-                mean = np.where(cnt >= inst.thresholds.min_group_size, mean, np.nan)
             out[f"{name}_mean"], out[f"{name}_n"] = mean, cnt
+        # the anonymity rule per item, as for the scores: small groups of people are
+        # hidden, and so is everyone together when it would reveal them
+        names = ("customer", "internal", "all")
+        shown = shown_groups(np.concatenate([out[f"{g}_n"] for g in names]),
+                             np.repeat(np.array(names, dtype=object), len(ids)),
+                             np.tile(np.arange(len(ids)), len(names)),
+                             inst.thresholds.min_group_size).reshape(len(names), len(ids))
+        for g, ok in zip(names, shown, strict=True):
+            out[f"{g}_mean"] = np.where(ok, out[f"{g}_mean"], np.nan)
         stats = pd.DataFrame(out, index=pd.Index(ids, name="item_id"))
         result = None
         if len(rows):

@@ -148,7 +148,7 @@ class ReportBase:
     >>> rep.company_id, rep.name, rep.industry, rep.wave, rep.instrument.version
     ('pcmaker', 'Configurix Computers', 'Computer hardware', '2026-Q1', '1.0.0')
     >>> rep.has_data, rep.experience_group, rep.department_names
-    (True, 'customer', ['Customer Service', 'Operations', 'Sales'])
+    (True, 'customer', ['Operations', 'Sales'])
     >>> rep.integration.claimed, len(rep.integration_instrument.roles)
     ('operational_excellence', 10)
     """
@@ -292,8 +292,8 @@ class ReportBase:
         --------
         >>> from assessment.present.report.core import build_report
         >>> dept = build_report("data/sample", "pcmaker").departments()
-        >>> len(dept), int(dept["n"].min())  # 3 departments x 3 disciplines, n >= 5
-        (9, 5)
+        >>> len(dept), int(dept["n"].min())  # 2 departments x 3 disciplines, n >= 5
+        (6, 6)
         """
         return self._departments.copy(deep=False)
 
@@ -310,7 +310,7 @@ class ReportBase:
         >>> from assessment.present.report.core import build_report
         >>> hidden = build_report("data/sample", "pcmaker").hidden_departments()
         >>> hidden[["department", "n"]].to_numpy().tolist()
-        [['R&D', 3]]
+        [['Customer Service', 5], ['R&D', 3]]
         """
         return self.rows("hidden_departments")
 

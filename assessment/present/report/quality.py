@@ -66,7 +66,8 @@ def respondents_table(rep: ReportBase) -> pd.DataFrame:
     """group (``customers``, ``staff``, ``department:<name>``, ``other_departments``),
     departments (number pooled), n, answered (share of the items the group was asked).
 
-    Departments under the minimum group size are pooled into one row.
+    The departments not shown (under the minimum group size, or hidden with them: see
+    :func:`assessment.scoring.rules.shown_departments`) are pooled into one row.
 
     Examples
     --------
@@ -74,9 +75,8 @@ def respondents_table(rep: ReportBase) -> pd.DataFrame:
     >>> table = respondents_table(build_report("data/sample", "pcmaker"))
     >>> table[["group", "departments", "n"]].to_numpy().tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
-    [['customers', 0, 24], ['staff', 0, 22], ['department:Customer Service', 1, 5],
-     ['department:Operations', 1, 8], ['department:Sales', 1, 6],
-     ['other_departments', 1, 3]]
+    [['customers', 0, 24], ['staff', 0, 22], ['department:Operations', 1, 8],
+     ['department:Sales', 1, 6], ['other_departments', 2, 8]]
     """
     return pd.DataFrame(_respondent_rows(rep))
 
@@ -85,7 +85,8 @@ def _respondent_rows(rep: ReportBase) -> list[dict[str, Any]]:
     """group (``customers``, ``staff``, ``department:<name>``, ``other_departments``),
     departments (number pooled), n, answered (share of the items the group was asked).
 
-    Departments under the minimum group size are pooled into one row.
+    The departments not shown (under the minimum group size, or hidden with them: see
+    :func:`assessment.scoring.rules.shown_departments`) are pooled into one row.
     """
     answers = rep.answers
     setup_ids = {i.id for i in rep.instrument.items if i.lens == "setup"}
@@ -295,8 +296,9 @@ def quality_view(rep: ReportBase) -> dict[str, Any]:
     >>> from assessment.present.report.core import build_report
     >>> from assessment.present.report.render import table_rows
     >>> view = quality_view(build_report("data/sample", "pcmaker"))
-    >>> table_rows(view["respondents_columns"])[-1]
-    ['Staff: 1 other department(s), each under 5', '3', '99%']
+    >>> table_rows(view["respondents_columns"])[-1]  # doctest: +NORMALIZE_WHITESPACE
+    ['Staff: 2 other department(s), not shown on their own (under 5, or together with one
+      under 5)', '8', '98%']
     >>> table_rows(view["settings_columns"])[6]
     ['Smallest group shown on its own', '5']
     >>> table_rows(view["alpha_columns"])[2]
