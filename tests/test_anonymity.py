@@ -109,12 +109,19 @@ def _published(ds: va.Dataset, scores: va.Scores, tmp_path) -> dict[tuple, list[
                 out.setdefault(key + ("disciplines", d, "experience"), []).append(
                     (group, None, np.nan))
         integ = entry["integration"] or {}
+        read_from = {}  # the group each published block score was read from
+        if scores.integration is not None and len(scores.integration):
+            src = scores.integration[scores.integration["source"].astype(bool)
+                                     & scores.integration["shown"].astype(bool)]
+            read_from = {(r.company_id, r.wave, r.block, r.scale): r.perspective
+                         for r in src.itertuples()}
         for block, scales in [("roles", integ.get("roles") or {}),
                               *(integ.get("blocks") or {}).items()]:
             for scale, mean in scales.items():
                 if mean is not None:
+                    group = read_from.get(key + (block, scale), BLOCK_SOURCE[block])
                     out.setdefault(key + ("integration", scale, block), []).append(
-                        (BLOCK_SOURCE[block], None, mean))
+                        (group, None, mean))
     return out
 
 

@@ -53,8 +53,6 @@ def score_integration(dataset: Dataset) -> pd.DataFrame:
     th = inst.thresholds
     resp = dataset.responses.reindex(
         columns=list(dict.fromkeys([*dataset.responses.columns, *integ.item_ids])))
-    # a workshop team's consensus answers the staff side of the section
-    resp = resp.assign(perspective=resp["perspective"].replace(TEAM, "internal"))
     cols = ["wave", "company_id", "block", "scale", "perspective", "mean", "n", "sd", "ci_low",
             "ci_high", "rwg", "shown", "source"]
     if resp[integ.item_ids].isna().all().all():
@@ -65,5 +63,26 @@ def score_integration(dataset: Dataset) -> pd.DataFrame:
                         total_lenses={"roles", "participation"},
                         scale=(inst.scale.min, inst.scale.max))
     stats = stats.rename(columns={"discipline": "scale", "lens": "block"})
+    return mark_sources(stats)[cols].reset_index(drop=True)
+
+
+def mark_sources(stats: pd.DataFrame) -> pd.DataFrame:
+    """Set ``source``: the row each block's company score is read from, the perspective of
+    ``BLOCK_SOURCE``; where that row is missing or hidden, a workshop team's consensus
+    record (``team``), when there is one.
+
+    Examples
+    --------
+    >>> stats = pd.DataFrame({"wave": "", "company_id": "x", "block": "roles",
+    ...                       "scale": "competitor", "perspective": ["all", "team"],
+    ...                       "shown": [False, True]})
+    >>> mark_sources(stats)["source"].tolist()  # "all" is hidden: the team's record
+    [True, True]
+    """
+    stats = stats.copy()
     stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
-    return stats[cols].reset_index(drop=True)
+    usable = (stats["source"] & stats["shown"].astype(bool)).rename("usable")
+    has = usable.groupby([stats[k] for k in ("wave", "company_id", "block", "scale")]
+                         ).transform("any")
+    stats.loc[~has & (stats["perspective"] == TEAM), "source"] = True
+    return stats

@@ -16,7 +16,7 @@ import pandas as pd
 from assessment.instrument.integration import IntegrationInstrument, load_integration
 from assessment.instrument.models import DISCIPLINES, THRESHOLD_LENS, Instrument
 from assessment.intake.dataset import Dataset
-from assessment.scoring.integration import BLOCK_SOURCE, integration_cells
+from assessment.scoring.integration import BLOCK_SOURCE, integration_cells, mark_sources
 from assessment.scoring.quality import company_reliability, respondent_flags, without_excluded
 from assessment.scoring.rules import (
     TEAM,
@@ -282,11 +282,10 @@ def _integration(resp: pd.DataFrame, integ: IntegrationInstrument, inst: Instrum
     cells = _Cells(resp, integ.item_ids, integration_cells(integ), inst)
     if not cells.any_answer:
         return pd.DataFrame(columns=INTEGRATION_COLUMNS)
-    persp = np.where(persp == TEAM, "internal", persp)  # a team answers the staff side
     rows = cells.stats(persp, TOTAL_BLOCKS, inst.scale.points, inst.thresholds.min_group_size,
                        (inst.scale.min, inst.scale.max))
     for r in rows:
         r.update(key, scale=r.pop("name"), block=r.pop("lens"))
-        r["source"] = r["perspective"] == BLOCK_SOURCE[r["block"]]
     rows.sort(key=lambda r: (r["scale"], r["block"], r["perspective"]))
-    return _frame(rows, INTEGRATION_COLUMNS)
+    return mark_sources(_frame(rows, [c for c in INTEGRATION_COLUMNS if c != "source"]))[
+        INTEGRATION_COLUMNS]
