@@ -218,12 +218,14 @@ def test_team_rows_need_their_number_of_participants(tmp_path, capsys):
     responses["participants"] = ""
     set_cell(responses, 2, "perspective", "team")
     set_cell(responses, 2, "participants", "7")
-    set_cell(responses, 3, "perspective", "team")  # no participants
+    set_cell(responses, 3, "perspective", "team")
+    set_cell(responses, 3, "participants", "0")
     set_cell(responses, 4, "perspective", "team")
     set_cell(responses, 4, "participants", "2.5")
+    set_cell(responses, 5, "perspective", "team")  # blank: not recorded, accepted
     folder = write_dataset(tmp_path / "ds", companies_frame(), responses)
     problems = problems_of(folder)
-    assert set(by_place(problems)) == {("responses.csv", 3, "participants", ""),
+    assert set(by_place(problems)) == {("responses.csv", 3, "participants", "0"),
                                        ("responses.csv", 4, "participants", "2.5")}
     assert all("whole number of at least 1" in p.expected for p in problems)
     assert_score_refuses(folder, tmp_path, capsys, problems)

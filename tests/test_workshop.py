@@ -275,7 +275,7 @@ def test_live_rescoring_updates_chart_and_findings(sample):
     assert d.lenses["experience"].leader == CI and d.lenses["setup"].leader == OE
     # the team's one record is its consensus: a basis for a verdict, without resampling
     assert d.lens_mismatch and d.experience_source == "team"
-    assert d.lenses["setup"].evidence.phrase() == "team consensus of 1 participants"
+    assert d.lenses["setup"].evidence.phrase() == "team consensus of 1 participant"
     assert d.lenses["setup"].confidence is None
     ws.state.set_team_size(7)
     ws.set_answer("oe_set_1", 5)
@@ -340,7 +340,7 @@ def test_live_scoring_is_score(instrument):
                       respondent_id=f"s{k}", department="Ops",
                       **int_keyed(productive_resource=4, competitor=4, quality_inspector=3,
                                   knowledge_sharing=2, active=4, passive=2))
-                 for k in range(3)])
+                 for k in range(5)])
     cases = [
         [dict(profile_answers(instrument, "experience", 3, 4.5, 3),
               **profile_answers(instrument, "setup", 4, 3, 3),

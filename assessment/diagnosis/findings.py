@@ -195,7 +195,9 @@ class Evidence:
     def phrase(self, lang: str = "en") -> str:
         """The group in words: "24 customers", "team consensus of 7 participants",
         "estimate of 21 staff" (staff answering on behalf of customers)."""
-        key = "staff_estimate" if self.source == "inside_out" else self.basis
+        key = ("staff_estimate" if self.source == "inside_out" else
+               "team_unknown" if self.basis == "team" and self.n < 1 else
+               "team_one" if self.basis == "team" and self.n == 1 else self.basis)
         return texts()["evidence"][key][_lang(lang)].format(n=self.n)
 
     def to_dict(self) -> dict[str, Any]:

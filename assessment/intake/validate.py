@@ -179,13 +179,14 @@ def check_responses(
         answers[col] = np.nan
     answers = answers[item_ids]
 
-    department = df["department"].where(perspective == "internal", "")
-    stray_dept = (perspective != "internal") & (df["department"] != "")
+    # a team's department (the management team, say) is kept as a label; only staff are
+    # grouped by department
+    department = df["department"].where(perspective.isin(["internal", "team"]), "")
+    stray_dept = (perspective == "customer") & (df["department"] != "")
     if stray_dept.any():
         warnings.append(Problem(name, int(spreadsheet_rows(stray_dept)[0]), "department", None,
-                                f"a blank department for customers and teams "
-                                f"({int(stray_dept.sum())} such row(s) have one; ignored)",
-                                severity="warning"))
+                                f"a blank department for customers ({int(stray_dept.sum())} "
+                                "customer row(s) have one; ignored)", severity="warning"))
     setup_ids = [i.id for i in inst.items if i.lens == "setup"]
     not_for = {
         "customer": setup_ids + [i.id for i in integ.items if "customer" not in i.answered_by],
@@ -225,17 +226,18 @@ def check_responses(
 
 def _check_participants(df: pd.DataFrame, name: str, perspective: pd.Series,
                         problems: list[Problem], warnings: list[Problem]) -> pd.Series:
-    """The ``participants`` column as numbers: required (a whole number of at least 1) on
-    ``team`` rows, ignored with a warning elsewhere; NaN where it does not apply."""
+    """The ``participants`` column as numbers: on ``team`` rows a whole number of at least 1
+    or blank (not recorded), ignored with a warning elsewhere; NaN where it does not apply
+    or was not recorded."""
     team = perspective == "team"
     raw = df[PARTICIPANTS] if PARTICIPANTS in df.columns else pd.Series("", index=df.index)
     value = pd.to_numeric(raw, errors="coerce")
     with np.errstate(invalid="ignore"):
-        bad = team & ~((value >= 1) & (value == np.round(value)))
+        bad = team & (raw != "") & ~((value >= 1) & (value == np.round(value)))
     for row in spreadsheet_rows(bad)[:MAX_SHOWN_PER_KIND]:
         problems.append(Problem(name, int(row), PARTICIPANTS, raw.loc[row],
                                 "the number of workshop participants behind the team's "
-                                "consensus, a whole number of at least 1"))
+                                "consensus, a whole number of at least 1 (or blank)"))
     stray = ~team & (raw != "")
     if stray.any():
         warnings.append(Problem(name, int(spreadsheet_rows(stray)[0]), PARTICIPANTS, None,

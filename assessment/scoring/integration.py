@@ -68,8 +68,9 @@ def score_integration(dataset: Dataset) -> pd.DataFrame:
 
 def mark_sources(stats: pd.DataFrame) -> pd.DataFrame:
     """Set ``source``: the row each block's company score is read from, the perspective of
-    ``BLOCK_SOURCE``; where that row is missing or hidden, a workshop team's consensus
-    record (``team``), when there is one.
+    ``BLOCK_SOURCE``. Where that row is missing or hidden (everyone together is hidden
+    beside a small group of customers), a block answered by everyone is read from staff,
+    and any block from a workshop team's consensus record (``team``) when there is one.
 
     Examples
     --------
@@ -81,8 +82,11 @@ def mark_sources(stats: pd.DataFrame) -> pd.DataFrame:
     """
     stats = stats.copy()
     stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
-    usable = (stats["source"] & stats["shown"].astype(bool)).rename("usable")
-    has = usable.groupby([stats[k] for k in ("wave", "company_id", "block", "scale")]
-                         ).transform("any")
-    stats.loc[~has & (stats["perspective"] == TEAM), "source"] = True
+    shown = stats["shown"].astype(bool)
+    keys = [stats[k] for k in ("wave", "company_id", "block", "scale")]
+    for fallback, blocks in (("internal", [b for b, p in BLOCK_SOURCE.items() if p == "all"]),
+                             (TEAM, list(BLOCK_SOURCE))):
+        has = (stats["source"] & shown).groupby(keys).transform("any")
+        stats.loc[~has & (stats["perspective"] == fallback)
+                  & stats["block"].isin(blocks), "source"] = True
     return stats

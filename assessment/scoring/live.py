@@ -138,7 +138,7 @@ def score_company(ds: Dataset) -> Scores:
 
     respondents = _respondents(core, key, rids, persp, dept)
     participants = (resp["participants"].to_numpy(dtype=float) if "participants" in resp
-                    else np.ones(n))
+                    else np.full(n, np.nan))
     profile = _profile(by, kept, persp, rids, participants, th.min_group_size, key)
     return Scores(
         instrument=inst, respondents=respondents, company=_frame(comp, COMPANY_COLUMNS),
@@ -180,9 +180,10 @@ def _profile(by: dict, kept: dict, persp: np.ndarray, rids: np.ndarray,
                 m |= k & (persp == p)
         return len(set(rids[m].tolist()))
 
-    team_people = int(np.nansum(participants[persp == TEAM])) if (persp == TEAM).any() else 0
+    has_team = bool((persp == TEAM).any())
+    team_people = int(np.nansum(participants[persp == TEAM])) if has_team else 0
     picks = lens_sources(count("customer", "experience"), count("internal", "experience"),
-                         count("internal", "setup"), team_people > 0, min_group_size)
+                         count("internal", "setup"), has_team, min_group_size)
     rows = []
     for lens, (src, p) in picks.items():
         for d in DISCIPLINES:

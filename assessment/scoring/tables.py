@@ -169,15 +169,15 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
         counts[name] = sub.groupby(KEYS)["respondent_id"].nunique()
     team = responses[responses["perspective"] == TEAM]
     participants = (team["participants"] if "participants" in team.columns
-                    else pd.Series(1.0, index=team.index))
-    people = participants.groupby([team["wave"], team["company_id"]]).sum()
+                    else pd.Series(np.nan, index=team.index))
+    people = participants.groupby([team["wave"], team["company_id"]]).sum(min_count=0)
     base = company[["wave", "company_id"]].drop_duplicates().set_index(KEYS)
     for name, ser in counts.items():
         base[name] = base.index.map(ser).fillna(0).astype(int)
     base["team_people"] = base.index.map(people).fillna(0).astype(int)
-    picks = [lens_sources(c, e, s_, t > 0, th.min_group_size) for c, e, s_, t in zip(
-        base["n_cust"], base["n_staff_exp"], base["n_staff_setup"], base["team_people"],
-        strict=True)]
+    has_team = base.index.isin(people.index)
+    picks = [lens_sources(c, e, s_, t, th.min_group_size) for c, e, s_, t in zip(
+        base["n_cust"], base["n_staff_exp"], base["n_staff_setup"], has_team, strict=True)]
     choice = pd.DataFrame(
         [{**dict(zip(KEYS, key, strict=True)), "lens": lens, "source": src, "perspective": p,
           "team_people": tp}

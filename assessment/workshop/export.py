@@ -30,7 +30,7 @@ from assessment.intake.read import check_workbook
 from assessment.workshop.answers import META_COLUMNS
 from assessment.workshop.errors import WorkshopError, clean_label
 from assessment.workshop.locks import file_lock
-from assessment.workshop.session import WorkshopState, now
+from assessment.workshop.session import TEAM, WorkshopState, now
 
 __all__ = ["ExportResult", "add_company", "export_session"]
 
@@ -193,6 +193,8 @@ def export_session(state: WorkshopState, *, validate: bool = True) -> ExportResu
     """
     folder = state.dataset
     frame = state.responses_frame()
+    if state.mode == TEAM:  # the team's one record is its consensus
+        frame = frame.assign(perspective="team", participants=str(state.team_size))
     result = ExportResult(folder / "responses.csv")
     with file_lock(folder, "responses"):
         path = find_responses(folder)

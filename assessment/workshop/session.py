@@ -516,6 +516,6 @@ class WorkshopState(AnswerSheet):
         of participants), a legitimate basis for a verdict however small the team."""
         ds = self.as_dataset(self.dataset)
         if self.mode == TEAM and len(ds.responses):
-            ds.responses = ds.responses.assign(perspective="team", department="",
+            ds.responses = ds.responses.assign(perspective="team",
                                                participants=float(self.team_size))
         return ds
