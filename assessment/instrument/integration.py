@@ -4,7 +4,7 @@ disciplines (``assessment/instrument/customer_integration.yaml``)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -204,7 +204,7 @@ def load_integration(path: str | Path | None = None, *, version: str | None = No
     return _parse(text, str(path))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_version(version: str) -> IntegrationInstrument:
     name = INTEGRATION_FILES[check_version(version)]
     ref = resources.files("assessment.instrument") / name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -378,7 +378,7 @@ def check_version(version: object) -> str:
     return version
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_version(version: str) -> Instrument:
     name = INSTRUMENT_FILES[check_version(version)]
     ref = resources.files("assessment.instrument") / name
