@@ -33,8 +33,15 @@ import numpy as np
 
 from assessment.files import atomic_write_bytes, company_slug
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import DISCIPLINES, LANGS, Instrument
+from assessment.instrument.models import (
+    DISCIPLINES,
+    INSTRUMENT_VERSIONS,
+    LANGS,
+    Instrument,
+    load_instrument,
+)
 from assessment.intake.dataset import Dataset
+from assessment.intake.validate import infer_version
 from assessment.workshop.answers import (
     DEFAULT_TEAM_DEPARTMENT,
     PERSPECTIVES,
@@ -42,6 +49,7 @@ from assessment.workshop.answers import (
     Participant,
     merge_answers,
     read_answers,
+    session_rows,
 )
 from assessment.workshop.errors import (
     SessionTakenOver,
@@ -195,6 +203,30 @@ def default_wave(ds: Dataset, company_id: str) -> str:
     return str(max(ds.waves)) if ds.waves else ""
 
 
+def session_version(meta: Mapping, raw: bytes, default: str) -> str:
+    """The instrument version a saved session was answered with: the one its settings
+    record, else the one its answer columns (``raw``, the .csv) carry, else ``default``.
+
+    Examples
+    --------
+    >>> session_version({"instrument_version": "1.0.0"}, b"", "1.1.0")
+    '1.0.0'
+    >>> session_version({}, b"company_id,respondent_id,pl_set_2\nacme,team,4\n", "1.1.0")
+    '1.0.0'
+    >>> session_version({}, b"", "1.1.0"), session_version({"instrument_version": "x"}, b"",
+    ...                                                    "1.1.0")
+    ('1.1.0', '1.1.0')
+    """
+    recorded = meta.get("instrument_version")
+    if recorded in INSTRUMENT_VERSIONS:
+        return str(recorded)
+    records = session_rows(raw) if raw.strip() else []
+    if not records:
+        return default
+    version, _mixed = infer_version(list(records[0]), set())
+    return version
+
+
 _STEM = re.compile(r".+-\d{4}-\d{2}-\d{2}-\d+")  # a session's file name stem
 class WorkshopState(AnswerSheet):
     """The answers, participants, notes and target of one workshop session, saved on every
@@ -265,21 +297,31 @@ class WorkshopState(AnswerSheet):
              integration: IntegrationInstrument | None = None) -> WorkshopState:
         """Resume a saved session (``path``: its .json or .csv file, or the stem's path).
         Raises :class:`~assessment.workshop.errors.SessionInUse` when another process has
-        it open."""
+        it open.
+
+        A session keeps the instrument version it was answered with: the one its .json
+        records (``instrument_version``), else the one its answer columns carry. When
+        that is another packaged version than ``instrument``'s, the session is opened with
+        that version (and its customer-integration section; ``instrument``'s thresholds)."""
         json_path = Path(path).with_suffix(".json")
         csv_path = json_path.with_suffix(".csv")
         remove_stale_temps(json_path.parent)
         meta, ignored = read_settings(json_path, SESSION_FORMAT, MODES)
         if meta.get("format_version", 1) > SESSION_FORMAT_VERSION:
             raise WorkshopError(f"{json_path}: written by a newer version of the workbook")
-        integ = integration or load_integration()
-        ids = instrument.item_ids + integ.item_ids  # core, then customer integration
         # the CSV is written first, so it may be one change ahead of the JSON
         try:
             raw = csv_path.read_bytes() if csv_path.exists() else b""
         except OSError as exc:
             raise WorkshopError(f"{csv_path}: the answers file cannot be read "
                                 f"({exc.strerror})") from exc
+        version = session_version(meta, raw, instrument.version)
+        if version != instrument.version:
+            instrument = load_instrument(version=version).model_copy(
+                update={"thresholds": instrument.thresholds})
+            integration = load_integration(version=version)
+        integ = integration or load_integration()
+        ids = instrument.item_ids + integ.item_ids  # core, then customer integration
         rows, first = read_answers(raw, ids, instrument)
         company_id = meta.get("company_id") or first.get("company_id")
         if not company_id:
