@@ -196,3 +196,63 @@ def test_a_file_mixing_versions_names_its_columns(tmp_path, new_dataset):
     # read as 1.0.0 (most of its columns are 1.0.0's): the stray 1.1.0 column is named
     named = {p.column: p.expected for p in err.value.problems if p.column}
     assert set(named) == {"oe_set_8"} and "item of instrument 1.1.0" in named["oe_set_8"]
+
+
+# -- the workshop ------------------------------------------------------------------------------
+
+
+def test_workshop_on_a_new_dataset_asks_the_newest_staff_wording(new_dataset, tmp_path):
+    from assessment.workshop.app import Workshop
+
+    folder = _copy(new_dataset, tmp_path)
+    ws = Workshop(folder, "pcmaker", resume="new", lang="de")
+    try:
+        assert ws.instrument.version == NEW and ws.state.instrument.version == NEW
+        assert "oe_set_8" in ws.state.item_ids
+        table = ws.comparison()
+        text = dict(zip(table["item_id"], table["text"], strict=True))
+        assert text["ci_exp_1"].startswith("Wir kennen unsere Kundinnen und Kunden")
+    finally:
+        ws.close()
+
+
+def test_a_saved_old_session_without_version_opens_with_its_own_items(new_dataset, tmp_path):
+    import json
+
+    from assessment.workshop.session import WorkshopState
+
+    folder = _copy(new_dataset, tmp_path)
+    state = WorkshopState.new(folder, "pcmaker", instrument=va.load_instrument(version=OLD),
+                              integration=load_integration(version=OLD))
+    state.set_answer("pl_set_2", 5)  # an item only 1.0.0 has
+    state.set_answer("oe_exp_1", 2)
+    json_path = state.json_path
+    state.close()
+    meta = json.loads(json_path.read_text("utf-8"))
+    assert meta["instrument_version"] == OLD
+    del meta["instrument_version"]  # a session that records no version: read its columns
+    json_path.write_text(json.dumps(meta), encoding="utf-8")
+    reopened = WorkshopState.open(json_path, instrument=va.load_instrument(version=NEW))
+    try:
+        assert reopened.instrument.version == OLD and reopened.integration.version == OLD
+        assert reopened.answer("pl_set_2") == 5 and reopened.answer("oe_exp_1") == 2
+    finally:
+        reopened.close()
+
+
+def test_report_items_show_the_wording_of_the_datasets_version(new_dataset):
+    from assessment.present.report.core import build_report
+    from assessment.present.report.items import item_means
+
+    old_rep = build_report(SAMPLE, "pcmaker")
+    old_text = dict(zip(*item_means(old_rep)[["item_id", "text"]].T.to_numpy(), strict=True))
+    assert old_text["pl_set_2"] == va.load_instrument(version=OLD).item("pl_set_2").text.en
+    rep = build_report(new_dataset, "pcmaker", lang="nl")
+    means = item_means(rep)
+    text = dict(zip(means["item_id"], means["text"], strict=True))
+    assert "pl_set_2" not in text and "pl_set_8" in text
+    ci_exp_1 = va.load_instrument(version=NEW).item("ci_exp_1")
+    group = rep.experience_group  # customers read the first-person wording
+    expected = ci_exp_1.customer_text if group == "customer" else ci_exp_1.text
+    assert text["ci_exp_1"] == expected.nl
+    assert text["oe_set_1"] == va.load_instrument().item("oe_set_1").text.nl
