@@ -204,7 +204,7 @@ def default_wave(ds: Dataset, company_id: str) -> str:
 
 
 def session_version(meta: Mapping, raw: bytes, default: str) -> str:
-    """The instrument version a saved session was answered with: the one its settings
+    r"""The instrument version a saved session was answered with: the one its settings
     record, else the one its answer columns (``raw``, the .csv) carry, else ``default``.
 
     Examples
