@@ -170,7 +170,7 @@ class AnswerSheet:
     >>> sheet = AnswerSheet(load_instrument(), load_integration(), "acme", "Acme", "2026-Q1",
     ...                     [Participant("team")])
     >>> sheet.set_answer("oe_exp_1", 4); sheet.progress()
-    (1, 51)
+    (1, 57)
     """
 
     def __init__(self, instrument: Instrument, integration: IntegrationInstrument,
