@@ -256,3 +256,29 @@ def test_report_items_show_the_wording_of_the_datasets_version(new_dataset):
     expected = ci_exp_1.customer_text if group == "customer" else ci_exp_1.text
     assert text["ci_exp_1"] == expected.nl
     assert text["oe_set_1"] == va.load_instrument().item("oe_set_1").text.nl
+
+
+def test_workshop_resumes_an_old_session_on_a_new_dataset_and_says_so(new_dataset, tmp_path):
+    from assessment.workshop.app import Workshop
+    from assessment.workshop.errors import WorkshopError
+    from assessment.workshop.session import WorkshopState
+
+    folder = _copy(new_dataset, tmp_path)
+    state = WorkshopState.new(folder, "pcmaker", instrument=va.load_instrument(version=OLD),
+                              integration=load_integration(version=OLD), wave="2026-Q1")
+    state.set_answer("pl_set_2", 5)
+    state.close()
+    ws = Workshop(folder, "pcmaker", resume="last")
+    try:
+        assert ws.state.instrument.version == OLD and ws.instrument.version == OLD
+        assert ws.answer("pl_set_2") == 5
+        assert any("1.0.0" in n and "1.1.0" in n for n in ws.notices)
+        table = ws.comparison().set_index("item_id")  # beside the survey's items
+        assert table.loc["pl_set_2", "team"] == 5 and table.loc["pl_set_2", "survey_n"] == 0
+        assert table.loc["oe_exp_1", "survey_n"] > 0
+        with pytest.raises(WorkshopError, match="pl_set_2"):  # not into a 1.1.0 file
+            ws.export()
+        ws.new_session()  # a new session is the dataset's version again
+        assert ws.state.instrument.version == NEW and ws.instrument.version == NEW
+    finally:
+        ws.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from assessment.exceptions import DatasetError
+from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import LANGS, Instrument
 from assessment.intake.dataset import Dataset, load_dataset
 from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
@@ -225,6 +226,12 @@ class WorkshopBase:
         """Release the session (its files stay; it can be resumed)."""
         if self.state is not None:
             self.state.close()
+
+    @property
+    def integration(self) -> IntegrationInstrument:
+        """The customer-integration section the session is answered with (the dataset's
+        when no session is open)."""
+        return self.state.integration if self.state is not None else self.ds.integration
 
     @property
     def progress(self) -> tuple[int, int]:
