@@ -33,15 +33,8 @@ import numpy as np
 
 from assessment.files import atomic_write_bytes, company_slug
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import (
-    DISCIPLINES,
-    INSTRUMENT_VERSIONS,
-    LANGS,
-    Instrument,
-    load_instrument,
-)
+from assessment.instrument.models import DISCIPLINES, LANGS, Instrument, load_instrument
 from assessment.intake.dataset import Dataset
-from assessment.intake.validate import infer_version
 from assessment.workshop.answers import (
     DEFAULT_TEAM_DEPARTMENT,
     PERSPECTIVES,
@@ -49,7 +42,7 @@ from assessment.workshop.answers import (
     Participant,
     merge_answers,
     read_answers,
-    session_rows,
+    session_version,
 )
 from assessment.workshop.errors import (
     SessionTakenOver,
@@ -201,30 +194,6 @@ def default_wave(ds: Dataset, company_id: str) -> str:
     if len(waves):
         return str(max(waves))
     return str(max(ds.waves)) if ds.waves else ""
-
-
-def session_version(meta: Mapping, raw: bytes, default: str) -> str:
-    r"""The instrument version a saved session was answered with: the one its settings
-    record, else the one its answer columns (``raw``, the .csv) carry, else ``default``.
-
-    Examples
-    --------
-    >>> session_version({"instrument_version": "1.0.0"}, b"", "1.1.0")
-    '1.0.0'
-    >>> session_version({}, b"company_id,respondent_id,pl_set_2\nacme,team,4\n", "1.1.0")
-    '1.0.0'
-    >>> session_version({}, b"", "1.1.0"), session_version({"instrument_version": "x"}, b"",
-    ...                                                    "1.1.0")
-    ('1.1.0', '1.1.0')
-    """
-    recorded = meta.get("instrument_version")
-    if recorded in INSTRUMENT_VERSIONS:
-        return str(recorded)
-    records = session_rows(raw) if raw.strip() else []
-    if not records:
-        return default
-    version, _mixed = infer_version(list(records[0]), set())
-    return version
 
 
 _STEM = re.compile(r".+-\d{4}-\d{2}-\d{2}-\d+")  # a session's file name stem
