@@ -381,16 +381,17 @@ def check_version(version: object) -> str:
 @cache
 def _load_version(version: str) -> Instrument:
     name = INSTRUMENT_FILES[check_version(version)]
-    ref = resources.files("assessment.instrument") / name
-    inst = _parse(ref.read_text(encoding="utf-8"), name)
+    text = (resources.files("assessment.instrument") / name).read_text(encoding="utf-8")
+    if version == LATEST_VERSION:
+        inst = _parse(text, name)
+    else:  # the newest file's thresholds and labels replace the older file's
+        newest = _load_version(LATEST_VERSION)
+        shared = {"thresholds": newest.thresholds, "disciplines": newest.disciplines,
+                  "lenses": newest.lenses, "threshold_values": newest.threshold_values}
+        inst = parse_model(text, name, Instrument, replace=shared)
     if inst.version != version:
         raise InstrumentError(f"{name}: says version {inst.version!r}, packaged as {version!r}")
-    if version == LATEST_VERSION:
-        return inst
-    newest = _load_version(LATEST_VERSION)
-    return inst.model_copy(update={
-        "thresholds": newest.thresholds, "disciplines": newest.disciplines,
-        "lenses": newest.lenses, "threshold_values": newest.threshold_values})
+    return inst
 
 
 def _load_path(path: Path) -> Instrument:
@@ -401,7 +402,7 @@ def _load_path(path: Path) -> Instrument:
     return _parse(text, str(path))
 
 
-def parse_model(text: str, where: str, model: type[_M]) -> _M:
+def parse_model(text: str, where: str, model: type[_M], replace: dict | None = None) -> _M:
     """Parse YAML ``text`` into a pydantic ``model``; every problem in one InstrumentError.
 
     Parameters
@@ -412,6 +413,9 @@ def parse_model(text: str, where: str, model: type[_M]) -> _M:
         Where it came from (a file name), the start of every message.
     model : type of pydantic.BaseModel
         The model to validate the mapping against.
+    replace : dict, optional
+        Top-level entries to use instead of the file's (validated values or mappings),
+        e.g. an older instrument version's thresholds, which the newest file sets.
 
     Returns
     -------
@@ -435,6 +439,7 @@ def parse_model(text: str, where: str, model: type[_M]) -> _M:
         raise InstrumentError(f"{where}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise InstrumentError(f"{where}: expected a mapping at the top level")
+    raw = {**raw, **(replace or {})}
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
