@@ -31,9 +31,14 @@ and editing one archetype does not reshuffle the others. The integration answers
 a second stream per company and wave (the same key plus ``"integration"``), so adding or
 changing them leaves the core answers as they were.
 
+The instrument is a packaged version (``--instrument 1.1.0``; the newest by default,
+with the customer-integration section packaged with it) or an instrument YAML file.
+``data/sample`` is a 1.0.0 dataset: ``--instrument 1.0.0`` writes it again byte for byte.
+
 Usage::
 
-    python scripts/make_sample_data.py [--seed 2026] [--out data/sample]
+    python scripts/make_sample_data.py --instrument 1.0.0 [--seed 2026] [--out data/sample]
+    python scripts/make_sample_data.py --instrument 1.1.0 --out /tmp/sample-1.1.0
 """
 
 from __future__ import annotations
@@ -56,7 +61,12 @@ from assessment.instrument.integration import (  # noqa: E402
     IntegrationInstrument,
     load_integration,
 )
-from assessment.instrument.models import Instrument, load_instrument  # noqa: E402
+from assessment.instrument.models import (  # noqa: E402
+    INSTRUMENT_VERSIONS,
+    LATEST_VERSION,
+    Instrument,
+    load_instrument,
+)
 
 DEFAULT_SEED = 2026
 DEFAULT_OUT = "data/sample"
@@ -725,17 +735,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", default=DEFAULT_OUT, help="output folder (default data/sample)")
     parser.add_argument(
-        "--instrument", default=None, help="instrument YAML (default: the packaged one)"
+        "--instrument", default=LATEST_VERSION,
+        help=f"a packaged instrument version ({', '.join(INSTRUMENT_VERSIONS)}; default "
+             f"{LATEST_VERSION}, the newest) or an instrument YAML file",
     )
     parser.add_argument(
         "--integration",
         default=None,
-        help="customer-integration section YAML (default: the packaged one)",
+        help="customer-integration section YAML (default: the one packaged with the "
+             "instrument version)",
     )
     args = parser.parse_args(argv)
 
-    inst = load_instrument(args.instrument)
-    integ = load_integration(args.integration)
+    packaged = args.instrument in INSTRUMENT_VERSIONS
+    inst = (load_instrument(version=args.instrument) if packaged
+            else load_instrument(args.instrument))
+    integ = (load_integration(args.integration) if args.integration is not None
+             else load_integration(version=args.instrument if packaged else None))
     company_rows, response_rows = generate(inst, args.seed, integ)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -743,7 +759,7 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(out / "responses.csv", response_rows)
     print(
         f"wrote {len(company_rows) - 1} companies and {len(response_rows) - 1} responses "
-        f"to {out} (seed {args.seed})"
+        f"to {out} (seed {args.seed}, instrument {inst.version})"
     )
     return 0
 

@@ -11,12 +11,14 @@ import pytest
 
 import assessment as va
 from assessment.instrument.integration import load_integration
+from assessment.instrument.models import INSTRUMENT_VERSIONS
 from assessment.intake.dataset import Dataset
 
 from .browser import BrowserMissing, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+SAMPLE_VERSION = "1.0.0"  # the instrument version data/sample was answered with
 
 
 # Exit status when the browser tests cannot have a browser (the set-up is incomplete).
@@ -50,6 +52,13 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="session")
 def instrument() -> va.Instrument:
+    """The instrument version data/sample was answered with (1.0.0), whose cells the
+    hand-computed expectations count; ``latest_instrument`` is the newest."""
+    return va.load_instrument(version=SAMPLE_VERSION)
+
+
+@pytest.fixture(scope="session")
+def latest_instrument() -> va.Instrument:
     return va.load_instrument()
 
 
@@ -80,8 +89,9 @@ def make_dataset(
     ``wave`` (default ""), ``participants`` (a team's size, for perspective ``team``) and
     item answers by id (raw, before reverse keying); any item not given is blank.
     """
-    inst = instrument or va.load_instrument()
-    integ = load_integration()
+    inst = instrument or va.load_instrument(version=SAMPLE_VERSION)
+    integ = load_integration(
+        version=inst.version if inst.version in INSTRUMENT_VERSIONS else None)
     rows = []
     for i, r in enumerate(respondents):
         persp = r.get("perspective", "internal")

@@ -33,7 +33,8 @@ def test_score_writes_scores_findings_and_summary(tmp_path, capsys):
     assert (shown["ci_low"] <= shown["mean"]).all() and (shown["mean"] <= shown["ci_high"]).all()
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    version = va.load_instrument().version
+    version = va.load_dataset(SAMPLE).instrument.version  # the version the sample carries
+    assert version == "1.0.0"
     assert summary["instrument_version"] == version and summary["lang"] == "de"
     companies = {c["company_id"]: c for c in summary["companies"]}
     assert len(companies) >= 7

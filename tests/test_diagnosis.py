@@ -234,7 +234,7 @@ def test_all_sample_findings_render_in_every_language(sample_diagnoses, lang):
     for d in sample_diagnoses.values():
         doc = d.to_dict(lang)
         json.dumps(doc)
-        assert doc["instrument_version"] == va.load_instrument().version
+        assert doc["instrument_version"] == "1.0.0"  # the version data/sample carries
         for f in doc["findings"]:
             assert f["text"] and f["title"] and f["action"]
             assert "{" not in f["text"]

@@ -33,10 +33,39 @@ def test_texts_in_three_languages_and_scale_labels(instrument):
 
 
 def test_experience_items_are_answerable_by_customers_and_staff(instrument):
+    # 1.0.0 (the fixture): one neutral wording, "Customers ...", for both groups
     first_person = re.compile(r"\b(I|we|our|us|my)\b", re.IGNORECASE)
     for item in instrument.items:
         if item.lens == "experience":
             assert not first_person.search(item.text.en), item.id
+            assert item.wording("customer") == item.wording("staff") == item.text.en
+
+
+def test_latest_experience_items_have_a_customer_and_a_staff_wording(latest_instrument):
+    me = re.compile(r"\b(I|[Mm]e|[Mm]y)\b")
+    ich = re.compile(r"\b(ich|mich|mir|meine?[nmrs]?|man)\b", re.IGNORECASE)
+    ik = re.compile(r"\b(ik|mij|me|mijn)\b", re.IGNORECASE)
+    us = re.compile(r"\b(we|our|us)\b", re.IGNORECASE)
+    wir = re.compile(r"\b(wir|uns|unsere?[nmrs]?)\b", re.IGNORECASE)
+    wij = re.compile(r"\b(wij|we|ons|onze)\b", re.IGNORECASE)
+    asked_of_customers = [i for i in latest_instrument.items if i.lens == "experience"]
+    for item in [*asked_of_customers, *latest_instrument.threshold_items]:
+        assert item.customer_text is not None, item.id
+        for lang in va.LANGS:
+            assert item.wording("customer", lang) != item.wording("staff", lang), item.id
+        if item in asked_of_customers:  # threshold items may say "the prices here ..."
+            assert me.search(item.wording("customer", "en")), item.id
+            assert ich.search(item.wording("customer", "de")), item.id
+            assert ik.search(item.wording("customer", "nl")), item.id
+        assert us.search(item.wording("staff", "en")), item.id
+        assert wir.search(item.wording("staff", "de")), item.id
+        assert wij.search(item.wording("staff", "nl")), item.id
+        assert item.wording("internal", "de") == item.text.de
+    for item in latest_instrument.items:
+        if item.lens == "setup":
+            assert item.customer_text is None, item.id  # customers never answer set-up
+    with pytest.raises(ValueError, match="audience"):
+        asked_of_customers[0].wording("board", "en")
 
 
 def test_thresholds_have_documented_defaults(instrument):

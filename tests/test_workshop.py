@@ -27,14 +27,14 @@ from assessment.workshop.errors import SessionInUse, SessionTakenOver, WorkshopE
 from assessment.workshop.session import WorkshopState, list_sessions
 from assessment.workshop.target import Target, what_has_to_move
 
-from .conftest import SAMPLE, keyed_answers, make_dataset, profile_answers
+from .conftest import SAMPLE, SAMPLE_VERSION, keyed_answers, make_dataset, profile_answers
 from .helpers_data import companies_frame, responses_frame, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-INST = va.load_instrument()
+INST = va.load_instrument(version=SAMPLE_VERSION)  # the sessions below are on the sample
 ITEMS = INST.item_ids
 SETUP = [i.id for i in INST.items if i.lens == "setup"]
-INTEG = load_integration()
+INTEG = load_integration(version=SAMPLE_VERSION)
 INT_ITEMS = INTEG.item_ids
 DAY = dt.date(2026, 3, 5)
 OE, CI, PL = va.DISCIPLINES

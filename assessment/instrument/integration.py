@@ -4,7 +4,7 @@ disciplines (``assessment/instrument/customer_integration.yaml``)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -12,7 +12,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assessment.exceptions import InstrumentError
-from assessment.instrument.models import DISCIPLINES, Discipline, Text, parse_model
+from assessment.instrument.models import (
+    DISCIPLINES,
+    LATEST_VERSION,
+    Discipline,
+    Text,
+    check_version,
+    parse_model,
+)
 
 Block = Literal["roles", "participation", "motives", "self_service", "crm"]
 Perspective = Literal["internal", "customer"]
@@ -165,18 +172,31 @@ class IntegrationInstrument(_Strict):
 
 DEFAULT_INTEGRATION = "customer_integration.yaml"
 
+#: the section's file for each instrument version (the section is versioned with the
+#: core instrument: a dataset answered with instrument 1.0.0 carries section 1.0.0)
+INTEGRATION_FILES: dict[str, str] = {
+    "1.0.0": "customer_integration-1.0.0.yaml",
+    "1.1.0": DEFAULT_INTEGRATION,
+}
 
-def load_integration(path: str | Path | None = None) -> IntegrationInstrument:
-    """Load and validate the customer-integration section (the packaged one by default).
+
+def load_integration(path: str | Path | None = None, *, version: str | None = None
+                     ) -> IntegrationInstrument:
+    """Load and validate the customer-integration section: the one packaged with an
+    instrument ``version`` (the newest by default), or a YAML file.
 
     Examples
     --------
     >>> integ = load_integration()
     >>> integ.version, len(integ.items)
-    ('1.0.0', 38)
+    ('1.1.0', 39)
+    >>> load_integration(version="1.0.0").version
+    '1.0.0'
     """
     if path is None:
-        return _load_default()
+        return _load_version(version or LATEST_VERSION)
+    if version is not None:
+        raise InstrumentError("give a customer-integration file or a version, not both")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -184,10 +204,15 @@ def load_integration(path: str | Path | None = None) -> IntegrationInstrument:
     return _parse(text, str(path))
 
 
-@lru_cache(maxsize=1)
-def _load_default() -> IntegrationInstrument:
-    ref = resources.files("assessment.instrument") / DEFAULT_INTEGRATION
-    return _parse(ref.read_text(encoding="utf-8"), DEFAULT_INTEGRATION)
+@cache
+def _load_version(version: str) -> IntegrationInstrument:
+    name = INTEGRATION_FILES[check_version(version)]
+    ref = resources.files("assessment.instrument") / name
+    integ = _parse(ref.read_text(encoding="utf-8"), name)
+    if integ.version != version:
+        raise InstrumentError(f"{name}: says version {integ.version!r}, packaged as "
+                              f"{version!r}")
+    return integ
 
 
 def _parse(text: str, where: str) -> IntegrationInstrument:

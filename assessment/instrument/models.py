@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -20,6 +20,8 @@ DISCIPLINES: tuple[str, ...] = (
 )
 LENSES: tuple[str, ...] = ("experience", "setup")
 THRESHOLD_LENS = "threshold"
+#: who reads an item: customers (first-person wording) or staff
+AUDIENCES: tuple[str, ...] = ("customer", "staff")
 
 Discipline = Literal["operational_excellence", "customer_intimacy", "product_leadership"]
 Lens = Literal["experience", "setup"]
@@ -124,37 +126,79 @@ class Thresholds(_Strict):
         return self
 
 
-class Item(_Strict):
+class _Worded(_Strict):
+    """An item's wordings: ``text`` for staff, ``customer_text`` (optional) in the first
+    person for customers."""
+
+    text: Text
+    customer_text: Text | None = None
+
+    def wording(self, audience: str = "staff", lang: str = "en") -> str:
+        """The item as ``audience`` reads it, in ``lang``.
+
+        Parameters
+        ----------
+        audience : str
+            ``"customer"`` (the first-person wording, falling back to ``text`` when the
+            item has none, as in instrument 1.0.0) or ``"staff"`` (``"internal"`` is
+            accepted too: the perspective's name in a responses file).
+        lang : str
+            ``en``, ``de`` or ``nl`` (anything else falls back to English).
+
+        Examples
+        --------
+        >>> item = load_instrument().item("ci_exp_1")
+        >>> item.wording("customer", "en")
+        'I am known personally here: they know my history, my preferences and my situation.'
+        >>> item.wording("staff", "de")[:44]
+        'Wir kennen unsere Kundinnen und Kunden persö'
+        """
+        if audience not in (*AUDIENCES, "internal"):
+            raise ValueError(f"audience must be one of {list(AUDIENCES)}, got {audience!r}")
+        if audience == "customer" and self.customer_text is not None:
+            return self.customer_text.get(lang)
+        return self.text.get(lang)
+
+
+class Item(_Worded):
     """One discipline item, answered on the scale.
+
+    ``text`` is the staff wording; experience items also have ``customer_text``, the
+    first-person wording customers read (set-up items are not asked of customers).
 
     Examples
     --------
     >>> item = load_instrument().item("oe_set_3")
-    >>> item.discipline, item.lens, item.reverse
-    ('operational_excellence', 'setup', True)
+    >>> item.discipline, item.lens, item.reverse, item.customer_text
+    ('operational_excellence', 'setup', True, None)
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     discipline: Discipline
     lens: Lens
     reverse: bool = False
-    text: Text
+
+    @model_validator(mode="after")
+    def _customer_wording_only_for_experience(self) -> Item:
+        if self.customer_text is not None and self.lens != "experience":
+            raise ValueError(f"{self.id}: only experience items have a customer_text "
+                             "(customers do not answer set-up items)")
+        return self
 
 
-class ThresholdItem(_Strict):
+class ThresholdItem(_Worded):
     """One item on a threshold value (the market's par), answered by everyone.
 
     Examples
     --------
     >>> item = load_instrument().item("thr_oe_1")
-    >>> item.discipline, item.text.en.startswith("Orders reach customers")
+    >>> item.discipline, item.wording("customer").startswith("My orders arrive")
     ('operational_excellence', True)
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     discipline: Discipline
     reverse: bool = False
-    text: Text
 
 
 class Label(_Strict):
@@ -178,7 +222,7 @@ class Instrument(_Strict):
     --------
     >>> inst = load_instrument()
     >>> len(inst.cells()), inst.cells()[-1], len(inst.cell_items("customer_intimacy", "setup"))
-    (9, ('product_leadership', 'threshold'), 7)
+    (9, ('product_leadership', 'threshold'), 8)
     >>> inst.with_thresholds({"par": 2.5}).thresholds.par, inst.lens_label("setup", "de")
     (2.5, 'Aufstellung (wie das Unternehmen organisiert ist)')
     """
@@ -209,6 +253,12 @@ class Instrument(_Strict):
             for lens in LENSES:
                 if not any(i.discipline == d and i.lens == lens for i in self.items):
                     raise ValueError(f"no items for discipline {d!r} in lens {lens!r}")
+        experience = [i for i in self.items if i.lens == "experience"]
+        worded = [i.id for i in experience if i.customer_text is not None]
+        if worded and len(worded) < len(experience):
+            lacking = [i.id for i in experience if i.customer_text is None]
+            raise ValueError(f"experience items without a customer_text: {lacking} (give "
+                             "every experience item a customer wording, or none)")
         return self
 
     def __repr__(self) -> str:
@@ -270,33 +320,91 @@ def _format(exc: ValidationError, where: str) -> str:
 
 DEFAULT_INSTRUMENT = "value_disciplines.yaml"
 
+#: every packaged instrument version, oldest first, with its file; the last is the
+#: newest, the default for new work (``DEFAULT_INSTRUMENT``)
+INSTRUMENT_FILES: dict[str, str] = {
+    "1.0.0": "value_disciplines-1.0.0.yaml",
+    "1.1.0": DEFAULT_INSTRUMENT,
+}
+INSTRUMENT_VERSIONS: tuple[str, ...] = tuple(INSTRUMENT_FILES)
+LATEST_VERSION = INSTRUMENT_VERSIONS[-1]
 
-def load_instrument(path: str | Path | None = None) -> Instrument:
-    """Load and validate an instrument YAML (the packaged default when ``path`` is None).
+
+def load_instrument(path: str | Path | None = None, *, version: str | None = None
+                    ) -> Instrument:
+    """Load and validate an instrument: a packaged version, or a YAML file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        An instrument YAML of one's own (then ``version`` must be None).
+    version : str, optional
+        A packaged version (see ``INSTRUMENT_VERSIONS``); the newest when neither is
+        given. An older version keeps its own scale, items and wordings; its thresholds
+        and the labels of disciplines, lenses and threshold values are the newest
+        file's (the workbook's cut-offs and vocabulary are maintained once).
 
     Raises
     ------
     InstrumentError
         Naming every problem found (YAML syntax with line and column, or each field that
-        does not validate).
+        does not validate), or an unknown version.
 
     Examples
     --------
     >>> inst = load_instrument()
     >>> inst.version, len(inst.items), inst.thresholds.par, inst.thresholds.excellence
-    ('1.0.0', 42, 3.0, 4.0)
+    ('1.1.0', 45, 3.0, 4.0)
     >>> inst.discipline_label("customer_intimacy", "de")
     'Kundennähe'
+    >>> old = load_instrument(version="1.0.0")
+    >>> old.version, len(old.items), old.thresholds == inst.thresholds
+    ('1.0.0', 42, True)
+    >>> load_instrument(version="0.9")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assessment.exceptions.InstrumentError: unknown instrument version '0.9'; known: 1.0.0, 1.1.0
     """
-    if path is None:
-        return _load_default()
-    return _load_path(Path(path))
+    if path is not None:
+        if version is not None:
+            raise InstrumentError("give an instrument file or a version, not both")
+        return _load_path(Path(path))
+    return _load_version(version or LATEST_VERSION)
 
 
-@lru_cache(maxsize=1)
-def _load_default() -> Instrument:
-    ref = resources.files("assessment.instrument") / DEFAULT_INSTRUMENT
-    return _parse(ref.read_text(encoding="utf-8"), str(DEFAULT_INSTRUMENT))
+def check_version(version: object) -> str:
+    """``version`` as a packaged instrument version, or an InstrumentError naming the
+    known ones.
+
+    Examples
+    --------
+    >>> check_version("1.0.0")
+    '1.0.0'
+    >>> check_version(1.1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assessment.exceptions.InstrumentError: unknown instrument version '1.1'; known: ...
+    """
+    if not isinstance(version, str) or version not in INSTRUMENT_FILES:
+        raise InstrumentError(f"unknown instrument version {str(version)!r}; known: "
+                              f"{', '.join(INSTRUMENT_VERSIONS)}")
+    return version
+
+
+@cache
+def _load_version(version: str) -> Instrument:
+    name = INSTRUMENT_FILES[check_version(version)]
+    text = (resources.files("assessment.instrument") / name).read_text(encoding="utf-8")
+    if version == LATEST_VERSION:
+        inst = _parse(text, name)
+    else:  # the newest file's thresholds and labels replace the older file's
+        newest = _load_version(LATEST_VERSION)
+        shared = {"thresholds": newest.thresholds, "disciplines": newest.disciplines,
+                  "lenses": newest.lenses, "threshold_values": newest.threshold_values}
+        inst = parse_model(text, name, Instrument, replace=shared)
+    if inst.version != version:
+        raise InstrumentError(f"{name}: says version {inst.version!r}, packaged as {version!r}")
+    return inst
 
 
 def _load_path(path: Path) -> Instrument:
@@ -307,7 +415,7 @@ def _load_path(path: Path) -> Instrument:
     return _parse(text, str(path))
 
 
-def parse_model(text: str, where: str, model: type[_M]) -> _M:
+def parse_model(text: str, where: str, model: type[_M], replace: dict | None = None) -> _M:
     """Parse YAML ``text`` into a pydantic ``model``; every problem in one InstrumentError.
 
     Parameters
@@ -318,6 +426,9 @@ def parse_model(text: str, where: str, model: type[_M]) -> _M:
         Where it came from (a file name), the start of every message.
     model : type of pydantic.BaseModel
         The model to validate the mapping against.
+    replace : dict, optional
+        Top-level entries to use instead of the file's (validated values or mappings),
+        e.g. an older instrument version's thresholds, which the newest file sets.
 
     Returns
     -------
@@ -341,6 +452,7 @@ def parse_model(text: str, where: str, model: type[_M]) -> _M:
         raise InstrumentError(f"{where}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise InstrumentError(f"{where}: expected a mapping at the top level")
+    raw = {**raw, **(replace or {})}
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

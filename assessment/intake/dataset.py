@@ -1,7 +1,13 @@
 """Read a dataset folder and validate it, collecting every problem before anything is scored.
 
 A dataset is a folder with ``companies.csv`` and ``responses.csv`` (or ``responses.xlsx``),
-and optionally ``settings.yaml`` with threshold overrides. See the README for the contract.
+and optionally ``settings.yaml`` (threshold overrides, columns to ignore, the instrument
+version). See the README for the contract.
+
+The instrument version a dataset was answered with is the one ``settings.yaml`` names
+(``instrument_version: "1.0.0"``), else the one whose item ids the responses file's columns
+carry (:func:`~assessment.intake.validate.infer_version`); the dataset is validated and
+scored with that version and its customer-integration section.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import pandas as pd
 
 from assessment.exceptions import DatasetError, InstrumentError, Problem
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import Instrument, load_instrument
+from assessment.instrument.models import Instrument, check_version, load_instrument
 from assessment.intake.read import read_table
 from assessment.intake.validate import (
     COMPANY_COLUMNS,
@@ -24,6 +30,7 @@ from assessment.intake.validate import (
     WAVE_COLUMN,
     check_companies,
     check_responses,
+    infer_version,
     load_settings,
 )
 
@@ -74,6 +81,15 @@ class Dataset:
         return str(hit.iloc[0]) if len(hit) else company_id
 
 
+def _packaged(version: str) -> str | None:
+    """``version`` when it is a packaged version (its integration section), else None
+    (the newest section, for an instrument file of one's own)."""
+    try:
+        return check_version(version)
+    except InstrumentError:
+        return None
+
+
 def find_responses(folder: Path) -> Path | None:
     """The responses file of a dataset folder (CSV preferred over Excel), or None.
 
@@ -99,8 +115,10 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
     path : str or Path
         The dataset folder.
     instrument, integration : optional
-        The instrument and customer-integration section to validate against (the packaged
-        ones by default).
+        The instrument and customer-integration section to validate against. By default
+        the packaged version the dataset was answered with: ``instrument_version`` in
+        ``settings.yaml``, else inferred from the item columns of the responses file;
+        the integration section is the one packaged with the instrument's version.
 
     Returns
     -------
@@ -117,8 +135,8 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
     Examples
     --------
     >>> ds = load_dataset("data/sample")
-    >>> len(ds.companies), ds.companies["company_id"].iloc[0]
-    (10, 'pcmaker')
+    >>> len(ds.companies), ds.companies["company_id"].iloc[0], ds.instrument.version
+    (10, 'pcmaker', '1.0.0')
 
     A file with problems names each of them, as a spreadsheet numbers its rows:
 
@@ -139,18 +157,15 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
     warnings: list[Problem] = []
     if not folder.is_dir():
         raise DatasetError([Problem(str(folder), None, None, None, "a dataset folder")])
-    inst = instrument or load_instrument()
-    integ = integration or load_integration()
     settings = load_settings(folder, problems)
-    overrides = settings.get("thresholds")
-    if overrides is not None and not isinstance(overrides, dict):
-        problems.append(Problem(SETTINGS_FILE, None, "thresholds", str(overrides)[:80],
-                                "a mapping of threshold names to numbers, e.g. 'par: 3.0'"))
-    else:
+    version = settings.get("instrument_version")
+    if version is not None:
         try:
-            inst = inst.with_thresholds(overrides)
+            version = check_version(version)
         except InstrumentError as exc:
-            problems.append(Problem(SETTINGS_FILE, None, "thresholds", None, str(exc)))
+            problems.append(Problem(SETTINGS_FILE, None, "instrument_version",
+                                    str(version)[:80], f"a packaged instrument version ({exc})"))
+            version = None
     ignore_columns = settings.get("ignore_columns") or []
     if isinstance(ignore_columns, str):
         ignore_columns = [ignore_columns]
@@ -169,16 +184,32 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
             check_companies(companies, comp_path.name, problems)
 
     resp_path = find_responses(folder)
-    responses = None
+    responses = table = None
+    ignore = {str(c) for c in ignore_columns}
     if resp_path is None:
         problems.append(Problem("responses.csv", None, None, None,
                                 "a responses.csv or responses.xlsx file"))
     else:
         table = read_table(resp_path, problems)
-        if table is not None:
-            ignore = {str(c) for c in ignore_columns}
-            responses = check_responses(table, resp_path.name, companies, inst, integ,
-                                         ignore, problems, warnings)
+    if instrument is None and version is None and table is not None:
+        version, mixed = infer_version(list(table.columns), ignore)
+        if mixed:
+            problems.append(Problem(resp_path.name, 1, None, None, mixed))
+    inst = instrument or load_instrument(version=version)
+    integ = integration or load_integration(version=_packaged(inst.version))
+    overrides = settings.get("thresholds")
+    if overrides is not None and not isinstance(overrides, dict):
+        problems.append(Problem(SETTINGS_FILE, None, "thresholds", str(overrides)[:80],
+                                "a mapping of threshold names to numbers, e.g. 'par: 3.0'"))
+    else:
+        try:
+            inst = inst.with_thresholds(overrides)
+        except InstrumentError as exc:
+            problems.append(Problem(SETTINGS_FILE, None, "thresholds", None, str(exc)))
+    if table is not None:
+        assert resp_path is not None
+        responses = check_responses(table, resp_path.name, companies, inst, integ,
+                                    ignore, problems, warnings)
     if problems:
         raise DatasetError(problems)
     assert companies is not None and responses is not None and resp_path is not None

@@ -11,8 +11,13 @@ import pandas as pd
 import yaml
 
 from assessment.exceptions import Problem
-from assessment.instrument.integration import IntegrationInstrument
-from assessment.instrument.models import Instrument, load_yaml
+from assessment.instrument.integration import IntegrationInstrument, load_integration
+from assessment.instrument.models import (
+    INSTRUMENT_VERSIONS,
+    Instrument,
+    load_instrument,
+    load_yaml,
+)
 from assessment.intake.read import spreadsheet_rows
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
@@ -23,6 +28,7 @@ PERSPECTIVES = ("customer", "internal", "team")
 #: consensus record; blank on every other row)
 PARTICIPANTS = "participants"
 SETTINGS_FILE = "settings.yaml"
+SETTINGS_KEYS = ("thresholds", "ignore_columns", "instrument_version")
 MAX_SHOWN_PER_KIND = 10_000  # safety cap on problems of one kind (a wholly wrong file)
 
 
@@ -57,7 +63,73 @@ def check_companies(df: pd.DataFrame, name: str, problems: list[Problem]) -> Non
                                 f"a unique company_id (already on row {first_row[cid]})"))
 
 
-def _item_hint(column: str, item_ids: list[str]) -> str:
+def version_items(version: str) -> list[str]:
+    """Every item id of a packaged instrument version: core items, then the
+    customer-integration section packaged with it.
+
+    Examples
+    --------
+    >>> ids = version_items("1.0.0")
+    >>> len(ids), "pl_set_2" in ids, "pl_set_8" in ids
+    (89, True, False)
+    """
+    return (load_instrument(version=version).item_ids
+            + load_integration(version=version).item_ids)
+
+
+def infer_version(columns: list[str], ignore: set[str]) -> tuple[str, str | None]:
+    """The instrument version whose item ids a responses file's ``columns`` carry, and,
+    when no version has them all (a file mixing versions), what is wrong.
+
+    A column that is an item of some version is evidence; the newest version whose items
+    cover all of it is chosen (a file with only items every version shares is read as
+    the newest: an id keeps its meaning across versions; ``settings.yaml`` can name the
+    version instead). When none covers all, the version covering most is returned with a
+    message naming the columns only in each version and the chosen version's missing
+    core items.
+
+    Examples
+    --------
+    >>> infer_version(["company_id", "oe_exp_1", "pl_set_2"], set())
+    ('1.0.0', None)
+    >>> infer_version(["company_id", "oe_exp_1", "pl_set_8"], set())
+    ('1.1.0', None)
+    >>> infer_version(["company_id", "oe_exp_1"], set())
+    ('1.1.0', None)
+    >>> version, why = infer_version(["oe_exp_1", "pl_set_2", "pl_set_8"], set())
+    >>> version, why.split(" (")[2].split(");")[0]
+    ('1.1.0', "items only in 1.0.0: ['pl_set_2']; items only in 1.1.0: ['pl_set_8']")
+    """
+    meta = set(RESPONSE_COLUMNS) | {WAVE_COLUMN} | ignore
+    ids = {v: version_items(v) for v in INSTRUMENT_VERSIONS}
+    known = set().union(*map(set, ids.values()))
+    evidence = [c for c in columns if c in known and c not in meta]
+    cover = {v: sum(c in set(ids[v]) for c in evidence) for v in INSTRUMENT_VERSIONS}
+    order = list(reversed(INSTRUMENT_VERSIONS))  # newest first: wins ties
+    full = [v for v in order if cover[v] == len(evidence)]
+    if full:
+        return full[0], None
+    best = max(order, key=lambda v: cover[v])
+    parts = []
+    for v in INSTRUMENT_VERSIONS:
+        only = [c for c in evidence if c in set(ids[v])
+                and not all(c in set(ids[w]) for w in INSTRUMENT_VERSIONS)]
+        if only:
+            parts.append(f"items only in {v}: {only}")
+    missing = [i for i in load_instrument(version=best).item_ids if i not in columns]
+    why = (f"the item columns of one instrument version ({' or '.join(INSTRUMENT_VERSIONS)}); "
+           f"this file mixes them ({'; '.join(parts)}); read as {best}, missing "
+           f"{missing or 'none'}; or name the version in {SETTINGS_FILE} "
+           "(instrument_version)")
+    return best, why
+
+
+def _item_hint(column: str, item_ids: list[str], version: str) -> str:
+    other = [v for v in INSTRUMENT_VERSIONS if v != version and column in version_items(v)]
+    if other:
+        return (f"an item id of instrument {version}, the version of this file "
+                f"({column!r} is an item of instrument {', '.join(other)}: a responses file "
+                "holds the items of one version)")
     close = difflib.get_close_matches(column, item_ids, n=1)
     extra = f" (did you mean {close[0]!r}?)" if close else ""
     return f"an item id of the instrument{extra}, or one of {list(RESPONSE_COLUMNS)} / 'wave'"
@@ -126,7 +198,7 @@ def check_responses(
     known = set(RESPONSE_COLUMNS) | {WAVE_COLUMN, PARTICIPANTS} | set(item_ids) | ignore_columns
     for col in df.columns:
         if col not in known:
-            problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids)))
+            problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids, inst.version)))
     items = [i for i in item_ids if i in df.columns]
     absent = [i for i in item_ids if i not in df.columns]
     absent_core = [i for i in core_ids if i not in df.columns]
@@ -248,8 +320,9 @@ def _check_participants(df: pd.DataFrame, name: str, perspective: pd.Series,
 
 
 def load_settings(folder: Path, problems: list[Problem]) -> dict:
-    """The dataset's ``settings.yaml`` (threshold overrides, ``ignore_columns``) as a
-    mapping, ``{}`` when there is none; a broken file is a problem, not an exception.
+    """The dataset's ``settings.yaml`` (threshold overrides, ``ignore_columns``,
+    ``instrument_version``) as a mapping, ``{}`` when there is none; a broken file is a
+    problem, not an exception.
 
     Examples
     --------
@@ -269,9 +342,10 @@ def load_settings(folder: Path, problems: list[Problem]) -> dict:
     except yaml.YAMLError as exc:
         problems.append(Problem(SETTINGS_FILE, None, None, None, f"valid YAML ({exc})"))
         return {}
-    if not isinstance(raw, dict) or not set(raw) <= {"thresholds", "ignore_columns"}:
+    if not isinstance(raw, dict) or not set(raw) <= set(SETTINGS_KEYS):
         problems.append(Problem(SETTINGS_FILE, None, None, str(raw)[:80],
-                                "a mapping with 'thresholds' and/or 'ignore_columns'"))
+                                "a mapping with any of "
+                                + ", ".join(repr(k) for k in SETTINGS_KEYS)))
         return {}
     return raw
 

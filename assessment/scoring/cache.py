@@ -61,7 +61,8 @@ _DATASETS_LOCK = threading.Lock()
 def dataset_key(dataset_path: str | Path) -> tuple:
     """What a loaded and scored dataset depends on: the folder, each dataset file's inode,
     size and modification time (ns; a missing file counts too: ``responses.csv`` wins
-    over ``responses.xlsx``), and the instrument and integration section in use.
+    over ``responses.xlsx``), and the newest packaged instrument and integration section
+    (which version a dataset is read with follows from its files).
 
     Examples
     --------
@@ -70,7 +71,7 @@ def dataset_key(dataset_path: str | Path) -> tuple:
     >>> folder == str(Path("data/sample").resolve()), [f[0] for f in files][:2]
     (True, ['companies.csv', 'responses.csv'])
     >>> files[2], inst_version, integ_version
-    (('responses.xlsx', None), '1.0.0', '1.0.0')
+    (('responses.xlsx', None), '1.1.0', '1.1.0')
     """
     folder = Path(resolve_dataset(dataset_path)).resolve()
     stats: list[tuple] = []

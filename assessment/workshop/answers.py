@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from assessment.instrument.integration import IntegrationInstrument
-from assessment.instrument.models import Instrument
+from assessment.instrument.models import INSTRUMENT_VERSIONS, Instrument
 from assessment.intake.dataset import Dataset
+from assessment.intake.validate import infer_version
 from assessment.workshop.errors import WorkshopError, scale_value
 
 __all__ = ["AnswerSheet", "Participant", "META_COLUMNS", "PERSPECTIVES", "merge_answers",
@@ -87,6 +89,30 @@ def session_rows(raw: bytes) -> list[dict[str, str]]:
     header = [h.strip() for h in next(reader, [])]
     return [{h: (cells[k].strip() if k < len(cells) else "") for k, h in enumerate(header)}
             for cells in reader if any(c.strip() for c in cells)]
+
+
+def session_version(meta: Mapping, raw: bytes, default: str) -> str:
+    r"""The instrument version a saved session was answered with: the one its settings
+    record, else the one its answer columns (``raw``, the .csv) carry, else ``default``.
+
+    Examples
+    --------
+    >>> session_version({"instrument_version": "1.0.0"}, b"", "1.1.0")
+    '1.0.0'
+    >>> session_version({}, b"company_id,respondent_id,pl_set_2\nacme,team,4\n", "1.1.0")
+    '1.0.0'
+    >>> session_version({}, b"", "1.1.0"), session_version({"instrument_version": "x"}, b"",
+    ...                                                    "1.1.0")
+    ('1.1.0', '1.1.0')
+    """
+    recorded = meta.get("instrument_version")
+    if recorded in INSTRUMENT_VERSIONS:
+        return str(recorded)
+    records = session_rows(raw) if raw.strip() else []
+    if not records:
+        return default
+    version, _mixed = infer_version(list(records[0]), set())
+    return version
 
 
 def read_answers(raw: bytes, ids: list[str], inst: Instrument
@@ -170,7 +196,7 @@ class AnswerSheet:
     >>> sheet = AnswerSheet(load_instrument(), load_integration(), "acme", "Acme", "2026-Q1",
     ...                     [Participant("team")])
     >>> sheet.set_answer("oe_exp_1", 4); sheet.progress()
-    (1, 51)
+    (1, 57)
     """
 
     def __init__(self, instrument: Instrument, integration: IntegrationInstrument,

@@ -258,7 +258,7 @@ class Workshop(WorkshopBase):
                       self._sent)
         self.results.findings.value = findings_html(self.result.diagnosis, self.result,
                                                     self.survey, self.instrument,
-                                                    self.ds.integration, lang)
+                                                    self.integration, lang)
         self.results.moves.value = moves_html(moves, self.instrument, lang)
         self._draw_compare()
         if state is not None and state.participants:
@@ -296,7 +296,7 @@ class Workshop(WorkshopBase):
                                  found.name if found else "responses.csv", state is not None)
             self.header.participants(state, lang)
         self._rebuild_target()
-        self.questions.build(self.instrument, self.ds.integration, state, lang)
+        self.questions.build(self.instrument, self.integration, state, lang)
         self.figure = go.FigureWidget(build_figure(self.instrument, lang, name))
         self._sent = {}
         self._fig_box.children = [self.figure]
@@ -311,7 +311,7 @@ class Workshop(WorkshopBase):
     def _after_participant_change(self) -> None:
         with self.quiet():
             self.header.participants(self.state, self.lang)
-        self.questions.build(self.instrument, self.ds.integration, self.state, self.lang)
+        self.questions.build(self.instrument, self.integration, self.state, self.lang)
         self.refresh()
 
     def _offer(self, found) -> None:

@@ -131,7 +131,9 @@ def compare_items(team: np.ndarray, survey: SurveyReference, instrument: Instrum
     """
     check_choice(reference, REFERENCES, "reference group")
     ids = instrument.item_ids
-    st = survey.stats.reindex(ids)
+    st = survey.stats.reindex(ids)  # an item the survey's version lacks: no answers
+    counts = [c for c in st.columns if c.endswith("_n")]
+    st[counts] = st[counts].fillna(0)
     ref = st[f"{reference}_mean"].to_numpy(dtype=float)
     diff = team - ref
     missing = ~np.isfinite(diff)

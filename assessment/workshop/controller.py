@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from assessment.exceptions import DatasetError
+from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import LANGS, Instrument
 from assessment.intake.dataset import Dataset, load_dataset
 from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
@@ -149,19 +150,23 @@ class WorkshopBase:
         path = Path(session)
         if not path.is_absolute() and not path.exists():
             path = self.ds.path / "workshops" / path.name
-        new = WorkshopState.open(path, instrument=self.instrument,
+        new = WorkshopState.open(path, instrument=self.ds.instrument,
                                  integration=self.ds.integration)
         if new.company_id != self.company_id:
             new.close()
             raise WorkshopError(f"session {path.name} is for company {new.company_id!r}")
         for message in new.warnings:  # already warned by open()
             self._notify(message)
+        if new.instrument.version != self.ds.instrument.version:
+            self._notify(text("session_other_version", self.lang, file=path.name,
+                              version=new.instrument.version,
+                              dataset=self.ds.instrument.version))
         self._activate(new)
 
     def new_session(self) -> None:
         """Start a new session for the company (earlier sessions are kept)."""
         self._activate(WorkshopState.new(
-            self.ds.path, self.company_id, instrument=self.instrument,
+            self.ds.path, self.company_id, instrument=self.ds.instrument,
             company_name=self.ds.company_name(self.company_id), wave=self._default_wave(),
             lang=self.lang, mode=self.mode, department=self.department, today=self.today,
             integration=self.ds.integration))
@@ -223,6 +228,12 @@ class WorkshopBase:
             self.state.close()
 
     @property
+    def integration(self) -> IntegrationInstrument:
+        """The customer-integration section the session is answered with (the dataset's
+        when no session is open)."""
+        return self.state.integration if self.state is not None else self.ds.integration
+
+    @property
     def progress(self) -> tuple[int, int]:
         """(answered, answerable) discipline items for the current participant."""
         return self.state.progress() if self.state and self.state.participants else (0, 0)
@@ -250,6 +261,7 @@ class WorkshopBase:
         if self.state is not None and self.state is not state:
             self.state.close()
         self.state = state
+        self.instrument = state.instrument  # the version the session is answered with
         self.lang, self.mode = state.lang, state.mode
         self.pending_sessions = []
         self._survey_for_state()

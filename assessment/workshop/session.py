@@ -33,7 +33,7 @@ import numpy as np
 
 from assessment.files import atomic_write_bytes, company_slug
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import DISCIPLINES, LANGS, Instrument
+from assessment.instrument.models import DISCIPLINES, LANGS, Instrument, load_instrument
 from assessment.intake.dataset import Dataset
 from assessment.workshop.answers import (
     DEFAULT_TEAM_DEPARTMENT,
@@ -42,6 +42,7 @@ from assessment.workshop.answers import (
     Participant,
     merge_answers,
     read_answers,
+    session_version,
 )
 from assessment.workshop.errors import (
     SessionTakenOver,
@@ -268,21 +269,31 @@ class WorkshopState(AnswerSheet):
              integration: IntegrationInstrument | None = None) -> WorkshopState:
         """Resume a saved session (``path``: its .json or .csv file, or the stem's path).
         Raises :class:`~assessment.workshop.errors.SessionInUse` when another process has
-        it open."""
+        it open.
+
+        A session keeps the instrument version it was answered with: the one its .json
+        records (``instrument_version``), else the one its answer columns carry. When
+        that is another packaged version than ``instrument``'s, the session is opened with
+        that version (and its customer-integration section; ``instrument``'s thresholds)."""
         json_path = Path(path).with_suffix(".json")
         csv_path = json_path.with_suffix(".csv")
         remove_stale_temps(json_path.parent)
         meta, ignored = read_settings(json_path, SESSION_FORMAT, MODES)
         if meta.get("format_version", 1) > SESSION_FORMAT_VERSION:
             raise WorkshopError(f"{json_path}: written by a newer version of the workbook")
-        integ = integration or load_integration()
-        ids = instrument.item_ids + integ.item_ids  # core, then customer integration
         # the CSV is written first, so it may be one change ahead of the JSON
         try:
             raw = csv_path.read_bytes() if csv_path.exists() else b""
         except OSError as exc:
             raise WorkshopError(f"{csv_path}: the answers file cannot be read "
                                 f"({exc.strerror})") from exc
+        version = session_version(meta, raw, instrument.version)
+        if version != instrument.version:
+            instrument = load_instrument(version=version).model_copy(
+                update={"thresholds": instrument.thresholds})
+            integration = load_integration(version=version)
+        integ = integration or load_integration()
+        ids = instrument.item_ids + integ.item_ids  # core, then customer integration
         rows, first = read_answers(raw, ids, instrument)
         company_id = meta.get("company_id") or first.get("company_id")
         if not company_id:

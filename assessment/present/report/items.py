@@ -75,7 +75,11 @@ def _means(rep: ReportBase) -> dict[str, Any]:
         mean[cols] = np.where(n >= min_n, m, np.nan)
         count[cols] = n
     return {"item_id": [i.id for i in items], "discipline": [i.discipline for i in items],
-            "lens": lens, "reverse": rev, "text": [i.text.get(rep.lang) for i in items],
+            "lens": lens, "reverse": rev,
+            # the wording the answers were given to (customers': first person), in the
+            # dataset's instrument version
+            "text": [i.wording(rep.experience_group if i.lens == "experience" else "staff",
+                               rep.lang) for i in items],
             "mean": mean, "n": count}
 
 

@@ -33,7 +33,7 @@ class Questions:
     ...                       lambda discipline, note: None)
     >>> questions.build(inst, load_integration(), state, "en")
     >>> questions.tabs.titles[0], questions.controls["oe_exp_1"].value
-    ('Operational excellence (0/17)', 'na')
+    ('Operational excellence (0/19)', 'na')
     >>> questions.controls["oe_exp_1"].value = 4  # what a click does
     >>> given
     [('oe_exp_1', 4)]
