@@ -420,6 +420,9 @@ def archetypes() -> list[Company]:
                         staff("Marketing", 8, profile(3.1, 4.4, 3.0), splitco_exp),
                         staff("Operations", 9, profile(4.5, 3.0, 3.0), splitco_exp),
                         staff("Finance", 2, profile(3.8, 3.4, 3.0), splitco_exp),
+                        # two small departments hidden together (2 + 3 >= 5): neither
+                        # Marketing nor Operations has to be hidden to protect them
+                        staff("Legal", 3, profile(3.6, 3.5, 3.0), splitco_exp),
                     ],
                     integration(  # neutral, OE roles a little ahead (in case OE is claimed)
                         productive_resource=3.4,

@@ -874,9 +874,11 @@ def test_integration_export_appends_and_scores(sample):
     scores = va.score(ds)
     table = scores.integration[scores.integration["company_id"] == cid]
     role = table.set_index(["block", "scale", "perspective"])["mean"]
-    assert role[("roles", "co_creator", "all")] == pytest.approx(4.5)
-    assert role[("roles", "communicator", "internal")] == pytest.approx(4.0)
-    assert role[("crm", "knowledge_sharing", "internal")] == pytest.approx(3.5)
+    # the team's record is its consensus: its own group, the source of every block
+    assert role[("roles", "co_creator", "team")] == pytest.approx(4.5)
+    assert role[("roles", "communicator", "team")] == pytest.approx(4.0)
+    assert role[("crm", "knowledge_sharing", "team")] == pytest.approx(3.5)
+    assert table[table["perspective"] == "team"]["source"].all()
     diag = va.diagnose(scores, [cid])[cid]
     assert diag.integration.claimed == CI and diag.integration.codes == ["integration_fit"]
     assert diag.integration.needed_score == pytest.approx((4.5 + 4 + 3) / 3)
