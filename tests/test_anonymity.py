@@ -24,9 +24,9 @@ from assessment.scoring.live import score_company
 from assessment.scoring.rules import respondent_scores
 from assessment.workshop.compare import SurveyReference, compare_items
 
-from .conftest import make_dataset, profile_answers
+from .conftest import SAMPLE_VERSION, make_dataset, profile_answers
 
-INTEG = load_integration()
+INTEG = load_integration(version=SAMPLE_VERSION)  # the version make_dataset builds
 STATS = ["mean", "sd", "ci_low", "ci_high", "rwg"]
 
 

@@ -152,9 +152,10 @@ ARCHETYPES = {
                     {("unbacked_promise", CI)}),
     "deptstore": (("no_clear_choice", None), ("no_clear_choice", None), False,
                   {("blind_spot_overestimate", OE), ("below_par", PL)}),
-    # splitco's split is no longer shown: Finance (2) is hidden, and Marketing with it so
-    # that staff minus Operations does not reveal Finance (secondary suppression)
-    "splitco": (("no_clear_choice", None), ("no_clear_choice", None), False, set()),
+    # splitco's split stays shown: its two small departments (Finance 2, Legal 3) are
+    # hidden together, so no larger department has to be hidden to protect them
+    "splitco": (("no_clear_choice", None), ("no_clear_choice", None), False,
+                {("department_split", None)}),
     "budgetmart": (("leader", OE), ("leader", OE), False, set()),
     "mueller": (("dual", None), ("dual", None), False, set()),
     "energyco": (("no_clear_choice", None), ("leader", OE), False,
@@ -165,7 +166,8 @@ INTEGRATION = {  # company: (claimed discipline, integration finding codes)
     "pcmaker": (OE, {"integration_fit"}),
     "shoes": (CI, {"integration_fit"}),
     "airline": (OE, {"integration_fit"}),
-    "chips": (PL, set()),  # customers under the minimum: everyone's role scores hidden
+    # customers under the minimum hide everyone's role scores: they are read from staff
+    "chips": (PL, {"integration_fit"}),
     "privatebank": (CI, {"intimacy_cost_factor"}),
     "budgetmart": (OE, {"integration_fit"}),
     "energyco": (OE, {"integration_fit", "self_service_burden"}),
@@ -196,7 +198,7 @@ def test_sample_archetype_gets_its_diagnosis(sample_diagnoses, company):
     assert d.lens_mismatch is mismatch
     codes = {(f.code, f.discipline) for f in d.findings}
     assert must <= codes, codes
-    assert d.department_alignment is not False
+    assert (d.department_alignment is False) == (company == "splitco")
     assert (d.experience_source == "inside_out") == (company == "chips")
     unexpected_gaps = {c for c in codes if c[0] in ("unbacked_promise", "unnoticed_capability")}
     assert unexpected_gaps <= must
