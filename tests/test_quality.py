@@ -13,6 +13,7 @@ import pytest
 import assessment as va
 from assessment.exceptions import DatasetError
 from assessment.present.report.core import report_for
+from assessment.present.report.items import item_means
 from assessment.present.report.quality import quality_view
 from assessment.present.summary import write_outputs
 from assessment.scoring.live import score_company
@@ -25,11 +26,13 @@ from assessment.scoring.quality import (
 )
 from assessment.scoring.rules import cronbach_alpha, keyed
 
-from .conftest import make_dataset
+from .conftest import SAMPLE_VERSION, make_dataset
 from .helpers_data import good_dataset
 
 OE, CI, PL = "operational_excellence", "customer_intimacy", "product_leadership"
-INST = va.load_instrument()
+# the version make_dataset builds with and data/sample was answered with (51 core items,
+# set-up cells of 7); tests about the newest instrument take ``latest_instrument``
+INST = va.load_instrument(version=SAMPLE_VERSION)
 SETUP = {i.id for i in INST.items if i.lens == "setup"}
 
 
@@ -82,6 +85,22 @@ def test_straight_lining_by_hand():
     # the minimum is a setting
     strict = INST.with_thresholds({"straight_lining_min_items": 11})
     assert not flags_of(rows, strict).at["ten", "straight_lining"]
+
+
+def test_flags_on_the_newest_instrument(latest_instrument):
+    """The newest instrument's cells (set-up 8 items, threshold 4 of them 1 reverse-keyed,
+    customers asked 7 x 3 experience + 4 x 3 threshold items) are the ones counted."""
+    inst = latest_instrument
+    assert inst.version != SAMPLE_VERSION and len(inst.item_ids) == 3 * (7 + 8 + 4)
+    setup = {i.id for i in inst.items if i.lens == "setup"}
+    rows = [{"respondent_id": "all5", **{i: 5 for i in inst.item_ids}},
+            {"respondent_id": "cust2", "perspective": "customer",
+             **{i: 2 for i in inst.item_ids if i not in setup}}]
+    flags = flags_of(rows, inst)
+    assert flags["answered"].to_dict() == {"all5": 57, "cust2": 33}
+    assert flags["straight_lining"].all()
+    # every cell has a reverse-keyed item: agreeing throughout contradicts in all nine
+    assert flags["contradicting_cells"].to_dict() == {"all5": 9, "cust2": 6}
 
 
 def test_straight_lining_function_on_arrays():
@@ -260,6 +279,7 @@ def test_company_alpha_is_cronbach_alpha_of_the_company_block(sample_dataset, sa
     answered the scale (customers and staff), from rules.cronbach_alpha and, independently,
     pingouin; NaN under min_alpha_respondents; low_alpha under min_alpha."""
     pingouin = pytest.importorskip("pingouin")
+    assert sample_dataset.instrument.version == SAMPLE_VERSION == INST.version
     rel = sample_scores.company_reliability
     resp = sample_dataset.responses
     lo, hi = INST.scale.min, INST.scale.max
@@ -287,13 +307,13 @@ def test_company_alpha_is_cronbach_alpha_of_the_company_block(sample_dataset, sa
     assert (other["low_alpha"] == (other["alpha"] < 0.2)).all()
 
 
-def test_settings_yaml_accepts_the_quality_settings(tmp_path):
+def test_settings_yaml_accepts_the_quality_settings(tmp_path, latest_instrument):
     settings = {"exclude_flagged": True, "contradiction_cells": 3, "min_alpha": 0.7,
                 "min_alpha_respondents": 5, "straight_lining_min_items": 12}
     ds = va.load_dataset(good_dataset(tmp_path / "ok", settings={"thresholds": settings}))
     th = ds.instrument.thresholds
     assert {k: getattr(th, k) for k in settings} == settings
-    assert va.load_instrument().thresholds.exclude_flagged is False  # the default
+    assert latest_instrument.thresholds.exclude_flagged is False  # the default
     with pytest.raises(DatasetError) as err:
         va.load_dataset(good_dataset(tmp_path / "bad", settings={
             "thresholds": {"contradiction_cells": 0, "min_alpha_respondents": 1}}))
@@ -370,3 +390,29 @@ def test_summary_json_counts_flagged_respondents(tmp_path, exclude):
     core = csv[csv["section"] == "disciplines"]
     n_all = core[(core["lens"] == "experience") & (core["perspective"] == "all")]["n"].max()
     assert n_all == (30 if exclude else 34)
+
+
+def test_item_means_leave_the_excluded_respondents_out():
+    """Section 6 reads the answers themselves: with exclude_flagged its item means and
+    counts are those of the company's other respondents (by hand), as every score is."""
+    ds = quality_dataset(True)
+    rep = report_for(ds, "x")
+    flags = rep.scores.flags
+    flagged = flags["excluded"].to_numpy()
+    assert flagged.sum() == 4 and len(flags) == len(ds.responses) == 34
+    resp = ds.responses
+    groups = {"experience": rep.experience_group, "setup": "internal"}
+    means = item_means(rep).set_index("item_id")
+    included = item_means(report_for(quality_dataset(False), "x")).set_index("item_id")
+    for item in INST.items:
+        lo_hi = INST.scale.min + INST.scale.max
+        answers = resp.loc[(resp["perspective"] == groups[item.lens]).to_numpy() & ~flagged,
+                           item.id].dropna()
+        keyed_answers = lo_hi - answers if item.reverse else answers
+        assert means.at[item.id, "n"] == len(keyed_answers)
+        assert means.at[item.id, "mean"] == pytest.approx(keyed_answers.mean(), abs=1e-12)
+    # without the setting the four flagged respondents count (two of them staff)
+    assert (included["n"] - means["n"]).loc[[i.id for i in INST.items
+                                             if i.lens == "setup"]].max() == 2
+    assert not np.allclose(included["mean"], means["mean"])
+    assert len(rep.answers.perspective) == 30  # the flagged rows are gone

@@ -45,16 +45,18 @@ class Dataset:
 
     ``responses`` has the columns ``wave`` ("" when the file has no wave column),
     ``company_id``, ``respondent_id``, ``perspective``, ``department`` ("" for customers),
-    ``row`` (the spreadsheet row), then one float column per instrument item (NaN = not
-    answered, raw answers before reverse keying).
+    ``participants`` (the number of workshop participants behind a ``team`` row; NaN on
+    every other row and where not recorded), ``row`` (the spreadsheet row), then one float
+    column per instrument item (NaN = not answered, raw answers before reverse keying).
 
     Examples
     --------
     >>> ds = load_dataset("data/sample")
     >>> ds.name, ds.waves, ds.company_name("shoes"), ds.company_name("unknown")
     ('sample', ['2025-Q3', '2026-Q1'], 'Stepwise Shoes', 'unknown')
-    >>> ds.responses.shape, list(ds.responses.columns[:6])
-    ((460, 95), ['wave', 'company_id', 'respondent_id', 'perspective', 'department', 'row'])
+    >>> ds.responses.shape, list(ds.responses.columns[:7])  # doctest: +NORMALIZE_WHITESPACE
+    ((463, 96), ['wave', 'company_id', 'respondent_id', 'perspective', 'department',
+                 'participants', 'row'])
     """
 
     path: Path

@@ -54,7 +54,7 @@ def core_answers(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
     >>> from assessment.intake.dataset import load_dataset
     >>> ds = load_dataset("data/sample")
     >>> core_answers(ds.responses, ds.instrument).shape
-    (460, 51)
+    (463, 51)
     """
     ids = inst.item_ids
     if set(ids) <= set(responses.columns):
@@ -174,9 +174,11 @@ def without_excluded(dataset: Dataset, flags: pd.DataFrame) -> Dataset:
     >>> from assessment.intake.dataset import load_dataset
     >>> ds = load_dataset("data/sample")
     >>> flags = respondent_flags(ds.responses, ds.instrument)
-    >>> without_excluded(ds, flags.assign(excluded=[True] * 10 + [False] * 450)
+    >>> len(flags)
+    463
+    >>> without_excluded(ds, flags.assign(excluded=[True] * 10 + [False] * 453)
     ...                  ).responses.shape[0]
-    450
+    453
     """
     excluded = flags["excluded"].to_numpy(dtype=bool)
     if not excluded.any():
@@ -205,7 +207,7 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument,
     >>> row["discipline"], row["lens"], int(row["n_respondents"]), round(float(row["alpha"]), 2)
     ('operational_excellence', 'experience', 45, 0.67)
     >>> int(rel["low_alpha"].sum()), len(rel)  # of 11 company-waves x 9 scales
-    (45, 99)
+    (46, 99)
     """
     th = inst.thresholds
     cells = instrument_cells(inst)

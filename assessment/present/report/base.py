@@ -84,7 +84,9 @@ def response_arrays(dataset: Dataset, scores: Scores) -> tuple[list[str], np.nda
     """The dataset's responses as arrays, made once and kept with its scores
     (:meth:`assessment.scoring.tables.Scores.memo`): the instrument's item ids, then
     company_id, wave, the answers to the items (respondents x items), perspective and
-    department of every respondent.
+    department of every respondent the scores count: with ``exclude_flagged`` the
+    excluded respondents (``Scores.flags``, in the file's row order) are left out, as in
+    every score.
 
     Examples
     --------
@@ -92,12 +94,15 @@ def response_arrays(dataset: Dataset, scores: Scores) -> tuple[list[str], np.nda
     >>> rep = build_report("data/sample", "pcmaker")
     >>> ids, company, wave, matrix, persp, dept = response_arrays(rep.dataset, rep.scores)
     >>> len(ids), matrix.shape, matrix.dtype
-    (51, (460, 51), dtype('float64'))
+    (51, (463, 51), dtype('float64'))
     >>> response_arrays(rep.dataset, rep.scores)[3] is matrix  # made once
     True
     """
     def make() -> tuple[list[str], np.ndarray, ...]:
         resp = dataset.responses
+        excluded = scores.flags["excluded"].to_numpy(dtype=bool)
+        if excluded.any():
+            resp = resp[~excluded]
         ids = list(scores.instrument.item_ids)
         return (ids, resp["company_id"].to_numpy(dtype=object),
                 resp["wave"].to_numpy(dtype=object), resp[ids].to_numpy(dtype=float),
