@@ -29,10 +29,10 @@ validate: $(VENV)/.installed
 	$(PY) -m assessment validate $(DATASET)
 
 # The layers contract (pyproject.toml, import-linter), then the tests and the package's
-# docstring examples.
+# docstring examples, on two workers (each test file stays on one worker).
 test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: compile
 	$(PY) benchmarks/run.py
