@@ -62,24 +62,35 @@ VERDICT_FINDINGS = ("leader", "dual", "excels_below_par", "narrow_lead", "all_ex
                     "no_clear_choice")
 
 
-def _evidence(rows: pd.DataFrame, th) -> Evidence:
+def _evidence(rows: dict[str, dict], th) -> Evidence:
     """The group a lens rests on and whether it is large enough (a team consensus is)."""
-    if rows.empty:
+    if not rows:
         return Evidence("none", 0, False)
-    source = str(rows["source"].iloc[0])
-    people = rows["people"] if "people" in rows.columns else rows["n"]
-    n = int(np.nanmin(people.to_numpy(dtype=float))) if len(people) else 0
+    first = next(iter(rows.values()))
+    source = str(first["source"])
+    people = [float(r.get("people", r["n"])) for r in rows.values()]
+    n = int(np.nanmin(people)) if not np.isnan(people).all() else 0
     basis = BASIS.get(source, "staff")
     return Evidence(basis, n, basis == "team" or n >= th.min_group_size, source)
 
 
-def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> LensResult:
-    rows = prof[prof["lens"] == lens].set_index("discipline")
+def _lens_rows(prof: list[dict], lens: str) -> dict[str, dict]:
+    """A lens's profile rows by discipline."""
+    return {r["discipline"]: r for r in prof if r["lens"] == lens}
+
+
+def _values(rows: dict[str, dict], column: str) -> np.ndarray:
+    """One column of a lens's rows in the order of ``DISCIPLINES`` (NaN where missing)."""
+    return np.array([float(rows[d][column]) if d in rows and rows[d][column] is not None
+                     else np.nan for d in DISCIPLINES])
+
+
+def _lens_result(lens: str, prof: list[dict], th, findings: list[Finding]) -> LensResult:
+    rows = _lens_rows(prof, lens)
     evidence = _evidence(rows, th)
-    source = str(rows["source"].iloc[0]) if len(rows) else None
-    mean = rows["mean"].reindex(list(DISCIPLINES))
-    par_col = rows["par_score"].reindex(list(DISCIPLINES))
-    par_unknown = [d for d in DISCIPLINES if not np.isfinite(par_col.get(d, np.nan))]
+    source = evidence.source
+    mean, par_col = _values(rows, "mean"), _values(rows, "par_score")
+    par_unknown = [d for d, p in zip(DISCIPLINES, par_col, strict=True) if not np.isfinite(p)]
     common = {"evidence": evidence, "min_confidence": th.min_confidence}
     if not evidence.enough:
         findings.append(Finding("insufficient_evidence", "warning", lens, None, {
@@ -88,8 +99,9 @@ def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> 
         return LensResult(lens, source, dict.fromkeys(DISCIPLINES, float("nan")),
                           "insufficient_evidence", None, None, [], par_unknown=par_unknown,
                           **common)
-    scores = {d: float(mean[d]) for d in DISCIPLINES}
-    out = classify_many(mean.to_numpy(dtype=float), par_col.to_numpy(dtype=float), th)
+    scores = dict(zip(DISCIPLINES, mean.tolist(), strict=True))
+    par_of = dict(zip(DISCIPLINES, par_col.tolist(), strict=True))
+    out = classify_many(mean, par_col, th)
     verdict = VERDICTS[int(out["verdict"])]
     name = {-1: None, **dict(enumerate(DISCIPLINES))}
     leader, dominant = name[int(out["leader"])], name[int(out["dominant"])]
@@ -111,7 +123,7 @@ def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> 
     elif verdict == "excels_below_par":
         findings.append(Finding("excels_below_par", "critical", lens, leader, {
             **base, "discipline": leader, "score": scores[leader],
-            "below": below[0], "below_score": float(par_col[below[0]]), "par": th.par}))
+            "below": below[0], "below_score": par_of[below[0]], "par": th.par}))
     elif verdict == "narrow_lead":
         findings.append(Finding("narrow_lead", "warning", lens, ranked[0], {
             **base, "top": ranked[0], "top_score": s[0], "second": ranked[1],
@@ -125,7 +137,7 @@ def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> 
             **base, "top": ranked[0], "top_score": s[0], "excellence": th.excellence}))
     for d in below:
         findings.append(Finding("below_par", "critical", lens, d, {
-            **base, "discipline": d, "score": float(par_col[d]), "par": th.par}))
+            **base, "discipline": d, "score": par_of[d], "par": th.par}))
     if par_unknown:
         findings.append(Finding("par_unknown", "info", lens, None, {
             **base, "disciplines": par_unknown, "min_group_size": th.min_group_size}))
@@ -133,7 +145,7 @@ def _lens_result(lens: str, prof: pd.DataFrame, th, findings: list[Finding]) -> 
                       par_unknown=par_unknown, **common)
 
 
-def _lens_confidence(res: LensResult, reps: CompanyReplicates | None, prof: pd.DataFrame,
+def _lens_confidence(res: LensResult, reps: CompanyReplicates | None, prof: list[dict],
                      th, findings: list[Finding]) -> np.ndarray | None:
     """Attach the verdict's confidence (and below-par's) from the replicates; returns the
     replicates' dominant discipline per resample (None without resampling)."""
@@ -144,8 +156,7 @@ def _lens_confidence(res: LensResult, reps: CompanyReplicates | None, prof: pd.D
     if got is None:
         return None
     scores, par = got
-    rows = prof[prof["lens"] == res.lens].set_index("discipline")
-    known = np.array([np.isfinite(rows["par_score"].get(d, np.nan)) for d in DISCIPLINES])
+    known = np.isfinite(_values(_lens_rows(prof, res.lens), "par_score"))
     leader = DISCIPLINES.index(res.leader) if res.leader else -1
     share, out = verdict_share(scores, par, known, th, CODE[res.verdict], leader)
     res.confidence = share
@@ -165,11 +176,14 @@ def _replicates(scores: Scores, todo: list[tuple[str, str]]) -> dict[tuple[str, 
     """The resamples of the company-waves in ``todo``, drawn in one pass (each company
     from its own seeded stream, so the result does not depend on who else is in it)."""
     th = scores.thresholds
-    parts = [scores.rows("respondents", cid, w) for cid, w in todo]
-    parts = [p for p in parts if len(p)]
-    if not parts or th.bootstrap_replicates < 1:
+    long = scores.respondents
+    if long.empty or th.bootstrap_replicates < 1:
         return {}
-    reps = resample(pd.concat(parts, ignore_index=True), th.bootstrap_replicates,
+    wanted = pd.MultiIndex.from_arrays([long["company_id"].astype(str),
+                                        long["wave"].astype(str)]).isin(todo)
+    if not wanted.any():
+        return {}
+    reps = resample(long[wanted] if not wanted.all() else long, th.bootstrap_replicates,
                     th.bootstrap_seed)
     return {(cid, w): CompanyReplicates(reps, w, cid) for cid, w in todo}
 
@@ -182,8 +196,11 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
     def sel(table: str) -> pd.DataFrame:
         return scores.rows(table, company_id, wave)
 
-    prof = sel("profile")
-    if prof.empty:
+    def recs(table: str) -> list[dict]:
+        return scores.records(table, company_id, wave)
+
+    prof = recs("profile")
+    if not prof:
         findings.append(Finding("no_respondents", "warning"))
         empty = {lens: LensResult(lens, None, dict.fromkeys(DISCIPLINES, float("nan")),
                                   "no_data", None, None, []) for lens in LENSES}
@@ -209,14 +226,14 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
             f.established = f.confidence >= th.min_confidence - 1e-9
         findings.append(f)
 
-    gaps_df = sel("lens_gaps").set_index("discipline")
+    gap_of = {r["discipline"]: r["gap"] for r in recs("lens_gaps")}
     gaps: dict[str, float | None] = {}
     exp_reps = setup_reps = None
     if reps is not None and both and TEAM not in (exp.source, setup.source):
         exp_reps = reps.lens(PERSPECTIVE[exp.source], "experience")
         setup_reps = reps.lens(PERSPECTIVE[setup.source], "setup")
     for d in DISCIPLINES:
-        g = float(gaps_df["gap"].get(d, np.nan)) if both else float("nan")
+        g = float(gap_of.get(d, np.nan)) if both else float("nan")
         gaps[d] = g if np.isfinite(g) else None
         if np.isfinite(g) and abs(g) >= th.lens_gap - 1e-9:
             code, sev = ("unbacked_promise", "warning") if g > 0 else (
@@ -239,10 +256,10 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
         findings.append(Finding("inside_out_estimate", "info", "experience", None, {
             "n_customers": int(n_cust), "min_group_size": th.min_group_size}))
 
-    blind_df = sel("blind_spots").set_index("discipline")
+    blind_rows = {r["discipline"]: r for r in recs("blind_spots")}
     blind: dict[str, float] | None = None
-    if len(blind_df):
-        blind = {d: float(blind_df.at[d, "diff"]) for d in blind_df.index}
+    if blind_rows:
+        blind = {d: float(r["diff"]) for d, r in blind_rows.items()}
         staff = reps.lens("internal", "experience") if reps is not None else None
         cust = reps.lens("customer", "experience") if reps is not None else None
         for d, diff in blind.items():
@@ -250,8 +267,8 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
                 code, sev = ("blind_spot_overestimate", "warning") if diff > 0 else (
                     "blind_spot_underestimate", "info")
                 f = Finding(code, sev, "experience", d, {
-                    "discipline": d, "internal": float(blind_df.at[d, "internal"]),
-                    "customer": float(blind_df.at[d, "customer"]), "diff": diff})
+                    "discipline": d, "internal": float(blind_rows[d]["internal"]),
+                    "customer": float(blind_rows[d]["customer"]), "diff": diff})
                 if staff is not None and cust is not None:
                     i = DISCIPLINES.index(d)
                     f.confidence, f.interval = difference(staff[0][:, i], cust[0][:, i], diff,
@@ -260,7 +277,7 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
                                      and excludes_zero(f.interval))
                 findings.append(f)
 
-    alignment, dominant = _departments(sel("departments"), reps, th, findings)
+    alignment, dominant = _departments(recs("departments"), reps, th, findings)
 
     integration = None
     integ_rows = sel("integration") if scores.integration is not None else None
@@ -271,9 +288,9 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
         findings += [Finding(f["code"], f["severity"], None, f["discipline"], f["values"])
                      for f in raw]
 
-    drop = sel("dropped")
-    if len(drop) and int(drop["n_dropped"].iloc[0]) > 0:
-        n_drop, n_all = int(drop["n_dropped"].iloc[0]), int(drop["n_scores"].iloc[0])
+    drop = recs("dropped")
+    if drop and int(drop[0]["n_dropped"]) > 0:
+        n_drop, n_all = int(drop[0]["n_dropped"]), int(drop[0]["n_scores"])
         findings.append(Finding("dropped_respondents", "info", None, None, {
             "n_dropped": n_drop, "n_scores": n_all, "share": n_drop / n_all}))
 
@@ -281,15 +298,18 @@ def _diagnose_one(scores: Scores, inst: Instrument, company_id: str, wave: str,
                      blind, alignment, dominant, findings, inst, integration)
 
 
-def _departments(dept: pd.DataFrame, reps: CompanyReplicates | None, th,
+def _departments(dept: list[dict], reps: CompanyReplicates | None, th,
                  findings: list[Finding]) -> tuple[bool | None, dict[str, str | None]]:
     """Each shown department's dominant set-up discipline, and the split finding: departments
     leaning to different disciplines, established when the resamples bear it out and the
     contrast of some pair excludes zero. Alignment is False only for an established split."""
     dominant: dict[str, str | None] = {}
     profiles: dict[str, np.ndarray] = {}
-    for dep, grp in dept.groupby("department", sort=True):
-        prof_d = dict(zip(grp["discipline"], grp["mean"], strict=True))
+    by_dept: dict[str, dict[str, float]] = {}
+    for r in dept:
+        by_dept.setdefault(str(r["department"]), {})[r["discipline"]] = float(r["mean"])
+    for dep in sorted(by_dept):
+        prof_d = by_dept[dep]
         row = np.array([prof_d.get(d, np.nan) for d in DISCIPLINES])
         profiles[str(dep)] = row
         dom = int(classify_many(row, np.full(3, np.nan), th)["dominant"])

@@ -148,6 +148,21 @@ class Scores:
         pos = self._positions(table).get((str(company_id), str(wave)))
         return df.iloc[pos] if pos is not None else df.iloc[:0]
 
+    def records(self, table: str, company_id: str, wave: str) -> list[dict[str, Any]]:
+        """:meth:`rows` as plain dicts, one per row: for code that reads a few values of each
+        company (the diagnosis), without a pandas selection per company. The whole table is
+        converted once."""
+        df = getattr(self, table)
+
+        def make() -> dict[tuple[str, str], list[dict[str, Any]]]:
+            if df is None or df.empty:
+                return {}
+            recs = df.to_dict("records")
+            return {key: [recs[i] for i in pos]
+                    for key, pos in self._positions(table).items()}
+        key = ("records", table, None if df is None else len(df))
+        return self.memo(key, make).get((str(company_id), str(wave)), [])
+
     def latest_wave(self, company_id: str) -> str | None:
         """The most recent wave a company has scores in (None if it has none)."""
         waves = [w for c, w in self._positions("respondents") if c == str(company_id)]
