@@ -14,10 +14,14 @@ import numpy as np
 import pandas as pd
 
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import DISCIPLINES, THRESHOLD_LENS, Instrument
+from assessment.instrument.models import DISCIPLINES, THRESHOLD_LENS, Instrument, Thresholds
 from assessment.intake.dataset import Dataset
 from assessment.scoring.integration import BLOCK_SOURCE, integration_cells, mark_sources
-from assessment.scoring.quality import company_reliability, respondent_flags, without_excluded
+from assessment.scoring.quality import (
+    RELIABILITY_COLUMNS,
+    respondent_flags,
+    without_excluded,
+)
 from assessment.scoring.rules import (
     TEAM,
     Cell,
@@ -140,15 +144,31 @@ def score_company(ds: Dataset) -> Scores:
     participants = (resp["participants"].to_numpy(dtype=float) if "participants" in resp
                     else np.full(n, np.nan))
     profile = _profile(by, kept, persp, rids, participants, th.min_group_size, key)
+    reliability = _reliability(core, inst)
     return Scores(
         instrument=inst, respondents=respondents, company=_frame(comp, COMPANY_COLUMNS),
         profile=_frame(profile, PROFILE_COLUMNS), lens_gaps=_lens_gaps(profile, key),
         blind_spots=_blind_spots(by, key),
         **_departments(kept, persp, rids, dept, th.min_group_size, key),
-        dropped=_dropped(respondents, key), reliability=_reliability(core, inst),
+        dropped=_dropped(respondents, key), reliability=reliability,
         companies=ds.companies, integration=_integration(resp, integ, inst, persp, key),
         integration_instrument=integ, flags=flags,
-        company_reliability=company_reliability(resp, inst, core.raw))
+        company_reliability=_company_reliability(reliability, th, key))
+
+
+def _company_reliability(reliability: pd.DataFrame, th: Thresholds, key: dict
+                         ) -> pd.DataFrame:
+    """:func:`assessment.scoring.quality.company_reliability` of the one company: its
+    pooled alpha is the company's alpha (the same respondents), kept from
+    ``min_alpha_respondents`` on."""
+    rel = reliability[reliability["n_respondents"] > 0]
+    alpha = rel["alpha"].where(rel["n_respondents"] >= th.min_alpha_respondents)
+    out = pd.DataFrame({"wave": key["wave"], "company_id": key["company_id"],
+                        "discipline": rel["discipline"], "lens": rel["lens"],
+                        "n_items": rel["n_items"], "n_respondents": rel["n_respondents"],
+                        "alpha": alpha, "low_alpha": (alpha < th.min_alpha).to_numpy()},
+                       columns=RELIABILITY_COLUMNS)
+    return out.reset_index(drop=True)
 
 
 def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,

@@ -133,10 +133,16 @@ class Scores:
 
     def _positions(self, table: str) -> dict[tuple[str, str], np.ndarray]:
         df = getattr(self, table)
-        return self.memo(("rows", table, None if df is None else len(df)), lambda: {} if (
-            df is None or df.empty) else {
-            (str(c), str(w)): pos for (c, w), pos in
-            df.groupby(["company_id", "wave"], sort=False).indices.items()})
+
+        def make() -> dict[tuple[str, str], np.ndarray]:
+            if df is None or df.empty:
+                return {}
+            cid, wave = df["company_id"].to_numpy(), df["wave"].to_numpy()
+            if (cid == cid[0]).all() and (wave == wave[0]).all():  # one company (live)
+                return {(str(cid[0]), str(wave[0])): np.arange(len(df))}
+            return {(str(c), str(w)): pos for (c, w), pos in
+                    df.groupby(["company_id", "wave"], sort=False).indices.items()}
+        return self.memo(("rows", table, None if df is None else len(df)), make)
 
     def rows(self, table: str, company_id: str, wave: str) -> pd.DataFrame:
         """One company-wave's rows of the table named ``table`` (``"profile"``,
@@ -157,9 +163,10 @@ class Scores:
         def make() -> dict[tuple[str, str], list[dict[str, Any]]]:
             if df is None or df.empty:
                 return {}
-            recs = df.to_dict("records")
-            return {key: [recs[i] for i in pos]
-                    for key, pos in self._positions(table).items()}
+            out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for rec in df.to_dict("records"):  # small tables: profile, gaps, departments
+                out.setdefault((str(rec["company_id"]), str(rec["wave"])), []).append(rec)
+            return out
         key = ("records", table, None if df is None else len(df))
         return self.memo(key, make).get((str(company_id), str(wave)), [])
 
