@@ -16,6 +16,7 @@ import pandas as pd
 from assessment.instrument.integration import IntegrationInstrument, load_integration
 from assessment.instrument.models import DISCIPLINES, THRESHOLD_LENS, Instrument, Thresholds
 from assessment.intake.dataset import Dataset
+from assessment.scoring.anonymity import shown_departments, shown_groups
 from assessment.scoring.integration import BLOCK_SOURCE, integration_cells, mark_sources
 from assessment.scoring.quality import (
     RELIABILITY_COLUMNS,
@@ -31,8 +32,6 @@ from assessment.scoring.rules import (
     instrument_cells,
     keyed,
     lens_sources,
-    shown_departments,
-    shown_groups,
 )
 from assessment.scoring.tables import Scores
 

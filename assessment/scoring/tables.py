@@ -17,6 +17,7 @@ import pandas as pd
 from assessment.instrument.integration import IntegrationInstrument, load_integration
 from assessment.instrument.models import LENSES, THRESHOLD_LENS, Instrument, Thresholds
 from assessment.intake.dataset import Dataset
+from assessment.scoring.anonymity import shown_departments
 from assessment.scoring.integration import score_integration
 from assessment.scoring.quality import (
     FLAG_COLUMNS,
@@ -37,7 +38,6 @@ from assessment.scoring.rules import (
     keyed,
     lens_sources,
     respondent_scores,
-    shown_departments,
 )
 
 __all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "TEAM", "Scores", "keyed", "score"]
@@ -51,7 +51,7 @@ class Scores:
       discipline, lens, score, answered, n_items, kept (lens ``threshold`` for threshold items)
     - ``company``: wave, company_id, discipline, lens, perspective (customer, internal, team,
       all), mean, n, sd, ci_low, ci_high, rwg, shown (False: the statistics are hidden by
-      the anonymity rule :func:`~assessment.scoring.rules.shown_groups`; n stays)
+      the anonymity rule :func:`~assessment.scoring.anonymity.shown_groups`; n stays)
     - ``profile``: the company's two lenses as the diagnosis reads them: wave, company_id,
       discipline, lens, source (outside_in, inside_out, internal, team), mean, n, sd, ci_low,
       ci_high, rwg, par_score (the same group's threshold items), par_basis (threshold, or
@@ -60,7 +60,7 @@ class Scores:
     - ``lens_gaps``: wave, company_id, discipline, experience, setup, gap (experience - setup)
     - ``blind_spots``: wave, company_id, discipline, internal, customer, diff (internal - customer)
     - ``departments``: wave, company_id, department, discipline, mean, n (set-up lens, only
-      the departments shown: see :func:`~assessment.scoring.rules.shown_departments`)
+      the departments shown: see :func:`~assessment.scoring.anonymity.shown_departments`)
     - ``hidden_departments``: wave, company_id, department, n (the departments not shown:
       under the minimum group size, or hidden so that the small ones cannot be worked out
       from the staff total)
@@ -228,7 +228,7 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
 
 def _shown_departments(dept: pd.DataFrame, min_group_size: int) -> pd.Series:
     """Per (wave, company_id, department): shown or not, by
-    :func:`~assessment.scoring.rules.shown_departments` on each department's n per set-up
+    :func:`~assessment.scoring.anonymity.shown_departments` on each department's n per set-up
     cell (departments by name, cells by discipline name, as ``live`` orders them). Only the
     companies with a department under the minimum size need the rule's loop."""
     counts = dept.pivot_table(index=KEYS + ["department"], columns="discipline", values="n",

@@ -9,7 +9,7 @@ import pandas as pd
 
 from assessment.instrument.models import THRESHOLD_LENS, Instrument
 from assessment.intake.dataset import Dataset
-from assessment.scoring.rules import shown_groups
+from assessment.scoring.anonymity import shown_groups
 from assessment.workshop.errors import check_choice
 from assessment.workshop.live import LiveResult, live_result
 
@@ -37,7 +37,7 @@ class SurveyReference:
     n: int
     item_ids: list[str]
     stats: pd.DataFrame  # per item: all, customer, internal mean and n (hidden -> NaN:
-    # :func:`assessment.scoring.rules.shown_groups` per item, with its answers as n)
+    # :func:`assessment.scoring.anonymity.shown_groups` per item, with its answers as n)
     result: LiveResult | None
     instrument: Instrument | None = None
     # item id -> (discipline, lens, text) per language, worked out once per language

@@ -67,7 +67,7 @@ def respondents_table(rep: ReportBase) -> pd.DataFrame:
     departments (number pooled), n, answered (share of the items the group was asked).
 
     The departments not shown (under the minimum group size, or hidden with them: see
-    :func:`assessment.scoring.rules.shown_departments`) are pooled into one row.
+    :func:`assessment.scoring.anonymity.shown_departments`) are pooled into one row.
 
     Examples
     --------
@@ -86,7 +86,7 @@ def _respondent_rows(rep: ReportBase) -> list[dict[str, Any]]:
     departments (number pooled), n, answered (share of the items the group was asked).
 
     The departments not shown (under the minimum group size, or hidden with them: see
-    :func:`assessment.scoring.rules.shown_departments`) are pooled into one row.
+    :func:`assessment.scoring.anonymity.shown_departments`) are pooled into one row.
     """
     answers = rep.answers
     setup_ids = {i.id for i in rep.instrument.items if i.lens == "setup"}
