@@ -24,7 +24,7 @@ from assessment.scoring.live import score_company
 from assessment.workshop.app import NA, T_BAR, T_MOVE, T_TRI, Workshop
 from assessment.workshop.compare import SurveyReference, compare_items
 from assessment.workshop.errors import SessionInUse, SessionTakenOver, WorkshopError
-from assessment.workshop.session import WorkshopState, list_sessions
+from assessment.workshop.session import MAX_TEAM_SIZE, WorkshopState, list_sessions
 from assessment.workshop.target import Target, what_has_to_move
 
 from .conftest import SAMPLE, SAMPLE_VERSION, keyed_answers, make_dataset, profile_answers
@@ -294,6 +294,43 @@ def test_live_rescoring_updates_chart_and_findings(sample):
     assert ws.survey.n == 46
     assert all(v is not None for v in ws.figure.data[2].y)
     assert ws.last_callback_ms is not None and ws.last_callback_ms < 2000
+    ws.close()
+
+
+def test_people_in_the_room_name_the_team_consensus_and_are_kept(sample):
+    ws = Workshop(sample, "pcmaker", resume="new")
+    size = ws.header.team.size  # the field next to the mode (team mode only)
+    assert size.layout.display != "none" and size.value == 1 and size.max == MAX_TEAM_SIZE
+    assert size.description == "People in the room"
+    answer_profile(ws, exp=(3, 5, 3), setup=(5, 3, 3))
+    assert "team consensus of 1 participant " in ws.results.findings.value
+    size.value = 7  # what typing 7 does
+    assert ws.state.team_size == 7 and meta_of(ws)["team_size"] == 7
+    assert "team consensus of 7 participants" in ws.result.diagnosis.lenses["setup"].sentence()
+    assert "team consensus of 7 participants" in ws.results.findings.value
+    assert "of 1 participant" not in ws.results.findings.value
+    ws.set_lang("de")  # relabelled, the number kept
+    assert (size.description, size.value) == ("Personen im Raum", 7)
+    assert "Teamkonsens von 7 Teilnehmenden" in ws.results.findings.value
+    ws.set_team_size(3)  # from a notebook: the field follows
+    assert size.value == 3 and "Teamkonsens von 3 Teilnehmenden" in ws.results.findings.value
+    with pytest.raises(WorkshopError, match="1 to 1000"):
+        ws.set_team_size(0)
+    ws.set_mode("individual")  # hidden; a change there is refused, shown, never raised
+    assert size.layout.display == "none"
+    size.value = 9
+    assert "Teamkonsens" in ws.header.status.value and "ws-error" in ws.header.status.value
+    assert size.value == 3 and ws.state.team_size == 3
+    ws.set_mode("team")
+    assert size.layout.display != "none"
+    stem = ws.state.stem
+    ws.close()
+    ws = Workshop(sample, "pcmaker", resume="last")  # a resumed session shows its number
+    assert ws.state.stem == stem and ws.header.team.size.value == 3
+    assert "Teamkonsens von 3 Teilnehmenden" in ws.results.findings.value
+    ws.close()
+    ws = Workshop(sample, "pcmaker", resume="new")  # a new session starts from 1
+    assert ws.header.team.size.value == 1
     ws.close()
 
 

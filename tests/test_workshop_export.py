@@ -44,6 +44,30 @@ def test_appended_rows_keep_the_bytes_before_them_and_hold_no_formula(tmp_path):
     ws.close()
 
 
+def test_a_team_consensus_is_exported_with_its_number_of_participants(tmp_path):
+    with_column = responses_frame(["c1"], n=2, waves=["2026-Q1"]).assign(participants="")
+    for responses in (with_column, responses_frame(["c1"], n=2, waves=["2026-Q1"])):
+        folder = write_dataset(tmp_path / str(len(responses.columns)), companies_frame(["c1"]),
+                               responses)
+        path = folder / "responses.csv"
+        before = path.read_bytes()
+        ws = Workshop(folder, "c1", resume="new")
+        ws.set_answer("oe_exp_1", 4)
+        ws.set_team_size(7)
+        assert len(ws.export().appended) == 1
+        after = path.read_bytes()
+        assert after.startswith(before)  # the header and the rows before stay as they were
+        table = cells_of(after)
+        assert table[0] == list(responses.columns) and len(table[-1]) == len(table[0])
+        new = dict(zip(table[0], table[-1], strict=True))
+        assert new["perspective"] == "team" and new["oe_exp_1"] == "4"
+        assert new.get("participants", "no column") == (
+            "7" if "participants" in responses else "no column")
+        assert va.load_dataset(folder).responses["participants"].iloc[-1] == (
+            7 if "participants" in responses else pytest.approx(float("nan"), nan_ok=True))
+        ws.close()
+
+
 def test_a_wave_or_company_id_that_starts_like_a_formula_is_refused(tmp_path):
     folder = write_dataset(tmp_path / "d", companies_frame(["c1", "-cmd"]),
                            responses_frame(["c1"], n=2, waves=["2026-Q1"]))

@@ -117,6 +117,7 @@ class Workshop(WorkshopBase):
                             "value")
         h.part_add.on_click(on(lambda _b: self.add_participant(
             h.part_id.value.strip() or None, h.part_persp.value, h.part_dept.value)))
+        h.team.observe(self.set_team_size, on, self.quiet)
         r.target_pick.observe(on(lambda ch: self.set_target(ch["new"] or None)), "value")
         for d, s in r.target_sliders.items():
             s.observe(on(lambda ch, d=d: self._on_slider(d, ch["new"])), "value")
@@ -308,6 +309,10 @@ class Workshop(WorkshopBase):
             self.results.show_target(self.state.target if self.state else None,
                                      self.instrument.thresholds.par, self.state is not None)
 
+    def _show_team_size(self) -> None:
+        with self.quiet():
+            self.header.team.show(self.state)
+
     def _after_participant_change(self) -> None:
         with self.quiet():
             self.header.participants(self.state, self.lang)
@@ -331,15 +336,7 @@ class Workshop(WorkshopBase):
                                   self.lang)
 
     def _show_saved(self) -> None:
-        state, lang = self.state, self.lang
-        if state is None:
-            msg = text("choose_session_first", lang)
-        elif state.last_saved is None:
-            msg = text("not_saved_yet", lang)
-        else:
-            msg = text("saved", lang, time=state.last_saved.strftime("%H:%M:%S"),
-                       file=f"{state.stem}.csv")
-        self.header.status.value = line(msg)
+        self.header.show_saved(self.state, self.lang)
 
     def _show_error(self, message: str) -> None:
         self.header.status.value = line(message, cls="ws-error")

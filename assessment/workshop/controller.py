@@ -127,6 +127,20 @@ class WorkshopBase:
     def _rebuild_target(self) -> None:
         """Show the target on its controls (the app)."""
 
+    def set_team_size(self, size: int) -> None:
+        """How many people agreed on the team's consensus (team mode; saved): the verdicts
+        then say "team consensus of <size> participants". Raises :class:`WorkshopError`
+        in individual mode or for a number outside 1 to ``MAX_TEAM_SIZE``."""
+        state = self._require_state()
+        if state.mode != TEAM:
+            raise WorkshopError(text("team_size_team_only", state.lang))
+        state.set_team_size(size)
+        self._show_team_size()
+        self.refresh()
+
+    def _show_team_size(self) -> None:
+        """Show the number of people in the room on its control (the app)."""
+
     def set_wave(self, wave: str) -> None:
         """The wave the session's answers are exported into."""
         self._require_state().set_wave(wave)  # refused if it starts like a formula

@@ -1,12 +1,14 @@
 """The header: title, dataset, company (or a new one), language, mode, the resume offer,
-the participants (individual mode), progress and the save status."""
+the number of people in the room (team mode), the participants (individual mode),
+progress and the save status."""
 
 from __future__ import annotations
 
 import ipywidgets as w
 
 from assessment.instrument.models import LANGS
-from assessment.workshop.render import render
+from assessment.workshop.panels.team import TeamSize
+from assessment.workshop.render import line, render
 from assessment.workshop.session import INDIVIDUAL, TEAM, SessionInfo, WorkshopState
 from assessment.workshop.texts import text
 
@@ -38,6 +40,7 @@ class Header:
                                     style={"button_width": "42px"})
         self.mode = w.ToggleButtons(options=[("", TEAM), ("", INDIVIDUAL)], value=mode,
                                     style={"button_width": "auto"})
+        self.team = TeamSize()
         self.status = w.HTML()
         self.status.add_class("ws-status")
         self.new_name = w.Text(layout=w.Layout(width="260px"))
@@ -72,7 +75,7 @@ class Header:
         self.int_progress_text.add_class("ws-int-progress")
         self.box = w.VBox([
             w.HBox([self.title], layout=w.Layout(width="100%")),
-            w.HBox([self.dataset, self.company, self.lang, self.mode],
+            w.HBox([self.dataset, self.company, self.lang, self.mode, self.team.size],
                    layout=w.Layout(flex_flow="row wrap", align_items="center",
                                    grid_gap="8px")),
             self.new_box, self.offer, self.mode_hint, self.part_box,
@@ -110,6 +113,7 @@ class Header:
                                    (text("perspective_customer", lang), "customer")]
         self.part_add.description = text("add_participant", lang)
         self.part_box.layout.display = "flex" if mode == INDIVIDUAL and has_state else "none"
+        self.team.relabel(lang, mode, has_state)
 
     def companies(self, ids: list[str], names: list[str], current: str, lang: str) -> None:
         """The company picker's options (call quietly)."""
@@ -118,7 +122,8 @@ class Header:
         self.company.value = current
 
     def participants(self, state: WorkshopState | None, lang: str) -> None:
-        """The participant picker (call quietly)."""
+        """The participant picker and the number of people in the room (call quietly)."""
+        self.team.show(state)
         if state is None or not state.participants:
             self.part_pick.options = []
             self.part_pick.value = None
@@ -140,6 +145,17 @@ class Header:
         free = [s for s in found if not s.in_use]
         self.offer_pick.value = str((free or found)[0].path)
         self.offer.layout.display = "flex"
+
+    def show_saved(self, state: WorkshopState | None, lang: str) -> None:
+        """The save status: when and where the session was last saved."""
+        if state is None:
+            msg = text("choose_session_first", lang)
+        elif state.last_saved is None:
+            msg = text("not_saved_yet", lang)
+        else:
+            msg = text("saved", lang, time=state.last_saved.strftime("%H:%M:%S"),
+                       file=f"{state.stem}.csv")
+        self.status.value = line(msg)
 
     def show_progress(self, done: int, total: int, int_done: int, int_total: int,
                       lang: str) -> None:
