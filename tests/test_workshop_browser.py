@@ -5,6 +5,7 @@ the answers. Voila is stopped at the end, also when the test fails."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -97,6 +98,12 @@ def _profile_y(page) -> list:
         "Array.from(document.querySelector('.js-plotly-plot').data[0].y || [])")
 
 
+def _team_size(data: Path) -> int | None:
+    """The team size the (one) session file of pcmaker holds."""
+    found = sorted((data / "workshops").glob("pcmaker-*.json"))
+    return json.loads(found[0].read_text(encoding="utf-8")).get("team_size") if found else None
+
+
 @pytest.mark.timeout(600)
 def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, tmp_path):
     url, data = voila
@@ -120,6 +127,12 @@ def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, t
                 "(() => { const y = document.querySelector('.js-plotly-plot').data[0].y;"
                 " return y && y[0] !== null && y[0] !== undefined; })()", timeout=60_000)
             y = _profile_y(page)
+            size = page.locator(".ws-team-size input")  # how many people are in the room
+            size.fill("7")
+            size.press("Enter")
+            deadline = time.monotonic() + 60  # saved by the kernel at once
+            while _team_size(data) != 7 and time.monotonic() < deadline:
+                time.sleep(0.2)
             page.screenshot(path=str(tmp_path / "workshop.png"))
         finally:
             browser.close()
@@ -131,4 +144,5 @@ def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, t
         (row,) = list(csv.DictReader(fh))
     assert [row[i] for i in items] == ["4"] * 5
     assert row["oe_exp_6"] == "" and row["company_id"] == "pcmaker"
+    assert _team_size(data) == 7
     assert not (SAMPLE / "workshops").exists()

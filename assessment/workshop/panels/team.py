@@ -36,6 +36,7 @@ class TeamSize:
         self.size = w.BoundedIntText(value=1, min=1, max=MAX_TEAM_SIZE,
                                      layout=w.Layout(width="200px", display="none"),
                                      style={"description_width": "initial"})
+        self.size.add_class("ws-team-size")
 
     def relabel(self, lang: str, mode: str, has_state: bool) -> None:
         """The label in ``lang``; visible only in team mode with a session open."""
