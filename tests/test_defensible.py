@@ -11,11 +11,13 @@ import pytest
 
 import assessment as va
 from assessment.diagnosis.advice import recommend
+from assessment.instrument.integration import load_integration
 from assessment.present.summary import build_summary, scores_table
 
-from .conftest import keyed_answers, make_dataset, profile_answers
+from .conftest import SAMPLE_VERSION, keyed_answers, make_dataset, profile_answers
 
 OE, CI, PL = va.DISCIPLINES
+INTEG_SAMPLE = load_integration(version=SAMPLE_VERSION)
 
 
 def threshold(instrument, oe: float, ci: float, pl: float) -> dict[str, float]:
@@ -267,3 +269,16 @@ def test_no_recommendation_contradicts_generated_findings(instrument, seed):
     diagnoses = va.diagnose(va.score(ds))
     problems = {cid: _contradictions(d) for cid, d in diagnoses.items()}
     assert not any(problems.values()), problems
+
+
+def test_the_workshop_lists_what_is_not_established(instrument):
+    from assessment.workshop.panels.html import findings_html
+
+    oe = [4.0, 5.0, 3.0, 4.5, 3.5]
+    resp = [person(instrument, "customer", exp=(v, 3.0, 3.0)) for v in oe]
+    resp += [person(instrument, exp=(4, 3, 3), setup=(4, 3, 3)) for _ in range(3)]
+    d = diag_of(resp, instrument)
+    html = str(findings_html(d, None, None, instrument, INTEG_SAMPLE, "en"))
+    head, _, unsure = html.partition("Not established")
+    assert "probably leads with Operational excellence" in head  # the verdict, tentative
+    assert "Clear value discipline" in unsure and "Clear value discipline" not in head

@@ -11,6 +11,7 @@ from assessment.diagnosis.findings import Diagnosis, Finding, rank_findings
 from assessment.diagnosis.integration import INTEGRATION_CODES, diagnose_integration
 from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import LENSES, Instrument
+from assessment.instrument.texts import text as book_text
 from assessment.scoring.integration import TAKEOVER_ROLES
 from assessment.workshop.compare import SurveyReference
 from assessment.workshop.live import LiveResult
@@ -60,8 +61,12 @@ def findings_html(diag: Diagnosis, result: LiveResult | None, survey: SurveyRefe
                                       share=inst.thresholds.min_answered_share)
     ctx["verdicts"] = [diag.lenses[lens].sentence(lang, inst) for lens in LENSES
                        if diag.lenses[lens].verdict != "no_data"]
-    ctx["findings"] = [_finding(f, lang, inst) for f in rank_findings(diag.findings)
-                       if f.code != "no_respondents" and f.code not in INTEGRATION_CODES]
+    shown = [f for f in rank_findings(diag.findings)
+             if f.code != "no_respondents" and f.code not in INTEGRATION_CODES]
+    ctx["findings"] = [_finding(f, lang, inst) for f in shown if f.established]
+    # what the rules found on the answers but the resamples do not bear out
+    ctx["unsure"] = [_finding(f, lang, inst) for f in shown if not f.established]
+    ctx["t"]["unsure"] = book_text("report", "headings.not_established", lang)
     ctx["integration"] = _integration(diag, result, inst, integ, lang)
     if survey is not None and survey.result is not None:
         sd = survey.result.diagnosis
