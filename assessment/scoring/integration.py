@@ -81,12 +81,18 @@ def mark_sources(stats: pd.DataFrame) -> pd.DataFrame:
     [True, True]
     """
     stats = stats.copy()
-    stats["source"] = stats["perspective"] == stats["block"].map(BLOCK_SOURCE)
-    shown = stats["shown"].astype(bool)
-    keys = [stats[k] for k in ("wave", "company_id", "block", "scale")]
+    block = stats["block"].to_numpy(dtype=object)
+    persp = stats["perspective"].to_numpy(dtype=object)
+    source = persp == np.array([BLOCK_SOURCE.get(b) for b in block], dtype=object)
+    shown = stats["shown"].to_numpy(dtype=bool)
+    # one code per (wave, company, block, scale): numpy counting, no group-by per call
+    code = pd.factorize(pd.Series(list(zip(
+        stats["wave"].astype(str), stats["company_id"].astype(str), block,
+        stats["scale"].astype(str), strict=True)), dtype=object))[0]
     for fallback, blocks in (("internal", [b for b, p in BLOCK_SOURCE.items() if p == "all"]),
                              (TEAM, list(BLOCK_SOURCE))):
-        has = (stats["source"] & shown).groupby(keys).transform("any")
-        stats.loc[~has & (stats["perspective"] == fallback)
-                  & stats["block"].isin(blocks), "source"] = True
+        has = np.bincount(code, weights=(source & shown).astype(float),
+                          minlength=code.max() + 1 if len(code) else 0)[code] > 0
+        source |= ~has & (persp == fallback) & np.isin(block, blocks)
+    stats["source"] = source
     return stats

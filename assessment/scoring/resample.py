@@ -230,31 +230,36 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
             ("pick", np.flatnonzero((s_rows["perspective"] == "internal").to_numpy()
                                     & (s_rows["department"] != "").to_numpy())),
             ("runs", _starts(cw))]
-    frames = []
+    # the groups' keys as plain arrays (pandas per small frame costs more than the maths)
+    s_key = {c: s_rows[c].to_numpy(dtype=object) for c in STRATUM}
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in [*STRATUM, "n"]}
     for (kind, at), total in zip(plan, [False, False, True], strict=True):
-        frame = s_rows.iloc[at][STRATUM].reset_index(drop=True)
-        if kind == "runs":
-            frame["department"] = ""
-            frame["n"] = np.add.reduceat(s_size, at) if len(at) else np.empty(0, np.int64)
-        else:
-            frame["n"] = s_size[at]
-        if total:
-            frame["perspective"] = ALL
-        frames.append(frame)
+        for c in ("wave", "company_id"):
+            parts[c].append(s_key[c][at])
+        parts["perspective"].append(np.full(len(at), ALL, dtype=object) if total
+                                    else s_key["perspective"][at])
+        parts["department"].append(s_key["department"][at] if kind == "pick"
+                                   else np.full(len(at), "", dtype=object))
+        parts["n"].append(s_size[at] if kind == "pick" else (
+            np.add.reduceat(s_size, at) if len(at) else np.empty(0, np.int64)))
     if is_team.any():
         t_start = _starts(_codes(team, ["wave", "company_id"]))
-        frame = team.iloc[t_start][STRATUM].reset_index(drop=True)
-        frame["department"] = ""
-        frame["n"] = np.diff(np.r_[t_start, len(team)])
-        frames.append(frame)
-    groups = pd.concat(frames, ignore_index=True)
-    groups["n"] = groups["n"].astype(np.int64)
+        for c in ("wave", "company_id", "perspective"):
+            parts[c].append(team[c].to_numpy(dtype=object)[t_start])
+        parts["department"].append(np.full(len(t_start), "", dtype=object))
+        parts["n"].append(np.diff(np.r_[t_start, len(team)]))
+    key = {c: np.concatenate(parts[c]) if parts[c] else np.empty(0, dtype=object)
+           for c in STRATUM}
+    n_group = np.concatenate(parts["n"]).astype(np.int64)
     # a readable order: by wave, company, perspective (customer, internal, team, all), dept
-    rank = groups["perspective"].map({"customer": 0, "internal": 1, TEAM: 2, ALL: 3})
-    order = groups.assign(_r=rank.fillna(4)).sort_values(
-        ["wave", "company_id", "_r", "perspective", "department"], kind="stable").index
-    order = order.to_numpy()
-    groups = groups.iloc[order].reset_index(drop=True)
+    rank = np.select([key["perspective"] == p for p in ("customer", "internal", TEAM, ALL)],
+                     [0, 1, 2, 3], default=4)
+    order = np.lexsort([pd.factorize(key["department"], sort=True)[0],
+                        pd.factorize(key["perspective"], sort=True)[0], rank,
+                        pd.factorize(key["company_id"], sort=True)[0],
+                        pd.factorize(key["wave"], sort=True)[0]])
+    groups = pd.DataFrame({**{c: pd.array(key[c][order], dtype=str) for c in STRATUM},
+                           "n": n_group[order]})
     n_drawn_groups = sum(len(at) for _, at in plan)
     members = _Membership(plan, cw)
 
