@@ -33,6 +33,20 @@ META_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "departmen
 DEFAULT_TEAM_DEPARTMENT = "Management team"
 
 
+def fmt_answers(values: np.ndarray) -> np.ndarray:
+    """:func:`fmt_answer` of every value of an array at once (an array of str).
+
+    Examples
+    --------
+    >>> fmt_answers(np.array([[4.0, np.nan], [1.0, 5.0]])).tolist()
+    [['4', ''], ['1', '5']]
+    """
+    vals = np.asarray(values, dtype=float)
+    given = np.isfinite(vals)
+    whole = np.where(given, vals, 0).astype(np.int64).astype(str)
+    return np.where(given, whole, "").astype(object)
+
+
 def fmt_answer(value: float) -> str:
     """An answer as the data files hold it: the whole number, "" for not answered.
 
@@ -336,13 +350,13 @@ class AnswerSheet:
     # -- as data ------------------------------------------------------------------------------
     def _rows(self, only_answered: bool = False) -> list[list[str]]:
         rows = []
-        for p, vals, ivals in zip(self.participants, self.answers, self.int_answers,
-                                  strict=True):
+        cells = fmt_answers(np.hstack([self.answers, self.int_answers])).tolist()
+        for p, vals, ivals, text in zip(self.participants, self.answers, self.int_answers,
+                                        cells, strict=True):
             if only_answered and not (np.isfinite(vals).any() or np.isfinite(ivals).any()):
                 continue
             rows.append([self.wave, self.company_id, p.respondent_id, p.perspective,
-                         p.department if p.perspective == "internal" else "",
-                         *(fmt_answer(v) for v in vals), *(fmt_answer(v) for v in ivals)])
+                         p.department if p.perspective == "internal" else "", *text])
         return rows
 
     def responses_frame(self, only_answered: bool = False) -> pd.DataFrame:
