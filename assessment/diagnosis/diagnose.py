@@ -304,14 +304,12 @@ def _departments(dept: list[dict], reps: CompanyReplicates | None, th,
     leaning to different disciplines, established when the resamples bear it out and the
     contrast of some pair excludes zero. Alignment is False only for an established split."""
     dominant: dict[str, str | None] = {}
-    profiles: dict[str, np.ndarray] = {}
     by_dept: dict[str, dict[str, float]] = {}
     for r in dept:
         by_dept.setdefault(str(r["department"]), {})[r["discipline"]] = float(r["mean"])
     for dep in sorted(by_dept):
         prof_d = by_dept[dep]
         row = np.array([prof_d.get(d, np.nan) for d in DISCIPLINES])
-        profiles[str(dep)] = row
         dom = int(classify_many(row, np.full(3, np.nan), th)["dominant"])
         dominant[str(dep)] = DISCIPLINES[dom] if dom >= 0 else None
     if len(dominant) < 2:
