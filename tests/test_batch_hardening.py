@@ -226,14 +226,29 @@ def test_memory_caps_the_pool_and_says_so(tiny, tmp_path, kernel_starts, monkeyp
     assert "jobs: 1 instead of" in err and "memory for 1 kernel (" in err
 
 
-def test_pool_size_is_the_smallest_of_jobs_reports_and_memory():
+def test_pool_size_is_the_smallest_of_jobs_reports_cores_and_memory():
     each = runners_mod.KERNEL_MEMORY / runners_mod.KERNEL_MEMORY_SHARE
-    assert runners_mod.pool_size(8, 60, available=int(10 * each)) == (8, None)
-    n, why = runners_mod.pool_size(16, 60, available=int(5.5 * each))
+    assert runners_mod.pool_size(8, 60, available=int(10 * each), cores=64) == (8, None)
+    n, why = runners_mod.pool_size(16, 60, available=int(5.5 * each), cores=64)
     assert n == 5 and why.startswith("memory for 5 kernels")
+    n, why = runners_mod.pool_size(16, 60, available=int(50 * each), cores=3)
+    assert n == 6 and why == "3 CPU cores: more than 6 kernels would wait for a core"
     assert runners_mod.pool_size(16, 3, available=int(5.5 * each)) == (3, "3 reports to run")
     assert runners_mod.pool_size(16, 3, available=1)[0] == 1  # at least one kernel
     assert runners_mod.pool_size(4, 0, available=int(10 * each))[0] == 0
+    assert runners_mod.pool_size(16, 60, available=None, cores=1)[0] == 2
+
+
+def test_more_jobs_than_the_cores_use_are_capped_and_said(tiny, tmp_path, kernel_starts,
+                                                          monkeypatch, capsys):
+    _, notebook = tiny
+    data = write_small_dataset(tmp_path / "three", {"shoes": None, "airline": None,
+                                                    "bank": ("Bank", "Finance", "shoes")})
+    monkeypatch.setattr(runners_mod, "cpu_cores", lambda: 1)
+    result = run_reports(data, tmp_path / "out", notebook=notebook, jobs=16, force=True)
+    assert result.ok and result.workers == 2 and len(kernel_starts) == 2
+    assert "jobs: 2 instead of 16 (1 CPU core: more than 2 kernels would wait" in (
+        capsys.readouterr().err)
 
 
 def test_available_memory_is_memavailable_else_sysconf(tmp_path):

@@ -72,6 +72,7 @@ from assessment.run.runners import (
     DaskRunner,
     LocalRunner,
     connect_dask,
+    cpu_cores,
     export_outcome,
     sized_local_runner,
 )
@@ -336,7 +337,7 @@ def run_reports(
     kernel = kernel_name(check_notebook(nb_path))
     dataset_path = str(Path(dataset).resolve())
     out_dir = Path(out).resolve()
-    n_jobs = jobs if jobs is not None else _cpu_count()
+    n_jobs = jobs if jobs is not None else cpu_cores()
     warm = scheduler is None and not fresh_kernels
     settings = {"lang": lang, "show_items": bool(show_items),
                 "self_contained": bool(self_contained)}
@@ -447,10 +448,3 @@ def run_reports(
     if progress:
         print(result.line(), flush=True)
     return result
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1

@@ -34,6 +34,10 @@ KERNEL_MEMORY = 160 * 2**20
 #: the share of the available memory the kernels may take (the rest: this process, the
 #: exports, everything else on the machine)
 KERNEL_MEMORY_SHARE = 0.75
+#: kernels per CPU core at most: a report kernel computes while the batch exports another
+#: report, so two per core keep the cores busy; more only add memory (each kernel holds
+#: the scored dataset) and wait for a core
+KERNELS_PER_CORE = 2
 #: seconds to reach a Dask scheduler before the batch gives up (nothing written yet)
 SCHEDULER_TIMEOUT = 10.0
 #: seconds the local workers get to stop their own kernels when the batch closes
@@ -64,11 +68,28 @@ def available_memory(meminfo: str = "/proc/meminfo") -> int | None:
         return None
 
 
-def pool_size(jobs: int, reports: int, available: int | None = None) -> tuple[int, str | None]:
-    """How many kernels to start: ``min(jobs, reports, what memory allows)``.
+def cpu_cores() -> int:
+    """CPU cores this process may run on (its affinity on Linux), at least one.
 
-    The memory allows :data:`KERNEL_MEMORY_SHARE` of ``available`` (default:
-    :func:`available_memory`) in kernels of :data:`KERNEL_MEMORY` each, at least one.
+    Examples
+    --------
+    >>> cpu_cores() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def pool_size(jobs: int, reports: int, available: int | None = None,
+              cores: int | None = None) -> tuple[int, str | None]:
+    """How many kernels to start: ``min(jobs, reports, what the cores use, what memory
+    allows)``.
+
+    The cores use :data:`KERNELS_PER_CORE` kernels each. The memory allows
+    :data:`KERNEL_MEMORY_SHARE` of ``available`` (default: :func:`available_memory`) in
+    kernels of :data:`KERNEL_MEMORY` each. At least one kernel when there is a report.
 
     Parameters
     ----------
@@ -78,6 +99,8 @@ def pool_size(jobs: int, reports: int, available: int | None = None) -> tuple[in
         Reports to run.
     available : int, optional
         Bytes of available memory.
+    cores : int, optional
+        CPU cores (default: :func:`cpu_cores`).
 
     Returns
     -------
@@ -86,22 +109,30 @@ def pool_size(jobs: int, reports: int, available: int | None = None) -> tuple[in
 
     Examples
     --------
-    >>> pool_size(1000, 2, available=2**40)
+    >>> pool_size(1000, 2, available=2**40, cores=2)
     (2, '2 reports to run')
-    >>> pool_size(16, 60, available=4 * KERNEL_MEMORY)
+    >>> pool_size(16, 60, available=2**40, cores=2)
+    (4, '2 CPU cores: more than 4 kernels would wait for a core')
+    >>> pool_size(16, 60, available=4 * KERNEL_MEMORY, cores=64)
     (3, 'memory for 3 kernels (0.6 GB available, about 160 MB each)')
-    >>> pool_size(2, 60, available=2**40)
+    >>> pool_size(2, 60, available=2**40, cores=2)
     (2, None)
     """
     if available is None:
         available = available_memory()
+    if cores is None:
+        cores = cpu_cores()
     by_memory = (max(1, int(available * KERNEL_MEMORY_SHARE // KERNEL_MEMORY))
                  if available is not None else jobs)
-    n = max(0, min(jobs, reports, by_memory))
+    by_cores = KERNELS_PER_CORE * max(1, cores)
+    n = max(0, min(jobs, reports, by_memory, by_cores))
     if n >= jobs:
         return n, None
     if n == reports:
         return n, f"{reports} report{'s' * (reports != 1)} to run"
+    if n == by_cores:
+        return n, (f"{cores} CPU core{'s' * (cores != 1)}: more than {n} kernels would wait "
+                   "for a core")
     return n, (f"memory for {n} kernel{'s' * (n != 1)} ({(available or 0) / 2**30:.1f} GB "
                f"available, about {KERNEL_MEMORY // 2**20} MB each)")
 
@@ -362,7 +393,7 @@ def sized_local_runner(jobs: int, todo: int, asked: int | None, warm: bool, kern
     ``say``, a line on stderr when ``jobs`` is capped (when it was ``asked`` for, or by
     memory)."""
     n, why = pool_size(jobs, todo)
-    if say and why and todo and (asked is not None or why.startswith("memory")):
+    if say and why and todo and (asked is not None or not why.endswith("to run")):
         print(f"jobs: {n} instead of {jobs} ({why})", file=sys.stderr, flush=True)
     return LocalRunner(n, warm=warm, kernel_name=kernel, preload=preload)
 
