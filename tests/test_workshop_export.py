@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -135,9 +136,11 @@ def _with_cached_result(path: Path, formula: str, value: str) -> None:
     with zipfile.ZipFile(path) as zin:
         parts = {name: zin.read(name) for name in zin.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
-    old = f"<f>{formula}</f><v />".encode()
-    assert old in parts[sheet]
-    parts[sheet] = parts[sheet].replace(old, f"<f>{formula}</f><v>{value}</v>".encode())
+    # an empty value element, as the standard library's XML writer ("<v />") or lxml's
+    # ("<v></v>") writes it: openpyxl uses whichever is installed
+    empty = re.compile(rf"<f>{re.escape(formula)}</f>(<v ?/>|<v></v>)".encode())
+    parts[sheet], found = empty.subn(f"<f>{formula}</f><v>{value}</v>".encode(), parts[sheet])
+    assert found == 1
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in parts.items():
             zout.writestr(name, data)
@@ -180,3 +183,45 @@ def test_a_workbook_too_large_to_read_is_refused_before_it_is_loaded(tmp_path):
     wb.save(path)
     with pytest.raises(WorkshopError, match="nothing was written to responses.xlsx: .*XFD1048576"):
         _excel_rows(path)
+
+
+def test_a_program_holding_the_csv_open_keeps_writing_into_it(tmp_path):
+    folder = write_dataset(tmp_path / "d", companies_frame(["c1"]),
+                           responses_frame(["c1"], n=2))
+    path = folder / "responses.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    other = path.open("a", encoding="utf-8", newline="")  # e.g. a sync client's handle
+    link = tmp_path / "hard-link.csv"
+    link.hardlink_to(path)
+    ws = Workshop(folder, "c1", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    assert ws.export().appended
+    row = dict.fromkeys(header, "")
+    row.update(respondent_id="later", company_id="c1", perspective="internal", oe_exp_1="2")
+    other.write(",".join(row[h] for h in header) + "\n")
+    other.close()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 2 + 1 + 1  # header, the two rows, the workshop's, the later one
+    assert "later" in lines[-1].split(",")
+    assert link.read_bytes() == path.read_bytes()  # still one file
+    assert len(va.load_dataset(folder).responses) == 4
+    ws.close()
+
+
+def test_a_failed_append_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    from assessment import files as files_mod
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"id,n\na,1")  # no final line break
+    before = path.read_bytes()
+    real_write = files_mod.os.write
+
+    def half_then_full_disk(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files_mod.os, "write", half_then_full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        files_mod.append_csv_rows(path, [["b", "2"], ["c", "3"]])
+    monkeypatch.undo()
+    assert path.read_bytes() == before
