@@ -77,7 +77,8 @@ def _cmd_reports(args: argparse.Namespace) -> int:
 
 def _cmd_questionnaire(args: argparse.Namespace) -> int:
     path = write_questionnaire(args.perspective, args.lang, args.format, out=args.out,
-                               instrument=args.instrument, overwrite=args.force)
+                               instrument=args.instrument, integration=args.integration,
+                               overwrite=args.force)
     print(f"wrote {path}")
     return 0
 
@@ -143,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instrument", default=None,
                    help="packaged instrument version (e.g. 1.0.0) or an instrument YAML "
                         "(default: the newest version)")
+    p.add_argument("--integration", action="store_true",
+                   help="add the customer-integration items the perspective answers (not "
+                        "for limesurvey: their codes are longer than LimeSurvey allows)")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=_cmd_questionnaire)
     return parser

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 import assessment as va
 from assessment.cli import main
 from assessment.instrument.codes import tool_code, tool_codes
+from assessment.instrument.integration import load_integration
 from assessment.present.questionnaire import (
     FORMATS,
     build_questionnaire,
@@ -378,3 +379,52 @@ def test_cli_reads_an_older_instrument_and_names_an_unknown_one(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
     assert not (tmp_path / "x.txt").exists()
+
+
+# -- customer-integration section ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("perspective", ["customer", "internal"])
+def test_integration_items_follow_who_answers_them(latest_instrument, perspective):
+    integ = load_integration()
+    q = build_questionnaire(perspective, "nl", latest_instrument, integ)
+    asked = [(x.item_id, x.text) for x in q.questions]
+    wanted = expected(latest_instrument, perspective, "nl") + [
+        (i.id, i.text.nl) for i in integ.items if perspective in i.answered_by]
+    assert as_set(asked) == as_set(wanted)
+    blocks = [p.discipline for p in q.parts if p.lens == "integration"]
+    assert blocks == [b for b in integ.blocks
+                      if any(perspective in i.answered_by for i in integ.items if i.block == b)]
+    assert ("motives" in blocks) == (perspective == "customer")
+    assert ("crm" in blocks) == (perspective == "internal")
+    txt = questionnaire_file(perspective, "nl", "qualtrics", integration=True).decode("utf-8")
+    ids = [x["id"] for x in parse_qualtrics(txt) if x["choices"]]
+    assert ids == [x.code for x in q.questions]
+
+
+def test_limesurvey_refuses_the_long_integration_codes_by_name(tmp_path, capsys):
+    out = tmp_path / "ls.txt"
+    assert main(["questionnaire", "--perspective", "customer", "--format", "limesurvey",
+                 "--integration", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "at most 20 characters" in err and "introleproductiveresource1" in err
+    assert not out.exists()
+
+
+def test_xlsx_template_with_integration_items_scores_them(tmp_path):
+    book = load_workbook(io.BytesIO(questionnaire_file("customer", "en", "xlsx",
+                                                       integration=True)))
+    header = [c.value for c in book.worksheets[0][1]]
+    ids = header[len(META_COLUMNS):]
+    assert "int_selfservice_1" in ids and "int_crm_share_1" not in ids
+    fill(book, answers("customer", ids, 6, seed=3))
+    folder = dataset_folder(tmp_path / "ds")
+    book.save(folder / "responses.xlsx")
+    ds = va.load_dataset(folder)
+    # the set-up items customers are never asked are the only missing columns
+    assert all("missing ['oe_set_1'" in w.expected for w in ds.warnings)
+    scores = va.score(ds)
+    assert set(scores.integration["block"]) == {"roles", "participation", "motives",
+                                                "self_service"}
+    n = scores.integration.loc[scores.integration["perspective"] == "customer", "n"]
+    assert n.max() == 6 and n.min() >= 1  # six customers; a few cells left out by blanks

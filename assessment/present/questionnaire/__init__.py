@@ -15,6 +15,7 @@ from pathlib import Path
 
 from assessment.exceptions import AssessmentError
 from assessment.files import atomic_write_bytes
+from assessment.instrument.integration import load_integration
 from assessment.instrument.models import (
     INSTRUMENT_VERSIONS,
     Instrument,
@@ -65,7 +66,8 @@ def _instrument(instrument: str | Path | Instrument | None) -> Instrument:
 
 
 def questionnaire_file(perspective: str, lang: str = "en", fmt: str = "html",
-                       instrument: str | Path | Instrument | None = None) -> bytes:
+                       instrument: str | Path | Instrument | None = None,
+                       integration: bool = False) -> bytes:
     """The questionnaire file's bytes (see :func:`write_questionnaire`).
 
     Examples
@@ -83,17 +85,20 @@ def questionnaire_file(perspective: str, lang: str = "en", fmt: str = "html",
     if lang not in LANGS:
         raise AssessmentError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
     inst = _instrument(instrument)
+    integ = None
+    if integration:
+        integ = load_integration(
+            version=inst.version if inst.version in INSTRUMENT_VERSIONS else None)
     try:
-        q = build_questionnaire(perspective, lang, inst)
-    except ValueError as exc:
-        raise AssessmentError(str(exc)) from exc
-    return FORMATS[fmt][1](q, inst)
+        return FORMATS[fmt][1](build_questionnaire(perspective, lang, inst, integ), inst)
+    except ValueError as exc:  # codes a tool refuses
+        raise AssessmentError(f"{fmt}: {exc}") from exc
 
 
 def write_questionnaire(perspective: str, lang: str = "en", fmt: str = "html",
                         out: str | Path | None = None,
                         instrument: str | Path | Instrument | None = None,
-                        overwrite: bool = False) -> Path:
+                        integration: bool = False, overwrite: bool = False) -> Path:
     """Write the questionnaire ``perspective`` answers, in ``lang``, for a survey tool.
 
     Parameters
@@ -113,6 +118,10 @@ def write_questionnaire(perspective: str, lang: str = "en", fmt: str = "html",
     instrument : str, Path or Instrument, optional
         A packaged instrument version (``"1.0.0"``), an instrument YAML, or an
         Instrument; the newest packaged version by default.
+    integration : bool
+        Add the customer-integration items the perspective answers (the section packaged
+        with the instrument's version), one part per block. LimeSurvey refuses their
+        codes (longer than 20 characters).
     overwrite : bool
         Replace an existing file (by default an existing file is an error: a filled-in
         template is never written over).
@@ -125,7 +134,8 @@ def write_questionnaire(perspective: str, lang: str = "en", fmt: str = "html",
     Raises
     ------
     AssessmentError
-        An unknown format, perspective or language, or an existing ``out``.
+        An unknown format, perspective or language, codes the tool refuses, or an
+        existing ``out``.
 
     Examples
     --------
@@ -148,5 +158,6 @@ def write_questionnaire(perspective: str, lang: str = "en", fmt: str = "html",
     if path.exists() and not overwrite:
         raise AssessmentError(f"{path} exists; choose another --out or pass --force to "
                               "replace it")
-    atomic_write_bytes(path, questionnaire_file(perspective, lang, fmt, instrument))
+    atomic_write_bytes(path, questionnaire_file(perspective, lang, fmt, instrument,
+                                                integration))
     return path

@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assessment.instrument.codes import tool_code, tool_codes
+from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import THRESHOLD_LENS, Instrument, load_instrument
 from assessment.instrument.texts import check_lang, text
 
 PERSPECTIVES = ("customer", "internal")
+#: the ``lens`` of a part holding a customer-integration block (its ``discipline`` is the block)
+INTEGRATION = "integration"
 #: the survey-tool code of the staff's department question (its export column)
 DEPARTMENT_CODE = "department"
 
@@ -31,7 +34,8 @@ class Question:
 
 @dataclass(frozen=True)
 class Part:
-    """The statements of one discipline and lens (or one threshold value).
+    """The statements of one discipline and lens (or one threshold value, or one block of
+    the customer-integration section: lens ``integration``, the block as discipline).
 
     ``code`` names the part in survey tools (letters only, never an item's code);
     ``title`` is what respondents see ("Part 2 of 6"): the parts are not labelled with
@@ -88,8 +92,8 @@ def _part_code(inst: Instrument, discipline: str, lens: str) -> str:
     return f"{short}{inst.lenses[lens].short}"  # type: ignore[index]
 
 
-def build_questionnaire(perspective: str, lang: str = "en", instrument: Instrument | None = None
-                        ) -> Questionnaire:
+def build_questionnaire(perspective: str, lang: str = "en", instrument: Instrument | None = None,
+                        integration: IntegrationInstrument | None = None) -> Questionnaire:
     """The questionnaire ``perspective`` answers, worded in ``lang``.
 
     Parameters
@@ -101,6 +105,9 @@ def build_questionnaire(perspective: str, lang: str = "en", instrument: Instrume
         ``en``, ``de`` or ``nl``.
     instrument : Instrument, optional
         The instrument (default: the newest packaged version).
+    integration : IntegrationInstrument, optional
+        A customer-integration section whose items the perspective answers (its
+        ``answered_by``) follow the instrument's, one part per block; none by default.
 
     Returns
     -------
@@ -120,6 +127,10 @@ def build_questionnaire(perspective: str, lang: str = "en", instrument: Instrume
     'Our customers get what they ordered on time, complete and without errors.'
     >>> build_questionnaire("customer", "en").questions[0].text
     'I get what I ordered on time, complete and without errors.'
+    >>> from assessment.instrument.integration import load_integration
+    >>> q = build_questionnaire("customer", "en", integration=load_integration())
+    >>> [p.code for p in q.parts][-4:], len(q.questions)
+    (['INTROLES', 'INTPARTICIPATION', 'INTMOTIVES', 'INTSELFSERVICE'], 68)
     """
     if perspective not in PERSPECTIVES:
         raise ValueError(f"unknown perspective {perspective!r}; expected one of "
@@ -127,16 +138,24 @@ def build_questionnaire(perspective: str, lang: str = "en", instrument: Instrume
     check_lang(lang)
     inst = instrument or load_instrument()
     audience = "customer" if perspective == "customer" else "staff"
-    cells = [(d, lens) for d, lens in inst.cells()
-             if perspective == "internal" or lens != "setup"]
-    tool_codes([i.id for d, lens in cells for i in inst.cell_items(d, lens)])  # distinct
-    total = len(cells)
-    parts = []
-    for n, (d, lens) in enumerate(cells, start=1):
-        questions = tuple(Question(i.id, tool_code(i.id), i.wording(audience, lang), i.reverse)
-                          for i in inst.cell_items(d, lens))
-        parts.append(Part(n, _part_code(inst, d, lens), d, lens,
-                          text("questionnaire", "part", lang, n=n, total=total), questions))
+    groups: list[tuple[str, str, str, list[Question]]] = [
+        (_part_code(inst, d, lens), d, lens,
+         [Question(i.id, tool_code(i.id), i.wording(audience, lang), i.reverse)
+          for i in inst.cell_items(d, lens)])
+        for d, lens in inst.cells() if perspective == "internal" or lens != "setup"]
+    if integration is not None:
+        for block in integration.blocks:
+            asked = [Question(i.id, tool_code(i.id), i.text.get(lang), i.reverse)
+                     for i in integration.items
+                     if i.block == block and perspective in i.answered_by]
+            if asked:
+                groups.append((f"INT{block.replace('_', '').upper()}", block, INTEGRATION,
+                               asked))
+    tool_codes([x.item_id for *_, questions in groups for x in questions])  # distinct
+    parts = tuple(
+        Part(n, code, d, lens, text("questionnaire", "part", lang, n=n, total=len(groups)),
+             tuple(questions))
+        for n, (code, d, lens, questions) in enumerate(groups, start=1))
     title = text("questionnaire", f"title.{perspective}", lang)
     return Questionnaire(
         perspective=perspective, lang=lang, version=inst.version, title=title,
@@ -145,6 +164,6 @@ def build_questionnaire(perspective: str, lang: str = "en", instrument: Instrume
         stem=text("questionnaire", "stem", lang),
         labels=tuple((v, inst.scale.labels[v].get(lang))
                      for v in range(inst.scale.min, inst.scale.max + 1)),
-        parts=tuple(parts),
+        parts=parts,
         department=(text("questionnaire", "department", lang)
                     if perspective == "internal" else None))

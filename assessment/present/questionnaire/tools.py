@@ -47,8 +47,9 @@ def limesurvey_tsv(q: Questionnaire) -> str:
     codes = [x.code for x in q.questions] + [p.code for p in q.parts]
     too_long = [c for c in codes if len(c) > LIMESURVEY_CODE_MAX]
     if too_long:
-        raise ValueError(f"LimeSurvey codes have at most {LIMESURVEY_CODE_MAX} characters: "
-                         f"{too_long}")
+        raise ValueError(f"LimeSurvey takes codes of at most {LIMESURVEY_CODE_MAX} "
+                         f"characters; {len(too_long)} are longer: {', '.join(too_long[:3])}"
+                         + (", ..." if len(too_long) > 3 else ""))
     lang = q.lang
     rows: list[list[object]] = [
         _ls_row(**{"class": "S"}, name="language", text=lang),
