@@ -353,6 +353,7 @@ def test_html_form_renders_in_a_browser(chromium, tmp_path):
 
 
 def test_cli_writes_each_format_and_never_replaces_a_file(tmp_path, capsys):
+    assert va.write_questionnaire is write_questionnaire and "write_questionnaire" in va.__all__
     for fmt in FORMATS:
         out = tmp_path / f"q-{fmt}"
         assert main(["questionnaire", "--perspective", "internal", "--lang", "nl",
@@ -428,3 +429,24 @@ def test_xlsx_template_with_integration_items_scores_them(tmp_path):
                                                 "self_service"}
     n = scores.integration.loc[scores.integration["perspective"] == "customer", "n"]
     assert n.max() == 6 and n.min() >= 1  # six customers; a few cells left out by blanks
+
+
+def test_every_questionnaire_text_in_three_languages_with_the_same_placeholders():
+    import string
+
+    from assessment.instrument.texts import book
+
+    def leaves(tree, path=""):
+        if set(tree) == {"en", "de", "nl"}:
+            yield path, tree
+            return
+        for key, sub in tree.items():
+            yield from leaves(sub, f"{path}.{key}".lstrip("."))
+
+    found = list(leaves(book("questionnaire")))
+    assert len(found) > 30
+    for path, leaf in found:
+        fields = {lang: {f for _, f, _, _ in string.Formatter().parse(leaf[lang]) if f}
+                  for lang in ("en", "de", "nl")}
+        assert fields["en"] == fields["de"] == fields["nl"], path
+        assert leaf["de"] != leaf["en"] or path.startswith("print.date"), path
