@@ -359,7 +359,7 @@ def test_cli_writes_each_format_and_never_replaces_a_file(tmp_path, capsys):
         assert main(["questionnaire", "--perspective", "internal", "--lang", "nl",
                      "--format", fmt, "--out", str(out)]) == 0
         if fmt == "xlsx":  # a workbook records when it was written: compare its cells
-            got = load_workbook(out).worksheets[0]
+            got = load_workbook(io.BytesIO(out.read_bytes())).worksheets[0]
             want = load_workbook(io.BytesIO(questionnaire_file("internal", "nl", fmt)))
             assert [c.value for c in got[1]] == [c.value for c in want.worksheets[0][1]]
         else:
