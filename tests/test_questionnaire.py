@@ -232,8 +232,12 @@ def test_xlsx_template_columns_comments_and_validation(latest_instrument, perspe
     assert (persp.type, persp.formula1) == ("list", f'"{perspective}"')
     assert sheet.max_row == 1  # nothing filled in: the dimension stays the header's
     listing = book.worksheets[1]
-    listed = {r[2]: r[3] for r in listing.iter_rows(min_row=5, values_only=True) if r[2]}
-    assert listed == dict(items)
+    listed = [r for r in listing.iter_rows(min_row=5, values_only=True) if r[2]]
+    assert {r[2]: r[3] for r in listed} == dict(items)
+    # numbered as the printed form numbers its rows
+    page = questionnaire_file(perspective, lang, "html").decode("utf-8")
+    numbers = re.findall(r'<td class="no">(\d+)</td><td class="text">', page)
+    assert [str(r[0]) for r in listed] == numbers == [str(n) for n in range(1, len(items) + 1)]
 
 
 def fill(book, rows: list[dict]) -> None:
