@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from assessment.instrument.models import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
     from assessment.intake.dataset import Dataset, load_dataset
     from assessment.present.figures import Chart
+    from assessment.present.questionnaire import write_questionnaire
     from assessment.present.report.core import Report, build_report
     from assessment.present.summary import build_summary, write_outputs
     from assessment.scoring.tables import Scores, score
@@ -54,6 +55,7 @@ _EXPORTS = {
     "load_instrument": "instrument.models",
     "score": "scoring.tables",
     "write_outputs": "present.summary",
+    "write_questionnaire": "present.questionnaire",
 }
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "load_instrument",
     "score",
     "write_outputs",
+    "write_questionnaire",
 ]
 
 

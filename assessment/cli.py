@@ -10,6 +10,7 @@ from assessment.diagnosis.diagnose import diagnose
 from assessment.exceptions import AssessmentError, DatasetError
 from assessment.instrument.models import LANGS
 from assessment.intake.dataset import load_dataset
+from assessment.present.questionnaire import FORMATS, PERSPECTIVES, write_questionnaire
 from assessment.present.summary import write_outputs
 from assessment.run.batch import run_reports
 from assessment.scoring.tables import score
@@ -74,6 +75,14 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_questionnaire(args: argparse.Namespace) -> int:
+    path = write_questionnaire(args.perspective, args.lang, args.format, out=args.out,
+                               instrument=args.instrument, integration=args.integration,
+                               overwrite=args.force)
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``assessment`` command.
 
@@ -118,6 +127,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start a new kernel for every report (slower; default: one warm "
                         "kernel per parallel job, its namespace cleared between reports)")
     p.set_defaults(func=_cmd_reports)
+    p = sub.add_parser("questionnaire",
+                       help="the questionnaire for a survey tool, a fill-in template or a "
+                            "printable form")
+    p.add_argument("--perspective", choices=PERSPECTIVES, required=True,
+                   help="customer: experience and threshold items in the customers' "
+                        "wording; internal: every item in the staff wording")
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of the questions")
+    p.add_argument("--format", choices=list(FORMATS), default="html",
+                   help="limesurvey, qualtrics (files they import), msforms, googleforms, "
+                        "surveymonkey (set-up sheets to paste from), xlsx (fill-in "
+                        "template), html (printable form; default)")
+    p.add_argument("--out", default=None,
+                   help="file to write (default: questionnaire-PERSPECTIVE-LANG-FORMAT... "
+                        "in the current folder)")
+    p.add_argument("--instrument", default=None,
+                   help="packaged instrument version (e.g. 1.0.0) or an instrument YAML "
+                        "(default: the newest version)")
+    p.add_argument("--integration", action="store_true",
+                   help="add the customer-integration items the perspective answers (not "
+                        "for limesurvey: their codes are longer than LimeSurvey allows)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=_cmd_questionnaire)
     return parser
 
 

@@ -18,6 +18,7 @@ import yaml
 BOOKS = {
     "findings": "findings.yaml",
     "portfolio": "index_texts.yaml",
+    "questionnaire": "questionnaire_texts.yaml",
     "report": "report_texts.yaml",
     "workshop": "workshop_texts.yaml",
 }
