@@ -30,7 +30,11 @@ CHECKOUT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "report.ipynb"
 # export and its template), the command line, the workshop, the portfolio page's code and
 # texts. Paths relative to the package folder.
 _NOT_REPORT_INPUTS = {"cli.py", "__main__.py", "present/portfolio.py",
-                      "instrument/index_texts.yaml", "instrument/workshop_texts.yaml"}
+                      "instrument/index_texts.yaml", "instrument/workshop_texts.yaml",
+                      "instrument/questionnaire_texts.yaml"}
+#: package folders no report reads (the workshop, the portfolio page, the questionnaire)
+_NOT_REPORT_FOLDERS = ("workshop/", "present/templates/portfolio/", "present/questionnaire/",
+                       "present/templates/questionnaire/")
 _REPORT_SUFFIXES = (".py", ".yaml", ".j2", ".json")
 
 
@@ -112,8 +116,7 @@ def _is_report_input(path: Path) -> bool:
         return False
     if rel.startswith("run/"):
         return rel == "run/export.py" or rel.startswith("run/templates/")
-    return (not rel.startswith(("workshop/", "present/templates/portfolio/"))
-            and rel not in _NOT_REPORT_INPUTS)
+    return not rel.startswith(_NOT_REPORT_FOLDERS) and rel not in _NOT_REPORT_INPUTS
 
 
 def package_inputs() -> list[Path]:
@@ -125,6 +128,8 @@ def package_inputs() -> list[Path]:
     >>> names = {p.relative_to(PACKAGE_DIR).as_posix() for p in package_inputs()}
     >>> {"scoring/rules.py", "run/export.py"} <= names, "run/batch.py" in names
     (True, False)
+    >>> any(name.startswith(("workshop/", "present/questionnaire/")) for name in names)
+    False
     """
     return [p for p in sorted(PACKAGE_DIR.rglob("*")) if p.is_file() and _is_report_input(p)]
 
