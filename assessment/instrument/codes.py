@@ -10,11 +10,15 @@ SurveyMonkey's question codes accept the same, and the result stays readable.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 __all__ = ["tool_code", "tool_codes"]
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+#: the longest code: LimeSurvey's limit for question and subquestion codes
+MAX_CODE = 20
+_HASH_LEN = 5
 
 
 def tool_code(item_id: str) -> str:
@@ -41,8 +45,14 @@ def tool_code(item_id: str) -> str:
     'oeexp1'
     >>> tool_code("thr_pl_4")
     'thrpl4'
+    >>> tool_code("int_role_productive_resource_1")
+    'introleproducti3prel'
     """
     code = _NOT_ALNUM.sub("", item_id)
+    if len(code) > MAX_CODE:
+        digest = hashlib.sha256(item_id.encode("utf-8")).digest()
+        tail = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[b % 36] for b in digest[:_HASH_LEN])
+        code = code[: MAX_CODE - _HASH_LEN] + tail
     if not code or not code[0].isalpha():
         raise ValueError(f"item id {item_id!r} gives no valid survey-tool code")
     return code

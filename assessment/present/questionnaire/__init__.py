@@ -120,8 +120,7 @@ def write_questionnaire(perspective: str, lang: str = "en", fmt: str = "html",
         Instrument; the newest packaged version by default.
     integration : bool
         Add the customer-integration items the perspective answers (the section packaged
-        with the instrument's version), one part per block. LimeSurvey refuses their
-        codes (longer than 20 characters).
+        with the instrument's version), one part per block.
     overwrite : bool
         Replace an existing file (by default an existing file is an error: a filled-in
         template is never written over).
