@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assessment.exceptions import DatasetError, Problem
-from assessment.files import atomic_write_files
+from assessment.files import atomic_write_files, csv_text, formula_cells
 from assessment.instrument.integration import load_integration
 from assessment.instrument.models import INSTRUMENT_VERSIONS, load_instrument
 from assessment.intake.append import AppendError, appended_bytes, read_rows
@@ -152,7 +152,7 @@ def _identity(export: Export, fmt: str, columns: list[ColumnMatch], opts: Option
     answer_cols = [c.index for c in columns if c.target in report.items.values()]
     seen: dict[str, int] = {}
     ids = []
-    for k, row in enumerate(export.rows):
+    for row in export.rows:
         basis = [row[stamp] if stamp is not None else ""] + [row[i] for i in answer_cols]
         h = hashlib.sha1("\x1f".join(basis).encode()).hexdigest()[:10]
         seen[h] = seen.get(h, 0) + 1
@@ -285,8 +285,6 @@ def _companies(folder: Path, rows: list[dict[str, str]], opts: Options,
 
 def appended_bytes_new(header: list[str], rows: list[dict[str, str]]) -> bytes:
     """A new CSV file's bytes: ``header`` and ``rows`` (UTF-8, formula-safe)."""
-    from assessment.files import csv_text, formula_cells
-
     bad = formula_cells(header, rows)
     if bad:
         _i, col, value = bad[0]
@@ -323,8 +321,10 @@ def _plan(folder: Path, rows: list[dict[str, str]], items: list[str], integ_ids:
                                        f"a column for each answered item; the file has none "
                                        f"for {lost} (add them, blank for the rows there, and "
                                        "import again)"))
-    key = (lambda r: (r.get("wave", "") if has_wave else "", r.get("company_id", ""),
-                      r.get("respondent_id", "")))
+    def key(r: dict[str, str]) -> tuple[str, str, str]:
+        return (r.get("wave", "") if has_wave else "", r.get("company_id", ""),
+                r.get("respondent_id", ""))
+
     there = {key(r): r for r in existing}
     new = []
     for r in rows:
@@ -466,6 +466,13 @@ def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
     companies, _header = _companies(folder, rows, opts, report, data.path.name)
     path, header, new = _plan(folder, rows, items, integ.item_ids, opts, report,
                               data.path.name)
+    if problems:
+        return _finish(report)
+    for k, col, value in formula_cells(header, new):
+        problems.append(Problem(
+            data.path.name, export_rows.get(new[k]["respondent_id"]), col, value,
+            "a value that does not start like a spreadsheet formula (=, +, -, @): it is "
+            "refused, not changed, in the dataset's own file"))
     if problems:
         return _finish(report)
     report.appended = [r["respondent_id"] for r in new]
