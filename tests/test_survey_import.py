@@ -399,3 +399,98 @@ def test_cli_dry_run_prints_mapping_and_writes_nothing(plain, tmp_path, capsys):
                  "--perspective", "customer"])
     err = capsys.readouterr().err
     assert code == 1 and "give --company-name NAME" in err and "Traceback" not in err
+
+
+# -- more shapes: text-only Qualtrics tags, sheets, xlsx datasets, waves --------------------
+
+def test_qualtrics_default_tags_matched_by_statement_text(plain, tmp_path):
+    """Default export tags (Q1_1, ...) carry no item: row 2's "Question - Statement" does,
+    in German here."""
+    _plain, frame = plain
+    customers, _s = _split(frame)
+    export = qualtrics(customers, "customer", tmp_path, labels=False)
+    rows = list(csv.reader(io.StringIO(export.read_text())))
+    items = _items_of("customer")
+    start = 11
+    for k, item in enumerate(items):
+        rows[0][start + k] = f"Q1_{k + 1}"
+        rows[1][start + k] = f"Wie sehr stimmen Sie zu? - {_text(item, 'customer', 'de')}"
+    _csv(export, rows)
+    report = _import(export, tmp_path / "d", "customer", dry_run=True)
+    assert report.problems == []
+    assert report.items == {f"Q1_{k + 1}": item for k, item in enumerate(items)}
+    assert {c.how for c in report.columns if c.target in items} == {"text"}
+
+
+def test_xlsx_export_on_a_named_sheet_and_formula_without_result(plain, tmp_path):
+    _plain, frame = plain
+    customers, _s = _split(frame)
+    export = msforms(customers, "customer", tmp_path)
+    from openpyxl import load_workbook
+
+    book = load_workbook(export)
+    book.active.title = "Form1"
+    cover = book.create_sheet("About", 0)
+    cover["A1"] = "Exported from Microsoft Forms"
+    book.save(export)
+    with pytest.raises(SurveyImportError) as err:
+        _import(export, tmp_path / "d", "customer")  # the first sheet is the cover
+    assert "sheet 'About'" in err.value.problems[0].expected
+    report = _import(export, tmp_path / "d", "customer", sheet="Form1", dry_run=True)
+    assert report.sheet == "Form1" and len(report.appended) == len(customers)
+    book = load_workbook(export)
+    book["Form1"]["F2"] = "=5-1"  # no stored result: openpyxl writes none
+    book.save(export)
+    with pytest.raises(SurveyImportError) as err:
+        _import(export, tmp_path / "d", "customer", sheet="Form1")
+    (problem,) = err.value.problems
+    assert problem.row == 2 and "Form1!F2" in problem.expected
+    with pytest.raises(SurveyImportError) as err:
+        _import(export, tmp_path / "d", "customer", sheet="Nope")
+    assert "['About', 'Form1']" in err.value.problems[0].expected
+
+
+def test_appends_to_an_xlsx_dataset_with_waves(plain, tmp_path):
+    _plain, frame = plain
+    customers, _s = _split(frame)
+    folder = write_dataset(tmp_path / "d", companies_frame(("c1",)),
+                           responses_frame(("c1",), n=2, waves=["2025-Q4"]), excel=True)
+    export = googleforms(customers, "customer", tmp_path)
+    with pytest.raises(SurveyImportError) as err:
+        _import(export, folder, "customer")
+    assert "give --wave LABEL" in err.value.problems[0].expected
+    report = _import(export, folder, "customer", wave="2026-Q1")
+    assert report.written == [folder / "responses.xlsx"]
+    ds = va.load_dataset(folder)
+    assert ds.waves == ["2025-Q4", "2026-Q1"] and len(ds.responses) == 2 + len(customers)
+    imported = ds.responses[ds.responses["wave"] == "2026-Q1"]
+    expected = customers[ITEMS[1]].replace("", "nan").astype(float).tolist()
+    assert imported[ITEMS[1]].tolist() == pytest.approx(expected, nan_ok=True)
+
+
+def test_a_value_the_intake_refuses_is_located_in_the_export(plain, tmp_path):
+    _plain, frame = plain
+    _c, staff = _split(frame)
+    export = limesurvey(staff, "internal", tmp_path)
+    text = export.read_text(encoding="utf-8-sig").splitlines()
+    cells = text[2].split(";")
+    cells[9] = "7"
+    text[2] = ";".join(cells)
+    export.write_text("\r\n".join(text) + "\r\n", encoding="utf-8-sig")
+    with pytest.raises(SurveyImportError) as err:
+        _import(export, tmp_path / "d", "internal")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        export.name, 3, ITEMS[1], "7")
+    assert not (tmp_path / "d").exists()
+
+
+def test_trailing_separators_and_utf16_are_read(plain, tmp_path):
+    _plain, frame = plain
+    customers, _s = _split(frame)
+    export = googleforms(customers, "customer", tmp_path)
+    lines = export.read_text().splitlines()
+    export.write_text("\r\n".join([lines[0]] + [ln + ",," for ln in lines[1:]]) + "\r\n",
+                      encoding="utf-16")
+    report = _import(export, tmp_path / "d", "customer", dry_run=True)
+    assert report.problems == [] and len(report.appended) == len(customers)

@@ -101,6 +101,11 @@ def _grid_csv(path: Path) -> list[list[str]]:
     return [[c.strip() for c in rec] for rec in csv.reader(io.StringIO(text), delimiter=sep)]
 
 
+def _at(grid: list[list[str]], row: int, column: int) -> str:
+    cells = grid[row - 1] if 0 < row <= len(grid) else []
+    return cells[column - 1] if 0 < column <= len(cells) else ""
+
+
 def _grid_xlsx(path: Path, sheet: str | None, problems: list[Problem]
                ) -> tuple[list[list[str]], str | None]:
     from openpyxl import load_workbook
@@ -116,9 +121,22 @@ def _grid_xlsx(path: Path, sheet: str | None, problems: list[Problem]
     try:
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         grid = [[_cell(v) for v in rec] for rec in ws.iter_rows(values_only=True)]
-        return grid, ws.title
+        title = ws.title
     finally:
         book.close()
+    book = load_workbook(path, read_only=True)  # formulas: is a result stored for each?
+    try:
+        for rec in book[title].iter_rows():
+            for c in rec:
+                if getattr(c, "data_type", None) == "f" and not _at(grid, c.row, c.column):
+                    problems.append(Problem(
+                        path.name, c.row, None, str(c.value),
+                        f"a value in cell {title}!{c.coordinate}, not a formula without a "
+                        "stored result (open and save the file in Excel, or paste the "
+                        "values)"))
+    finally:
+        book.close()
+    return grid, title
 
 
 def read_export(path: str | Path, problems: list[Problem], sheet: str | None = None

@@ -111,7 +111,9 @@ def _columns(export: Export, fmt: str, opts: Options, user_columns: dict[str, st
                 continue
             cells = [c for c in export.column(i) if c]
             answers = bool(cells) and all(labels.value(c) is not None for c in cells)
-            if answers or how != "unmatched" or not cells:
+            if not cells:  # nothing in it to lose
+                out.append(ColumnMatch(i, header, None, "empty, not an item"))
+            elif answers or how != "unmatched":
                 out.append(ColumnMatch(i, header, None, "unmatched",
                                        matcher.candidates(texts)))
             else:  # free text (comments, names): not an answer to an item
