@@ -92,7 +92,7 @@ def _columns(export: Export, fmt: str, opts: Options, user_columns: dict[str, st
             texts = ([export.header_rows[0][i]] if export.header_rows else []) + [question]
             texts = [t for t in texts if t and norm(t) not in ("response",
                                                                "open ended response")]
-            header = header or " / ".join(texts) or f"column {i + 1}"
+            header = texts[0] if texts else f"column {i + 1}"  # the row text, if any
         key = norm(header)
         if header in user or key in user:
             target = user.get(header, user.get(key))
