@@ -99,8 +99,8 @@ def _xlsx(path: Path, rows: list[list[object]]) -> Path:
 def _import(export: Path, into: Path, audience: str, **kwargs) -> va.ImportReport:
     if "perspective_column" not in kwargs:
         kwargs["perspective"] = audience
-    if audience == "internal" and "department_column" not in kwargs:
-        kwargs["department_column"] = "Department"
+    if audience == "internal" and (export.suffix == ".xlsx" or "googleforms" in export.name):
+        kwargs.setdefault("department_column", "Department")  # Forms: the question's text
     return import_export(export, into, company="c1", company_name="Company c1",
                          industry="machinery", **kwargs)
 
@@ -108,16 +108,17 @@ def _import(export: Path, into: Path, audience: str, **kwargs) -> va.ImportRepor
 # -- the tools, writing the same answers as each writes them ---------------------------------
 
 def qualtrics(frame: pd.DataFrame, audience: str, folder: Path, *, labels: bool) -> Path:
-    """Three header rows; export tags are the tool codes; numbers or choice texts."""
+    """Three header rows; export tags are the tool codes (one question per item, as the
+    questionnaire's Advanced Format TXT makes them); numbers or choice texts."""
     meta = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
             "Finished", "RecordedDate", "ResponseId", "DistributionChannel", "UserLanguage"]
     items = _items_of(audience)
-    dept = ["Department"] if audience == "internal" else []
+    dept = ["department"] if audience == "internal" else []
     rows = [meta + dept + [tool_code(i) for i in items] + [""],
             ["Start Date", "End Date", "Response Type", "IP Address", "Progress",
              "Duration (in seconds)", "Finished", "Recorded Date", "Response ID",
              "Distribution Channel", "User Language"] + ["Your department"] * len(dept)
-            + [f"How far do you agree? - {_text(i, audience)}" for i in items] + [""],
+            + [_text(i, audience) for i in items] + [""],
             ['{"ImportId":"startDate","timeZone":"Europe/Berlin"}'] * 2
             + [f'{{"ImportId":"{m}"}}' for m in meta[2:]]
             + ['{"ImportId":"QID99_TEXT"}'] * len(dept)
@@ -133,12 +134,14 @@ def qualtrics(frame: pd.DataFrame, audience: str, folder: Path, *, labels: bool)
 
 
 def limesurvey(frame: pd.DataFrame, audience: str, folder: Path) -> Path:
-    """UTF-8 with BOM; arrays as CODE[SQCODE] with the tool codes; answer codes 1-5."""
+    """UTF-8 with BOM; one array per part, ``PART[code]`` with the tool codes as the
+    questionnaire's survey structure names them; answer codes 1-5; the department
+    question coded ``department``."""
     items = _items_of(audience)
     meta = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp"]
-    dept = ["Department"] if audience == "internal" else []
-    rows = [meta + dept + [f"{i.split('_')[0].upper()}{i.split('_')[1]}[{tool_code(i)}]"
-                           for i in items]]
+    dept = ["department"] if audience == "internal" else []
+    rows = [meta + dept + [f"{i.split('_')[0].upper()}{i.split('_')[1].upper()}"
+                           f"[{tool_code(i)}]" for i in items]]
     for k, (_i, r) in enumerate(frame.iterrows()):
         rows.append([str(k + 1), "2026-01-05 10:07:00", "3", "de", "123456",
                      "2026-01-05 10:00:00", "2026-01-05 10:07:00"]
@@ -404,8 +407,8 @@ def test_cli_dry_run_prints_mapping_and_writes_nothing(plain, tmp_path, capsys):
 # -- more shapes: text-only Qualtrics tags, sheets, xlsx datasets, waves --------------------
 
 def test_qualtrics_default_tags_matched_by_statement_text(plain, tmp_path):
-    """Default export tags (Q1_1, ...) carry no item: row 2's "Question - Statement" does,
-    in German here."""
+    """Default export tags (Q1, Q2, ...) carry no item: row 2's text does ("Question -
+    Statement" for a matrix), in German here."""
     _plain, frame = plain
     customers, _s = _split(frame)
     export = qualtrics(customers, "customer", tmp_path, labels=False)
@@ -413,12 +416,12 @@ def test_qualtrics_default_tags_matched_by_statement_text(plain, tmp_path):
     items = _items_of("customer")
     start = 11
     for k, item in enumerate(items):
-        rows[0][start + k] = f"Q1_{k + 1}"
+        rows[0][start + k] = f"Q{k + 1}"
         rows[1][start + k] = f"Wie sehr stimmen Sie zu? - {_text(item, 'customer', 'de')}"
     _csv(export, rows)
     report = _import(export, tmp_path / "d", "customer", dry_run=True)
     assert report.problems == []
-    assert report.items == {f"Q1_{k + 1}": item for k, item in enumerate(items)}
+    assert report.items == {f"Q{k + 1}": item for k, item in enumerate(items)}
     assert {c.how for c in report.columns if c.target in items} == {"text"}
 
 
@@ -494,3 +497,32 @@ def test_trailing_separators_and_utf16_are_read(plain, tmp_path):
                       encoding="utf-16")
     report = _import(export, tmp_path / "d", "customer", dry_run=True)
     assert report.problems == [] and len(report.appended) == len(customers)
+
+
+def test_code_and_wording_that_disagree_are_not_guessed(plain, tmp_path):
+    _plain, frame = plain
+    customers, _s = _split(frame)
+    export = qualtrics(customers, "customer", tmp_path, labels=False)
+    rows = list(csv.reader(io.StringIO(export.read_text())))
+    rows[1][11] = _text(ITEMS[1], "customer")  # tag oeexp1, text of oe_exp_2
+    _csv(export, rows)
+    with pytest.raises(SurveyImportError) as err:
+        _import(export, tmp_path / "d", "customer")
+    problems = [p for p in err.value.problems if p.column == "oeexp1"]
+    assert "its tool code says oe_exp_1, its wording oe_exp_2" in problems[0].expected
+
+
+def test_label_variants_mean_one_scale_point_each():
+    from assessment.intake.survey.formats import norm, tool_facts
+
+    seen: dict[str, int] = {}
+    for point, text in INSTRUMENT.scale.labels.items():
+        for lang in ("en", "de", "nl"):
+            seen[norm(text.get(lang))] = point
+    for point, by_lang in tool_facts()["label_variants"].items():
+        assert set(by_lang) == {"en", "de", "nl"}
+        for words in by_lang.values():
+            for w in words:
+                assert seen.setdefault(norm(w), point) == point, w
+    for words in tool_facts()["not_answered"].values():
+        assert not {norm(w) for w in words} & set(seen)

@@ -102,8 +102,8 @@ def _columns(export: Export, fmt: str, opts: Options, user_columns: dict[str, st
             out.append(ColumnMatch(i, header, named[header], "dataset column"))
         elif key in metadata and fmt != "generic":
             out.append(ColumnMatch(i, header, None, "metadata"))
-        elif header in META_TARGETS:
-            out.append(ColumnMatch(i, header, header, "dataset column"))
+        elif header.lower() in META_TARGETS:  # the questionnaire's department question
+            out.append(ColumnMatch(i, header, header.lower(), "dataset column"))
         else:
             item, how = matcher.match(texts)
             if item is not None:
@@ -114,8 +114,8 @@ def _columns(export: Export, fmt: str, opts: Options, user_columns: dict[str, st
             if not cells:  # nothing in it to lose
                 out.append(ColumnMatch(i, header, None, "empty, not an item"))
             elif answers or how != "unmatched":
-                out.append(ColumnMatch(i, header, None, "unmatched",
-                                       matcher.candidates(texts)))
+                why = "unmatched" if how == "unmatched" else f"unmatched: {how}"
+                out.append(ColumnMatch(i, header, None, why, matcher.candidates(texts)))
             else:  # free text (comments, names): not an answer to an item
                 out.append(ColumnMatch(i, header, None, "free text, not an item"))
     return out
@@ -218,11 +218,12 @@ def _check_columns(columns: list[ColumnMatch], report: ImportReport, opts: Optio
     name = export.path.name
     seen: dict[str, str] = {}
     for c in columns:
-        if c.how == "unmatched":
+        if c.how.startswith("unmatched"):
             close = f" (closest: {', '.join(c.candidates)})" if c.candidates else ""
+            why = f"; {c.how[11:]}" if c.how != "unmatched" else ""
             report.problems.append(Problem(
                 name, 1, c.header, None,
-                f"a column that names an item (its id, tool code or wording){close}; map "
+                f"a column that names an item (its id, tool code or wording){why}{close}; map "
                 f"it in a --mapping file (columns: {{column: item id or '{IGNORE}'}})"))
         elif c.target is not None and c.target in seen:
             report.problems.append(Problem(name, 1, c.header, c.target,

@@ -161,8 +161,23 @@ class ColumnMatcher:
         (('oe_exp_1', 'tool code'), ('oe_exp_1', 'item id'))
         >>> m.match(["Q3 [I get what I ordered on time, complete and without errors.]"])
         ('oe_exp_1', 'text')
+        >>> m.match(["oeexp2", "I get what I ordered on time, complete and without errors."])
+        (None, 'its tool code says oe_exp_2, its wording oe_exp_1')
         """
         texts = [t for t in texts if t]
+        named = self._by_name(texts)
+        worded, ambiguous = self._by_wording(texts)
+        if named and worded and named[0] != worded:
+            return None, f"its {named[1]} says {named[0]}, its wording {worded}"
+        if named:
+            return named
+        if worded:
+            return worded, "text"
+        if ambiguous:
+            return None, f"wording shared by {sorted(ambiguous)}"
+        return None, "unmatched"
+
+    def _by_name(self, texts: list[str]) -> tuple[str, str] | None:
         for t in texts:
             if t in self.item_ids:
                 return t, "item id"
@@ -172,17 +187,18 @@ class ColumnMatcher:
                     if k in self.codes}
             if len(hits) == 1:
                 return hits.pop(), "tool code"
+        return None
+
+    def _by_wording(self, texts: list[str]) -> tuple[str | None, set[str]]:
         ambiguous: set[str] = set()
         for t in texts:
             for v in _variants(t):
                 ids = self.wordings.get(norm(v))
                 if ids and len(ids) == 1:
-                    return next(iter(ids)), "text"
+                    return next(iter(ids)), set()
                 if ids:
                     ambiguous |= ids
-        if ambiguous:
-            return None, f"wording shared by {sorted(ambiguous)}"
-        return None, "unmatched"
+        return None, ambiguous
 
     def candidates(self, texts: list[str], n: int = 3) -> tuple[str, ...]:
         """The items whose id, code or wording is closest to any of ``texts``."""

@@ -51,7 +51,8 @@ class ImportReport:
     @property
     def dropped(self) -> list[str]:
         """The export columns recognised as tool metadata (or ignored) and dropped."""
-        return [c.header for c in self.columns if c.target is None and c.how != "unmatched"]
+        return [c.header for c in self.columns
+                if c.target is None and not c.how.startswith("unmatched")]
 
     def lines(self) -> list[str]:
         """The report as text lines (what the command line prints).
@@ -72,7 +73,7 @@ class ImportReport:
             out.append("columns:")
             width = min(48, max(len(_short(c.header)) for c in self.columns))
             for c in self.columns:
-                what = c.target or ("dropped" if c.how != "unmatched" else "-")
+                what = c.target or ("-" if c.how.startswith("unmatched") else "dropped")
                 extra = f"  closest: {', '.join(c.candidates)}" if c.candidates else ""
                 out.append(f"  {_short(c.header):<{width}}  -> {what:<16} ({c.how}){extra}")
         if self.dropped:
