@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from assessment.exceptions import DatasetError, Problem
-from assessment.files import atomic_write_files, csv_text, formula_cells
+from assessment.exceptions import Problem
+from assessment.files import atomic_write_files, formula_cells
 from assessment.instrument.integration import load_integration
-from assessment.instrument.models import INSTRUMENT_VERSIONS, load_instrument
-from assessment.intake.append import AppendError, appended_bytes, read_rows
-from assessment.intake.dataset import find_responses, load_dataset
+from assessment.instrument.models import load_instrument
 from assessment.intake.survey.formats import (
     FORMATS,
     Export,
@@ -35,44 +30,15 @@ from assessment.intake.survey.mapping import (
     load_mapping,
 )
 from assessment.intake.survey.report import ImportReport, SurveyImportError
-from assessment.intake.validate import (
-    RESPONSE_COLUMNS,
-    SETTINGS_FILE,
-    WAVE_COLUMN,
-    infer_version,
-    load_settings,
+from assessment.intake.survey.target import (
+    Options,
+    dataset_version,
+    plan_companies,
+    plan_responses,
+    validate_rows,
 )
 
 _MANGLED = re.compile(r"^\d(\.\d+)?E\+\d+$", re.I)
-COMPANY_HEADER = ["company_id", "name", "industry"]
-
-
-@dataclass
-class Options:
-    """What the user said about the export beyond its content."""
-
-    company: str | None = None
-    company_column: str | None = None
-    company_name: str | None = None
-    industry: str = ""
-    perspective: str | None = None
-    perspective_column: str | None = None
-    department_column: str | None = None
-    wave: str | None = None
-    form_id: str | None = None
-
-
-def _version(folder: Path, problems: list[Problem]) -> str:
-    """The instrument version of the dataset: settings.yaml's, else its responses
-    file's columns', else the newest."""
-    settings = load_settings(folder, problems) if folder.is_dir() else {}
-    if settings.get("instrument_version") in INSTRUMENT_VERSIONS:
-        return settings["instrument_version"]
-    path = find_responses(folder) if folder.is_dir() else None
-    if path is not None:
-        header, _rows = read_rows(path)
-        return infer_version(header, set(settings.get("ignore_columns") or []))[0]
-    return INSTRUMENT_VERSIONS[-1]
 
 
 def _columns(export: Export, fmt: str, opts: Options, user_columns: dict[str, str],
@@ -250,139 +216,6 @@ def _check_columns(columns: list[ColumnMatch], report: ImportReport, opts: Optio
                                        "at least one column answering an item"))
 
 
-def _companies(folder: Path, rows: list[dict[str, str]], opts: Options,
-               report: ImportReport, export_name: str) -> tuple[bytes | None, list[str]]:
-    """The new content of companies.csv (None: unchanged) and its header; an unknown
-    company is added only when ``--company`` and ``--company-name`` say what it is."""
-    path = folder / "companies.csv"
-    if path.exists():
-        header, existing = read_rows(path)
-        known = {r.get("company_id", "") for r in existing}
-    else:
-        header, known = COMPANY_HEADER, set()
-    wanted = sorted({r.get("company_id", "") for r in rows} - known - {""})
-    if not wanted:
-        return None, header
-    if opts.company is not None and opts.company_name and wanted == [opts.company]:
-        new = [{"company_id": opts.company, "name": opts.company_name,
-                "industry": opts.industry}]
-        report.companies_added = [opts.company]
-        try:
-            if path.exists():
-                return appended_bytes(path, header, new), header
-            return appended_bytes_new(COMPANY_HEADER, new), header
-        except AppendError as exc:
-            report.problems.append(Problem("companies.csv", None, None, None, str(exc)))
-            return None, header
-    lower = {k.lower(): k for k in known}
-    for cid in wanted:
-        hint = (f" (did you mean {lower[cid.lower()]!r}? ids are case-sensitive)"
-                if cid.lower() in lower else "")
-        report.problems.append(Problem(
-            export_name if opts.company is None else "companies.csv", None,
-            None if opts.company is not None else opts.company_column, cid,
-            f"a company listed in {path}{hint}; give --company-name NAME (and --industry) "
-            "with --company ID to add it"))
-    return None, header
-
-
-def appended_bytes_new(header: list[str], rows: list[dict[str, str]]) -> bytes:
-    """A new CSV file's bytes: ``header`` and ``rows`` (UTF-8, formula-safe)."""
-    bad = formula_cells(header, rows)
-    if bad:
-        _i, col, value = bad[0]
-        raise AppendError(f"the {col} {value!r} starts with {value[:1]!r}, which a "
-                          "spreadsheet would run as a formula")
-    return csv_text(header, [[r.get(h, "") for h in header] for r in rows]).encode("utf-8")
-
-
-def _plan(folder: Path, rows: list[dict[str, str]], items: list[str], integ_ids: list[str],
-          opts: Options, report: ImportReport, name: str
-          ) -> tuple[Path, list[str], list[dict[str, str]]]:
-    """(responses file, its header, the rows to append): respondents already in the
-    dataset are skipped, with those whose answers differ listed as changed."""
-    path = find_responses(folder) if folder.is_dir() else None
-    if path is None:
-        path = folder / "responses.csv"
-        wave = [WAVE_COLUMN] if opts.wave is not None or any(r.get("wave") for r in rows) else []
-        core = [i for i in load_instrument(version=_version(folder, [])).item_ids]
-        extra = [i for i in integ_ids if i in items]
-        return path, wave + list(RESPONSE_COLUMNS) + core + extra, rows
-    header, existing = read_rows(path)
-    has_wave = WAVE_COLUMN in header
-    if has_wave and not any(r.get("wave") for r in rows):
-        report.problems.append(Problem(path.name, 1, WAVE_COLUMN, None,
-                                       "a wave for the imported respondents: the dataset "
-                                       "has waves, give --wave LABEL (e.g. 2026-Q1)"))
-    if not has_wave and any(r.get("wave") for r in rows):
-        report.problems.append(Problem(path.name, 1, None, None,
-                                       "no --wave: the dataset has no wave column (add one "
-                                       "to its responses file first to keep waves apart)"))
-    lost = [i for i in items if i not in header and any(r.get(i) for r in rows)]
-    if lost:
-        report.problems.append(Problem(path.name, 1, None, None,
-                                       f"a column for each answered item; the file has none "
-                                       f"for {lost} (add them, blank for the rows there, and "
-                                       "import again)"))
-    def key(r: dict[str, str]) -> tuple[str, str, str]:
-        return (r.get("wave", "") if has_wave else "", r.get("company_id", ""),
-                r.get("respondent_id", ""))
-
-    there = {key(r): r for r in existing}
-    new = []
-    for r in rows:
-        old = there.get(key(r))
-        if old is None:
-            new.append(r)
-            continue
-        report.skipped.append(r["respondent_id"])
-        differ = [i for i in items if i in header and old.get(i, "") != r.get(i, "")]
-        if differ:
-            report.changed[r["respondent_id"]] = differ
-    return path, header, new
-
-
-def _validate(folder: Path, companies: bytes | None, path: Path, header: list[str],
-              new: list[dict[str, str]], export: Export, export_rows: dict[str, int],
-              report: ImportReport) -> bytes | None:
-    """The responses file's new content once the imported rows validate with the
-    dataset's intake (alone, located in the export; then appended to the dataset)."""
-    with tempfile.TemporaryDirectory(prefix="assessment-import-") as tmp:
-        trial = Path(tmp)
-        if (folder / SETTINGS_FILE).exists():
-            shutil.copyfile(folder / SETTINGS_FILE, trial / SETTINGS_FILE)
-        comp = companies if companies is not None else (
-            (folder / "companies.csv").read_bytes() if (folder / "companies.csv").exists()
-            else appended_bytes_new(COMPANY_HEADER, []))
-        (trial / "companies.csv").write_bytes(comp)
-        alone = trial / "responses.csv"
-        alone.write_bytes(appended_bytes_new(header, new))
-        try:
-            load_dataset(trial)
-        except DatasetError as err:
-            for p in err.problems:
-                if p.file == "responses.csv" and p.row is not None and p.row >= 2:
-                    rid = new[p.row - 2].get("respondent_id", "")
-                    p = Problem(export.path.name, export_rows.get(rid), p.column, p.value,
-                                p.expected)
-                report.problems.append(p)
-            return None
-        try:
-            data = appended_bytes(path, header, new) if path.exists() else alone.read_bytes()
-        except AppendError as exc:
-            report.problems.append(Problem(path.name, None, None, None, str(exc)))
-            return None
-        alone.unlink()
-        (trial / path.name).write_bytes(data)
-        try:
-            load_dataset(trial)
-        except DatasetError as err:
-            report.problems += [Problem(f"{p.file} (with the imported rows)", p.row, p.column,
-                                        p.value, p.expected) for p in err.problems]
-            return None
-        return data
-
-
 def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
                   mapping: str | Path | None = None, sheet: str | None = None,
                   dry_run: bool = False, **options: str | None) -> ImportReport:
@@ -451,7 +284,7 @@ def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
     report.detected = fmt == "auto"
     report.format = detect_format(data) if fmt == "auto" else fmt
     split_header_rows(data, report.format)
-    version = _version(folder, problems)
+    version = dataset_version(folder, problems)
     inst = load_instrument(version=version)
     integ = load_integration(version=version)
     user = load_mapping(mapping, inst.item_ids + integ.item_ids, inst.scale.min,
@@ -466,9 +299,8 @@ def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
     rows = _rows(data, report.columns, ids, opts, labels, report)
     export_rows = dict(zip(ids, data.row_numbers, strict=True))
     items = list(report.items.values())
-    companies, _header = _companies(folder, rows, opts, report, data.path.name)
-    path, header, new = _plan(folder, rows, items, integ.item_ids, opts, report,
-                              data.path.name)
+    companies, _header = plan_companies(folder, rows, opts, report, data.path.name)
+    path, header, new = plan_responses(folder, rows, items, integ.item_ids, opts, report)
     if problems:
         return _finish(report)
     for k, col, value in formula_cells(header, new):
@@ -479,7 +311,7 @@ def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
     if problems:
         return _finish(report)
     report.appended = [r["respondent_id"] for r in new]
-    content = _validate(folder, companies, path, header, new, data, export_rows,
+    content = validate_rows(folder, companies, path, header, new, data, export_rows,
                         report) if new else None
     if problems or dry_run or not new:
         return _finish(report)
