@@ -395,7 +395,7 @@ def test_cli_dry_run_prints_mapping_and_writes_nothing(plain, tmp_path, capsys):
     assert code == 0
     assert "Qualtrics export (detected from its columns)" in out
     assert "oeexp1" in out and "-> oe_exp_1" in out and "(tool code)" in out
-    assert "dropped (tool metadata): StartDate, EndDate" in out
+    assert "dropped: StartDate, EndDate" in out
     assert "would append 6 respondent(s)" in out
     assert not (tmp_path / "d").exists()
     code = main(["import", str(export), "--into", str(tmp_path / "d"), "--company", "c1",

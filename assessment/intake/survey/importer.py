@@ -91,8 +91,11 @@ def _identity(export: Export, fmt: str, columns: list[ColumnMatch], opts: Option
               report: ImportReport) -> list[str]:
     """One respondent id per export row (see the README's "Bring your survey data")."""
     facts = tool_facts()["tools"][fmt]
-    item_headers = sorted(c.header for c in columns if c.target in report.items.values())
-    digest = hashlib.sha1("\x1f".join([fmt, *item_headers]).encode()).hexdigest()[:6]
+    # the form's question set: every column header but the tool's metadata, whatever it
+    # was mapped to (a mapping file changed later does not change the ids), sorted
+    # (Microsoft Forms may write its columns in another order next time)
+    questions = sorted(c.header for c in columns if c.how != "metadata")
+    digest = hashlib.sha1("\x1f".join([fmt, *questions]).encode()).hexdigest()[:6]
     prefix = opts.form_id or (f"{fmt}-{digest}" if fmt != "generic" else "")
     report.form_id = prefix
     id_name = "respondent_id" if fmt == "generic" else facts["response_id"]
@@ -293,10 +296,12 @@ def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
     report.columns = _columns(data, report.format, opts, user.columns,
                               ColumnMatcher(inst, integ), labels)
     _check_columns(report.columns, report, opts, data)
-    if problems:
+    if not report.items:
         return _finish(report)
     ids = _identity(data, report.format, report.columns, opts, report)
-    rows = _rows(data, report.columns, ids, opts, labels, report)
+    rows = _rows(data, report.columns, ids, opts, labels, report)  # its labels, too
+    if problems:
+        return _finish(report)
     export_rows = dict(zip(ids, data.row_numbers, strict=True))
     items = list(report.items.values())
     companies, _header = plan_companies(folder, rows, opts, report, data.path.name)

@@ -201,17 +201,31 @@ class ColumnMatcher:
         return None, ambiguous
 
     def candidates(self, texts: list[str], n: int = 3) -> tuple[str, ...]:
-        """The items whose id, code or wording is closest to any of ``texts``."""
+        """The items whose id, code or wording is closest to any of ``texts`` (with the
+        wording that is close, in matching's lower case without punctuation).
+
+        Examples
+        --------
+        >>> from assessment import load_instrument
+        >>> from assessment.instrument.integration import load_integration
+        >>> m = ColumnMatcher(load_instrument(), load_integration())
+        >>> m.candidates(["oe_exp1"])[0], m.candidates(["I get what I ordered on time"])[0]
+        ('oe_exp_1', "oe_exp_1 ('i get what i ordered on time complete an...')")
+        """
         pool = {**{i: i for i in self.item_ids}, **self.codes, **self._texts}
-        scored: dict[str, float] = {}
+        scored: dict[str, tuple[float, str]] = {}
         for t in texts:
             for v in _variants(t):
                 key = norm(v)
                 for cand in difflib.get_close_matches(key, list(pool), n=n, cutoff=0.5):
                     ratio = difflib.SequenceMatcher(None, key, cand).ratio()
                     item = pool[cand]
-                    scored[item] = max(scored.get(item, 0.0), ratio)
-        return tuple(sorted(scored, key=lambda i: -scored[i])[:n])
+                    if ratio > scored.get(item, (0.0, ""))[0]:
+                        shown = "" if cand in (item, tool_code(item).lower()) else (
+                            f" ('{cand[:40]}...')" if len(cand) > 40 else f" ('{cand}')")
+                        scored[item] = (ratio, shown)
+        best = sorted(scored, key=lambda i: -scored[i][0])[:n]
+        return tuple(f"{i}{scored[i][1]}" for i in best)
 
 
 class LabelMatcher:

@@ -76,8 +76,14 @@ class ImportReport:
                 what = c.target or ("-" if c.how.startswith("unmatched") else "dropped")
                 extra = f"  closest: {', '.join(c.candidates)}" if c.candidates else ""
                 out.append(f"  {_short(c.header):<{width}}  -> {what:<16} ({c.how}){extra}")
-        if self.dropped:
-            out.append(f"dropped (tool metadata): {', '.join(self.dropped)}")
+        reasons: dict[str, list[str]] = {}
+        for c in self.columns:
+            if c.header in self.dropped:
+                reasons.setdefault(c.how, []).append(c.header)
+        if reasons:
+            out.append("dropped: " + "; ".join(
+                f"{', '.join(cols)} ({'tool metadata' if how == 'metadata' else how})"
+                for how, cols in reasons.items()))
         if self.identity:
             out.append(f"respondents identified by: {self.identity}")
         out += [f"note: {n}" for n in self.notes]
