@@ -526,3 +526,20 @@ def test_label_variants_mean_one_scale_point_each():
                 assert seen.setdefault(norm(w), point) == point, w
     for words in tool_facts()["not_answered"].values():
         assert not {norm(w) for w in words} & set(seen)
+
+
+def test_customer_integration_items_get_a_column_only_where_the_file_can_hold_it(plain,
+                                                                                tmp_path):
+    plain_folder, frame = plain
+    _c, staff = _split(frame)
+    item = "int_role_co_creator_1"
+    export = tmp_path / "export.csv"
+    rows = [["Timestamp", "Department", tool_code(item), tool_code(ITEMS[0])]]
+    rows += [[f"2026/01/05 10:0{k}:00", "sales", "4", "3"] for k in range(3)]
+    _csv(export, rows)
+    report = _import(export, tmp_path / "new", "internal", department_column="Department")
+    assert report.items == {tool_code(item): item, tool_code(ITEMS[0]): ITEMS[0]}
+    assert va.load_dataset(tmp_path / "new").responses[item].tolist() == [4.0] * 3
+    with pytest.raises(SurveyImportError) as err:  # the plain dataset has no int_ columns
+        _import(export, plain_folder, "internal", department_column="Department")
+    assert f"the file has none for ['{item}']" in err.value.problems[0].expected
