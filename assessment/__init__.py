@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from assessment.exceptions import AssessmentError, DatasetError, InstrumentError, Problem
     from assessment.instrument.models import DISCIPLINES, LANGS, LENSES, Instrument, load_instrument
     from assessment.intake.dataset import Dataset, load_dataset
+    from assessment.intake.survey import ImportReport, SurveyImportError, import_export
     from assessment.present.figures import Chart
     from assessment.present.questionnaire import write_questionnaire
     from assessment.present.report.core import Report, build_report
@@ -42,15 +43,18 @@ _EXPORTS = {
     "DatasetError": "exceptions",
     "Diagnosis": "diagnosis.findings",
     "Finding": "diagnosis.findings",
+    "ImportReport": "intake.survey",
     "Instrument": "instrument.models",
     "InstrumentError": "exceptions",
     "LensResult": "diagnosis.findings",
     "Problem": "exceptions",
     "Report": "present.report.core",
     "Scores": "scoring.tables",
+    "SurveyImportError": "intake.survey",
     "build_report": "present.report.core",
     "build_summary": "present.summary",
     "diagnose": "diagnosis.diagnose",
+    "import_export": "intake.survey",
     "load_dataset": "intake.dataset",
     "load_instrument": "instrument.models",
     "score": "scoring.tables",
@@ -68,15 +72,18 @@ __all__ = [
     "DatasetError",
     "Diagnosis",
     "Finding",
+    "ImportReport",
     "Instrument",
     "InstrumentError",
     "LensResult",
     "Problem",
     "Report",
     "Scores",
+    "SurveyImportError",
     "build_report",
     "build_summary",
     "diagnose",
+    "import_export",
     "load_dataset",
     "load_instrument",
     "score",

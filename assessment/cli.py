@@ -10,6 +10,8 @@ from assessment.diagnosis.diagnose import diagnose
 from assessment.exceptions import AssessmentError, DatasetError
 from assessment.instrument.models import LANGS
 from assessment.intake.dataset import load_dataset
+from assessment.intake.survey import SurveyImportError, import_export
+from assessment.intake.survey.formats import FORMATS as EXPORT_FORMATS
 from assessment.present.questionnaire import FORMATS, PERSPECTIVES, write_questionnaire
 from assessment.present.summary import write_outputs
 from assessment.run.batch import run_reports
@@ -52,6 +54,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
         print(f"  {d.company_id}: {verdicts}{'; lens mismatch' if d.lens_mismatch else ''}")
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    try:
+        report = import_export(
+            args.export, args.into, fmt=args.format, mapping=args.mapping, sheet=args.sheet,
+            dry_run=args.dry_run, company=args.company, company_column=args.company_column,
+            company_name=args.company_name, industry=args.industry,
+            perspective=args.perspective, perspective_column=args.perspective_column,
+            department_column=args.department_column, wave=args.wave, form_id=args.form_id)
+    except SurveyImportError as err:
+        for line in err.report.lines():
+            print(line, file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    return 1 if report.problems else 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
@@ -104,6 +123,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the texts")
     p.set_defaults(func=_cmd_score)
+    p = sub.add_parser("import", help="append a survey tool's export to a dataset")
+    p.add_argument("export", help="the export (CSV or xlsx) as the survey tool wrote it")
+    p.add_argument("--into", required=True, help="dataset folder (created when missing)")
+    p.add_argument("--format", choices=("auto", *EXPORT_FORMATS), default="auto",
+                   help="the tool that wrote the export (default: told from its columns)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--company", default=None, help="company id of every respondent")
+    who.add_argument("--company-column", default=None, help="column holding the company id")
+    p.add_argument("--company-name", default=None,
+                   help="with --company: add the company to companies.csv under this name")
+    p.add_argument("--industry", default="", help="with --company-name: its industry")
+    lens = p.add_mutually_exclusive_group()
+    lens.add_argument("--perspective", choices=("customer", "internal"), default=None,
+                      help="perspective of every respondent")
+    lens.add_argument("--perspective-column", default=None,
+                      help="column holding customer/internal (or Kunde, medewerker, ...)")
+    p.add_argument("--department-column", default=None, help="column holding the department")
+    p.add_argument("--wave", default=None, help="wave label of the respondents, e.g. 2026-Q1")
+    p.add_argument("--mapping", default=None,
+                   help="YAML file: columns: {header: item id or ignore}, labels: {label: n}")
+    p.add_argument("--sheet", default=None, help="sheet of an xlsx export (default: first)")
+    p.add_argument("--form-id", default=None,
+                   help="prefix of the respondent ids (default: tool and a hash of the "
+                        "form's questions)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the mapping and the problems, write nothing")
+    p.set_defaults(func=_cmd_import)
     p = sub.add_parser("reports", help="one HTML report per company plus index.html")
     p.add_argument("dataset", help="dataset folder")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")

@@ -9,7 +9,6 @@ and a value that would start like a spreadsheet formula is refused, not changed.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assessment.exceptions import DatasetError, Problem
+from assessment.exceptions import DatasetError
 from assessment.files import (
     append_csv_rows,
     atomic_write_bytes,
@@ -25,32 +24,21 @@ from assessment.files import (
     office_lock_file,
     slugify,
 )
+from assessment.intake.append import (
+    AppendError,
+    appended_bytes,
+    csv_layout,
+    first_formula,
+    norm_answer,
+    read_rows,
+)
 from assessment.intake.dataset import find_responses, load_dataset
-from assessment.intake.read import check_workbook
 from assessment.workshop.answers import META_COLUMNS
 from assessment.workshop.errors import WorkshopError, clean_label
 from assessment.workshop.locks import file_lock
 from assessment.workshop.session import TEAM, WorkshopState, now
 
 __all__ = ["ExportResult", "add_company", "export_session"]
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    """(text, encoding to append with): UTF-8 with or without BOM, else Windows-1252,
-    the same rule as the reader in :mod:`assessment.intake.dataset`."""
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            return raw.decode("latin-1"), "latin-1"
-
-
-def _sniff_separator(header_line: str) -> str:
-    counts = {sep: len(next(csv.reader([header_line], delimiter=sep))) for sep in ",;\t"}
-    return max(counts, key=lambda s: (counts[s], s == ","))
-
 
 
 @dataclass
@@ -73,14 +61,11 @@ class ExportResult:
 
 def _read_header(raw: bytes) -> tuple[str, str, str, list[str], str]:
     """(text, encoding, separator, header, line ending) of a CSV file's bytes."""
-    text_, enc = _decode(raw)
-    first = next((ln for ln in text_.splitlines() if ln.strip()), "")
-    if not first:
-        raise WorkshopError("the file has no header row")
-    sep = _sniff_separator(first)
-    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
-    eol = "\r\n" if "\r\n" in text_ else "\n"
-    return text_, enc, sep, header, eol
+    try:
+        layout = csv_layout(raw)
+    except AppendError as exc:
+        raise WorkshopError(str(exc)) from exc
+    return layout.text, layout.encoding, layout.sep, layout.header, layout.eol
 
 
 def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
@@ -291,53 +276,16 @@ def _existing_answers(path: Path, state: WorkshopState, is_excel: bool
     out = {}
     for r in rows:
         if r.get("company_id") == state.company_id and r.get("wave", "") == state.wave:
-            out[r.get("respondent_id", "")] = {k: _norm_answer(v) for k, v in r.items()}
+            out[r.get("respondent_id", "")] = {k: norm_answer(v) for k, v in r.items()}
     return out
 
 
-def _norm_answer(v: object) -> str:
-    s = "" if v is None else str(v).strip()
-    with contextlib.suppress(ValueError):
-        f = float(s)
-        if f == int(f):
-            return str(int(f))
-    return s
-
-
 def _excel_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
-    from openpyxl import load_workbook
-
-    problems: list[Problem] = []
-    if check_workbook(path, problems) is None:  # too large to read (or not a workbook)
-        raise WorkshopError(f"nothing was written to {path.name}: {problems[0]}")
-    wb = load_workbook(path, read_only=True)
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(it, [])]
-    rows = []
-    for rec in it:
-        if rec is None or all(v in (None, "") for v in rec):
-            continue
-        rows.append({h: ("" if v is None else _norm_answer(v)) for h, v in zip(header, rec,
-                                                                              strict=False)})
-    wb.close()
-    return rows, header
-
-
-def _first_formula(path: Path) -> str | None:
-    """Where the workbook's first formula is (``Sheet!B2``), or None."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True)
     try:
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if getattr(cell, "data_type", None) == "f":
-                        return f"{ws.title}!{cell.coordinate}"
-    finally:
-        wb.close()
-    return None
+        header, rows = read_rows(path)
+    except AppendError as exc:
+        raise WorkshopError(str(exc)) from exc
+    return rows, header
 
 
 def _append_excel(path: Path, rows: list[dict[str, str]], header: list[str]) -> None:
@@ -347,22 +295,12 @@ def _append_excel(path: Path, rows: list[dict[str, str]], header: list[str]) -> 
     workbook would read as blank where a formula was (``=6-B2`` recoding an answer);
     such a workbook is refused, with the first formula's cell named.
     """
-    from openpyxl import load_workbook
-
     _check_writable(path, header, rows)
-    where = _first_formula(path)
+    where = first_formula(path)
     if where is not None:
         raise WorkshopError(
             f"nothing was written to {path.name}: it holds formulas (the first in {where}), "
             "and re-saving it here would lose the values Excel computed for them. Replace "
             "the formulas by their values (copy, paste values) or save the sheet as "
             "responses.csv, then export again")
-    wb = load_workbook(path)
-    ws = wb.worksheets[0]
-    for row in rows:
-        ws.append([(int(v) if h not in META_COLUMNS and v not in ("", None) and
-                    str(v).isdigit() else (v if v != "" else None))
-                   for h, v in ((h, row.get(h, "")) for h in header)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, appended_bytes(path, header, rows, set(META_COLUMNS)))
