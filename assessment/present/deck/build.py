@@ -34,6 +34,7 @@ WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
 INK, MUTED, PAPER = "#1F2933", "#616E7C", "#FFFFFF"
 BLANK = 6  # the blank layout of python-pptx's default template
+PROPERTY_MAX = 255
 
 
 def _box(slide: Any, x: int, y: int, cx: int, cy: int, paragraphs: list[str], size: int,
@@ -88,7 +89,7 @@ def _footer(slide: Any, brand: Brand, content: DeckContent, page: int) -> None:
 
 def _heading(slide: Any, brand: Brand, title: str, headline: str) -> None:
     _rect(slide, 0, 0, WIDTH, Inches(0.12), brand.accent)
-    _box(slide, MARGIN, Inches(0.3), Inches(10.5), Inches(0.4), [title.upper()], 13,
+    _box(slide, MARGIN, Inches(0.3), Inches(10.5), Inches(0.4), [title], 14,
          brand.accent_secondary, bold=True)
     _box(slide, MARGIN, Inches(0.7), WIDTH - 2 * MARGIN - Inches(1.6), Inches(1.0),
          [headline], 24, brand.accent, bold=True)
@@ -200,8 +201,10 @@ def build_deck(rep: ReportBase, brand: Brand, when: dt.date | None = None) -> An
     content = deck_content(rep)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    prs.core_properties.title = clean(f"{t('title.deck', rep.lang)}: {content.company}")
-    prs.core_properties.author = clean(brand.consultancy)
+    # the file's properties hold at most 255 characters (a long name is cut there only)
+    prs.core_properties.title = clean(f"{t('title.deck', rep.lang)}: {content.company}"
+                                      )[:PROPERTY_MAX]
+    prs.core_properties.author = clean(brand.consultancy)[:PROPERTY_MAX]
     _title_slide(prs, brand, content, when or dt.date.today())
     _summary_slide(prs, brand, content)
     for spec in content.slides:
