@@ -28,9 +28,11 @@ CHECKOUT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "report.ipynb"
 
 # Package files whose change does not change a report: the batch's own code (except the
 # export and its template), the command line, the workshop, the portfolio page's code and
-# texts. Paths relative to the package folder.
+# texts, the PowerPoint deck's code and texts (a deck is rebuilt in every --pptx run).
+# Paths relative to the package folder.
 _NOT_REPORT_INPUTS = {"cli.py", "__main__.py", "present/portfolio.py",
-                      "instrument/index_texts.yaml", "instrument/workshop_texts.yaml"}
+                      "instrument/index_texts.yaml", "instrument/workshop_texts.yaml",
+                      "instrument/deck_texts.yaml"}
 _REPORT_SUFFIXES = (".py", ".yaml", ".j2", ".json")
 
 
@@ -112,7 +114,7 @@ def _is_report_input(path: Path) -> bool:
         return False
     if rel.startswith("run/"):
         return rel == "run/export.py" or rel.startswith("run/templates/")
-    return (not rel.startswith(("workshop/", "present/templates/portfolio/"))
+    return (not rel.startswith(("workshop/", "present/templates/portfolio/", "present/deck/"))
             and rel not in _NOT_REPORT_INPUTS)
 
 
