@@ -407,6 +407,9 @@ def _appendix(rep: ReportBase) -> tuple[list[list[str]], list[str]]:
     notes.append(t("appendix.low_alpha", lang, min=num(th.min_alpha, ".2f", lang),
                    scales="; ".join(low)) if low
                  else t("appendix.alpha_ok", lang, min=num(th.min_alpha, ".2f", lang)))
+    hidden = rep.hidden_departments()
+    if len(hidden):
+        notes.append(t("departments.hidden", lang, n=len(hidden), min=th.min_group_size))
     unsure = d.not_established()
     if unsure:
         notes.append(t("appendix.not_established", lang,
