@@ -3,8 +3,10 @@
 chart, and an appendix on what the results rest on.
 
 :func:`deck_bytes` makes the file's bytes, :func:`write_deck` writes ``<slug>.pptx``
-atomically. The content (:mod:`~assessment.present.deck.content`) comes from the same
-diagnosis and scores as the report and ``summary.json``; the slides
+atomically. What the deck says comes from the same diagnosis and scores as the report
+and ``summary.json``: :mod:`~assessment.present.deck.content` (headline, key figures,
+things to discuss, appendix), :mod:`~assessment.present.deck.results` (the key-result
+slides) and :mod:`~assessment.present.deck.spec` (their plain data and texts). The slides
 (:mod:`~assessment.present.deck.build`) use python-pptx's public API only, with charts
 (:mod:`~assessment.present.deck.charts`) PowerPoint can edit.
 

@@ -24,7 +24,8 @@ from pptx.util import Emu, Inches, Pt
 
 from assessment.present.brand import Brand
 from assessment.present.deck.charts import FONT, add_chart, clean, rgb
-from assessment.present.deck.content import DeckContent, SlideSpec, deck_content, t
+from assessment.present.deck.content import deck_content
+from assessment.present.deck.spec import DeckContent, SlideSpec, t
 from assessment.present.numbers import date as long_date
 from assessment.present.report.base import ReportBase
 

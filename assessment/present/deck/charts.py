@@ -8,7 +8,7 @@ every name that enters it (a department's name is untrusted) passes through
 
 >>> from pptx import Presentation
 >>> from pptx.util import Inches
->>> from assessment.present.deck.content import ChartSpec
+>>> from assessment.present.deck.spec import ChartSpec
 >>> slide = Presentation().slides.add_slide(Presentation().slide_layouts[6])
 >>> spec = ChartSpec("bar", ["OE", "CI"], [("=1+1", [3.5, 2.5], "#0072B2")])
 >>> frame = add_chart(slide, spec, Inches(1), Inches(1), Inches(6), Inches(4))
@@ -33,7 +33,7 @@ from pptx.enum.chart import (
 from pptx.util import Pt
 
 from assessment.files import csv_safe
-from assessment.present.deck.content import ChartSpec
+from assessment.present.deck.spec import ChartSpec
 
 __all__ = ["add_chart", "clean", "rgb"]
 
