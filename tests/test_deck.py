@@ -20,6 +20,7 @@ from lxml import etree
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Pt
 
 import assessment as va
 from assessment.cli import main
@@ -377,3 +378,14 @@ def test_the_deck_date_is_in_the_reader_language(tmp_path):
                       Path(tmp_path) / "airline.pptx", when=WHEN)
     lines = "\n".join(slide_texts(Presentation(str(path)).slides[0])).splitlines()
     assert "30 november 2026" in lines and "Meetronde 2026-Q1" in lines
+
+
+def test_a_discipline_below_par_is_outlined_in_the_profile(sample_decks):
+    lang, out, _, entries = sample_decks
+    entry = entries["deptstore"]  # product leadership below par on its threshold items
+    below = {lens: entry["lenses"][lens]["below_par"] for lens in LENSES}
+    assert any(below.values())
+    profile = charts(Presentation(str(out / "deptstore.pptx")))[3]
+    for ser, lens in zip(profile.plots[0].series, LENSES, strict=True):
+        outlined = [ser.points[j].format.line.width == Pt(3) for j in range(3)]
+        assert outlined == [d in below[lens] for d in DISCIPLINES], lens

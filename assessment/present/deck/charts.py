@@ -34,6 +34,7 @@ from pptx.util import Pt
 
 from assessment.files import csv_safe
 from assessment.present.deck.spec import ChartSpec
+from assessment.present.theme import PAR_COLOR
 
 __all__ = ["add_chart", "clean", "rgb"]
 
@@ -91,10 +92,15 @@ def _bar(slide: Any, spec: ChartSpec, x: int, y: int, cx: int, cy: int) -> Any:
     labels.position = XL_LABEL_POSITION.OUTSIDE_END
     labels.font.size = Pt(12)
     labels.font.bold = True
-    for series, (_, _, colour) in zip(plot.series, spec.series, strict=True):
+    for series, (name, _, colour) in zip(plot.series, spec.series, strict=True):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = rgb(colour)
         series.invert_if_negative = False
+        for j, flag in enumerate(spec.flagged.get(name, [])):
+            if flag:  # below par: the bar outlined in the par line's colour
+                line = series.points[j].format.line
+                line.color.rgb = rgb(PAR_COLOR)
+                line.width = Pt(3)
     axis = chart.value_axis
     if spec.minimum is not None:
         axis.minimum_scale = spec.minimum
@@ -118,7 +124,7 @@ def _bar(slide: Any, spec: ChartSpec, x: int, y: int, cx: int, cy: int) -> Any:
     cats = chart.category_axis
     cats.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     cats.tick_labels.font.size = Pt(12)
-    cats.format.line.color.rgb = rgb("#B22222")
+    cats.format.line.color.rgb = rgb(PAR_COLOR)
     cats.format.line.width = Pt(2)
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.TOP

@@ -62,7 +62,10 @@ def profile_slide(rep: ReportBase, lenses: list[str]) -> SlideSpec:
     chart = ChartSpec("bar", [rep.disc(k) for k in DISCIPLINES], series,
                       axis_title=t("profile.par_axis", lang, par=num(th.par, ".2f", lang)),
                       minimum=rep.instrument.scale.min, maximum=rep.instrument.scale.max,
-                      crosses_at=th.par)
+                      crosses_at=th.par,
+                      flagged={lens_label(rep, lens): [k in d.lenses[lens].below_par
+                                                       for k in DISCIPLINES]
+                               for lens in lenses})
     below = sorted({k for lens in LENSES for k in d.lenses[lens].below_par},
                    key=DISCIPLINES.index)
     unknown = sorted({k for lens in LENSES for k in d.lenses[lens].par_unknown},

@@ -44,7 +44,8 @@ class KeyFigure:
 @dataclass
 class ChartSpec:
     """A native chart: ``kind`` ``bar``, ``xy`` or ``radar``; series are (name, values,
-    colour); ``points`` are the labels of an XY series's points."""
+    colour); ``points`` are the labels of an XY series's points, ``flagged`` the bars
+    outlined in the par colour."""
 
     kind: str
     categories: list[str]
@@ -55,6 +56,8 @@ class ChartSpec:
     maximum: float | None = None
     crosses_at: float | None = None
     points: dict[str, list[str]] = field(default_factory=dict)
+    #: series name -> per category, whether the bar is outlined as flagged (below par)
+    flagged: dict[str, list[bool]] = field(default_factory=dict)
 
 
 @dataclass
