@@ -16,6 +16,7 @@ import yaml
 
 #: the text books and their files (``assessment/instrument/*.yaml``)
 BOOKS = {
+    "deck": "deck_texts.yaml",
     "findings": "findings.yaml",
     "portfolio": "index_texts.yaml",
     "questionnaire": "questionnaire_texts.yaml",

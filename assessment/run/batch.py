@@ -50,6 +50,7 @@ from assessment.intake.dataset import SETTINGS_FILE, Dataset, find_responses, lo
 from assessment.present.figures import PLOTLY_JS
 from assessment.present.portfolio import write_index
 from assessment.present.summary import build_summary
+from assessment.run.decks import DeckBuilder, resolve_brand
 from assessment.run.export import warm_exporter
 from assessment.run.jobs import (
     BATCH_METADATA,
@@ -254,6 +255,8 @@ def run_reports(
     show_items: bool = True,
     progress: bool = True,
     fresh_kernels: bool = False,
+    pptx: bool = False,
+    brand: Any = None,
 ) -> BatchResult:
     """Run the report notebook for every company of ``dataset`` and write the reports, the
     portfolio index and the summary into ``out``.
@@ -299,6 +302,11 @@ def run_reports(
         Show a progress bar (one tick per report) and print the final line.
     fresh_kernels : bool
         Start a new kernel for every report instead of keeping one warm kernel per worker.
+    pptx : bool
+        Also write ``<slug>.pptx``, an editable PowerPoint deck, for every selected
+        company (:mod:`assessment.run.decks`; built in this process, no kernel).
+    brand : str, Path or Brand, optional
+        The brand file of the decks (default: the package's ``present/brand.yaml``).
 
     Returns
     -------
@@ -333,6 +341,8 @@ def run_reports(
     problems = argument_problems(jobs, timeout, companies, lang)
     if problems:
         raise AssessmentError("\n".join(problems))
+    deck_brand = resolve_brand(brand) if pptx else None  # a bad brand file: nothing written
+    decks = DeckBuilder()
     nb_path = Path(notebook).resolve() if notebook is not None else default_notebook()
     kernel = kernel_name(check_notebook(nb_path))
     dataset_path = str(Path(dataset).resolve())
@@ -412,6 +422,11 @@ def run_reports(
             if todo and scheduler is None:  # here, while the kernels boot, not in the workers
                 import papermill  # noqa: F401  (with nbformat and jsonschema: seconds)
             summary = build_summary(ds, scores, diagnoses, lang)
+            if pptx:  # in a background thread while the kernels work
+                slugs, selected = select_companies(companies, list(loaded))
+                decks.start(out_dir, ds, scores, diagnoses,
+                            {cid: slugs[cid] for cid in loaded if cid in selected}, lang,
+                            deck_brand)
             if todo and scheduler is None:  # the exports are made here, in this thread
                 try:
                     warm_exporter(lang, self_contained)
@@ -434,6 +449,10 @@ def run_reports(
                 bar.update(1)
                 if outcome.status != "ok":
                     bar.write(f"failed: {job.company_id!r}: {outcome.error}", file=sys.stderr)
+            for cid, deck in decks.result().items():
+                reports[cid].deck = deck
+                if deck["file"]:
+                    written.append(out_dir / deck["file"])
 
         with _writing(out_dir):
             summary_json, summary_csv = write_summary(

@@ -101,6 +101,8 @@ class CompanyReport:
     error: str | None = None
     cell: dict[str, Any] | None = None
     seconds: float | None = None
+    #: the PowerPoint deck (``--pptx``): status ok or failed, file, error, seconds
+    deck: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (without the company id, which the summary entry already has)."""
@@ -138,9 +140,14 @@ class BatchResult:
         return [r for r in self.reports.values() if r.status == "failed"]
 
     @property
+    def failed_decks(self) -> list[CompanyReport]:
+        """The companies whose deck (``--pptx``) failed in this run."""
+        return [r for r in self.reports.values() if r.deck and r.deck["status"] == "failed"]
+
+    @property
     def ok(self) -> bool:
-        """True when no report failed."""
-        return not self.failed
+        """True when no report and no deck failed."""
+        return not self.failed and not self.failed_decks
 
     @property
     def exit_code(self) -> int:
@@ -152,8 +159,11 @@ class BatchResult:
         n = len(self.reports)
         made = sum(r.status == "ok" for r in self.reports.values())
         skipped = sum(r.status == "skipped" for r in self.reports.values())
-        return (f"{n} reports, {len(self.failed)} failed ({made} written, {skipped} skipped), "
-                f"{self.seconds:.1f} s")
+        decks = [r for r in self.reports.values() if r.deck]
+        made_decks = (f", {len(decks)} decks ({len(self.failed_decks)} failed)" if decks
+                      else "")
+        return (f"{n} reports, {len(self.failed)} failed ({made} written, {skipped} skipped)"
+                f"{made_decks}, {self.seconds:.1f} s")
 
 
 # -- what a batch is asked to run ---------------------------------------------------------

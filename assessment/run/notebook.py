@@ -28,13 +28,15 @@ CHECKOUT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "report.ipynb"
 
 # Package files whose change does not change a report: the batch's own code (except the
 # export and its template), the command line, the workshop, the portfolio page's code and
-# texts. Paths relative to the package folder.
+# texts, the PowerPoint deck's code and texts (a deck is rebuilt in every --pptx run).
+# Paths relative to the package folder.
 _NOT_REPORT_INPUTS = {"cli.py", "__main__.py", "present/portfolio.py",
                       "instrument/index_texts.yaml", "instrument/workshop_texts.yaml",
-                      "instrument/questionnaire_texts.yaml"}
-#: package folders no report reads (the workshop, the portfolio page, the questionnaire)
+                      "instrument/questionnaire_texts.yaml", "instrument/deck_texts.yaml"}
+#: package folders no report reads (the workshop, the portfolio page, the questionnaire,
+#: the deck)
 _NOT_REPORT_FOLDERS = ("workshop/", "present/templates/portfolio/", "present/questionnaire/",
-                       "present/templates/questionnaire/")
+                       "present/templates/questionnaire/", "present/deck/")
 _REPORT_SUFFIXES = (".py", ".yaml", ".j2", ".json")
 
 
