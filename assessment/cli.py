@@ -74,6 +74,18 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_workshop(args: argparse.Namespace) -> int:  # pragma: no cover - runs until Ctrl-C
+    from assessment.workshop.room.serve import plan_server, serve
+
+    ds = load_dataset(args.dataset)
+    known = ds.companies["company_id"].tolist()
+    if args.company not in known:
+        raise AssessmentError(f"{args.dataset}: no company {args.company!r} in companies.csv "
+                              f"(there are: {', '.join(known[:20])})")
+    return serve(plan_server(args.dataset, args.company, lang=args.lang, port=args.port,
+                             host=args.host))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``assessment`` command.
 
@@ -118,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start a new kernel for every report (slower; default: one warm "
                         "kernel per parallel job, its namespace cleared between reports)")
     p.set_defaults(func=_cmd_reports)
+    p = sub.add_parser("workshop", help="the live workshop: the facilitator's page and a "
+                                        "participant page for phones, on one server")
+    p.add_argument("dataset", help="dataset folder (sessions are saved in its workshops/)")
+    p.add_argument("--company", required=True, help="company id from companies.csv")
+    p.add_argument("--lang", choices=LANGS, default="en", help="language to start in")
+    p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "0.0.0.0 lets phones on the same network join)")
+    p.set_defaults(func=_cmd_workshop)
     return parser
 
 
