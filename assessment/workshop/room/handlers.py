@@ -62,8 +62,10 @@ def phone_page(room: Room, lang: str, action: str, xsrf: str = "") -> str:
     groups: list[dict] = []
     for item_id in room.items:
         item = inst.item(item_id)
-        lens = getattr(item, "lens", "threshold")
-        title = f"{inst.discipline_label(item.discipline, lang)} · {inst.lens_label(lens, lang)}"
+        lens = getattr(item, "lens", None)
+        lens_label = inst.lens_label(lens, lang) if lens else text(
+            "room_par", lang, value=inst.threshold_values[item.discipline].label.get(lang))
+        title = f"{inst.discipline_label(item.discipline, lang)} · {lens_label}"
         if not groups or groups[-1]["title"] != title:
             groups.append({"title": title, "items": []})
         groups[-1]["items"].append({"id": item_id, "text": item.wording("staff", lang)})
