@@ -189,7 +189,7 @@ def test_picture_uses_the_scoring_rules_and_matches_a_hand_count():
     rev = np.array([i.reverse for i in inst.cell_items("product_leadership", "setup")])
     rng = np.random.default_rng(3)
     raw = rng.integers(1, 6, size=(6, len(ids))).astype(float)
-    members = [RoomMember(f"m{k}", "", {i: int(v) for i, v in zip(ids, row)})
+    members = [RoomMember(f"m{k}", "", {i: int(v) for i, v in zip(ids, row, strict=True)})
                for k, row in enumerate(raw)]
     pic = room_picture(inst, members)
     cell = next(c for c in pic.cells if c["discipline"] == "product_leadership"

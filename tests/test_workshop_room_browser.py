@@ -153,7 +153,7 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
             assert row.locator(".ws-room-strip span").count() == 5
             first = page.locator(".ws-room-disagree tbody tr").first.inner_text()
             assert inst.item("oe_set_1").text.en in first and "2.00" in first
-            page.screenshot(path=str(shots / "workshop-room-facilitator.png"), full_page=True)
+            page.locator(".ws-room").screenshot(path=str(shots / "workshop-room-panel.png"))
 
             # close the round: the phones can no longer change anything
             page.locator(".ws-room button", has_text="Close the round").click()

@@ -77,6 +77,7 @@ class RoomPanel:
         self._stem: str | None = None
         self._seen: tuple = ()
         self._lang = ""
+        self._qr = ("", "")
         self._task: asyncio.Task | None = None
         self.title = w.HTML()
         self.open_button = w.Button(layout=w.Layout(width="auto"))
@@ -240,7 +241,9 @@ class RoomPanel:
                                                else "room_overview", lang)
         self.consensus_button.description = text("room_consensus", lang)
         url = self.participant_url
-        svg = segno.make(url, error="m").svg_inline(scale=4, border=2)
+        if self._qr[0] != url:  # a QR code takes tens of milliseconds: once per address
+            self._qr = (url, segno.make(url, error="m").svg_inline(scale=4, border=2))
+        svg = self._qr[1]
         self.qr.value = render("room_qr.html.j2", svg=Markup(svg), url=url,
                                scan=text("room_scan", lang, url=url), hidden=closed)
         self._draw()

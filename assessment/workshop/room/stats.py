@@ -94,17 +94,20 @@ def room_picture(inst: Instrument, members: list[RoomMember]) -> RoomPicture:
                       "mean": summary["mean"] if summary else nan,
                       "rwg": summary["rwg"] if summary else nan,
                       "scores": [float(s) for s in score[kept]]})
-    values = np.arange(inst.scale.min, inst.scale.max + 1)
-    n = np.isfinite(raw).sum(axis=0)
-    disagreements = []
-    for j in np.flatnonzero(n >= 2):
-        answers = raw[np.isfinite(raw[:, j]), j]
-        disagreements.append({"item": inst.item_ids[j], "n": int(n[j]),
-                              "sd": float(answers.std(ddof=1)),
-                              "counts": [int((answers == v).sum()) for v in values]})
-    disagreements.sort(key=lambda d: (-d["sd"], col[d["item"]]))
-    answered = int((np.isfinite(raw).any(axis=1)).sum()) if len(members) else 0
-    return RoomPicture(len(members), answered, cells, disagreements[:TOP_DISAGREEMENTS])
+    ids = inst.item_ids
+    present = np.isfinite(raw)
+    n = present.sum(axis=0)
+    counts = np.stack([(raw == v).sum(axis=0)
+                       for v in range(inst.scale.min, inst.scale.max + 1)], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, raw, 0.0).sum(axis=0) / n
+        sd = np.sqrt((np.where(present, raw - mean, 0.0) ** 2).sum(axis=0) / (n - 1))
+    spread = np.flatnonzero(n >= 2).tolist()
+    spread.sort(key=lambda j: (-sd[j], j))
+    disagreements = [{"item": ids[j], "n": int(n[j]), "sd": float(sd[j]),
+                      "counts": counts[j].tolist()} for j in spread[:TOP_DISAGREEMENTS]]
+    answered = int(present.any(axis=1).sum()) if len(members) else 0
+    return RoomPicture(len(members), answered, cells, disagreements)
 
 
 def consensus_medians(inst: Instrument, members: list[RoomMember]) -> dict[str, int]:
