@@ -79,6 +79,7 @@ def _cmd_workshop(args: argparse.Namespace) -> int:  # pragma: no cover - runs u
 
     ds = load_dataset(args.dataset)
     known = ds.companies["company_id"].tolist()
+    args.company = args.company or known[0]
     if args.company not in known:
         raise AssessmentError(f"{args.dataset}: no company {args.company!r} in companies.csv "
                               f"(there are: {', '.join(known[:20])})")
@@ -133,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("workshop", help="the live workshop: the facilitator's page and a "
                                         "participant page for phones, on one server")
     p.add_argument("dataset", help="dataset folder (sessions are saved in its workshops/)")
-    p.add_argument("--company", required=True, help="company id from companies.csv")
+    p.add_argument("--company", default=None,
+                   help="company id from companies.csv (default: the first one)")
     p.add_argument("--lang", choices=LANGS, default="en", help="language to start in")
     p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     p.add_argument("--host", default="127.0.0.1",

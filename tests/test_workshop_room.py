@@ -218,3 +218,11 @@ def test_consensus_medians_round_a_half_up():
           RoomMember("b", "", {"oe_exp_1": 2, "oe_exp_2": 4}),
           RoomMember("c", "", {"oe_exp_2": 1})]
     assert consensus_medians(inst, ms) == {"oe_exp_1": 2, "oe_exp_2": 4}
+
+
+def test_the_command_refuses_an_unknown_company_before_starting(capsys):
+    from assessment.cli import main
+
+    assert main(["workshop", "data/sample", "--company", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "no company 'nope' in companies.csv" in err and "pcmaker" in err

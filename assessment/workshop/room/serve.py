@@ -143,7 +143,7 @@ def plan_server(dataset: str | Path, company: str, *, lang: str = "en", port: in
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root
         argv.append("--ServerApp.allow_root=True")
     env = {DATASET_ENV: str(data), "WORKSHOP_COMPANY": company, "WORKSHOP_LANG": lang,
-           "WORKSHOP_MODE": "team", URL_ENV: base}
+           "WORKSHOP_MODE": os.environ.get("WORKSHOP_MODE", "team"), URL_ENV: base}
     return ServerPlan(argv, env,
                       f"http://{facilitator_host}:{port}/voila/render/{NOTEBOOK}?token={token}",
                       f"{base}{ROUTE}/", notes)
