@@ -226,3 +226,45 @@ def test_the_command_refuses_an_unknown_company_before_starting(capsys):
     assert main(["workshop", "data/sample", "--company", "nope"]) == 1
     err = capsys.readouterr().err
     assert "no company 'nope' in companies.csv" in err and "pcmaker" in err
+
+
+def test_the_panel_needs_the_server_and_guards_the_consensus(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from assessment.workshop.app import Workshop
+    from assessment.workshop.errors import WorkshopError
+
+    monkeypatch.delenv("WORKSHOP_ROOM_URL", raising=False)
+    data = shutil.copytree("data/sample", tmp_path / "sample",
+                           ignore=shutil.ignore_patterns("workshops", ".*.lock"))
+    ws = Workshop(data, "pcmaker", lang="de", resume="new", today=dt.date(2026, 3, 5))
+    try:
+        assert ws.room.box.layout.display == "none"  # no participant page: no panel
+        assert ws.room.box in ws.root.children
+        ws.room.url = "http://10.0.0.5:8866"
+        room = ws.room.open_room()
+        assert ws.room.box.layout.display is None
+        assert "10.0.0.5:8866/workshop-room/pcmaker-2026-03-05-1/" in ws.room.qr.value
+        assert "<svg" in ws.room.qr.value
+        assert ws.room.round_button.description == "Runde schließen"
+        with pytest.raises(WorkshopError, match="Runde"):  # the round is still open
+            ws.room.consensus()
+        ws.room.close_round()
+        with pytest.raises(WorkshopError, match="hat niemand"):
+            ws.room.consensus()
+        room.set_status("open")
+        members = [room.join(n) for n in ("A", "B", "C")]
+        for (pid, key), v in zip(members, (2, 3, 5), strict=True):
+            room.answer(pid, key, "ci_exp_1", v)
+        assert ws.room.poll()
+        assert "3 beigetreten · 3 haben geantwortet" in ws.room.live.value
+        assert "Nur 3 Personen haben geantwortet" in ws.room.live.value  # thin evidence
+        ws.room.close_round()
+        assert ws.room.consensus() == 3
+        assert ws.answer("ci_exp_1") == 3 and ws.state.team_size == 3
+        assert ws.answer("oe_exp_1") is None  # nobody answered it: left as it was
+        ws.set_mode("individual")
+        with pytest.raises(WorkshopError, match="Teamkonsens"):
+            ws.room.consensus()
+    finally:
+        ws.close()
