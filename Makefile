@@ -48,11 +48,14 @@ clean-reports:
 
 # The live workshop (notebooks/workshop.ipynb) on $(DATASET); sessions are saved under
 # $(DATASET)/workshops/. WORKSHOP_COMPANY, WORKSHOP_LANG (en, de, nl) and WORKSHOP_MODE
-# (team, individual) may be set in the environment.
+# (team, individual) may be set in the environment. `make workshop` serves the facilitator's
+# page and the participants' page for phones on one server (HOST=0.0.0.0: phones on the
+# same network can join).
+HOST ?= 127.0.0.1
 lab: $(VENV)/.installed
 	WORKSHOP_DATASET="$(abspath $(DATASET))" $(VENV)/bin/jupyter lab notebooks/workshop.ipynb
 
 workshop: $(VENV)/.installed
-	@echo "Workshop on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	WORKSHOP_DATASET="$(abspath $(DATASET))" $(VENV)/bin/voila notebooks/workshop.ipynb \
-		--no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+	$(PY) -m assessment workshop $(DATASET) --port $(PORT) --host $(HOST) \
+		$(if $(WORKSHOP_COMPANY),--company $(WORKSHOP_COMPANY)) \
+		$(if $(WORKSHOP_LANG),--lang $(WORKSHOP_LANG))

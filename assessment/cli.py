@@ -104,6 +104,19 @@ def _cmd_questionnaire(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_workshop(args: argparse.Namespace) -> int:  # pragma: no cover - runs until Ctrl-C
+    from assessment.workshop.room.serve import plan_server, serve
+
+    ds = load_dataset(args.dataset)
+    known = ds.companies["company_id"].tolist()
+    args.company = args.company or known[0]
+    if args.company not in known:
+        raise AssessmentError(f"{args.dataset}: no company {args.company!r} in companies.csv "
+                              f"(there are: {', '.join(known[:20])})")
+    return serve(plan_server(args.dataset, args.company, lang=args.lang, port=args.port,
+                             host=args.host))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``assessment`` command.
 
@@ -198,10 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="packaged instrument version (e.g. 1.0.0) or an instrument YAML "
                         "(default: the newest version)")
     p.add_argument("--integration", action="store_true",
-                   help="add the customer-integration items the perspective answers (not "
-                        "for limesurvey: their codes are longer than LimeSurvey allows)")
+                   help="add the customer-integration items the perspective answers")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=_cmd_questionnaire)
+    p = sub.add_parser("workshop", help="the live workshop: the facilitator's page and a "
+                                        "participant page for phones, on one server")
+    p.add_argument("dataset", help="dataset folder (sessions are saved in its workshops/)")
+    p.add_argument("--company", default=None,
+                   help="company id from companies.csv (default: the first one)")
+    p.add_argument("--lang", choices=LANGS, default="en", help="language to start in")
+    p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "0.0.0.0 lets phones on the same network join)")
+    p.set_defaults(func=_cmd_workshop)
     return parser
 
 

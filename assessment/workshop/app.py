@@ -30,6 +30,7 @@ from assessment.workshop.panels.header import NEW_COMPANY, Header
 from assessment.workshop.panels.html import compare_html, findings_html, moves_html
 from assessment.workshop.panels.questions import NA, Questions
 from assessment.workshop.panels.results import Results
+from assessment.workshop.panels.room import RoomPanel
 from assessment.workshop.render import line, render
 from assessment.workshop.session import TEAM, WorkshopState
 from assessment.workshop.snapshot import snapshot_page, write_snapshot
@@ -95,6 +96,8 @@ class Workshop(WorkshopBase):
                            layout=w.Layout(width="100%"))
         self.root.add_class("ws-root")
         self._wire(on)
+        self.room = RoomPanel(self)  # participants' phones (shown when the server serves them)
+        self.root.children += (self.room.box,)
         self._load_dataset(Path(dataset))
         if session is not None:
             self.company_id = company_id or self.ds.companies["company_id"].iloc[0]
