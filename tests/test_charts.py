@@ -533,7 +533,7 @@ def test_portfolio_page_shows_hostile_text_as_text(sample_dataset, sample_diagno
     failures = page[page.index('id="failures"'):]
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in failures
     assert "Zelle 2 (In [5]): &lt;i&gt;" in failures
-    assert page.count('class="plotly-graph-div"') == 1
+    assert page.count('class="plotly-graph-div"') == 2  # the heatmap and the triangle
     assert "<h1>Wertdisziplinen-Portfolio</h1>" in page
     assert page.count('<tr data-company=') + page.count('<tr class="failed-row"') == (
         len(sample_diagnoses) + 1)  # every company, and the failure's own row
