@@ -21,8 +21,10 @@ from .helpers_portfolio import near_twins, synthetic_portfolio
 
 pytestmark = [pytest.mark.timeout(900)]
 
-#: generous bounds for a shared, slow machine (measured numbers are printed)
-LOAD_MS = 60_000
+#: generous bounds for a shared, slow machine (the measured numbers are printed): the
+#: table usable, the whole page (plotly.js and both charts) drawn, one sort or filter
+READY_MS = 60_000
+LOAD_MS = 120_000
 ACTION_MS = 2_000
 
 
@@ -147,7 +149,7 @@ def test_a_thousand_companies_page_and_stay_responsive(browser, site, sample_dat
     print(f"\n1,000 companies: page built in {build_s:.1f} s; in Chromium load "
           f"{timing['load']:.0f} ms, table ready {timing['ready']:.0f} ms, sort "
           f"{sort_ms:.0f} ms, filter {filter_ms:.0f} ms, search {search_ms:.0f} ms")
-    assert timing["load"] < LOAD_MS and timing["ready"] < LOAD_MS
+    assert timing["ready"] < READY_MS and timing["load"] < LOAD_MS
     assert max(sort_ms, filter_ms, search_ms) < ACTION_MS
     assert errors == []
     page.close()
