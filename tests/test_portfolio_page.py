@@ -154,3 +154,12 @@ def test_bulk_numbers_are_babels(lang):
     for spec in (".2f", ".1f", ".0f", ".0%", ".1%", "+.2f"):
         assert [many_num(v, spec, lang) for v in values] == [num(v, spec, lang)
                                                             for v in values], spec
+
+
+def test_triangle_hover_numbers_in_the_readers_language(sample_diagnoses, instrument):
+    fig = figures.portfolio_triangle(sample_diagnoses, instrument, "de")
+    hover = " ".join(h for t in fig.data for h in t.get("hovertext", []))
+    pc = sample_diagnoses["pcmaker"].lenses["setup"].scores["operational_excellence"]
+    assert f"({pc:.2f})".replace(".", ",") in hover
+    assert not re.search(r"\(\d\.\d\d\)", hover)
+    assert re.search(r"\d\u00a0%", hover)  # Babel's German percent

@@ -297,8 +297,10 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
             text=[r[0] for r in rows], cliponaxis=False,
             textposition=positions if lens == "experience" else "top center",
             textfont=dict(size=SMALL_SIZE, color=TEXT_COLOR),
-            marker=dict(size=12, color=LENS_COLORS[lens],
-                        line=dict(width=1, color=OUTLINE_COLOR),
+            # many companies: smaller, see-through marks, so that a crowd shows its density
+            marker=dict(size=12 if label_names else 7, color=LENS_COLORS[lens],
+                        opacity=1.0 if label_names else 0.6,
+                        line=dict(width=1 if label_names else 0.5, color=OUTLINE_COLOR),
                         symbol="circle" if lens == "experience" else "square"),
             hovertext=[f"<b>{r[0]}</b><br>{lens_name(lens, lang)}<br>"
                        + _share_hover(inst, lang, r[1], r[2]) for r in rows],
