@@ -1,5 +1,14 @@
-"""The portfolio page ``index.html``: every company, its verdicts and main finding, a link to
-its report, all companies in one discipline triangle, and the reports that failed.
+"""The portfolio page ``index.html``: every company, its verdicts, how sure they are and
+its main finding (:func:`key_finding`: what the verdict columns do not already say), a link
+to its report; a heatmap of all companies' scores and all companies in one discipline
+triangle; and the reports that failed. Numbers are in the reader's language (Babel).
+
+The companies table is complete in the HTML; the page's own script
+(``templates/portfolio/table.js.j2``, no library, works from file://) sorts it (buttons in
+the headers with ``aria-sort``), filters it (verdict, industry, differing perspectives,
+confidence, text search) and shows it a page at a time, so that a portfolio of a thousand
+companies stays quick; ``charts.js.j2`` fits the charts to a phone and hides triangle
+names that would overlap another.
 
 The page is the Jinja2 template ``templates/portfolio/index.html.j2`` with autoescape:
 every string that comes from data files or from a failing run (names, ids, industries,
