@@ -301,6 +301,7 @@ def _hostile_figures(instrument, sample_diagnoses) -> list[charts.Chart]:
         charts.department_heatmap(dept_frame((HOSTILE, HOSTILE_SCRIPT)), hidden, instrument,
                                   "en", title=HOSTILE),
         charts.portfolio_triangle({"x": diag}, instrument, "en"),
+        charts.portfolio_heatmap({"x": diag}, instrument, "en"),
         charts.comparison_chart(comp, "x", instrument, "en"),
     ]
 
