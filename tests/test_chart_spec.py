@@ -69,6 +69,9 @@ def all_charts(instrument, sample_dataset, sample_scores, sample_diagnoses):
     for lang in va.LANGS:
         out.append((f"portfolio {lang}",
                     charts.portfolio_triangle(sample_diagnoses, instrument, lang)))
+        out.append((f"portfolio heatmap {lang}",
+                    charts.portfolio_heatmap(sample_diagnoses, instrument, lang)))
+    out.append(("portfolio heatmap empty", charts.portfolio_heatmap({}, instrument)))
     inst = instrument.with_thresholds({"par": 2.5, "excellence": 4.2, "blind_spot_gap": 0.5})
     par = profile_frame()
     par["par_score"] = [2.6, 3.4, 3.1, 3.6, 3.2, 2.9]
@@ -115,7 +118,8 @@ def test_every_public_chart_function_is_covered_and_returns_a_chart(all_charts):
                                                               "_triangle"))
               and not name.startswith("_")}
     assert public == {"profile_chart", "triangle_chart", "gap_chart", "department_heatmap",
-                      "role_map", "portfolio_triangle", "comparison_chart"}
+                      "role_map", "portfolio_triangle", "portfolio_heatmap",
+                      "comparison_chart"}
     assert len(all_charts) > 80
     assert all(isinstance(fig, charts.Chart) for _, fig in all_charts)
     assert all(fig.template == charts.TEMPLATE for _, fig in all_charts)

@@ -301,6 +301,7 @@ def _hostile_figures(instrument, sample_diagnoses) -> list[charts.Chart]:
         charts.department_heatmap(dept_frame((HOSTILE, HOSTILE_SCRIPT)), hidden, instrument,
                                   "en", title=HOSTILE),
         charts.portfolio_triangle({"x": diag}, instrument, "en"),
+        charts.portfolio_heatmap({"x": diag}, instrument, "en"),
         charts.comparison_chart(comp, "x", instrument, "en"),
     ]
 
@@ -533,7 +534,7 @@ def test_portfolio_page_shows_hostile_text_as_text(sample_dataset, sample_diagno
     failures = page[page.index('id="failures"'):]
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in failures
     assert "Zelle 2 (In [5]): &lt;i&gt;" in failures
-    assert page.count('class="plotly-graph-div"') == 1
+    assert page.count('class="plotly-graph-div"') == 2  # the heatmap and the triangle
     assert "<h1>Wertdisziplinen-Portfolio</h1>" in page
     assert page.count('<tr data-company=') + page.count('<tr class="failed-row"') == (
         len(sample_diagnoses) + 1)  # every company, and the failure's own row

@@ -11,6 +11,7 @@ It is a :class:`Chart`: plotly's figure JSON as plain dicts, written to HTML by
 - :mod:`.departments`: the department heatmap (section 5)
 - :mod:`.roles`: the customer-role map
 - :mod:`.comparison`: the company beside the others (section 8)
+- :mod:`.portfolio`: the portfolio page's heatmap of all companies
 - :mod:`.base`: what they share (escaped texts, the layout)
 - :mod:`.page`: plotly.js for the pages, and :func:`warm`
 
@@ -42,6 +43,7 @@ from assessment.present.figures.chart import (
 from assessment.present.figures.comparison import comparison_chart
 from assessment.present.figures.departments import department_heatmap
 from assessment.present.figures.page import PLOTLY_JS, plotly_head, plotly_js, warm
+from assessment.present.figures.portfolio import portfolio_heatmap
 from assessment.present.figures.profile import gap_chart, profile_chart
 from assessment.present.figures.roles import (
     ROLE_MAX_PX,
@@ -79,6 +81,7 @@ __all__ = [
     "plotly_head",
     "plotly_js",
     "plotly_json_wanted",
+    "portfolio_heatmap",
     "portfolio_triangle",
     "profile_chart",
     "role_bubble_sizeref",

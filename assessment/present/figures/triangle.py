@@ -30,6 +30,7 @@ from assessment.present.figures.base import (
     style,
 )
 from assessment.present.figures.chart import Chart, trace
+from assessment.present.figures.portfolio import many_num
 from assessment.present.theme import (
     ARROW_COLOR,
     ARROW_HEAD_COLOR,
@@ -120,8 +121,8 @@ def _centre_trace(lang: str) -> dict:
 
 def _share_hover(inst: Instrument, lang: str, shares: dict[str, float],
                  scores: Mapping[str, float]) -> str:
-    return "<br>".join(f"{discipline_name(inst, d, lang)}: {shares[d]:.0%} "
-                       f"({number(scores[d]):.2f})" for d in DISCIPLINES)
+    return "<br>".join(f"{discipline_name(inst, d, lang)}: {many_num(shares[d], '.0%', lang)} "
+                       f"({many_num(scores[d], '.2f', lang)})" for d in DISCIPLINES)
 
 
 def _axes_of(points: list[dict[str, float]]) -> dict[str, list[float]]:
@@ -197,6 +198,9 @@ def triangle_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "e
 # -- the portfolio ------------------------------------------------------------------------
 
 
+#: up to this many companies the experience points carry the company's name (a page
+#: showing the chart hides the names that would overlap; hover shows every name)
+LABELLED_COMPANIES = 30
 LABEL_SPOTS = {"top center": (0.0, 0.035), "bottom center": (0.0, -0.035),
                "middle right": (0.09, 0.0), "middle left": (-0.09, 0.0)}
 
@@ -255,7 +259,8 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
 
     Uses ``LensResult.scores`` of each diagnosis; a company missing a lens is shown with
     the lens it has. Company names are untrusted (escaped). Names are written next to the
-    experience points for portfolios of up to 12 companies; hover shows them always.
+    experience points for portfolios of up to :data:`LABELLED_COMPANIES` companies; hover
+    shows them always. Numbers in the hover are in the reader's language.
 
     >>> from assessment.instrument.models import load_instrument
     >>> fig = portfolio_triangle({}, load_instrument())
@@ -276,9 +281,10 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
             line=dict(color=ARROW_COLOR, width=1.5),
             marker=dict(symbol=arrows["symbol"], size=arrows["size"], angleref="previous",
                         color=ARROW_HEAD_COLOR, standoff=6)))
-    label_names = len(diagnoses) <= 12
-    positions = _label_positions([_xy(r[1]) for r in pts["experience"]],
-                                 [_xy(r[1]) for r in pts["setup"]])
+    label_names = len(diagnoses) <= LABELLED_COMPANIES
+    positions = (_label_positions([_xy(r[1]) for r in pts["experience"]],
+                                  [_xy(r[1]) for r in pts["setup"]])
+                 if label_names else "top center")
     for lens in ("setup", "experience"):
         rows = pts[lens]
         if not rows:
@@ -291,8 +297,10 @@ def portfolio_triangle(diagnoses: Mapping[str, Diagnosis], instrument: Instrumen
             text=[r[0] for r in rows], cliponaxis=False,
             textposition=positions if lens == "experience" else "top center",
             textfont=dict(size=SMALL_SIZE, color=TEXT_COLOR),
-            marker=dict(size=12, color=LENS_COLORS[lens],
-                        line=dict(width=1, color=OUTLINE_COLOR),
+            # many companies: smaller, see-through marks, so that a crowd shows its density
+            marker=dict(size=12 if label_names else 7, color=LENS_COLORS[lens],
+                        opacity=1.0 if label_names else 0.6,
+                        line=dict(width=1 if label_names else 0.5, color=OUTLINE_COLOR),
                         symbol="circle" if lens == "experience" else "square"),
             hovertext=[f"<b>{r[0]}</b><br>{lens_name(lens, lang)}<br>"
                        + _share_hover(inst, lang, r[1], r[2]) for r in rows],
