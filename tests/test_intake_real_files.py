@@ -4,6 +4,7 @@ through the command line with exit code 1, no traceback, and nothing written."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -271,3 +272,16 @@ def test_fast_and_exact_csv_paths_read_the_same(tmp_path):
     a.columns = b.columns
     pd.testing.assert_frame_equal(a, b, check_index_type=False)
     assert set(SETUP_ITEMS) <= set(resp.columns)
+
+
+def test_answers_read_from_arrow_buffers_equal_to_numeric():
+    from assessment.intake.validate import _digits
+
+    cells = ["1", "", "5", "0", "9", "3", ""] * 50
+    column = pd.Series(cells, dtype="str")
+    want = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    got = _digits(column)
+    assert got is not None
+    assert np.array_equal(got, want, equal_nan=True)
+    for other in (["12", "3"], ["a", "3"], [" 3", "4"]):  # left to pandas
+        assert _digits(pd.Series(other, dtype="str")) is None

@@ -225,7 +225,7 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
         raise DatasetError(problems)
     assert companies is not None and responses is not None and resp_path is not None
 
-    present = set(responses["company_id"])
+    present = set(responses["company_id"].unique())
     for row, cid in companies["company_id"].items():
         if cid not in present:
             warnings.append(Problem(comp_path.name, int(row), "company_id", cid,

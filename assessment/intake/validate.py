@@ -191,9 +191,10 @@ def _digits(column: pd.Series) -> np.ndarray | None:
         arrow = pa.array(column.array)
     except (TypeError, ValueError, pa.ArrowException):
         return None
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    if isinstance(arrow, pa.ChunkedArray):  # one pass over one buffer, not per chunk
+        arrow = arrow.combine_chunks()
     out = []
-    for chunk in chunks:
+    for chunk in [arrow]:
         if chunk.null_count or not (pa.types.is_string(chunk.type)
                                     or pa.types.is_large_string(chunk.type)):
             return None
@@ -225,7 +226,9 @@ def _check_answers(
     """Convert the item columns to floats, recording every non-scale value (the first
     ``MAX_SHOWN_PER_KIND`` of each kind one by one, the rest counted)."""
     lo, hi = inst.scale.min, inst.scale.max
-    values = np.full((len(df), len(items)), np.nan)
+    # one row per item: the transpose is the (rows x items) table, stored as pandas keeps
+    # its columns (no copy when the frame is made)
+    values = np.empty((len(items), len(df)))
     bad: dict[str, list[tuple[int, int]]] = {"nonnum": [], "nonint": [], "outside": []}
     counts = dict.fromkeys(bad, 0)
     for c, item in enumerate(items):
@@ -245,7 +248,7 @@ def _check_answers(
             room = MAX_SHOWN_PER_KIND - len(bad[kind])
             bad[kind].extend((int(r), c) for r in rows[:max(room, 0)])
         got[nonnum | nonint | outside] = np.nan
-        values[:, c] = got
+        values[c] = got
     scale = f"a whole number from {lo} to {hi}, or blank for not answered"
     labels = False
     for kind in bad:
@@ -269,7 +272,7 @@ def _check_answers(
                 name, None, None, None,
                 f"{scale}: {counts[kind] - len(bad[kind]):,} more {what}{hint} are not "
                 f"listed ({counts[kind]:,} in all)", count=counts[kind] - len(bad[kind])))
-    return pd.DataFrame(values, columns=items, index=df.index)
+    return pd.DataFrame(values.T, columns=items, index=df.index, copy=False)
 
 
 def _omitted(problems: list[Problem], name: str, found: int, what: str) -> None:
