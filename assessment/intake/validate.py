@@ -19,6 +19,8 @@ from assessment.instrument.models import (
     load_instrument,
     load_yaml,
 )
+from assessment.intake.hints import IMPORT_COMMAND as _IMPORT
+from assessment.intake.hints import drop_header_rows, looks_like_label, tool_of
 from assessment.intake.read import spreadsheet_rows
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
@@ -125,55 +127,13 @@ def infer_version(columns: list[str], ignore: set[str]) -> tuple[str, str | None
     return best, why
 
 
-#: column names survey tools add to their exports (compared without case, spaces or
-#: punctuation), and the tool each is typical of
-TOOL_METADATA = {
-    "Qualtrics": ("StartDate", "EndDate", "Status", "IPAddress", "Progress",
-                  "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId",
-                  "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-                  "ExternalReference", "LocationLatitude", "LocationLongitude",
-                  "DistributionChannel", "UserLanguage"),
-    "LimeSurvey": ("id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-                   "datestamp", "ipaddr", "refurl", "token"),
-    "Microsoft Forms": ("ID", "Start time", "Completion time", "Email", "Name",
-                        "Last modified time"),
-    "Google Forms": ("Timestamp", "Email Address", "Score"),
-    "SurveyMonkey": ("Respondent ID", "Collector ID", "Start Date", "End Date",
-                     "IP Address", "Email Address", "First Name", "Last Name",
-                     "Custom Data 1"),
-}
-_IMPORT = "'python -m assessment import EXPORT --into DATASET'"
-
-
-def _squash(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-_METADATA: dict[str, list[str]] = {}
-for _tool, _cols in TOOL_METADATA.items():
-    for _col in _cols:
-        _METADATA.setdefault(_squash(_col), []).append(_tool)
-
-
-def _tool_of(column: str) -> str | None:
-    """The survey tools whose metadata column ``column`` looks like, or None.
-
-    Examples
-    --------
-    >>> _tool_of("StartDate"), _tool_of("submitdate"), _tool_of("oe_exp_1")
-    ('Qualtrics or LimeSurvey or SurveyMonkey', 'LimeSurvey', None)
-    """
-    tools = _METADATA.get(_squash(column))
-    return " or ".join(tools) if tools else None
-
-
 def _item_hint(column: str, item_ids: list[str], version: str) -> str:
     other = [v for v in INSTRUMENT_VERSIONS if v != version and column in version_items(v)]
     if other:
         return (f"an item id of instrument {version}, the version of this file "
                 f"({column!r} is an item of instrument {', '.join(other)}: a responses file "
                 "holds the items of one version)")
-    tool = _tool_of(column)
+    tool = tool_of(column)
     if tool:
         return (f"an item id or one of {list(RESPONSE_COLUMNS)} / 'wave' ({column!r} looks "
                 f"like a {tool} metadata column: read the export with {_IMPORT} "
@@ -215,11 +175,6 @@ def _digits(column: pd.Series) -> np.ndarray | None:
     return np.concatenate(out) if out else np.empty(0)
 
 
-def _looks_like_label(value: str) -> bool:
-    """Whether a non-number answer is a word (a survey tool's answer label)."""
-    return any(ch.isalpha() for ch in value)
-
-
 def _check_answers(
     df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem]
 ) -> pd.DataFrame:
@@ -257,7 +212,7 @@ def _check_answers(
             expected = scale
             if kind == "nonnum" and "," in raw:
                 expected = f"{scale} (a decimal comma is not a scale value)"
-            elif kind == "nonnum" and _looks_like_label(raw):
+            elif kind == "nonnum" and looks_like_label(raw):
                 labels = True
                 expected = (f"{scale} ({raw!r} looks like an answer label: a survey tool's "
                             "export with labels is read by 'python -m assessment import "
@@ -282,30 +237,6 @@ def _omitted(problems: list[Problem], name: str, found: int, what: str) -> None:
         problems.append(Omitted(name, None, None, None,
                                 f"no more of these: {more:,} more {what} are not listed "
                                 f"({found:,} in all)", count=more))
-
-
-def _drop_header_rows(df: pd.DataFrame, name: str, items: list[str],
-                      problems: list[Problem]) -> pd.DataFrame:
-    """The table without the extra header rows some survey tools write below the column
-    names (Qualtrics: the question texts, then ``{"ImportId": ...}``), each a problem
-    naming it as a header row instead of one problem per cell."""
-    drop = []
-    for row in df.index[:3]:
-        cells = df.loc[row]
-        import_id = cells.str.contains('{"ImportId"', regex=False).any()
-        # question texts: words, a different one in (nearly) every item column (answer
-        # labels are words too, but a handful repeated)
-        texts = [v for v in cells[items] if v != ""] if items else []
-        wordy = {v for v in texts if _looks_like_label(v)}
-        if import_id or (len(texts) >= 3 and len(wordy) >= 0.8 * len(texts)):
-            drop.append(row)
-            kind = "ImportId codes" if import_id else "question texts"
-            problems.append(Problem(
-                name, int(row), None, None,
-                f"a respondent's answers; this row holds {kind}, a second header row as "
-                f"Qualtrics exports write it: read the export with {_IMPORT} --format "
-                "qualtrics, or delete the row"))
-    return df.drop(index=drop) if drop else df
 
 
 def check_responses(
@@ -355,7 +286,7 @@ def check_responses(
             f"columns named by item ids (such as {item_ids[0]!r}); none of the file's "
             f"{len(df.columns)} columns is one (a survey tool's export, with its own "
             f"question codes or texts as column names, is read by {_IMPORT})"))
-    df = _drop_header_rows(df, name, items, problems)
+    df = drop_header_rows(df, name, items, problems)
     absent_core = [i for i in core_ids if i not in df.columns]
     if absent_core:
         warnings.append(Problem(name, 1, None, None,
