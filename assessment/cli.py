@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from assessment.diagnosis.diagnose import diagnose
-from assessment.exceptions import AssessmentError, DatasetError
+from assessment.exceptions import AssessmentError, DatasetError, Omitted
 from assessment.instrument.models import LANGS
 from assessment.intake.dataset import load_dataset
 from assessment.intake.survey import SurveyImportError, import_export
@@ -18,19 +18,26 @@ from assessment.run.batch import run_reports
 from assessment.scoring.tables import score
 
 MAX_LISTED = 200
+SHEET_HELP = ("the sheet of responses.xlsx to read (default: 'sheet' in the dataset's "
+              "settings.yaml, else the first sheet)")
 
 
 def _print_problems(err: DatasetError) -> None:
-    print(f"error: {len(err.problems)} problem(s) in the dataset; nothing was written.",
+    print(f"error: {err.total} problem(s) in the dataset; nothing was written.",
           file=sys.stderr)
-    for p in err.problems[:MAX_LISTED]:
+    listed = [p for p in err.problems if not isinstance(p, Omitted)]
+    for p in listed[:MAX_LISTED]:
         print(f"  - {p}", file=sys.stderr)
-    if len(err.problems) > MAX_LISTED:
-        print(f"  ... and {len(err.problems) - MAX_LISTED} more", file=sys.stderr)
+    if len(listed) > MAX_LISTED:
+        print(f"  ... and {len(listed) - MAX_LISTED} more like these (the first {MAX_LISTED} "
+              "are listed)", file=sys.stderr)
+    for p in err.problems:  # what was counted, not listed one by one
+        if isinstance(p, Omitted):
+            print(f"  - {p}", file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    ds = load_dataset(args.dataset)
+    ds = load_dataset(args.dataset, sheet=args.sheet)
     n_comp = ds.responses["company_id"].nunique()
     print(f"{ds.name}: valid. {len(ds.responses)} respondents, {n_comp} of "
           f"{len(ds.companies)} companies with answers, waves: "
@@ -42,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    ds = load_dataset(args.dataset)
+    ds = load_dataset(args.dataset, sheet=args.sheet)
     scores = score(ds)
     diagnoses = diagnose(scores)
     files = write_outputs(args.out, ds, scores, diagnoses, args.lang)
@@ -132,11 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a dataset and list every problem")
     p.add_argument("dataset", help="dataset folder (companies.csv, responses.csv/.xlsx)")
+    p.add_argument("--sheet", default=None, help=SHEET_HELP)
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("score", help="write scores.csv, findings.csv and summary.json")
     p.add_argument("dataset", help="dataset folder")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the texts")
+    p.add_argument("--sheet", default=None, help=SHEET_HELP)
     p.set_defaults(func=_cmd_score)
     p = sub.add_parser("import", help="append a survey tool's export to a dataset")
     p.add_argument("export", help="the export (CSV or xlsx) as the survey tool wrote it")

@@ -68,6 +68,22 @@ class Problem:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Omitted(Problem):
+    """Stands for ``count`` more problems of one kind that are not listed one by one (a
+    wholly wrong file would list millions); ``expected`` says what they are.
+
+    Examples
+    --------
+    >>> more = Omitted("responses.csv", None, None, None, "more answers outside the scale "
+    ...                "(not listed)", count=52000)
+    >>> DatasetError([more]).total
+    52000
+    """
+
+    count: int = 0
+
+
 class DatasetError(AssessmentError):
     """A dataset failed validation; ``problems`` lists every error found.
 
@@ -83,6 +99,8 @@ class DatasetError(AssessmentError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        lines = [f"{len(self.problems)} problem(s) in the dataset:"]
+        #: every problem found, the ones an :class:`Omitted` stands for included
+        self.total = sum(p.count if isinstance(p, Omitted) else 1 for p in self.problems)
+        lines = [f"{self.total} problem(s) in the dataset:"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))

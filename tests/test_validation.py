@@ -385,9 +385,9 @@ def test_xlsx_with_bad_values_reports_the_right_rows(tmp_path, capsys):
     folder = write_dataset(tmp_path / "ds", companies_frame(), responses, excel=True)
 
     problems = problems_of(folder)
-    assert set(by_place(problems)) == {
-        ("responses.xlsx", 5, "ci_exp_1", "7"),
-        ("responses.xlsx", 8, "pl_exp_2", "abc"),
+    assert set(by_place(problems)) == {  # problems in a workbook name the sheet
+        ("responses.xlsx, sheet 'Sheet1'", 5, "ci_exp_1", "7"),
+        ("responses.xlsx, sheet 'Sheet1'", 8, "pl_exp_2", "abc"),
     }
     assert all(SCALE in p.expected for p in problems)
     assert_score_refuses(folder, tmp_path, capsys, problems)
@@ -594,5 +594,6 @@ def test_data_on_another_sheet_than_the_first_names_the_sheets(tmp_path):
     book.create_sheet("Notes", 0)  # an empty first sheet, the data second
     book.save(path)
     [p] = [p for p in problems_of(folder) if p.file == "responses.xlsx"]
-    assert p.expected == ("at least one data row below the header on the first sheet, "
-                          "'Notes' (the other sheets, 'Answers', are not read)")
+    assert p.expected == ("at least one data row below the header on sheet 'Notes' (the "
+                          "other sheets, 'Answers', are not read: choose one with --sheet "
+                          "NAME or 'sheet: NAME' in settings.yaml)")

@@ -108,7 +108,8 @@ def find_responses(folder: Path) -> Path | None:
 
 
 def load_dataset(path: str | Path, instrument: Instrument | None = None,
-                 integration: IntegrationInstrument | None = None) -> Dataset:
+                 integration: IntegrationInstrument | None = None,
+                 sheet: str | None = None) -> Dataset:
     """Read and validate a dataset folder (``companies.csv``, ``responses.csv`` or
     ``responses.xlsx``, optional ``settings.yaml``).
 
@@ -121,6 +122,9 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
         the packaged version the dataset was answered with: ``instrument_version`` in
         ``settings.yaml``, else inferred from the item columns of the responses file;
         the integration section is the one packaged with the instrument's version.
+    sheet : str, optional
+        The sheet of ``responses.xlsx`` to read (default: ``sheet`` in ``settings.yaml``,
+        else the first); problems in it name the sheet.
 
     Returns
     -------
@@ -176,6 +180,8 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
                                 "a list of column names"))
         ignore_columns = []
 
+    if sheet is None and settings.get("sheet") is not None:
+        sheet = str(settings["sheet"])
     comp_path = folder / "companies.csv"
     companies = None
     if not comp_path.exists():
@@ -192,11 +198,14 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
         problems.append(Problem("responses.csv", None, None, None,
                                 "a responses.csv or responses.xlsx file"))
     else:
-        table = read_table(resp_path, problems)
+        table = read_table(resp_path, problems, sheet=sheet)
+    resp_name = resp_path.name if resp_path is not None else "responses.csv"
+    if table is not None and table.attrs.get("sheet") is not None:
+        resp_name = f"{resp_name}, sheet {table.attrs['sheet']!r}"
     if instrument is None and version is None and table is not None:
         version, mixed = infer_version(list(table.columns), ignore)
         if mixed:
-            problems.append(Problem(resp_path.name, 1, None, None, mixed))
+            problems.append(Problem(resp_name, 1, None, None, mixed))
     inst = instrument or load_instrument(version=version)
     integ = integration or load_integration(version=_packaged(inst.version))
     overrides = settings.get("thresholds")
@@ -210,13 +219,13 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
             problems.append(Problem(SETTINGS_FILE, None, "thresholds", None, str(exc)))
     if table is not None:
         assert resp_path is not None
-        responses = check_responses(table, resp_path.name, companies, inst, integ,
+        responses = check_responses(table, resp_name, companies, inst, integ,
                                     ignore, problems, warnings)
     if problems:
         raise DatasetError(problems)
     assert companies is not None and responses is not None and resp_path is not None
 
-    present = set(responses["company_id"])
+    present = set(responses["company_id"].unique())
     for row, cid in companies["company_id"].items():
         if cid not in present:
             warnings.append(Problem(comp_path.name, int(row), "company_id", cid,

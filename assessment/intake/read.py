@@ -6,6 +6,8 @@ validation (:mod:`assessment.intake.validate`) decides what each cell means.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -34,15 +36,17 @@ def _over_limits(rows: int, columns: int) -> bool:
             or rows * columns > MAX_XLSX_CELLS)
 
 
-def check_workbook(path: Path, problems: list[Problem]) -> list[str] | None:
+def check_workbook(path: Path, problems: list[Problem], sheet: str | None = None,
+                   formulas: list[tuple[int, int]] | None = None) -> list[str] | None:
     """Check an xlsx workbook's size before it is read; its sheet names, or None after a
     problem.
 
-    The first sheet (the one read) is refused when its declared size (its ``<dimension>``,
-    counted from A1 as pandas reads it) exceeds the limits above; else its rows are
+    The sheet to read (``sheet``, else the first) is refused when its declared size (its
+    ``<dimension>``, counted from A1) exceeds the limits above; else its rows are
     streamed, one at a time and without their values kept, up to the limits (a declared
-    size may be missing or wrong, and pandas reads what is there). The archive is refused
-    when it unpacks to more than ``MAX_XLSX_UNPACKED`` bytes.
+    size may be missing or wrong). The archive is refused when it unpacks to more than
+    ``MAX_XLSX_UNPACKED`` bytes; a ``sheet`` the workbook does not have is a problem
+    naming the sheets it has.
 
     Parameters
     ----------
@@ -50,11 +54,16 @@ def check_workbook(path: Path, problems: list[Problem]) -> list[str] | None:
         An ``.xlsx`` or ``.xlsm`` file.
     problems : list of Problem
         Where a reason the workbook is not read is appended.
+    sheet : str, optional
+        The name of the sheet to read (default: the first).
+    formulas : list of (int, int), optional
+        Where the (spreadsheet row, 0-based column) of every formula cell of that sheet
+        is appended (a formula's stored result is what is read; see :func:`read_table`).
 
     Returns
     -------
     list of str or None
-        The workbook's sheet names (the first is the one read); None after a problem.
+        The workbook's sheet names, the one to read first; None after a problem.
 
     Examples
     --------
@@ -70,6 +79,10 @@ def check_workbook(path: Path, problems: list[Problem]) -> list[str] | None:
     True
     >>> print(problems[0].value)
     sheet 'Answers' declares cells up to XFD1048576 (1,048,576 rows x 16,384 columns from A1)
+    >>> check_workbook(path, problems, sheet="Data") is None
+    True
+    >>> print(problems[1])
+    responses.xlsx: got 'Data'; expected the name of a sheet of the workbook: 'Answers'
     """
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
@@ -86,39 +99,49 @@ def check_workbook(path: Path, problems: list[Problem]) -> list[str] | None:
                                 f"a workbook of at most {MAX_XLSX_UNPACKED:,} bytes unpacked"))
         return None
     try:
-        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        # formulas as written (data_only=False): a formula cell is told from a value
+        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds
         problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
         return None
     try:
-        sheet = book.worksheets[0]
-        declared_rows, declared_columns = sheet.max_row, sheet.max_column
+        names = list(book.sheetnames)
+        if sheet is not None and sheet not in names:
+            problems.append(Problem(name, None, None, sheet,
+                                    "the name of a sheet of the workbook: "
+                                    + ", ".join(repr(n) for n in names)))
+            return None
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        declared_rows, declared_columns = ws.max_row, ws.max_column
         if declared_rows and declared_columns and _over_limits(declared_rows,
                                                                declared_columns):
             problems.append(Problem(
                 name, None, None,
-                f"sheet {sheet.title!r} declares cells up to "
+                f"sheet {ws.title!r} declares cells up to "
                 f"{get_column_letter(declared_columns)}{declared_rows} "
                 f"({declared_rows:,} rows x {declared_columns:,} columns from A1)",
                 _XLSX_ALLOWED))
             return None
-        sheet.reset_dimensions()  # what is there, as pandas reads it
+        ws.reset_dimensions()  # what is there
         rows = last = widest = 0
-        for values in sheet.iter_rows(values_only=True):
+        for cells in ws.iter_rows():
             rows += 1
-            width = len(values)
-            while width and values[width - 1] in (None, ""):
+            width = len(cells)
+            while width and getattr(cells[width - 1], "value", None) in (None, ""):
                 width -= 1
             if width:
                 last, widest = rows, max(widest, width)
+            if formulas is not None:
+                formulas.extend((rows, j) for j, c in enumerate(cells[:width])
+                                if getattr(c, "data_type", None) == "f")
             if _over_limits(rows, 0) or _over_limits(last, widest):
                 used = f"{rows:,} rows" if rows > MAX_XLSX_ROWS else (
                     f"{last:,} rows x {widest:,} columns")
                 problems.append(Problem(name, None, None,
-                                        f"sheet {sheet.title!r} has at least {used}",
+                                        f"sheet {ws.title!r} has at least {used}",
                                         _XLSX_ALLOWED))
                 return None
-        return list(book.sheetnames)
+        return [ws.title] + [n for n in names if n != ws.title]
     except Exception as exc:  # a broken sheet inside a readable archive
         problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
         return None
@@ -126,34 +149,246 @@ def check_workbook(path: Path, problems: list[Problem]) -> list[str] | None:
         book.close()
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (what Excel writes on Windows)."""
+def _decode(raw: bytes) -> tuple[str, bool]:
+    """The text of a file, and whether it was UTF-8: UTF-16 (with a byte-order mark, or
+    NUL bytes in every other place), UTF-8 (with or without BOM), else Windows-1252 (what
+    Excel writes on Windows)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), False
+        except UnicodeDecodeError:
+            pass
+    head = raw[:4096]
+    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # UTF-16 without a BOM
+        codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            return raw.decode(codec), False
+        except UnicodeDecodeError:
+            pass
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), True
     except UnicodeDecodeError:
         try:
-            return raw.decode("cp1252")
+            return raw.decode("cp1252"), False
         except UnicodeDecodeError:
-            return raw.decode("latin-1")
+            return raw.decode("latin-1"), False
+
+
+@contextlib.contextmanager
+def _field_limit(size: int):
+    """Let the csv module read fields of ``size`` characters (its default stops at
+    131,072), restoring its limit afterwards."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _split(line: str, sep: str) -> list[str]:
+    """The cells of one CSV line."""
+    with _field_limit(len(line)):
+        return next(csv.reader([line], delimiter=sep), [])
+
+
+def _first_line(text: str) -> str:
+    """The first line of ``text`` that is not blank ("" if none), without copying it."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].rstrip("\r")
+        if line.strip():
+            return line
+        start = end + 1
+    return ""
 
 
 def _sniff_separator(header_line: str) -> str:
     """The separator of a CSV header line: ``,``, ``;`` or tab, whichever splits it most."""
-    counts = {sep: len(next(csv.reader([header_line], delimiter=sep))) for sep in ",;\t"}
+    counts = {sep: len(_split(header_line, sep)) for sep in ",;\t"}
     return max(counts, key=lambda s: (counts[s], s == ","))
 
 
-def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+def _read_csv_fast(data: bytes, sep: str, header: list[str]
+                   ) -> tuple[pd.DataFrame, bool, bool] | None:
+    """The table of UTF-8 ``data`` through pandas' pyarrow engine, whether a cell may
+    have spaces around it and whether a row may be empty (both are rare: the checks for
+    them cost more than the reading); None when the file is not plain enough for the
+    engine (blank lines, line breaks inside quotes, rows wider or narrower than the
+    header, unnamed or repeated columns): :func:`_read_csv_exact` reads those."""
+    names = [h.strip() for h in header]
+    if not data or "" in names or len(set(names)) != len(names):
+        return None
+    # the file's bytes as numbers: a look at every line break and space costs a few
+    # vectorised passes (a regular expression or a substring search over the file would
+    # cost more than reading it)
+    octets = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(octets == 10)
+    after = octets[np.minimum(breaks + 1, len(octets) - 1)]
+    after[breaks + 1 >= len(octets)] = 0
+    after2 = octets[np.minimum(breaks + 2, len(octets) - 1)]
+    if octets[0] in (10, 13) or (after == 10).any() or ((after == 13) & (after2 == 10)).any():
+        return None  # an empty line: pyarrow would skip it and lose the row numbering
+    try:
+        df = pd.read_csv(io.BytesIO(data), engine="pyarrow", sep=sep, dtype=str,
+                         keep_default_na=False)
+    except Exception:  # pyarrow's CSV errors: ragged rows, quoted line breaks, ...
+        return None
+    if len(df.columns) != len(header):
+        return None
+    df.index = pd.RangeIndex(2, len(df) + 2)  # one line per record: the spreadsheet row
+    edge = {ord(sep), 10, 13}
+    spaced = False
+    for blank in (32, 9) if sep != "\t" else (32,):
+        at = np.flatnonzero(octets == blank)
+        if len(at):
+            before = octets[np.maximum(at - 1, 0)]
+            nxt = octets[np.minimum(at + 1, len(octets) - 1)]
+            spaced = spaced or bool(np.isin(before, list(edge)).any() or at[0] == 0
+                                    or np.isin(nxt, list(edge)).any() or at[-1] == len(octets) - 1)
+    # a row of nothing but separators (or spaces) begins with one
+    empty_row = spaced or bool((after == ord(sep)).any())
+    return df, spaced, empty_row
+
+
+def _read_csv_exact(text: str, sep: str, name: str,
+                    problems: list[Problem]) -> tuple[pd.DataFrame, list[str]] | None:
+    """The table through the csv module: blank lines keep the numbering, a row with more
+    cells than the header is cut back when the extra cells are empty (a separator at the
+    end of every data row) and a problem otherwise, a shorter row is filled with blanks."""
+    with _field_limit(len(text)):
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    first = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if first is None:
+        problems.append(Problem(name, None, None, None, "a header row and data rows"))
+        return None
+    header = records[first]
+    width = len(header)
+    rows, index = [], []
+    for offset, record in enumerate(records[first + 1:], start=2):
+        if len(record) > width:
+            extra = [(j, c) for j, c in enumerate(record[width:], start=width) if c.strip()]
+            if extra:
+                j, value = extra[0]
+                problems.append(Problem(
+                    name, offset, None, value.strip(),
+                    f"no value right of the last named column ({header[-1].strip()!r}, "
+                    f"column {_letter(width - 1)}): this row has {len(record)} cells, the "
+                    f"header {width} (a separator too many shifts the row's values; the "
+                    f"first extra value is in column {_letter(j)})"))
+            record = record[:width]
+        elif len(record) < width:
+            record = record + [""] * (width - len(record))
+        rows.append(record)
+        index.append(offset)
+    df = pd.DataFrame(rows, columns=list(range(width)), dtype=str)
+    if not rows:
+        df = pd.DataFrame({j: pd.Series([], dtype=str) for j in range(width)})
+    df.index = pd.Index(index, dtype=np.int64)
+    return df, header
+
+
+def _cell_text(value: object) -> str:
+    """A calamine cell as the text a CSV export of it would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, sheet: str | None, problems: list[Problem]
+               ) -> tuple[pd.DataFrame, list[str], list[str]] | None:
+    """An Excel sheet through calamine: the table (one column per header cell, indexed
+    by spreadsheet row), its header and the workbook's sheets (the one read first)."""
+    from python_calamine import CalamineWorkbook
+
+    name = path.name
+    sheets: list[str] | None = None
+    formulas: list[tuple[int, int]] = []
+    if path.suffix.lower() != ".xls":  # openpyxl's formats: sized before they are read
+        sheets = check_workbook(path, problems, sheet=sheet, formulas=formulas)
+        if sheets is None:
+            return None
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        if sheet is not None and sheet not in names:
+            problems.append(Problem(name, None, None, sheet,
+                                    "the name of a sheet of the workbook: "
+                                    + ", ".join(repr(n) for n in names)))
+            return None
+        chosen = sheet if sheet is not None else names[0]
+        cells = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        book.close()
+    except Exception as exc:  # calamine raises several kinds
+        problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
+        return None
+    sheets = [chosen] + [n for n in names if n != chosen]
+    first = next((i for i, r in enumerate(cells) if any(_cell_text(c).strip() for c in r)),
+                 None)
+    if first is None:
+        return pd.DataFrame(), [], sheets
+    header = [_cell_text(c) for c in cells[first]]
+    width = max(len(header), *(len(r) for r in cells)) if cells else len(header)
+    header += [""] * (width - len(header))
+    body = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in cells[first + 1:]]
+    df = pd.DataFrame(body, columns=list(range(width)), dtype=str)
+    if not body:
+        df = pd.DataFrame({j: pd.Series([], dtype=str) for j in range(width)})
+    df.index = pd.Index(np.arange(first + 2, first + 2 + len(body)), dtype=np.int64)
+    # a formula without a stored result (a file written by a program, never opened and
+    # saved in a spreadsheet) reads as an empty cell: say so instead of "not answered"
+    where = f"{name}, sheet {chosen!r}"
+    for row, j in formulas:
+        if row <= first + 1 or j >= width or df.at[row, j] != "":
+            continue
+        problems.append(Problem(
+            where, row, header[j].strip() or None, None,
+            f"a stored result for the formula in cell {_letter(j)}{row} (the file was "
+            "saved without formula results: open it in a spreadsheet program and save it, "
+            "or paste the values)"))
+    return df, header, sheets
+
+
+def _letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_table(path: Path, problems: list[Problem], sheet: str | None = None
+               ) -> pd.DataFrame | None:
     """Read a CSV or Excel file as strings ("" for empty cells), or record why not.
 
-    Every cell is kept as text so ids such as ``007`` or ``NA`` survive unchanged.
+    Every cell is kept as text so ids such as ``007`` or ``NA`` survive unchanged. A
+    plain CSV is read through pandas' pyarrow engine; one with blank lines, line breaks
+    inside quotes or rows of another width than the header through the csv module (a
+    separator at the end of every data row is not a shifted row). Columns without a
+    name and without values (what a spreadsheet leaves right of the data) are left out;
+    an unnamed column with values is a problem. An Excel sheet is read through calamine;
+    a formula cell without a stored result is a problem with its cell address.
 
     Parameters
     ----------
     path : Path
-        A ``.csv`` (UTF-8 or Windows-1252; ``,``, ``;`` or tab separated) or Excel file.
+        A ``.csv`` (UTF-8, UTF-16 or Windows-1252; ``,``, ``;`` or tab separated) or Excel
+        file.
     problems : list of Problem
         Where a reason the file cannot be read is appended.
+    sheet : str, optional
+        The sheet of an Excel file to read (default: the first); the table's
+        ``attrs["sheet"]`` names the sheet read.
 
     Returns
     -------
@@ -170,62 +405,95 @@ def read_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     >>> table = read_table(path, problems)
     >>> table.index.tolist(), table["company_id"].tolist(), table["name"].iloc[0], problems
     ([2, 4], ['007', 'NA'], 'Müller', [])
+
+    A separator at the end of every data row, and an empty column right of the data:
+
+    >>> _ = path.write_text("company_id,name,\\nx,X,,\\ny,Y,,\\n", encoding="utf-16")
+    >>> table = read_table(path, problems)
+    >>> list(table.columns), table["name"].tolist(), problems
+    (['company_id', 'name'], ['X', 'Y'], [])
     """
     name = path.name
     sheets: list[str] = []
+    spaced = empty_rows = True  # unless the fast CSV path shows there are none
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        if path.suffix.lower() != ".xls":  # openpyxl's formats: sized before they are read
-            sheets = check_workbook(path, problems)
-            if sheets is None:
-                return None
-        try:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-        except Exception as exc:  # openpyxl raises many kinds
-            problems.append(Problem(name, None, None, None, f"a readable Excel file ({exc})"))
+        got = _read_xlsx(path, sheet, problems)
+        if got is None:
             return None
-        df = df.fillna("")
-        header = [str(c) for c in df.columns]
+        df, header, sheets = got
+        if not header:
+            _no_rows(name, sheets, problems)
+            return None
+        where = f"{name}, sheet {sheets[0]!r}"
     else:
         try:
-            text = _decode(path.read_bytes())
+            raw = path.read_bytes()
         except OSError as exc:
             problems.append(Problem(name, None, None, None, f"a readable file ({exc.strerror})"))
             return None
-        lines = text.splitlines()
-        first = next((ln for ln in lines if ln.strip()), "")
+        text, utf8 = _decode(raw)
+        first = _first_line(text)
         if not first:
             problems.append(Problem(name, None, None, None, "a header row and data rows"))
             return None
         sep = _sniff_separator(first)
-        header = next(csv.reader([first], delimiter=sep))
-        try:
-            df = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                na_filter=False, skip_blank_lines=False,
-            )
-        except (pd.errors.ParserError, ValueError) as exc:
-            problems.append(Problem(name, None, None, None, f"a well-formed CSV file ({exc})"))
-            return None
+        header = _split(first, sep)
+        data = raw.removeprefix(codecs.BOM_UTF8) if utf8 else text.encode("utf-8")
+        del raw
+        fast = _read_csv_fast(data, sep, header)
+        del data
+        if fast is not None:
+            df, spaced, empty_rows = fast
+        else:
+            got_csv = _read_csv_exact(text, sep, name, problems)
+            if got_csv is None:
+                return None
+            df, header = got_csv
+        del text
+        where = name
     header = [h.strip() for h in header]
-    dupes = sorted({h for h in header if header.count(h) > 1})
+    df.columns = list(range(len(header)))
+    if spaced:
+        df = df.apply(lambda s: s.str.strip())
+    keep = []
+    for j, h in enumerate(header):
+        if h:
+            keep.append(j)
+            continue
+        filled = spreadsheet_rows(df[j] != "")
+        if len(filled):  # an unnamed column with values
+            problems.append(Problem(where, 1, None, None,
+                                    f"a column name in cell {_letter(j)}1 (column "
+                                    f"{_letter(j)} has values, e.g. on row {filled[0]})"))
+            keep.append(j)
+    if len(keep) != len(header):
+        df, header = df[keep], [header[j] for j in keep]
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
     for h in dupes:
-        problems.append(Problem(name, 1, h, h, "each column name once"))
-    if dupes:
+        problems.append(Problem(where, 1, h, h, "each column name once"))
+    if dupes or "" in header:
         return None
     df.columns = header
-    df = df.apply(lambda s: s.astype(str).str.strip())
-    df.index = pd.RangeIndex(2, len(df) + 2)  # the spreadsheet row of each record
-    df = df[(df != "").any(axis=1)]  # blank lines are skipped but keep the numbering
+    if empty_rows:  # blank lines are skipped but keep the numbering
+        df = df[(df != "").any(axis=1)]
     if df.empty:
-        expected = "at least one data row below the header"
-        if sheets:  # only the first sheet is read: say which, and that the others are not
-            expected += f" on the first sheet, {sheets[0]!r}"
-            if len(sheets) > 1:
-                others = ", ".join(repr(s) for s in sheets[1:])
-                expected += f" (the other sheets, {others}, are not read)"
-        problems.append(Problem(name, None, None, None, expected))
+        _no_rows(name, sheets, problems)
         return None
+    if sheets:
+        df.attrs["sheet"] = sheets[0]
     return df
+
+
+def _no_rows(name: str, sheets: list[str], problems: list[Problem]) -> None:
+    """The problem of a table without data rows (naming the sheet read and the others)."""
+    expected = "at least one data row below the header"
+    if sheets:  # only one sheet is read: say which, and that the others are not
+        expected += f" on sheet {sheets[0]!r}"
+        if len(sheets) > 1:
+            others = ", ".join(repr(s) for s in sheets[1:])
+            expected += (f" (the other sheets, {others}, are not read: choose one with "
+                         "--sheet NAME or 'sheet: NAME' in settings.yaml)")
+    problems.append(Problem(name, None, None, None, expected))
 
 
 def spreadsheet_rows(mask: pd.Series) -> np.ndarray:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
 
-from assessment.exceptions import Problem
+from assessment.exceptions import Omitted, Problem
 from assessment.instrument.integration import IntegrationInstrument, load_integration
 from assessment.instrument.models import (
     INSTRUMENT_VERSIONS,
@@ -18,6 +19,8 @@ from assessment.instrument.models import (
     load_instrument,
     load_yaml,
 )
+from assessment.intake.hints import IMPORT_COMMAND as _IMPORT
+from assessment.intake.hints import drop_header_rows, looks_like_label, tool_of
 from assessment.intake.read import spreadsheet_rows
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
@@ -28,7 +31,7 @@ PERSPECTIVES = ("customer", "internal", "team")
 #: consensus record; blank on every other row)
 PARTICIPANTS = "participants"
 SETTINGS_FILE = "settings.yaml"
-SETTINGS_KEYS = ("thresholds", "ignore_columns", "instrument_version")
+SETTINGS_KEYS = ("thresholds", "ignore_columns", "instrument_version", "sheet")
 MAX_SHOWN_PER_KIND = 10_000  # safety cap on problems of one kind (a wholly wrong file)
 
 
@@ -130,34 +133,110 @@ def _item_hint(column: str, item_ids: list[str], version: str) -> str:
         return (f"an item id of instrument {version}, the version of this file "
                 f"({column!r} is an item of instrument {', '.join(other)}: a responses file "
                 "holds the items of one version)")
+    tool = tool_of(column)
+    if tool:
+        return (f"an item id or one of {list(RESPONSE_COLUMNS)} / 'wave' ({column!r} looks "
+                f"like a {tool} metadata column: read the export with {_IMPORT} "
+                "--format ..., or list the column under ignore_columns in settings.yaml)")
     close = difflib.get_close_matches(column, item_ids, n=1)
     extra = f" (did you mean {close[0]!r}?)" if close else ""
     return f"an item id of the instrument{extra}, or one of {list(RESPONSE_COLUMNS)} / 'wave'"
 
 
+def _digits(column: pd.Series) -> np.ndarray | None:
+    """The values of a text column whose cells are all empty or a single digit (how
+    answers come), read straight from its Arrow buffers (NaN for an empty cell); None for
+    any other column, which :func:`pd.to_numeric` reads instead."""
+    try:
+        arrow = pa.array(column.array)
+    except (TypeError, ValueError, pa.ArrowException):
+        return None
+    if isinstance(arrow, pa.ChunkedArray):  # one pass over one buffer, not per chunk
+        arrow = arrow.combine_chunks()
+    out = []
+    for chunk in [arrow]:
+        if chunk.null_count or not (pa.types.is_string(chunk.type)
+                                    or pa.types.is_large_string(chunk.type)):
+            return None
+        _, offsets, data = chunk.buffers()
+        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets, dtype=wide)[chunk.offset:chunk.offset + len(chunk) + 1]
+        length = np.diff(offsets)
+        if len(length) and length.max() > 1:
+            return None
+        values = np.full(len(chunk), np.nan)
+        filled = length == 1
+        if filled.any():
+            digit = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][filled]].astype(np.int16) - 48
+            if ((digit < 0) | (digit > 9)).any():
+                return None
+            values[filled] = digit
+        out.append(values)
+    return np.concatenate(out) if out else np.empty(0)
+
+
 def _check_answers(
     df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem]
 ) -> pd.DataFrame:
-    """Convert the item columns to floats, recording every non-scale value."""
+    """Convert the item columns to floats, recording every non-scale value (the first
+    ``MAX_SHOWN_PER_KIND`` of each kind one by one, the rest counted)."""
     lo, hi = inst.scale.min, inst.scale.max
-    block = df[items]
-    blank = (block == "").to_numpy()
-    values = block.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
-    nonnum = ~blank & np.isnan(values)
-    with np.errstate(invalid="ignore"):
-        nonint = ~np.isnan(values) & (values != np.round(values))
-        outside = ~np.isnan(values) & ~nonint & ((values < lo) | (values > hi))
+    # one row per item: the transpose is the (rows x items) table, stored as pandas keeps
+    # its columns (no copy when the frame is made)
+    values = np.empty((len(items), len(df)))
+    bad: dict[str, list[tuple[int, int]]] = {"nonnum": [], "nonint": [], "outside": []}
+    counts = dict.fromkeys(bad, 0)
+    for c, item in enumerate(items):
+        column = df[item]
+        got = _digits(column)
+        if got is None:
+            got = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
+            nonnum = (column != "").to_numpy(dtype=bool) & np.isnan(got)
+        else:
+            nonnum = np.zeros(len(got), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            nonint = ~np.isnan(got) & (got != np.round(got))
+            outside = ~np.isnan(got) & ~nonint & ((got < lo) | (got > hi))
+        for kind, mask in (("nonnum", nonnum), ("nonint", nonint), ("outside", outside)):
+            rows = np.flatnonzero(mask)
+            counts[kind] += len(rows)
+            room = MAX_SHOWN_PER_KIND - len(bad[kind])
+            bad[kind].extend((int(r), c) for r in rows[:max(room, 0)])
+        got[nonnum | nonint | outside] = np.nan
+        values[c] = got
     scale = f"a whole number from {lo} to {hi}, or blank for not answered"
-    for mask, kind in ((nonnum, "nonnum"), (nonint, "nonint"), (outside, "outside")):
-        r_idx, c_idx = np.nonzero(mask)
-        for r, c in zip(r_idx[:MAX_SHOWN_PER_KIND], c_idx[:MAX_SHOWN_PER_KIND], strict=False):
-            raw = block.iat[r, c]
+    labels = False
+    for kind in bad:
+        for r, c in sorted(bad[kind]):
+            raw = df[items[c]].iat[r]
             expected = scale
             if kind == "nonnum" and "," in raw:
                 expected = f"{scale} (a decimal comma is not a scale value)"
-            problems.append(Problem(name, int(block.index[r]), items[c], raw, expected))
-    values[nonnum | nonint | outside] = np.nan
-    return pd.DataFrame(values, columns=items, index=df.index)
+            elif kind == "nonnum" and looks_like_label(raw):
+                labels = True
+                expected = (f"{scale} ({raw!r} looks like an answer label: a survey tool's "
+                            "export with labels is read by 'python -m assessment import "
+                            "EXPORT --into DATASET', which maps the labels to numbers)")
+            problems.append(Problem(name, int(df.index[r]), items[c], raw, expected))
+        if counts[kind] > len(bad[kind]):
+            what = {"nonnum": "answers that are not numbers",
+                    "nonint": "answers that are not whole numbers",
+                    "outside": f"answers outside {lo} to {hi}"}[kind]
+            hint = " (labels: see 'python -m assessment import')" if labels else ""
+            problems.append(Omitted(
+                name, None, None, None,
+                f"{scale}: {counts[kind] - len(bad[kind]):,} more {what}{hint} are not "
+                f"listed ({counts[kind]:,} in all)", count=counts[kind] - len(bad[kind])))
+    return pd.DataFrame(values.T, columns=items, index=df.index, copy=False)
+
+
+def _omitted(problems: list[Problem], name: str, found: int, what: str) -> None:
+    """Count the problems of one kind beyond the ``MAX_SHOWN_PER_KIND`` listed."""
+    if found > MAX_SHOWN_PER_KIND:
+        more = found - MAX_SHOWN_PER_KIND
+        problems.append(Omitted(name, None, None, None,
+                                f"no more of these: {more:,} more {what} are not listed "
+                                f"({found:,} in all)", count=more))
 
 
 def check_responses(
@@ -201,6 +280,13 @@ def check_responses(
             problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids, inst.version)))
     items = [i for i in item_ids if i in df.columns]
     absent = [i for i in item_ids if i not in df.columns]
+    if not items:
+        problems.append(Problem(
+            name, 1, None, None,
+            f"columns named by item ids (such as {item_ids[0]!r}); none of the file's "
+            f"{len(df.columns)} columns is one (a survey tool's export, with its own "
+            f"question codes or texts as column names, is read by {_IMPORT})"))
+    df = drop_header_rows(df, name, items, problems)
     absent_core = [i for i in core_ids if i not in df.columns]
     if absent_core:
         warnings.append(Problem(name, 1, None, None,
@@ -216,21 +302,38 @@ def check_responses(
             problems.append(Problem(name, int(row), WAVE_COLUMN, "",
                                     "a wave label such as 2026-Q1"))
     for col in ("company_id", "respondent_id"):
-        for row in spreadsheet_rows(df[col] == ""):
+        rows = spreadsheet_rows(df[col] == "")
+        for row in rows[:MAX_SHOWN_PER_KIND]:
             problems.append(Problem(name, int(row), col, "", f"a non-empty {col}"))
+        _omitted(problems, name, len(rows), f"empty {col} cells")
 
     perspective = df["perspective"].str.lower()
     bad = ~perspective.isin(PERSPECTIVES)
-    for row in spreadsheet_rows(bad):
+    rows = spreadsheet_rows(bad)
+    for row in rows[:MAX_SHOWN_PER_KIND]:
         problems.append(Problem(name, int(row), "perspective", df["perspective"].loc[row],
                                 "'customer', 'internal' or 'team'"))
+    _omitted(problems, name, len(rows), "perspectives that are not 'customer', "
+             "'internal' or 'team'")
     participants = _check_participants(df, name, perspective, problems, warnings)
 
     if companies is not None and "company_id" in companies.columns:
-        unknown = ~df["company_id"].isin(set(companies["company_id"])) & (df["company_id"] != "")
-        for row in spreadsheet_rows(unknown)[:MAX_SHOWN_PER_KIND]:
-            problems.append(Problem(name, int(row), "company_id", df["company_id"].loc[row],
-                                    "a company_id listed in companies.csv"))
+        listed = list(dict.fromkeys(companies["company_id"]))
+        unknown = ~df["company_id"].isin(set(listed)) & (df["company_id"] != "")
+        by_case = {c.casefold(): c for c in reversed(listed)}
+        rows = spreadsheet_rows(unknown)
+        for row in rows[:MAX_SHOWN_PER_KIND]:
+            cid = df["company_id"].loc[row]
+            hint = ""
+            if cid.strip().casefold() in by_case:
+                hint = (f" (did you mean {by_case[cid.strip().casefold()]!r}? ids are "
+                        "compared exactly: upper and lower case differ)")
+            else:
+                close = difflib.get_close_matches(cid, listed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(name, int(row), "company_id", cid,
+                                    f"a company_id listed in companies.csv{hint}"))
+        _omitted(problems, name, len(rows), "company ids not listed in companies.csv")
 
     key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
     dup = key.duplicated(keep=False) & (df["respondent_id"] != "")

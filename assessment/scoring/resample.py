@@ -303,13 +303,15 @@ def _score_matrix(respondents: pd.DataFrame
     kept = long["kept"].to_numpy(dtype=bool) & long["score"].notna().to_numpy()
     score = np.where(kept, long["score"].to_numpy(dtype=float), np.nan)
     columns = ["wave", "company_id", "respondent_id", "perspective", "department"]
-    text = {c: long[c].to_numpy(dtype=object) for c in columns}
-    blocks = _cell_blocks(long, text)
+    blocks = _cell_blocks(long)
     if blocks is not None:  # one block per cell, the same respondents in each (as scored)
         cells, rows = blocks
         first_row = np.arange(rows)
         values = score.reshape(len(cells), rows).T
+        # the respondents' text once (not once per cell: millions of Python strings)
+        text = {c: long[c].iloc[:rows].to_numpy(dtype=object) for c in columns}
     else:
+        text = {c: long[c].to_numpy(dtype=object) for c in columns}
         cells, cell = _cells(long)
         key = np.zeros(len(long), dtype=np.int64)
         for col in ["wave", "company_id", "respondent_id"]:
@@ -342,29 +344,41 @@ def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
     return cells, cell_pos[np.searchsorted(codes, code)]
 
 
-def _cell_blocks(long: pd.DataFrame, text: dict[str, np.ndarray]
-                 ) -> tuple[list[tuple[str, str]], int] | None:
+def _cell_blocks(long: pd.DataFrame) -> tuple[list[tuple[str, str]], int] | None:
     """``(cells, rows)`` when ``long`` is one block of ``rows`` rows per cell, each block
     the same respondents in the same order, none twice (how the scores are built): then
-    no text needs hashing. None otherwise."""
+    no text needs hashing. None otherwise. Blocks are compared as arrays (no Python
+    string per row is made)."""
     n = len(long)
-    disc = long["discipline"].to_numpy(dtype=object)
-    lens = long["lens"].to_numpy(dtype=object)
     if n == 0:
         return None
-    change = np.flatnonzero((disc[1:] != disc[:-1]) | (lens[1:] != lens[:-1])) + 1
+    disc = long["discipline"].array
+    lens = long["lens"].array
+    try:  # a missing discipline or lens (never made by the scoring): the general path
+        turn = np.asarray((disc[1:] != disc[:-1]) | (lens[1:] != lens[:-1]), dtype=bool)
+    except (TypeError, ValueError):
+        return None
+    change = np.flatnonzero(turn) + 1
     rows = int(change[0]) if len(change) else n
     n_blocks = n // rows
     if n_blocks * rows != n or not np.array_equal(change, np.arange(1, n_blocks) * rows):
         return None
-    cells = list(zip(disc[::rows].astype(str), lens[::rows].astype(str), strict=True))
+    starts = np.arange(n_blocks) * rows
+    cells = [(str(disc[i]), str(lens[i])) for i in starts]
     if len(set(cells)) != len(cells):
         return None
     for col in ["wave", "company_id", "respondent_id", "perspective", "department"]:
-        values = text[col]
-        if n_blocks > 1 and not (values.reshape(n_blocks, rows) == values[:rows]).all():
-            return None
-    keys = pd.DataFrame({c: text[c][:rows] for c in ["wave", "company_id", "respondent_id"]})
+        values = long[col].array
+        first = values[:rows]
+        for start in starts[1:]:
+            try:
+                same = np.asarray(values[start:start + rows] == first, dtype=bool)
+            except (TypeError, ValueError):  # a missing value: the general path
+                return None
+            if not same.all():
+                return None
+    keys = pd.DataFrame({c: long[c].iloc[:rows].to_numpy()
+                         for c in ["wave", "company_id", "respondent_id"]})
     if keys.duplicated().any():
         return None
     return [(str(d), str(le)) for d, le in cells], rows
