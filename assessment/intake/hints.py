@@ -6,24 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from assessment.exceptions import Problem
+from assessment.instrument.survey_tools import metadata_columns
 
 #: column names survey tools add to their exports (compared without case, spaces or
-#: punctuation), and the tool each is typical of
-TOOL_METADATA = {
-    "Qualtrics": ("StartDate", "EndDate", "Status", "IPAddress", "Progress",
-                  "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId",
-                  "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-                  "ExternalReference", "LocationLatitude", "LocationLongitude",
-                  "DistributionChannel", "UserLanguage"),
-    "LimeSurvey": ("id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-                   "datestamp", "ipaddr", "refurl", "token"),
-    "Microsoft Forms": ("ID", "Start time", "Completion time", "Email", "Name",
-                        "Last modified time"),
-    "Google Forms": ("Timestamp", "Email Address", "Score"),
-    "SurveyMonkey": ("Respondent ID", "Collector ID", "Start Date", "End Date",
-                     "IP Address", "Email Address", "First Name", "Last Name",
-                     "Custom Data 1"),
-}
+#: punctuation), by the tool each is typical of (from ``instrument/survey_tools.yaml``)
+TOOL_METADATA = metadata_columns()
 IMPORT_COMMAND = "'python -m assessment import EXPORT --into DATASET'"
 
 

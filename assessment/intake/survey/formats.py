@@ -10,12 +10,10 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from assessment.exceptions import Problem
-from assessment.instrument.texts import load_yaml
+from assessment.instrument.survey_tools import tool_facts
 from assessment.intake.read import check_workbook
 
 FORMATS = ("qualtrics", "limesurvey", "msforms", "googleforms", "surveymonkey", "generic")
@@ -33,20 +31,6 @@ def norm(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", str(text)).replace("_", " ").lower()
     return _PUNCT.sub(" ", text).strip()
-
-
-@cache
-def tool_facts() -> dict:
-    """The packaged ``survey_tools.yaml``: metadata columns, response-id column, header
-    rows of each tool; label variants; words for not answered and for perspectives.
-
-    Examples
-    --------
-    >>> tool_facts()["tools"]["qualtrics"]["response_id"]
-    'ResponseId'
-    """
-    source = resources.files("assessment.instrument").joinpath("survey_tools.yaml")
-    return load_yaml(source.read_text(encoding="utf-8"))
 
 
 @dataclass
