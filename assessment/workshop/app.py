@@ -81,6 +81,7 @@ class Workshop(WorkshopBase):
         self.quiet = Quiet()
         self.figure: go.FigureWidget | None = None
         self._sent: dict = {}  # what the figure was last given (see update_figure)
+        self._fig_size: tuple[int, int] | None = None  # the chart's box in the page
         self.header = Header(lang, mode)
         on = guarded(self._show_error, self.quiet)
         self.questions = Questions(on(self._on_answer), on(self.set_note))
@@ -99,7 +100,12 @@ class Workshop(WorkshopBase):
         # room stay pinned on the right (workshop.css sizes both to the window)
         body = w.GridBox([main, side])
         body.add_class("ws-body")
-        self.root = w.VBox([w.HTML(render("style.html.j2")), self.header.box, body])
+        # the chart box's size in the browser ("<width>x<height>", sent by the page)
+        self.viewport = w.Text(continuous_update=True, layout=w.Layout(display="none"))
+        self.viewport.add_class("ws-viewport")
+        self.viewport.observe(on(lambda ch: self.fit_figure(ch["new"])), "value")
+        self.root = w.VBox([w.HTML(render("style.html.j2")), self.viewport, self.header.box,
+                            body])
         self.root.add_class("ws-root")
         self.root.add_class("ws-presenter")
         self._wire(on)
@@ -266,6 +272,24 @@ class Workshop(WorkshopBase):
                              Markup(self.results.findings.value),
                              Markup(self.results.moves.value), self._compare(all_rows=True))
 
+    def fit_figure(self, size: str) -> None:
+        """Lay the chart out for its box in the page (``"<width>x<height>"`` in pixels, as
+        the page reports it); an unreadable size is ignored."""
+        try:
+            width, height = (int(v) for v in size.lower().split("x"))
+        except ValueError:
+            return
+        fit = (max(width, 320), max(height, 300))
+        if fit == self._fig_size:
+            return
+        self._fig_size = fit
+        if self.figure is not None:  # a new view at that size (a shown one keeps its own)
+            figure = go.FigureWidget(go.Figure(self.figure).update_layout(
+                width=fit[0], height=fit[1]))  # in the first layout: a view keeps it
+            self.figure = figure
+            self._fig_box.children = [figure]
+            figure._repr_mimebundle_()
+
     @property
     def widget(self) -> w.Widget:
         """The top-level widget (what the notebook displays)."""
@@ -339,7 +363,10 @@ class Workshop(WorkshopBase):
             self.header.participants(state, lang)
         self._rebuild_target()
         self.questions.build(self.instrument, self.integration, state, lang)
-        self.figure = go.FigureWidget(build_figure(self.instrument, lang, name))
+        figure = build_figure(self.instrument, lang, name)
+        if self._fig_size is not None:
+            figure.update_layout(width=self._fig_size[0], height=self._fig_size[1])
+        self.figure = go.FigureWidget(figure)
         self._sent = {}
         self._fig_box.children = [self.figure]
         self.refresh()

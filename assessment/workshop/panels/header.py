@@ -37,7 +37,7 @@ class Header:
         self.dataset = w.Dropdown(layout=w.Layout(width="220px"), style=wide)
         self.company = w.Dropdown(layout=w.Layout(width="360px"), style=wide)
         self.lang = w.ToggleButtons(options=[(x.upper(), x) for x in LANGS], value=lang,
-                                    style={"button_width": "42px"})
+                                    style={"button_width": "56px"})
         self.mode = w.ToggleButtons(options=[("", TEAM), ("", INDIVIDUAL)], value=mode,
                                     style={"button_width": "auto"})
         self.team = TeamSize()
