@@ -170,3 +170,137 @@ def test_voila_settings_live_in_one_place():
     assert voila_env({})["JUPYTER_PATH"] == str(SHARE)
     page = (SHARE / "voila" / "templates" / "workshop" / "index.html.j2").read_text()
     assert "cdn." not in page and "https://" not in page
+
+
+# -- in the browser --------------------------------------------------------------------------
+
+from .browser import LAUNCH_ARGS  # noqa: E402
+from .test_workshop_browser import PAGE_TIMEOUT, voila  # noqa: E402,F401 - the fixture
+
+IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+  return [r.top, r.bottom, r.left, r.right, window.innerHeight, window.innerWidth]; }"""
+ROW = """(sel) => Array.from(document.querySelectorAll(sel + ' button')).map(b => {
+  const r = b.getBoundingClientRect(); return [Math.round(r.top), r.width]; })"""
+
+
+def _kernels(voila_pid: int) -> int:
+    """Kernel processes Voila runs (its children running ipykernel)."""
+    n = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        n += ppid == voila_pid and b"ipykernel" in cmd
+    return n
+
+
+def _check_layout(page, item: str) -> None:
+    """The current question, the profile chart and the findings on screen; the answer
+    buttons of ``item`` on one row, the five scale buttons equally wide."""
+    top, bottom, _l, _r, height, width = page.evaluate(IN_VIEW, ".ws-item.ws-current")
+    assert -1 <= top and bottom <= height + 1, ("current question", top, bottom, height)
+    top, bottom, left, right, height, width = page.evaluate(IN_VIEW, ".js-plotly-plot")
+    assert 0 <= top and bottom <= height and right <= width, ("chart", top, bottom, right)
+    assert bottom - top > 0.35 * height  # sized to the window, not a fixed 500 px
+    top, bottom, *_rest, height, _w = page.evaluate(IN_VIEW, ".ws-findings")
+    assert top < height - 40, ("findings", top, height)
+    buttons = page.evaluate(ROW, f".ws-ctrl-{item}")
+    assert len(buttons) == 6 and len({t for t, _w in buttons}) == 1, buttons
+    widths = [w for _t, w in buttons[1:]]
+    assert max(widths) - min(widths) < 1.5, widths
+    size = page.evaluate("""() => [parseFloat(getComputedStyle(document.querySelector(
+        '.ws-item-text')).fontSize), parseFloat(getComputedStyle(document.querySelector(
+        '.ws-item button')).fontSize)]""")
+    assert size[0] >= 20 and size[1] >= 16, size
+
+
+def _wait_chart(page) -> None:
+    page.wait_for_function(
+        "(() => { const b = document.querySelector('.ws-fig'); const p = b && "
+        "b.querySelector('.js-plotly-plot'); return p && p._fullLayout && "
+        "Math.abs(p._fullLayout.height - b.clientHeight) < 3 && "
+        "Math.abs(p._fullLayout.width - b.clientWidth) < 3; })()", timeout=120_000)
+
+
+def _active(page, item: str) -> str:
+    return page.evaluate(f"(() => {{ const b = document.querySelector('.ws-ctrl-{item} "
+                         "button.mod-active'); return b ? b.textContent.trim() : ''; })()")
+
+
+@pytest.mark.timeout(900)
+def test_presenter_view_keys_and_reloads_in_the_browser(voila, chromium, tmp_path):
+    import playwright.sync_api as playwright
+
+    url, data, proc = voila
+    shots = Path("/tmp/work/ws-presenter") if Path("/tmp/work").is_dir() else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            outside: list[str] = []
+            page.on("request", lambda r: r.url.startswith(url) or r.url.startswith(
+                ("blob:", "data:")) or outside.append(r.url))
+            page.goto(url, timeout=PAGE_TIMEOUT)
+            page.wait_for_selector(".ws-ctrl-oe_exp_1", timeout=PAGE_TIMEOUT)
+            _wait_chart(page)
+            # keys: 4 answers the current (first unanswered) question and moves on
+            page.keyboard.press("4")
+            page.wait_for_function("document.querySelector('.ws-ctrl-oe_exp_1 "
+                                   "button.mod-active').textContent.startsWith('4')",
+                                   timeout=60_000)
+            page.keyboard.press("2")
+            page.wait_for_function("document.querySelector('.ws-ctrl-oe_exp_2 "
+                                   "button.mod-active').textContent.startsWith('2')",
+                                   timeout=60_000)
+            page.keyboard.press("j")
+            page.keyboard.press("k")  # back to the third question: still current
+            assert "ws-current" in page.get_attribute(".ws-item:has(.ws-ctrl-oe_exp_3)",
+                                                      "class")
+            _check_layout(page, "oe_exp_3")
+            assert "oe_exp_1" not in page.inner_text(".ws-questions")
+            page.screenshot(path=str(shots / "presenter-1920-en.png"))
+            page.set_viewport_size({"width": 1366, "height": 768})
+            _wait_chart(page)
+            _check_layout(page, "oe_exp_3")
+            assert not outside, outside  # offline: nothing from a CDN
+            # three reloads in the middle of the session: every answer is kept
+            for k in range(3):
+                page.reload(timeout=PAGE_TIMEOUT)
+                page.wait_for_selector(".ws-offer", state="visible", timeout=PAGE_TIMEOUT)
+                take = page.locator(".ws-take-over")
+                (take if take.is_visible() else page.locator(
+                    ".ws-offer button.mod-primary")).click()
+                page.wait_for_selector(".ws-ctrl-oe_exp_1 button.mod-active",
+                                       timeout=60_000)
+                page.wait_for_function("document.querySelector('.ws-ctrl-oe_exp_1 "
+                                       "button.mod-active').textContent.startsWith('4')",
+                                       timeout=60_000)
+                assert _active(page, "oe_exp_2").startswith("2"), k
+                page.keyboard.press("5")  # the next open question, one more per reload
+                page.wait_for_function(f"document.querySelector('.ws-ctrl-oe_exp_{k + 3} "
+                                       "button.mod-active').textContent.startsWith('5')",
+                                       timeout=60_000)
+            deadline = time.monotonic() + 30
+            while _kernels(proc.pid) > 2 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert _kernels(proc.pid) <= 2  # closed pages' kernels are shut down
+            # German: every label switches, the buttons stay on one row
+            page.locator(".ws-header button", has_text="DE").click()
+            page.wait_for_function("document.querySelector('.ws-title').textContent"
+                                   ".includes('Workshop Wertdisziplinen')", timeout=60_000)
+            page.wait_for_selector(".ws-ctrl-oe_exp_6", timeout=60_000)
+            page.locator(".ws-ctrl-oe_exp_6 button").nth(3).click()
+            _wait_chart(page)
+            _check_layout(page, "oe_exp_6")
+            assert "Tasten" in page.inner_text(".ws-help")
+            page.screenshot(path=str(shots / "presenter-1366-de.png"))
+        finally:
+            browser.close()
+    (session,) = sorted((data / "workshops").glob("pcmaker-*.csv"))
+    text = session.read_text(encoding="utf-8")
+    header, row = text.splitlines()[:2]
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    assert [values[f"oe_exp_{k}"] for k in range(1, 7)] == ["4", "2", "5", "5", "5", "3"]

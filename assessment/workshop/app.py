@@ -23,7 +23,15 @@ from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
 from assessment.workshop.controller import WorkshopBase
 from assessment.workshop.errors import SessionInUse, WorkshopError
 from assessment.workshop.export import ExportResult
-from assessment.workshop.figure import FIG_HEIGHT, FIG_WIDTH, T_BAR, T_MOVE, T_TRI, build_figure, update_figure
+from assessment.workshop.figure import (
+    FIG_HEIGHT,
+    FIG_WIDTH,
+    T_BAR,
+    T_MOVE,
+    T_TRI,
+    build_figure,
+    update_figure,
+)
 from assessment.workshop.live import live_result
 from assessment.workshop.locks import TAKEOVER_WAIT, SessionLock
 from assessment.workshop.panels.base import Quiet, guarded
