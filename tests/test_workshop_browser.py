@@ -61,8 +61,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def voila(tmp_path):
-    """Voila on a free localhost port serving the workshop on a copy of the sample data."""
+def voila(tmp_path, request):
+    """Voila on a free localhost port serving the workshop on a copy of the sample data
+    (with the options of a ``voila_args`` mark after the workshop's own)."""
+    marker = request.node.get_closest_marker("voila_args")
+    extra = list(marker.args) if marker else []
     data = tmp_path / "sample"
     shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("workshops", ".*.lock"))
     port = _free_port()
@@ -71,7 +74,7 @@ def voila(tmp_path):
     log = (tmp_path / "voila.log").open("wb")
     proc = subprocess.Popen(
         [str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *voila_args()],
+         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *voila_args(), *extra],
         cwd=NOTEBOOK.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

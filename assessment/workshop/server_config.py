@@ -3,13 +3,12 @@ that ``make workshop``, the notebook and the ``workshop`` command share.
 
 - the page template ``workshop`` (``share/voila/templates/workshop``, found through
   ``JUPYTER_PATH``): Voila's lab template without its CDN links (a workshop room is often
-  offline), with the presenter view's keys, and the page's kernel shut down when the page is
-  closed or reloaded (Voila's own ``voila/api/shutdown`` handler);
+  offline), with the presenter view's keys and the chart sized to its box;
 - only the browser extensions the page uses (Voila's widget manager, the widget classes,
   anywidget for plotly's FigureWidget, plotly's renderer);
-- idle kernels without a page are culled (:data:`CULL_IDLE_SECONDS`), so kernels of closed
-  pages whose shutdown request was lost (a killed browser) do not pile up, and the session
-  they held is free again.
+- idle kernels without a connected page are culled (:data:`CULL_IDLE_SECONDS`): every page
+  load starts a kernel, and those of closed or reloaded pages do not pile up; the session
+  such a kernel held is free again then (before that, the resume offer takes it over).
 
 Examples
 --------
