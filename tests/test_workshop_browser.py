@@ -28,7 +28,7 @@ PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is o
 
 import playwright.sync_api as playwright  # noqa: E402
 
-from assessment.workshop.server_config import voila_args, voila_env  # noqa: E402
+from assessment.workshop.server_config import VOILA_CONFIG, voila_args, voila_env  # noqa: E402
 
 from .browser import LAUNCH_ARGS  # noqa: E402
 
@@ -63,9 +63,11 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture
 def voila(tmp_path, request):
     """Voila on a free localhost port serving the workshop on a copy of the sample data
-    (with the options of a ``voila_args`` mark after the workshop's own)."""
-    marker = request.node.get_closest_marker("voila_args")
-    extra = list(marker.args) if marker else []
+    (settings of a ``voila_config`` mark replacing the workshop's own)."""
+    marker = request.node.get_closest_marker("voila_config")
+    config = {cls: dict(traits) for cls, traits in VOILA_CONFIG.items()}
+    for cls, traits in (marker.args[0] if marker else {}).items():
+        config.setdefault(cls, {}).update(traits)
     data = tmp_path / "sample"
     shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("workshops", ".*.lock"))
     port = _free_port()
@@ -74,7 +76,7 @@ def voila(tmp_path, request):
     log = (tmp_path / "voila.log").open("wb")
     proc = subprocess.Popen(
         [str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *voila_args(), *extra],
+         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *voila_args(config)],
         cwd=NOTEBOOK.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

@@ -230,9 +230,9 @@ def _active(page, item: str) -> str:
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.voila_args("--MappingKernelManager.cull_idle_timeout=8",
-                        "--MappingKernelManager.cull_interval=2")
-def test_presenter_view_keys_and_reloads_in_the_browser(voila, chromium, tmp_path):
+@pytest.mark.voila_config({"MappingKernelManager": {"cull_idle_timeout": 8,
+                                                     "cull_interval": 2}})
+def test_presenter_view_keys_and_reloads_in_the_browser(voila, chromium, tmp_path):  # noqa: F811
     import playwright.sync_api as playwright
 
     url, data, proc = voila
@@ -306,3 +306,19 @@ def test_presenter_view_keys_and_reloads_in_the_browser(voila, chromium, tmp_pat
     header, row = text.splitlines()[:2]
     values = dict(zip(header.split(","), row.split(","), strict=True))
     assert [values[f"oe_exp_{k}"] for k in range(1, 7)] == ["4", "2", "5", "5", "5", "3"]
+
+
+def test_the_session_file_is_written_by_the_one_csv_writer_and_read_back(data):
+    from assessment.workshop.answers import session_rows
+
+    ws = Workshop(data, "pcmaker", resume="new")
+    ws.set_answer("oe_exp_1", 4)
+    text = ws.state.csv_path.read_text(encoding="utf-8")
+    ws.state.company_id = "-acme"  # not a possible id today; the writer guards anyway
+    guarded = ws.state.responses_csv()
+    ws.close()
+    assert "\n'-acme," in guarded.replace(",'-acme,", "\n'-acme,")
+    (row,) = session_rows(guarded.encode())
+    assert row["company_id"] == "-acme" and row["oe_exp_1"] == "4"
+    (row,) = session_rows(text.encode())
+    assert row["company_id"] == "pcmaker"
