@@ -54,5 +54,7 @@ lab: $(VENV)/.installed
 
 workshop: $(VENV)/.installed
 	@echo "Workshop on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	WORKSHOP_DATASET="$(abspath $(DATASET))" $(VENV)/bin/voila notebooks/workshop.ipynb \
-		--no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+	WORKSHOP_DATASET="$(abspath $(DATASET))" \
+		JUPYTER_PATH="$(abspath assessment/workshop/share)$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+		$(VENV)/bin/voila notebooks/workshop.ipynb --no-browser --port=$(PORT) \
+		--Voila.ip=127.0.0.1 $$($(PY) -m assessment.workshop.server_config)
