@@ -295,6 +295,13 @@ def test_presenter_view_keys_and_reloads_in_the_browser(voila, chromium, tmp_pat
                                    ".includes('Workshop Wertdisziplinen')", timeout=60_000)
             page.wait_for_selector(".ws-ctrl-oe_exp_6", timeout=60_000)
             page.locator(".ws-ctrl-oe_exp_6 button").nth(3).click()
+            page.wait_for_function("document.querySelector('.ws-ctrl-oe_exp_6 "
+                                   "button.mod-active').textContent.startsWith('3')",
+                                   timeout=60_000)
+            deadline = time.monotonic() + 30  # saved by the kernel at once
+            while ",3," not in next(data.glob("workshops/pcmaker-*.csv")).read_text() \
+                    and time.monotonic() < deadline:
+                time.sleep(0.2)
             _wait_chart(page)
             _check_layout(page, "oe_exp_6")
             assert "Tasten" in page.inner_text(".ws-help")
