@@ -293,7 +293,12 @@ def test_presenter_view_keys_and_reloads_in_the_browser(voila, chromium, tmp_pat
             page.locator(".ws-header button", has_text="DE").click()
             page.wait_for_function("document.querySelector('.ws-title').textContent"
                                    ".includes('Workshop Wertdisziplinen')", timeout=60_000)
-            page.wait_for_selector(".ws-ctrl-oe_exp_6", timeout=60_000)
+            page.wait_for_function(  # questions, status and findings switched too
+                "(() => { const q = document.querySelector('.ws-questions'); "
+                "const s = document.querySelector('.ws-header .ws-status'); "
+                "return q && q.innerText.includes('Kundinnen und Kunden erhalten') && "
+                "s && s.innerText.includes('Gespeichert') && document.querySelector("
+                "'.ws-findings').innerText.includes('Befragung'); })()", timeout=120_000)
             page.locator(".ws-ctrl-oe_exp_6 button").nth(3).click()
             page.wait_for_function("document.querySelector('.ws-ctrl-oe_exp_6 "
                                    "button.mod-active').textContent.startsWith('3')",
