@@ -28,6 +28,8 @@ PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is o
 
 import playwright.sync_api as playwright  # noqa: E402
 
+from assessment.workshop.server_config import VOILA_CONFIG, voila_args, voila_env  # noqa: E402
+
 from .browser import LAUNCH_ARGS  # noqa: E402
 
 
@@ -59,17 +61,22 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def voila(tmp_path):
-    """Voila on a free localhost port serving the workshop on a copy of the sample data."""
+def voila(tmp_path, request):
+    """Voila on a free localhost port serving the workshop on a copy of the sample data
+    (settings of a ``voila_config`` mark replacing the workshop's own)."""
+    marker = request.node.get_closest_marker("voila_config")
+    config = {cls: dict(traits) for cls, traits in VOILA_CONFIG.items()}
+    for cls, traits in (marker.args[0] if marker else {}).items():
+        config.setdefault(cls, {}).update(traits)
     data = tmp_path / "sample"
     shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("workshops", ".*.lock"))
     port = _free_port()
-    env = dict(os.environ, WORKSHOP_DATASET=str(data), WORKSHOP_COMPANY="pcmaker",
-               WORKSHOP_LANG="en", WORKSHOP_MODE="team")
+    env = voila_env(dict(os.environ, WORKSHOP_DATASET=str(data), WORKSHOP_COMPANY="pcmaker",
+                         WORKSHOP_LANG="en", WORKSHOP_MODE="team"))
     log = (tmp_path / "voila.log").open("wb")
     proc = subprocess.Popen(
         [str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
+         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *voila_args(config)],
         cwd=NOTEBOOK.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
@@ -87,7 +94,7 @@ def voila(tmp_path):
                 if time.monotonic() > deadline:
                     pytest.fail(f"voila did not answer within {START_TIMEOUT} s")
                 time.sleep(0.5)
-        yield url, data
+        yield url, data, proc
     finally:
         _stop(proc)
         log.close()
@@ -106,7 +113,7 @@ def _team_size(data: Path) -> int | None:
 
 @pytest.mark.timeout(600)
 def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, tmp_path):
-    url, data = voila
+    url, data, _proc = voila
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
         try:

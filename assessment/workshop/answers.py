@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assessment.files import FORMULA_START, csv_text
 from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import INSTRUMENT_VERSIONS, Instrument
 from assessment.intake.dataset import Dataset
@@ -101,8 +102,15 @@ def session_rows(raw: bytes) -> list[dict[str, str]]:
     sep = max(",;\t", key=lambda c: (len(next(csv.reader([first], delimiter=c))), c == ","))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header = [h.strip() for h in next(reader, [])]
-    return [{h: (cells[k].strip() if k < len(cells) else "") for k, h in enumerate(header)}
+    return [{h: (_plain(cells[k]) if k < len(cells) else "") for k, h in enumerate(header)}
             for cells in reader if any(c.strip() for c in cells)]
+
+
+def _plain(cell: str) -> str:
+    """A cell as written: without the ``'`` that :func:`assessment.files.csv_safe` puts
+    before text starting like a formula."""
+    cell = cell.strip()
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START else cell
 
 
 def session_version(meta: Mapping, raw: bytes, default: str) -> str:
@@ -365,12 +373,10 @@ class AnswerSheet:
                             columns=META_COLUMNS + self.item_ids + self.int_ids, dtype=str)
 
     def responses_csv(self) -> str:
-        """The session file's text (written on every change: plain csv, no pandas)."""
-        buf = io.StringIO()
-        wr = csv.writer(buf, lineterminator="\n")
-        wr.writerow(META_COLUMNS + self.item_ids + self.int_ids)
-        wr.writerows(self._rows())
-        return buf.getvalue()
+        """The session file's text (written on every change: the package's one CSV
+        writer, no pandas; a text starting like a formula gets a ``'``, which the reader,
+        :func:`session_rows`, takes off again)."""
+        return csv_text(META_COLUMNS + self.item_ids + self.int_ids, self._rows())
 
     def as_dataset(self, path: Path) -> Dataset:
         """The answers as an in-memory :class:`Dataset` (one company, one wave), core items

@@ -23,8 +23,17 @@ from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
 from assessment.workshop.controller import WorkshopBase
 from assessment.workshop.errors import SessionInUse, WorkshopError
 from assessment.workshop.export import ExportResult
-from assessment.workshop.figure import FIG_WIDTH, T_BAR, T_MOVE, T_TRI, build_figure, update_figure
+from assessment.workshop.figure import (
+    FIG_HEIGHT,
+    FIG_WIDTH,
+    T_BAR,
+    T_MOVE,
+    T_TRI,
+    build_figure,
+    update_figure,
+)
 from assessment.workshop.live import live_result
+from assessment.workshop.locks import TAKEOVER_WAIT, SessionLock
 from assessment.workshop.panels.base import Quiet, guarded
 from assessment.workshop.panels.header import NEW_COMPANY, Header
 from assessment.workshop.panels.html import compare_html, findings_html, moves_html
@@ -81,23 +90,36 @@ class Workshop(WorkshopBase):
         self.quiet = Quiet()
         self.figure: go.FigureWidget | None = None
         self._sent: dict = {}  # what the figure was last given (see update_figure)
+        self._fig_size: tuple[int, int] | None = None  # the chart's box in the page
         self.header = Header(lang, mode)
         on = guarded(self._show_error, self.quiet)
         self.questions = Questions(on(self._on_answer), on(self.set_note))
         self.results = Results()
         self._fig_box = w.Box(layout=w.Layout(width="100%"))
-        body = w.GridBox([w.VBox([self.questions.tabs], layout=w.Layout(min_width="0")),
-                          w.VBox([self._fig_box, self.results.tabs],
-                                 layout=w.Layout(min_width="0"))],
-                         layout=w.Layout(grid_template_columns=f"minmax(420px, 1fr) "
-                                         f"{FIG_WIDTH + 10}px", grid_gap="16px",
-                                         width="100%"))
-        self.root = w.VBox([w.HTML(render("style.html.j2")), self.header.box, body],
-                           layout=w.Layout(width="100%"))
+        self._fig_box.add_class("ws-fig")
+        #: the room's live picture (participants joined and answered, QR code to join):
+        #: filled by the room panel, at the foot of the pinned side column
+        self.room_slot = w.VBox()
+        self.room_slot.add_class("ws-room-slot")
+        main = w.VBox([self.questions.tabs])
+        main.add_class("ws-main")
+        side = w.VBox([self._fig_box, self.results.tabs, self.room_slot])
+        side.add_class("ws-side")
+        # the presenter view: questions scroll on the left, the charts, findings and the
+        # room stay pinned on the right (workshop.css sizes both to the window)
+        body = w.GridBox([main, side])
+        body.add_class("ws-body")
+        # the chart box's size in the browser ("<width>x<height>", sent by the page)
+        self.viewport = w.Text(continuous_update=True, layout=w.Layout(display="none"))
+        self.viewport.add_class("ws-viewport")
+        self.viewport.observe(on(lambda ch: self.fit_figure(ch["new"])), "value")
+        self.root = w.VBox([w.HTML(render("style.html.j2")), self.viewport, self.header.box,
+                            body])
         self.root.add_class("ws-root")
+        self.root.add_class("ws-presenter")
         self._wire(on)
         self.room = RoomPanel(self)  # participants' phones (shown when the server serves them)
-        self.root.children += (self.room.box,)
+        self.room_slot.children = (self.room.box,)
         self._load_dataset(Path(dataset))
         if session is not None:
             self.company_id = company_id or self.ds.companies["company_id"].iloc[0]
@@ -115,6 +137,7 @@ class Workshop(WorkshopBase):
         h.mode.observe(on(lambda ch: self._on_mode(ch["new"])), "value")
         h.new_button.on_click(on(lambda _b: self._on_create_company()))
         h.offer_resume.on_click(on(lambda _b: self.resume(h.offer_pick.value)))
+        h.offer_take.on_click(on(lambda _b: self.take_over(h.offer_pick.value)))
         h.offer_new.on_click(on(lambda _b: self.new_session()))
         h.part_pick.observe(on(lambda ch: ch["new"] and self.select_participant(ch["new"])),
                             "value")
@@ -126,7 +149,7 @@ class Workshop(WorkshopBase):
             s.observe(on(lambda ch, d=d: self._on_slider(d, ch["new"])), "value")
         for wid in (r.compare_ref, r.compare_all):
             wid.observe(on(lambda _ch: self._draw_compare()), "value")
-        r.wave.observe(on(lambda ch: self.state is not None and self.set_wave(ch["new"])),
+        r.wave.observe(on(lambda ch: self.state is not None and self._on_wave(ch["new"])),
                        "value")
         r.export.on_click(on(lambda _b: self._on_export()))
         r.snapshot.on_click(on(lambda _b: self.snapshot()))
@@ -150,6 +173,35 @@ class Workshop(WorkshopBase):
         self.questions.mark(item_id, value)
         self.refresh()
         self.last_callback_ms = (time.perf_counter() - t0) * 1000
+
+    def resume(self, session=None) -> None:
+        """Resume a saved session (default: the most recent one); one open in another
+        window or kernel is offered to be taken over (:meth:`take_over`)."""
+        try:
+            super().resume(session)
+        except SessionInUse as exc:
+            stem = Path(str(getattr(session, "path", session) or "")).stem
+            found = self.sessions()
+            if self.state is None and found:
+                self.pending_sessions = found
+                with self.quiet():
+                    self.header.show_offer(found, self.ds.company_name(self.company_id),
+                                           self.lang)
+            raise SessionInUse(text("session_open_elsewhere", self.lang,
+                                    session=stem)) from exc
+
+    def take_over(self, session: str | Path, wait: float = TAKEOVER_WAIT) -> None:
+        """Resume a session another window or kernel holds (a page that was reloaded or
+        closed): that one is asked to let go (it turns read-only; every saved answer
+        stays), then the session is resumed here."""
+        path = Path(session)
+        if not path.is_absolute() and not path.exists():
+            path = self.ds.path / "workshops" / path.name
+        lock = path.with_name(f".{path.with_suffix('').name}.lock")
+        if not SessionLock.take_over(lock, wait):
+            raise SessionInUse(text("take_over_failed", self.lang, session=path.stem,
+                                    seconds=wait))
+        self.resume(path)
 
     def set_note(self, discipline: str, note: str) -> None:
         """Set the notes of one discipline (saved at once)."""
@@ -226,9 +278,28 @@ class Workshop(WorkshopBase):
 
     def snapshot_html(self) -> str:
         """The snapshot page as a string."""
-        return snapshot_page(self._require_state(), go.Figure(self.figure),
+        figure = go.Figure(self.figure).update_layout(width=FIG_WIDTH, height=FIG_HEIGHT)
+        return snapshot_page(self._require_state(), figure,
                              Markup(self.results.findings.value),
                              Markup(self.results.moves.value), self._compare(all_rows=True))
+
+    def fit_figure(self, size: str) -> None:
+        """Lay the chart out for its box in the page (``"<width>x<height>"`` in pixels, as
+        the page reports it); an unreadable size is ignored."""
+        try:
+            width, height = (int(v) for v in size.lower().split("x"))
+        except ValueError:
+            return
+        fit = (max(width, 320), max(height, 300))
+        if fit == self._fig_size:
+            return
+        self._fig_size = fit
+        if self.figure is not None:  # a new view at that size (a shown one keeps its own)
+            figure = go.FigureWidget(go.Figure(self.figure).update_layout(
+                width=fit[0], height=fit[1]))  # in the first layout: a view keeps it
+            self.figure = figure
+            self._fig_box.children = [figure]
+            figure._repr_mimebundle_()
 
     @property
     def widget(self) -> w.Widget:
@@ -294,6 +365,8 @@ class Workshop(WorkshopBase):
             if state is not None:
                 self.results.wave.value = state.wave
                 self.header.offer.layout.display = "none"
+            elif self.pending_sessions:  # the offer, in the page's language
+                self.header.show_offer(self.pending_sessions, name, lang)
             self.header.relabel(lang, self.mode, name, state is not None)
             found = find_responses(self.ds.path)
             self.results.relabel(self.instrument, lang,
@@ -301,7 +374,10 @@ class Workshop(WorkshopBase):
             self.header.participants(state, lang)
         self._rebuild_target()
         self.questions.build(self.instrument, self.integration, state, lang)
-        self.figure = go.FigureWidget(build_figure(self.instrument, lang, name))
+        figure = build_figure(self.instrument, lang, name)
+        if self._fig_size is not None:
+            figure.update_layout(width=self._fig_size[0], height=self._fig_size[1])
+        self.figure = go.FigureWidget(figure)
         self._sent = {}
         self._fig_box.children = [self.figure]
         self.refresh()
@@ -339,7 +415,12 @@ class Workshop(WorkshopBase):
                                   self.lang)
 
     def _show_saved(self) -> None:
-        self.header.show_saved(self.state, self.lang)
+        self.header.show_saved(self.state, self.lang, self.notices[-3:])
+        state = self.state
+        lock = SessionLock.held(state.lock_path) if state and state.stem else None
+        if lock is not None and lock.on_taken is None:
+            lock.on_taken = lambda stem=state.stem: self._show_error(
+                text("session_taken_over", self.lang, session=stem))
 
     def _show_error(self, message: str) -> None:
         self.header.status.value = line(message, cls="ws-error")
@@ -370,6 +451,14 @@ class Workshop(WorkshopBase):
         disc = state.target.discipline if state.target else (
             self.results.target_pick.value or None)
         self.set_target(disc, {discipline: float(value)})
+
+    def _on_wave(self, wave: str) -> None:
+        try:
+            self.set_wave(wave)
+        except WorkshopError:  # refused (e.g. starts like a formula): the saved wave again
+            with self.quiet():
+                self.results.wave.value = self.state.wave
+            raise
 
     def _on_export(self) -> None:
         try:

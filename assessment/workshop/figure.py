@@ -37,8 +37,8 @@ from assessment.workshop.texts import text
 __all__ = ["build_figure", "update_figure", "FIG_HEIGHT", "FIG_WIDTH"]
 
 OFFSET = {"experience": -0.2, "setup": 0.2}
-FIG_WIDTH = 640  # px: the right column is this wide, the questions take the rest
-FIG_HEIGHT = 620
+FIG_WIDTH = 760  # px: the snapshot's chart (the page sizes it to its column)
+FIG_HEIGHT = 700
 
 # trace indices of the workshop figure (see build_figure)
 T_BAR = {"experience": 0, "setup": 1}
@@ -86,7 +86,7 @@ def build_figure(instrument: Instrument, lang: str = "en", company: str = "") ->
                              name=lens_name[lens], marker_color=LENS_COLORS[lens],
                              legendgroup=lens, text=[""] * 3, textposition="outside",
                              textangle=0, cliponaxis=False,
-                             textfont=dict(color=LENS_COLORS[lens], size=11),
+                             textfont=dict(color=LENS_COLORS[lens], size=15),
                              hoverinfo="text", hovertext=[""] * 3), row=1, col=1)
     for lens in LENSES:  # 2, 3: survey markers (the legend shows one "Survey" entry)
         fig.add_trace(go.Scatter(x=xs + OFFSET[lens], y=[None] * 3, mode="markers",
@@ -147,7 +147,7 @@ def build_figure(instrument: Instrument, lang: str = "en", company: str = "") ->
         fig.add_annotation(xref=f"{px_} domain", yref=py_, x=1.01, y=y, xanchor="left",
                            yanchor="middle", showarrow=False,
                            text=text(key, lang, value=y).replace(" ", "<br>"),
-                           font=dict(color=color, size=10), align="left")
+                           font=dict(color=color, size=13), align="left")
     fig.add_shape(type="rect", xref=f"{_ref(gap.xaxis)} domain", yref=_ref(gap.yaxis),
                   x0=0, x1=1, y0=-th.lens_gap, y1=th.lens_gap, line_width=0,
                   fillcolor=GAP_BAND_COLOR, layer="below")
@@ -155,20 +155,21 @@ def build_figure(instrument: Instrument, lang: str = "en", company: str = "") ->
     fig.update_layout(
         ternary=dict(sum=1, bgcolor="#fbfbfb",
                      aaxis=dict(title=dict(text=_short(inst, "operational_excellence"),
-                                           font=dict(size=12)), **axis),
+                                           font=dict(size=15)), **axis),
                      baxis=dict(title=dict(text=_short(inst, "customer_intimacy"),
-                                           font=dict(size=12)), **axis),
+                                           font=dict(size=15)), **axis),
                      caxis=dict(title=dict(text=_short(inst, "product_leadership"),
-                                           font=dict(size=12)), **axis)),
-        template=TEMPLATE, height=FIG_HEIGHT, width=FIG_WIDTH, barmode="overlay",
-        font=dict(family=FONT_FAMILY, size=12, color=INK),
-        margin=dict(l=36, r=16, t=64, b=30),
+                                           font=dict(size=15)), **axis)),
+        # no fixed size: the page's column sizes the chart (the snapshot sets one)
+        template=TEMPLATE, autosize=True, barmode="overlay",
+        font=dict(family=FONT_FAMILY, size=15, color=INK),
+        margin=dict(l=40, r=20, t=70, b=30),
         legend=dict(orientation="h", x=0, y=1.07, xanchor="left", yanchor="bottom",
-                    font=dict(size=11)),
+                    font=dict(size=15)),
         hoverlabel=dict(align="left"),
     )
     for ann in fig.layout.annotations[:4]:
-        ann.font = dict(size=13)
+        ann.font = dict(size=17)
     # keep the triangle's top corner label clear of its subplot title
     dom = fig.layout.ternary.domain
     fig.layout.ternary.domain = dict(x=[dom.x[0] + 0.03, dom.x[1] - 0.01],

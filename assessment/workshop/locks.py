@@ -14,9 +14,10 @@ import json
 import os
 import re
 import stat
+import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from assessment.files import atomic_write_bytes
@@ -30,11 +31,19 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["STALE_AFTER", "SessionLock", "file_lock", "keep_copy", "read_settings",
-           "remove_stale_temps", "session_summary"]
+__all__ = ["STALE_AFTER", "TAKEOVER_WAIT", "SessionLock", "file_lock", "keep_copy",
+           "read_settings", "remove_stale_temps", "session_summary"]
 
 STALE_AFTER = 300.0
 """Seconds after which a temporary file of a save is stale (a save takes milliseconds)."""
+TAKEOVER_WAIT = 10.0
+"""Seconds a take-over waits for the holder to let go (it looks twice a second)."""
+_WATCH_EVERY = 0.5
+
+
+def _nobody() -> None:
+    """The owner of a session whose lock was handed over (no object of this process)."""
+    return None
 
 # what assessment.files' atomic writes leave when killed: ``.<name>.<8 random>.tmp``
 # (tempfile.mkstemp) and ``.<name>.<pid>.old.tmp`` (a rollback link), for the files the
@@ -55,6 +64,10 @@ class SessionLock:
     (True, True)
     >>> lock.release(); SessionLock.in_use(path)
     False
+
+    A session held by another process (a kernel of a closed or reloaded page) is taken
+    over with :meth:`take_over`: the holder sees the request, lets go and its session
+    object turns read-only (:class:`~assessment.workshop.errors.SessionTakenOver`).
     """
 
     _held: weakref.WeakValueDictionary[str, SessionLock] = weakref.WeakValueDictionary()
@@ -63,6 +76,10 @@ class SessionLock:
         self.key = str(path.resolve())
         self.fd: int | None = None
         self.owner: weakref.ref | None = None  # the session object holding the lock
+        self.since = time.time()
+        self.taken_over = False  # handed over to another process (see take_over)
+        #: called (from a background thread) when another process took the session over
+        self.on_taken: Callable[[], None] | None = None
         if fcntl is None:
             return
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
@@ -75,6 +92,7 @@ class SessionLock:
                 "window or kernel; close it there or start a new session") from exc
         self.fd = fd
         SessionLock._held[self.key] = self
+        _watch()
 
     @classmethod
     def acquire(cls, path: Path) -> SessionLock:
@@ -101,6 +119,56 @@ class SessionLock:
         finally:
             os.close(fd)
 
+    @classmethod
+    def held(cls, path: Path) -> SessionLock | None:
+        """The lock of ``path`` if this process holds it."""
+        return cls._held.get(str(path.resolve()))
+
+    @classmethod
+    def take_over(cls, path: Path, wait: float = TAKEOVER_WAIT) -> bool:
+        """Ask the process holding ``path`` to let go, and wait (up to ``wait`` seconds) until
+        it has; True when the lock is free now (also when nobody held it). The holder checks
+        for the request twice a second (:func:`_watch`); a process that is gone has let go
+        already.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / ".s.lock"
+        >>> SessionLock.take_over(path, wait=0.1)   # nobody holds it
+        True
+        """
+        request = _request_path(path)
+        if cls.held(path) is not None or not cls.in_use(path):
+            request.unlink(missing_ok=True)
+            return True
+        atomic_write_bytes(request, str(os.getpid()).encode())
+        deadline = time.monotonic() + wait
+        try:
+            while cls.in_use(path):
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.1)
+            return True
+        finally:
+            request.unlink(missing_ok=True)
+
+    def _handed_over(self) -> bool:
+        """Let go when another process asked for the session after this one took it."""
+        try:
+            asked = _request_path(Path(self.key)).stat().st_mtime >= self.since - 1
+        except OSError:
+            return False
+        if not asked:
+            return False
+        self.taken_over = True
+        self.owner = _nobody  # the session object refuses further changes
+        self.release()
+        if self.on_taken is not None:
+            with contextlib.suppress(Exception):
+                self.on_taken()
+        return True
+
     def release(self) -> None:
         """Give the lock up (its file stays)."""
         if self.fd is not None:
@@ -113,6 +181,30 @@ class SessionLock:
 
     def __del__(self) -> None:  # the process may live on (a kernel): do not leak the lock
         self.release()
+
+
+def _request_path(lock_path: Path) -> Path:
+    """Where a take-over request for a session's lock is left (``<lock>.takeover``)."""
+    return lock_path.with_name(lock_path.name + ".takeover")
+
+
+_watcher: threading.Thread | None = None
+
+
+def _watch() -> None:
+    """Start (once per process) the thread that hands held sessions over on request."""
+    global _watcher
+    if _watcher is not None and _watcher.is_alive():
+        return
+
+    def loop() -> None:
+        while True:
+            time.sleep(_WATCH_EVERY)
+            for lock in list(SessionLock._held.values()):
+                lock._handed_over()
+
+    _watcher = threading.Thread(target=loop, name="workshop-session-handover", daemon=True)
+    _watcher.start()
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ class Header:
         self.dataset = w.Dropdown(layout=w.Layout(width="220px"), style=wide)
         self.company = w.Dropdown(layout=w.Layout(width="360px"), style=wide)
         self.lang = w.ToggleButtons(options=[(x.upper(), x) for x in LANGS], value=lang,
-                                    style={"button_width": "42px"})
+                                    style={"button_width": "56px"})
         self.mode = w.ToggleButtons(options=[("", TEAM), ("", INDIVIDUAL)], value=mode,
                                     style={"button_width": "auto"})
         self.team = TeamSize()
@@ -50,17 +50,26 @@ class Header:
                               layout=w.Layout(display="none"))
         self.offer_text = w.HTML()
         self.offer_pick = w.Dropdown(layout=w.Layout(width="560px"))
-        self.offer_resume = w.Button(button_style="primary", icon="history")
-        self.offer_new = w.Button(icon="plus")
-        self.offer = w.VBox([self.offer_text, w.HBox([self.offer_pick, self.offer_resume,
-                                                      self.offer_new])],
+        self.offer_resume = w.Button(button_style="primary")
+        self.offer_new = w.Button()
+        self.offer_take = w.Button(button_style="warning", layout=w.Layout(display="none"))
+        self.offer_take.add_class("ws-take-over")
+        self.offer_hint = w.HTML(layout=w.Layout(display="none"))
+        self.offer_hint.add_class("ws-status")
+        self._in_use: dict[str, bool] = {}  # offered session -> held by another process
+        self.offer = w.VBox([self.offer_text,
+                             w.HBox([self.offer_pick, self.offer_resume, self.offer_take,
+                                     self.offer_new],
+                                    layout=w.Layout(flex_flow="row wrap")),
+                             self.offer_hint],
                             layout=w.Layout(display="none"))
+        self.offer_pick.observe(lambda _ch: self._show_take_over(), "value")
         self.offer.add_class("ws-offer")
         self.part_pick = w.Dropdown(layout=w.Layout(width="220px"))
         self.part_id = w.Text(layout=w.Layout(width="170px"))
         self.part_persp = w.Dropdown(layout=w.Layout(width="150px"))
         self.part_dept = w.Text(layout=w.Layout(width="170px"))
-        self.part_add = w.Button(icon="user-plus")
+        self.part_add = w.Button()
         self.part_box = w.HBox([self.part_pick, self.part_id, self.part_persp, self.part_dept,
                                 self.part_add],
                                layout=w.Layout(display="none", flex_flow="row wrap"))
@@ -73,6 +82,8 @@ class Header:
                                           layout=w.Layout(width="110px"))
         self.int_progress_text = w.HTML()
         self.int_progress_text.add_class("ws-int-progress")
+        self.help = w.HTML()
+        self.help.add_class("ws-help")
         self.box = w.VBox([
             w.HBox([self.title], layout=w.Layout(width="100%")),
             w.HBox([self.dataset, self.company, self.lang, self.mode, self.team.size],
@@ -83,7 +94,9 @@ class Header:
                     self.int_progress_text, self.status],
                    layout=w.Layout(align_items="center", grid_gap="12px",
                                    flex_flow="row wrap")),
+            self.help,
         ])
+        self.box.add_class("ws-header")
 
     def relabel(self, lang: str, mode: str, company_name: str, has_state: bool) -> None:
         """Every text of the header in ``lang`` (call quietly: options change)."""
@@ -105,6 +118,9 @@ class Header:
         self.new_button.description = text("create_company", lang)
         self.offer_resume.description = text("resume", lang)
         self.offer_new.description = text("new_session", lang)
+        self.offer_take.description = text("take_over", lang)
+        self.offer_hint.value = line(text("take_over_hint", lang))
+        self.help.value = line(text("keys_help", lang))
         self.mode_hint.value = render("line.html.j2", lines=[text(
             "mode_team_hint" if mode == TEAM else "mode_individual_hint", lang)])
         self.part_id.placeholder = text("respondent_id", lang)
@@ -141,13 +157,28 @@ class Header:
         """Offer the company's saved sessions (the questions stay locked until a choice)."""
         self.offer_text.value = render("line.html.j2", lines=[text(
             "sessions_found", lang, n=len(found), company=company_name)])
-        self.offer_pick.options = [(s.label(lang), str(s.path)) for s in found]
+        self._in_use = {str(s.path): s.in_use for s in found}
         free = [s for s in found if not s.in_use]
-        self.offer_pick.value = str((free or found)[0].path)
+        pick = self.offer_pick.value if self.offer_pick.value in self._in_use \
+            else str((free or found)[0].path)
+        self.offer_pick.options = [(s.label(lang), str(s.path)) for s in found]
+        self.offer_pick.value = pick
+        self.offer_take.description = text("take_over", lang)
+        self.offer_hint.value = line(text("take_over_hint", lang))
+        self._show_take_over()
         self.offer.layout.display = "flex"
 
-    def show_saved(self, state: WorkshopState | None, lang: str) -> None:
-        """The save status: when and where the session was last saved."""
+    def _show_take_over(self) -> None:
+        """"Take over here" (and its hint) only for a session another process holds."""
+        held = self._in_use.get(self.offer_pick.value or "", False)
+        self.offer_take.layout.display = None if held else "none"
+        self.offer_hint.layout.display = None if held else "none"
+        self.offer_resume.disabled = held
+
+    def show_saved(self, state: WorkshopState | None, lang: str,
+                   notices: tuple[str, ...] | list[str] = ()) -> None:
+        """The save status: when and where the session was last saved, after what was
+        skipped or ignored opening sessions (``notices``)."""
         if state is None:
             msg = text("choose_session_first", lang)
         elif state.last_saved is None:
@@ -155,7 +186,7 @@ class Header:
         else:
             msg = text("saved", lang, time=state.last_saved.strftime("%H:%M:%S"),
                        file=f"{state.stem}.csv")
-        self.status.value = line(msg)
+        self.status.value = render("status.html.j2", notices=list(notices), message=msg)
 
     def show_progress(self, done: int, total: int, int_done: int, int_total: int,
                       lang: str) -> None:

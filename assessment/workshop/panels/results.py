@@ -43,9 +43,9 @@ class Results:
         self.compare_all = w.Checkbox(value=False, indent=False)
         self.compare = w.HTML()
         self.wave = w.Text(layout=w.Layout(width="260px"), style=wide, continuous_update=False)
-        self.export = w.Button(button_style="success", icon="file-export",
+        self.export = w.Button(button_style="success",
                                layout=w.Layout(width="auto"))
-        self.snapshot = w.Button(icon="camera", layout=w.Layout(width="auto"))
+        self.snapshot = w.Button(layout=w.Layout(width="auto"))
         self.export_hint = w.HTML()
         self.export_hint.add_class("ws-status")
         self.export_status = w.HTML()

@@ -20,6 +20,7 @@ from assessment.instrument.models import LANGS
 from assessment.workshop.errors import WorkshopError, check_choice
 from assessment.workshop.room import DATASET_ENV, URL_ENV
 from assessment.workshop.room.handlers import ROUTE
+from assessment.workshop.server_config import voila_args, voila_env
 
 __all__ = ["ServerPlan", "lan_address", "plan_server", "serve"]
 
@@ -137,13 +138,15 @@ def plan_server(dataset: str | Path, company: str, *, lang: str = "en", port: in
             "--ServerApp.port_retries=0", "--ServerApp.open_browser=False",
             f"--ServerApp.root_dir={find_notebook_dir()}",
             f"--ServerApp.jpserver_extensions={extensions}",
-            "--ServerApp.terminals_enabled=False", f"--IdentityProvider.token={token}"]
+            "--ServerApp.terminals_enabled=False", f"--IdentityProvider.token={token}",
+            *voila_args()]  # the page template, the extensions it loads, kernel culling
     if host not in LOOPBACK:
         argv.append("--ServerApp.allow_remote_access=True")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root
         argv.append("--ServerApp.allow_root=True")
     env = {DATASET_ENV: str(data), "WORKSHOP_COMPANY": company, "WORKSHOP_LANG": lang,
-           "WORKSHOP_MODE": os.environ.get("WORKSHOP_MODE", "team"), URL_ENV: base}
+           "WORKSHOP_MODE": os.environ.get("WORKSHOP_MODE", "team"), URL_ENV: base,
+           "JUPYTER_PATH": voila_env()["JUPYTER_PATH"]}  # where Voila finds the template
     return ServerPlan(argv, env,
                       f"http://{facilitator_host}:{port}/voila/render/{NOTEBOOK}?token={token}",
                       f"{base}{ROUTE}/", notes)
