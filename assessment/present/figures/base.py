@@ -33,7 +33,7 @@ def report_text(key: str, lang: str = "en", **fmt: object) -> str:
     """A report text (:func:`assessment.present.labels.label`) escaped for a figure.
 
     >>> report_text("par_line", "de", value=2.5)
-    'Marktniveau 2.50'
+    'Marktniveau 2,50'
     """
     return str(escape(label(key, lang, **fmt)))
 

@@ -186,7 +186,7 @@ def summary_html(rep: ReportBase) -> str:
     >>> html.count('class="va-figure"'), '<p class="va-headline">' in html
     (3, True)
     """
-    return render("summary", **summary_view(rep))
+    return render("summary", rep.lang, **summary_view(rep))
 
 
 def summary_end_html(rep: ReportBase) -> str:
@@ -198,7 +198,7 @@ def summary_end_html(rep: ReportBase) -> str:
     >>> summary_end_html(build_report("data/sample", "pcmaker")).count("<li>")
     3
     """
-    return render("summary_end", heading=rep.t("summary.discuss"),
+    return render("summary_end", rep.lang, heading=rep.t("summary.discuss"),
                   items=things_to_discuss(rep))
 
 
@@ -211,5 +211,5 @@ def appendix_html(rep: ReportBase) -> str:
     >>> appendix_html(build_report("data/sample", "pcmaker", lang="de"))[:40]
     '<div class="va-appendix"><h2>Anhang: ein'
     """
-    return render("appendix", heading=rep.t("summary.appendix"),
+    return render("appendix", rep.lang, heading=rep.t("summary.appendix"),
                   note=rep.t("summary.appendix_note"))

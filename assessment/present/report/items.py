@@ -194,4 +194,4 @@ def items_html(rep: ReportBase) -> str:
     """
     if not rep.show_items:
         return ""
-    return render("items", **items_view(rep))
+    return render("items", rep.lang, **items_view(rep))
