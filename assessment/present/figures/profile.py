@@ -144,7 +144,7 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
                        xref="paper", x=1.0, xanchor="right", y=th.excellence,
                        yanchor="bottom", showarrow=False,
                        font=dict(color=EXCELLENCE_COLOR, size=LABEL_SIZE))
-    style(fig, heading, 440, barmode="group", bargap=0.3, bargroupgap=0.06,
+    style(fig, heading, 390, barmode="group", bargap=0.3, bargroupgap=0.06,
           scattermode="group", scattergap=0.3,
           legend=dict(orientation="h", x=0, y=1.0, xanchor="left", yanchor="bottom"))
     fig.update_xaxes(tickmode="array", tickvals=x,

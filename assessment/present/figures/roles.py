@@ -198,7 +198,8 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
         hoverinfo="skip",
     ))
     _participation_axis(fig, part_names, participation or {}, lang)
-    style(fig, heading, 200 + ROLE_ROW_PX * len(rows), width=ROLE_MAP_WIDTH,
+    style(fig, heading, 200 + ROLE_ROW_PX * len(rows),  # the page's width, at most
+          # ROLE_MAP_WIDTH (the page's CSS): a phone gets a narrower map, not a wider page
           legend=dict(orientation="h", x=0, y=-0.03, xanchor="left", yanchor="top",
                       itemsizing="constant"))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,
