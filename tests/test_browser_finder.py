@@ -1,4 +1,5 @@
-"""The finder of the browser the browser tests launch (assessment/run/browser.py), without a browser:
+"""The finder of the browser the browser tests launch (assessment/run/browser.py),
+without a browser:
 PATH points at temporary folders, Playwright's place is a temporary path and the download
 is a monkeypatched subprocess call."""
 
