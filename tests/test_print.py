@@ -147,3 +147,39 @@ def test_no_horizontal_overflow_on_a_phone_or_a_projector(printed, browser, widt
         page.close()
         assert scroll <= width, f"{cid}: the page is {scroll} px wide at {width} px"
         assert widest <= width
+
+
+def test_hostile_names_in_the_pdf_are_text_and_nothing_runs(tmp_path, browser):
+    """Company names and an industry that are HTML or script: the PDF shows them as text
+    (in the page and in the footer), no dialog opens while printing, every PDF is whole."""
+    from assessment.files import unique_slugs
+
+    from .helpers_batch import HOSTILE_IMG, HOSTILE_INDUSTRY, HOSTILE_SCRIPT, write_small_dataset
+
+    companies = {"pcmaker": None, "../../etc": (HOSTILE_IMG, HOSTILE_INDUSTRY, "shoes"),
+                 "!!!": (HOSTILE_SCRIPT, "Retail", "airline")}
+    dataset = write_small_dataset(tmp_path / "data", companies)
+    out = tmp_path / "reports"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["reports", str(dataset), "--out", str(out), "--jobs", "2", "--pdf"])
+    assert code == 0, stderr.getvalue()
+    slugs = unique_slugs(companies)
+    names = {"../../etc": HOSTILE_IMG, "!!!": HOSTILE_SCRIPT}
+    for cid, name in names.items():
+        pdf = out / f"{slugs[cid]}.pdf"
+        texts = _pages(pdf)  # opens: a whole PDF
+        assert name in texts[0] and all(name in t for t in texts)  # page and footer
+    assert HOSTILE_INDUSTRY in _pages(out / f"{slugs['../../etc']}.pdf")[0]
+    assert sorted(p.name for p in out.glob("*.pdf")) == sorted(
+        f"{s}.pdf" for s in slugs.values())
+    # the page the PDF was printed from runs none of it
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for slug in slugs.values():
+        page.goto((out / f"{slug}.html").as_uri())
+        page.emulate_media(media="print")
+        assert page.locator("h1").first.inner_text() in {"Configurix Computers", *names.values()}
+    page.close()
+    assert dialogs == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,4 +151,7 @@ def print_reports(jobs: list[PrintJob], chromium: Path, brand: Brand, lang: str 
     """
     if not jobs:
         return {}
-    return asyncio.run(_print_all(jobs, chromium, brand, lang, parallel, timeout))
+    # a thread of its own: the caller may be inside an event loop (a notebook, Playwright)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _print_all(jobs, chromium, brand, lang, parallel,
+                                                   timeout)).result()
