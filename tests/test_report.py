@@ -780,3 +780,20 @@ def test_scales_table_alpha_against_a_hand_computation(instrument):
     assert scales.at[("experience", OE), "mean"] == pytest.approx(
         statistics.mean(statistics.mean(row) for row in keyed_rows))
     assert np.isnan(scales.at[("setup", OE), "alpha_company"])  # identical answers
+
+
+def test_reverse_keyed_statements_show_the_answer_and_the_score_it_counts_with():
+    """A reverse-keyed statement among the strongest is not shown as if people agreed:
+    its cell reads "answered <raw mean> → scored <keyed mean>", raw = min + max - keyed."""
+    rep = build_report(SAMPLE, "pcmaker")
+    detail = rep.item_detail()
+    reversed_rows = detail[detail["reverse"].astype(bool)]
+    assert len(reversed_rows)
+    html = rep.items_html()
+    scale = rep.instrument.scale
+    for _, row in reversed_rows.iterrows():
+        raw = scale.min + scale.max - row["mean"]
+        assert f"answered {raw:.2f} → scored {row['mean']:.2f}" in html
+    plain = detail[~detail["reverse"].astype(bool)].iloc[0]
+    assert f"<td>{plain['mean']:.2f}</td>" in html
+    assert "agreeing is bad" in html
