@@ -29,7 +29,7 @@ def test_the_glossary_names_a_term_in_every_language():
     assert {"par", "lens"} <= set(glossary)
     for concept, langs in glossary.items():
         assert set(langs) == set(LANGS), concept
-        for lang, entry in langs.items():
+        for entry in langs.values():
             assert entry["term"] and entry["term"] not in entry["forbidden"]
     assert glossary["par"]["de"]["term"] == "Marktniveau"
     assert glossary["lens"]["de"]["term"] == "Perspektive"
