@@ -183,3 +183,33 @@ def test_hostile_names_in_the_pdf_are_text_and_nothing_runs(tmp_path, browser):
         assert page.locator("h1").first.inner_text() in {"Configurix Computers", *names.values()}
     page.close()
     assert dialogs == []
+
+
+def test_the_brand_colours_the_page(printed):
+    page = (printed / "pcmaker.html").read_text(encoding="utf-8")
+    assert "--va-accent: #7A1F5C" in page
+    assert '<header class="va-brand-bar"><span>Beispiel Beratung</span></header>' in page
+
+
+def test_an_unusable_brand_or_no_browser_stops_before_anything_is_written(tmp_path,
+                                                                           monkeypatch):
+    from assessment.exceptions import AssessmentError
+    from assessment.run import batch
+    from assessment.run.browser import BrowserMissing
+
+    bad = tmp_path / "brand.yaml"
+    bad.write_text("consultancy: ''\naccent: blue\n", encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(AssessmentError) as info:
+        batch.run_reports(SAMPLE, out, brand=bad, progress=False)
+    assert "accent: 'blue' is not a colour" in str(info.value)
+    assert "consultancy" in str(info.value) and not out.exists()
+
+    def missing(path=None, install=True):
+        assert install is False  # the batch never downloads a browser
+        raise BrowserMissing("no browser here; install chromium")
+
+    monkeypatch.setattr(batch, "find_chromium", missing)
+    with pytest.raises(AssessmentError, match="^--pdf: no browser here") as info:
+        batch.run_reports(SAMPLE, out, pdf=True, progress=False)
+    assert "\n" not in str(info.value) and not out.exists()

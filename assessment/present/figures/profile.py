@@ -172,7 +172,8 @@ def _gap_bars(name_key: str, values: np.ndarray, x: list[str], color: str, band:
     name = report_text(name_key, lang)
     return trace("bar",
         name=name, x=x, y=values, marker=dict(color=color),
-        text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in values], textposition="outside",
+        text=[num(g, "+.2f", lang) if np.isfinite(g) else "" for g in values],
+        textposition="outside",
         hovertext=[f"{x[i]}<br>{name}: "
                    + (f"{values[i]:+.2f}" if np.isfinite(values[i]) else "–") + "<br>"
                    + _reading(values[i], band, lang, keys)

@@ -18,6 +18,7 @@ from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import Instrument
 from assessment.present.figures.base import empty, number, report_text, style
 from assessment.present.figures.chart import Chart, trace
+from assessment.present.numbers import num
 from assessment.present.theme import (
     EXPERIENCE_COLOR,
     GRID_COLOR,
@@ -176,7 +177,7 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
                         sizeref=sizeref, sizemin=3, color=color, opacity=0.85,
                         line=dict(width=1, color=OUTLINE_COLOR)),
             # an en space keeps the number clear of the par ring around a small bubble
-            text=[f"\u2002{score[i]:.2f}" for i in idx], textposition="middle right",
+            text=[f"\u2002{num(score[i], '.2f', lang)}" for i in idx], textposition="middle right",
             textfont=dict(size=LABEL_SIZE, color=TEXT_COLOR), cliponaxis=False,
             hovertext=[hover(i) for i in idx], hoverinfo="text",
         ))
