@@ -86,7 +86,8 @@ def _cmd_reports(args: argparse.Namespace) -> int:
             args.dataset, out=args.out, jobs=args.jobs, lang=args.lang,
             companies=args.companies, force=args.force, self_contained=args.self_contained,
             notebook=args.notebook, scheduler=args.scheduler, timeout=args.timeout,
-            fresh_kernels=args.fresh_kernels, pptx=args.pptx, brand=args.brand)
+            fresh_kernels=args.fresh_kernels, pdf=args.pdf, pptx=args.pptx,
+            brand=args.brand)
     except KeyboardInterrupt:
         print("\ninterrupted: the reports written so far are complete; run the same command "
               "again to make the rest.", file=sys.stderr)
@@ -196,11 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh-kernels", action="store_true",
                    help="start a new kernel for every report (slower; default: one warm "
                         "kernel per parallel job, its namespace cleared between reports)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each report to <slug>.pdf (A4, headless Chromium)")
     p.add_argument("--pptx", action="store_true",
                    help="also write <slug>.pptx, an editable PowerPoint deck per company")
     p.add_argument("--brand", default=None, metavar="FILE",
-                   help="brand file (consultancy, logo, accent colours, confidentiality "
-                        "line; default: the package's present/brand.yaml)")
+                   help="brand YAML file: logo, accent colours, consultancy's name, "
+                        "confidentiality line, used by the HTML, PDF and PPTX (default: "
+                        "the package's present/brand.yaml)")
     p.set_defaults(func=_cmd_reports)
     p = sub.add_parser("questionnaire",
                        help="the questionnaire for a survey tool, a fill-in template or a "

@@ -10,6 +10,10 @@ are). The floor is the same report code called directly in this process, without
 notebook or a kernel, writing one HTML page per company. ``BENCH_FRESH_KERNELS=1`` also
 times the batch with a new kernel per report (``--fresh-kernels``).
 
+The PDFs (``--pdf``) are timed on their own: a second run over the same, now up-to-date
+reports prints each one in headless Chromium; its cost per company is shown beside the
+HTML batch's.
+
 Targets: the batch at least 35x faster per report than the naive loop, within
 10x of the floor, and its peak memory (this process and its kernels, sampled) under
 1.5 GB; a report's HTML under 500 KB (plotly.js is shared, not embedded).
@@ -192,6 +196,13 @@ def main() -> None:
             print(f"  warning: {len(ids) - n_ok} batch report(s) failed: "
                   f"{[(r.company_id, r.error) for r in result.failed]}")
 
+        # --pdf: the same reports, up to date, so the run only prints them (headless
+        # Chromium, the batch's workers): the cost per company of a PDF beside the HTML
+        t0 = time.perf_counter()
+        run_reports(dataset, out, jobs=JOBS, progress=False, pdf=True)
+        t_pdf = time.perf_counter() - t0
+        n_pdf = len(list(out.glob("*.pdf")))
+
         t_fresh = None
         if FRESH:
             t0 = time.perf_counter()
@@ -242,6 +253,8 @@ def main() -> None:
             print(f"  report HTML: median {sizes[len(sizes) // 2] / 1024:.0f} KB, largest "
                   f"{sizes[-1] / 1024:.0f} KB (target < 500 KB; plotly.js shared once: "
                   f"{(out / PLOTLY_JS).stat().st_size / 1e6:.1f} MB)")
+        print(f"  --pdf: {n_pdf} PDFs printed in {t_pdf:.1f} s, {t_pdf / max(n_pdf, 1):.2f} "
+              f"s/company beside the HTML batch's {t_batch / len(ids):.2f} s/company")
         executed = out / f"{ids[0]}.ipynb"
         if executed.exists():
             page, soup = export_cost(executed)

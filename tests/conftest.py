@@ -13,8 +13,7 @@ import assessment as va
 from assessment.instrument.integration import load_integration
 from assessment.instrument.models import INSTRUMENT_VERSIONS
 from assessment.intake.dataset import Dataset
-
-from .browser import BrowserMissing, find_chromium
+from assessment.run.browser import BrowserMissing, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

@@ -1,7 +1,7 @@
 """The batch's pages in headless Chromium: charts render, no console errors, no dialog for the
 hostile names (which show as text), and every index link leads to an existing report.
 
-Uses the Chromium or Chrome that ``tests/browser.py`` finds (the ``chromium`` fixture)
+Uses the Chromium or Chrome that ``assessment/run/browser.py`` finds (the ``chromium`` fixture)
 through the Playwright sync API, offline: file:// URLs only.
 """
 
@@ -13,8 +13,8 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from assessment.files import unique_slugs
+from assessment.run.browser import LAUNCH_ARGS
 
-from .browser import LAUNCH_ARGS
 from .helpers_batch import (
     COMPANIES,
     FAIL_ID,

@@ -1,4 +1,5 @@
-"""The finder of the browser the browser tests launch (tests/browser.py), without a browser:
+"""The finder of the browser the browser tests launch (assessment/run/browser.py),
+without a browser:
 PATH points at temporary folders, Playwright's place is a temporary path and the download
 is a monkeypatched subprocess call."""
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from . import browser
+from assessment.run import browser
 
 
 def _fake_executable(folder: Path, name: str) -> Path:

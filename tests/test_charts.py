@@ -6,8 +6,6 @@ what plotly itself builds."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,31 +70,44 @@ def test_profile_chart_bars_errors_and_threshold_lines(instrument):
     assert bars[0]["error_y"]["array"] == pytest.approx([0.2] * 3)
     assert bars[0]["error_y"]["arrayminus"] == pytest.approx([0.2] * 3)
     th = instrument.thresholds
-    assert hlines(fig) == [th.par, th.excellence]
+    # one par check, shown one way: no par line across the bars, only excellence
+    assert hlines(fig) == [th.excellence]
     labels = annotations(fig)
-    assert "Par 3.00" in labels and "Excellence 4.00" in labels
+    assert "Excellence 4.00" in labels and not any(a.startswith("Par") for a in labels)
     assert bars[0]["x"] == ["Operational excellence", "Customer intimacy",
                             "Product leadership"]
+    # the values on top of the bars: dark text just above each whisker, not inside
+    assert all(b["textposition"] == "none" for b in bars)
+    values = [t for t in traces(fig, "scatter") if t["mode"] == "text"]
+    assert [t["offsetgroup"] for t in values] == ["experience", "setup"]
+    assert values[0]["text"] == ["3.50", "4.40", "3.20"]
+    assert values[0]["y"] == pytest.approx([3.7, 4.6, 3.4])  # mean + upper whisker
+    assert values[0]["textposition"] == "top center"
 
 
 def test_profile_chart_shows_the_par_check_from_threshold_items_only(instrument):
     prof = profile_frame()
     prof["par_score"] = [2.6, 3.4, 3.1, 3.6, 3.2, 2.9]
-    prof.loc[5, "par_basis"] = "discipline"  # too few threshold answers: no tick
+    prof.loc[5, "par_basis"] = "discipline"  # too few threshold answers: not checked
     fig = charts.profile_chart(prof, instrument, "en")
-    ticks = traces(fig, "scatter")
-    assert [t["offsetgroup"] for t in ticks] == ["experience", "setup"]
-    assert ticks[0]["y"] == pytest.approx([2.6, 3.4, 3.1])
-    assert ticks[1]["y"][:2] == pytest.approx([3.6, 3.2]) and ticks[1]["y"][2] is None
-    assert math.isnan(fig.data[-1]["y"][2])  # NaN in the chart, null in its JSON
-    assert ticks[0]["name"] == "threshold value (par check)" and not ticks[1]["showlegend"]
+    assert not [t for t in traces(fig, "scatter") if t["mode"] != "text"]  # no ticks
+    ticks = fig.layout["xaxis"]["ticktext"]
+    # OE's experience threshold values (2.6) are below par 3.00; CI and PL reach it in
+    # every lens that has threshold values (PL's set-up 2.9 rests on discipline items)
+    assert "below par: Customer experience" in ticks[0] and "Set-up" not in ticks[0]
+    assert ticks[1].endswith("<br>at par") and ticks[2].endswith("<br>at par")
+    assert fig.layout["xaxis"]["tickvals"] == traces(fig, "bar")[0]["x"]
 
 
 def test_profile_chart_uses_the_datasets_thresholds_and_language(instrument):
     inst = instrument.with_thresholds({"par": 2.5, "excellence": 4.2})
-    fig = charts.profile_chart(profile_frame(), inst, "de")
-    assert hlines(fig) == [2.5, 4.2]
-    assert "Marktniveau 2.50" in annotations(fig)
+    prof = profile_frame()
+    prof["par_score"] = [2.4, 3.4, 3.1, 2.6, 3.2, 2.9]
+    fig = charts.profile_chart(prof, inst, "de")
+    assert hlines(fig) == [4.2]
+    assert "Exzellenz 4,20" in annotations(fig)
+    assert "unter Marktniveau: Kundenerleben" in fig.layout["xaxis"]["ticktext"][0]
+    assert [t["text"] for t in traces(fig, "scatter")][0][0] == "3,50"
     assert [t["name"] for t in traces(fig, "bar")] == ["Kundenerleben", "Aufstellung"]
     assert "Kundennähe" in traces(fig)[0]["x"]
 
@@ -492,7 +503,7 @@ def test_role_map_without_a_claimed_discipline_and_with_missing_scores(instrumen
     fig = charts.role_map(roles_frame(scores), load_integration(), instrument, "de")
     scored, missing, rings = traces(fig)
     assert [t["name"] for t in (scored, missing, rings)] == [
-        "Rollen der Kundschaft", "zu wenige Antworten", "Marktniveau 3.00 (Ring)"]
+        "Rollen der Kundschaft", "zu wenige Antworten", "Marktniveau 3,00 (Ring)"]
     assert len(scored["y"]) == 9 and missing["y"] == ["Mitentwicklung"]
     assert rings["y"][-2] == "Mitentwicklung"  # its ring still marks the row
     assert "Aktive Beteiligung" in plain(fig)["layout"]["xaxis"]["categoryarray"]

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from assessment.present.portfolio import write_index
+from assessment.run.browser import LAUNCH_ARGS
 from assessment.run.store import copy_plotly_js
 
-from .browser import LAUNCH_ARGS
 from .helpers_portfolio import near_twins, synthetic_portfolio
 
 pytestmark = [pytest.mark.timeout(900)]

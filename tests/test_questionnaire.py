@@ -29,8 +29,7 @@ from assessment.present.questionnaire import (
 from assessment.present.questionnaire.page import form_html
 from assessment.present.questionnaire.sheet import META_COLUMNS, TEMPLATE_ROWS
 from assessment.present.questionnaire.tools import LIMESURVEY_COLUMNS
-
-from .browser import LAUNCH_ARGS
+from assessment.run.browser import LAUNCH_ARGS
 
 CASES = [(p, lang) for p in ("customer", "internal") for lang in ("en", "de", "nl")]
 

@@ -16,6 +16,7 @@ import assessment as va
 from assessment.diagnosis.findings import rank_findings
 from assessment.instrument.texts import book
 from assessment.present.labels import label
+from assessment.present.numbers import num
 from assessment.present.report.core import build_report, report_for
 from assessment.scoring import cache
 
@@ -86,7 +87,7 @@ def test_every_text_exists_in_three_languages_with_the_same_placeholders():
 
 def test_label_lookup_and_unknown_language():
     assert label("headings.discuss", "de") == "Was zu besprechen ist"
-    assert label("par_line", "nl", value=3) == "Marktniveau 3.00"
+    assert label("par_line", "nl", value=3) == "Marktniveau 3,00"
     with pytest.raises(ValueError, match="unknown language"):
         label("headings.discuss", "fr")
 
@@ -404,7 +405,7 @@ def test_wave_change_against_hand_computed_differences(instrument):
                 after[li][di] - before[li][di])
     html = rep.wave_change_html()
     assert "Veränderung seit der letzten Befragungswelle" in html
-    assert "Vorher (2025-Q3)" in html and "+1.10" in html
+    assert "Vorher (2025-Q3)" in html and "+1,10" in html  # German numbers
     # y has only the earlier wave: it is compared in its latest wave up to 2026-Q1
     assert rep.comparison_group() == (["y"], "all")
     first = report_for(ds, "x", wave="2025-Q3")
@@ -537,10 +538,10 @@ def test_integration_section_shows_the_self_service_burden(sample_dataset, sampl
     assert html.index(esc(burden.title(lang))) < html.index(
         esc(rep.integration_findings()[1].title(lang)))
     # the customers' own score, and the fit: claimed discipline, needed roles, mean vs par
-    assert "2.03 (n = 21" in html
+    assert num(2.0317, ".2f", lang) + " (n = 21" in html  # numbers in the reader's language
     assert esc(label("notes.self_service_burden", lang, experience=2.0317, n=21,
                         par=3.0)) in html
-    assert "3.96" in html and "4.19" in html and "4.35" in html and "3.33" in html
+    assert all(num(v, ".2f", lang) in html for v in (3.96, 4.19, 4.35, 3.33))
     assert rep.integration.claimed == OE
     assert label("notes.integration_claimed_setup", lang,
                  discipline=rep.instrument.discipline_label(OE, lang)) in html
@@ -603,7 +604,7 @@ def test_integration_section_for_other_archetypes(sample_dataset, sample_scores)
     assert esc(label("notes.integration_no_claim", "nl")) in html
     assert esc(label("notes.integration_no_findings", "nl")) in html
     assert [trace_value(t, "name") for t in store.integration_figure().data] == [
-        "Klantrollen", "Marktniveau 3.00 (ring)"]
+        "Klantrollen", "Marktniveau 3,00 (ring)"]
 
 
 def test_integration_section_keeps_company_names_escaped(instrument):
@@ -649,7 +650,9 @@ def test_show_displays_sections_with_their_charts(monkeypatch):
     from assessment.present import figures as charts
 
     rep = build_report(SAMPLE, "shoes")
-    parts = ["title", "headline", "profile", "triangle", "departments", "discuss"]
+    # the profile chart is on page one, with the summary; the profile section is its note
+    parts = ["title", "summary", "summary_end", "headline", "profile", "triangle",
+             "departments", "discuss"]
     figures = [f for f in (rep.profile_figure(), rep.triangle_figure(),
                            rep.department_figure()) if f is not None]
     assert len(figures) >= 2
@@ -660,13 +663,15 @@ def test_show_displays_sections_with_their_charts(monkeypatch):
     assert len(bundles) == len(figures)
     assert all(charts.PLOTLY_MIME in b and "Plotly.newPlot" in b["text/html"]
                for b in bundles)
-    assert texts[0] == rep.title_html() + rep.headline_html() + rep.profile_html()
+    assert texts[0] == rep.title_html() + rep.summary_html()
+    assert texts[1] == (rep.summary_end_html() + rep.headline_html() + rep.profile_html()
+                        + rep.triangle_html())
     assert texts[-1].endswith(rep.discuss_html())
 
     batch = _displayed(monkeypatch, rep, parts, "0")
     assert len(batch) == 1 and not isinstance(batch[0], dict)
     page = batch[0].data
-    assert page.startswith(rep.title_html() + rep.headline_html() + rep.profile_html())
+    assert page.startswith(rep.title_html() + rep.summary_html())
     assert page.count("Plotly.newPlot") == len(figures) and page.endswith(rep.discuss_html())
     no_ids = "".join(texts + [b["text/html"] for b in bundles])
     assert len(page) == len(no_ids)  # the same text and charts (div ids are random)
@@ -717,7 +722,7 @@ def test_profile_and_triangle_views_carry_the_thresholds(instrument):
     ds = make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument))
     rep = report_for(ds, "x")
     th = instrument.thresholds
-    assert f"dashed line ({th.par:.2f})" in profile_view(rep)["notes"][0]
+    assert f"par ({th.par:.2f}) in each lens" in profile_view(rep)["notes"][0]
     assert f"excellence ({th.excellence:.2f})" in profile_view(rep)["notes"][0]
     assert triangle_view(rep)["notes"] == [label("notes.triangle", min=instrument.scale.min)]
     empty = report_for(make_dataset(company("x", (4, 3, 3), (4, 3, 3), instrument),
@@ -775,3 +780,20 @@ def test_scales_table_alpha_against_a_hand_computation(instrument):
     assert scales.at[("experience", OE), "mean"] == pytest.approx(
         statistics.mean(statistics.mean(row) for row in keyed_rows))
     assert np.isnan(scales.at[("setup", OE), "alpha_company"])  # identical answers
+
+
+def test_reverse_keyed_statements_show_the_answer_and_the_score_it_counts_with():
+    """A reverse-keyed statement among the strongest is not shown as if people agreed:
+    its cell reads "answered <raw mean> → scored <keyed mean>", raw = min + max - keyed."""
+    rep = build_report(SAMPLE, "pcmaker")
+    detail = rep.item_detail()
+    reversed_rows = detail[detail["reverse"].astype(bool)]
+    assert len(reversed_rows)
+    html = rep.items_html()
+    scale = rep.instrument.scale
+    for _, row in reversed_rows.iterrows():
+        raw = scale.min + scale.max - row["mean"]
+        assert f"answered {raw:.2f} → scored {row['mean']:.2f}" in html
+    plain = detail[~detail["reverse"].astype(bool)].iloc[0]
+    assert f"<td>{plain['mean']:.2f}</td>" in html
+    assert "agreeing is bad" in html

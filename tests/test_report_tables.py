@@ -210,7 +210,7 @@ def test_display_tables_show_headers_and_cells_as_text():
         body = [r for r in parsed.rows if r]
         assert body == [[str(c.values[i]) for c in columns] for i in range(n_rows)]
         # the only tags are the table's own: no text became markup
-        assert set(parsed.tags) <= {"table", "thead", "tbody", "tr", "th", "td"}
+        assert set(parsed.tags) <= {"div", "table", "thead", "tbody", "tr", "th", "td"}
 
 
 def test_display_tables_format_numbers_and_missing_values():

@@ -28,9 +28,8 @@ PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is o
 
 import playwright.sync_api as playwright  # noqa: E402
 
+from assessment.run.browser import LAUNCH_ARGS  # noqa: E402
 from assessment.workshop.server_config import VOILA_CONFIG, voila_args, voila_env  # noqa: E402
-
-from .browser import LAUNCH_ARGS  # noqa: E402
 
 
 def test_browser_tools_are_installed(chromium):

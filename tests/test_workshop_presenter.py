@@ -174,7 +174,8 @@ def test_voila_settings_live_in_one_place():
 
 # -- in the browser --------------------------------------------------------------------------
 
-from .browser import LAUNCH_ARGS  # noqa: E402
+from assessment.run.browser import LAUNCH_ARGS  # noqa: E402
+
 from .test_workshop_browser import PAGE_TIMEOUT, voila  # noqa: E402,F401 - the fixture
 
 IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();

@@ -31,7 +31,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 import playwright.sync_api as playwright  # noqa: E402
 
-from .browser import LAUNCH_ARGS  # noqa: E402
+from assessment.run.browser import LAUNCH_ARGS  # noqa: E402
 
 
 def _free_port() -> int:

@@ -30,6 +30,7 @@ from typing import Any
 
 from assessment.diagnosis.findings import Diagnosis, Finding, check_lang, texts
 from assessment.instrument.models import DISCIPLINES, Instrument, load_instrument
+from assessment.numbers import format_text
 
 __all__ = ["Recommendation", "recommend"]
 
@@ -75,7 +76,7 @@ class Recommendation:
                 vals[key] = ", ".join(inst.lens_label(v, lang) for v in val)
             else:
                 vals[key] = val
-        return texts()["advice"][self.code][lang].format(**vals)
+        return format_text(texts()["advice"][self.code][lang], lang, **vals)
 
     def to_dict(self, lang: str = "en", instrument: Instrument | None = None) -> dict:
         """Plain-JSON form for summary.json."""

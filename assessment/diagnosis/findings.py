@@ -37,6 +37,7 @@ from assessment.instrument.models import (
     load_instrument,
 )
 from assessment.instrument.texts import book, check_lang
+from assessment.numbers import format_text
 
 __all__ = ["Diagnosis", "Evidence", "Finding", "LensResult", "classify", "rank_findings",
            "texts"]
@@ -152,13 +153,13 @@ class Finding:
         """The finding in words, with its numbers, in ``lang``."""
         inst = instrument or load_instrument()
         tpl = texts()["findings"][self.code]["text"][_lang(lang)]
-        return tpl.format(**self._fields(lang, inst))
+        return format_text(tpl, _lang(lang), **self._fields(lang, inst))
 
     def action(self, lang: str = "en", instrument: Instrument | None = None) -> str:
         """What to discuss or do about the finding, in ``lang``."""
         inst = instrument or load_instrument()
         tpl = texts()["findings"][self.code]["action"][_lang(lang)]
-        return tpl.format(**self._fields(lang, inst))
+        return format_text(tpl, _lang(lang), **self._fields(lang, inst))
 
     def to_dict(self, lang: str = "en", instrument: Instrument | None = None) -> dict:
         """Plain-JSON form with texts in ``lang``."""
@@ -271,7 +272,7 @@ class LensResult:
                         first=lab[ranked[0]], second=lab[ranked[1]], third=lab[ranked[2]],
                         top=lab[ranked[0]], top_score=valid[ranked[0]],
                         below=", ".join(lab[d] for d in self.below_par))
-        text = tpl.format(**vals)
+        text = format_text(tpl, lang, **vals)
         if self.verdict in ("no_data", "insufficient_evidence"):
             return text
         if self.confidence is None:
@@ -279,7 +280,7 @@ class LensResult:
                                        else "plain"][lang]
         else:
             note = book_["basis_note"]["tentative" if self.tentative else "confidence"][lang]
-        return text[:-1] + note.format(group=self.evidence.phrase(lang),
+        return text[:-1] + format_text(note, lang, group=self.evidence.phrase(lang),
                                        share=self.confidence or 0.0)
 
     def to_dict(self, lang: str = "en", instrument: Instrument | None = None) -> dict:

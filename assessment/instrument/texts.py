@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from assessment.numbers import format_text
+
 #: the text books and their files (``assessment/instrument/*.yaml``)
 BOOKS = {
     "deck": "deck_texts.yaml",
@@ -110,12 +112,16 @@ def _node(name: str, key: str) -> Any:
 
 def text(book_name: str, key: str, /, lang: str = "en", **fmt: Any) -> str:
     """The text at the dotted ``key`` of book ``book_name`` in ``lang``, its ``{placeholders}``
-    filled from ``fmt``. Plain text: templates escape it where it enters HTML.
+    filled from ``fmt``, numbers in the reader's language (``{score:.2f}`` gives 3,46 in
+    German and Dutch: :func:`assessment.numbers.format_text`). Plain text: templates escape
+    it where it enters HTML.
 
     Examples
     --------
     >>> text("workshop", "progress", "en", answered=3, total=9)
     '3 / 9 answered'
+    >>> text("report", "labels.excellence_line", "de", value=4.0)
+    'Exzellenz 4,00'
     """
     leaf = node(book_name, key)[check_lang(lang)]
-    return leaf.format(**fmt) if fmt else leaf
+    return format_text(leaf, lang, **fmt) if fmt else leaf

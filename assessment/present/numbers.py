@@ -1,110 +1,13 @@
-"""Numbers and dates in the reader's language, through Babel.
+"""Numbers and dates in the reader's language, for the pages, the deck and the workshop:
+:mod:`assessment.numbers` (a leaf module, so that the text books' own numbers use the
+same formats).
 
-One function formats every number a reader sees (report, portfolio page, deck,
-workshop): ``num(3.456, ".2f", "de")`` gives ``'3,46'``. The format spec is the
-small subset of Python's format mini-language the pages use (``.2f``, ``+.2f``,
-``.0f``, ``.0%``, ``+.1%``); Babel turns it into the locale's decimal sign,
-grouping and percent sign (German and Dutch write ``88 %``).
-
-    >>> num(3.456, ".2f", "de"), num(3.456, ".2f", "en"), num(-0.25, "+.2f", "nl")
-    ('3,46', '3.46', '-0,25')
+    >>> num(3.456, ".2f", "de"), num_range((2.5, 3.75), lang="nl")
+    ('3,46', '2,50 – 3,75')
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-from functools import lru_cache
+from assessment.numbers import MISSING, date, format_field, num, num_range
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
-
-__all__ = ["MISSING", "num", "num_range", "date"]
-
-MISSING = "–"  # what a missing number shows
-
-_SPEC = re.compile(r"(?P<sign>\+)?\.(?P<digits>\d)(?P<kind>[f%])")
-
-
-@lru_cache(maxsize=64)
-def _pattern(spec: str, lang: str) -> tuple[str, str]:
-    match = _SPEC.fullmatch(spec)
-    if match is None:
-        raise ValueError(f"unsupported number format {spec!r}: expected for example "
-                         "'.2f', '+.2f', '.0%'")
-    digits = int(match["digits"])
-    body = "#,##0" + ("." + "0" * digits if digits else "")
-    if match["kind"] == "%":
-        # the locale's own percent pattern (its spacing and sign placement), with
-        # the requested number of decimals
-        locale_pattern = Locale.parse(lang).percent_formats[None].pattern
-        body = locale_pattern.split(";")[0].replace("#,##0", body, 1)
-    pattern = f"+{body};-{body}" if match["sign"] else body
-    return pattern, match["kind"]
-
-
-def num(value: object, spec: str = ".2f", lang: str = "en") -> str:
-    """Format a number with ``spec`` in language ``lang``; "–" when it is missing.
-
-    Parameters
-    ----------
-    value : object
-        A number (anything ``float()`` accepts); None, NaN, infinities and text
-        that is no number give :data:`MISSING`.
-    spec : str
-        ``.Nf`` (N decimals), ``.N%`` (a share as percent), each optionally with a
-        leading ``+`` that signs positive numbers too.
-    lang : str
-        A Babel locale name, ``"en"``, ``"de"`` or ``"nl"``.
-
-    Returns
-    -------
-    str
-        The formatted number.
-
-    Examples
-    --------
-    >>> num(0.875, ".0%"), num(0.875, ".0%", "de"), num(1234.5, ".1f", "de")
-    ('88%', '88\\xa0%', '1.234,5')
-    >>> num(0.1234, "+.2f"), num(float("nan")), num(None), num("x")
-    ('+0.12', '–', '–', '–')
-    """
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return MISSING
-    if not math.isfinite(v):
-        return MISSING
-    pattern, kind = _pattern(spec, lang)
-    if kind == "%":
-        return format_percent(v, format=pattern, locale=lang)
-    return format_decimal(v, format=pattern, locale=lang)
-
-
-def num_range(pair: tuple[object, object], spec: str = ".2f", lang: str = "en") -> str:
-    """``low – high`` of a pair of numbers; "–" when the low end is missing.
-
-    Examples
-    --------
-    >>> num_range((2.5, 3.75)), num_range((2.5, 3.75), lang="nl"), num_range((None, 3.0))
-    ('2.50 – 3.75', '2,50 – 3,75', '–')
-    """
-    low, high = pair
-    if num(low, spec, lang) == MISSING:
-        return MISSING
-    return f"{num(low, spec, lang)} – {num(high, spec, lang)}"
-
-
-def date(value: dt.date, lang: str = "en") -> str:
-    """A date written out in the reader's language (Babel's long format).
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> day = dt.date(2026, 11, 30)
-    >>> date(day), date(day, "de"), date(day, "nl")
-    ('November 30, 2026', '30. November 2026', '30 november 2026')
-    """
-    return format_date(value, format="long", locale=lang)
+__all__ = ["MISSING", "num", "num_range", "date", "format_field"]

@@ -47,11 +47,13 @@ from assessment.diagnosis.diagnose import diagnose
 from assessment.exceptions import AssessmentError
 from assessment.files import atomic_write_bytes
 from assessment.intake.dataset import SETTINGS_FILE, Dataset, find_responses, load_dataset
+from assessment.present.brand import Brand
 from assessment.present.figures import PLOTLY_JS
 from assessment.present.portfolio import write_index
 from assessment.present.summary import build_summary
+from assessment.run.browser import BrowserMissing, find_chromium
 from assessment.run.decks import DeckBuilder, resolve_brand
-from assessment.run.export import warm_exporter
+from assessment.run.export import brand_resources, warm_exporter
 from assessment.run.jobs import (
     BATCH_METADATA,
     DEFAULT_TIMEOUT,
@@ -69,6 +71,7 @@ from assessment.run.notebook import (
     kernel_name,
     package_inputs,
 )
+from assessment.run.pdf import PrintJob, print_reports
 from assessment.run.runners import (
     DaskRunner,
     LocalRunner,
@@ -255,8 +258,9 @@ def run_reports(
     show_items: bool = True,
     progress: bool = True,
     fresh_kernels: bool = False,
+    pdf: bool = False,
     pptx: bool = False,
-    brand: Any = None,
+    brand: str | Path | Brand | None = None,
 ) -> BatchResult:
     """Run the report notebook for every company of ``dataset`` and write the reports, the
     portfolio index and the summary into ``out``.
@@ -302,11 +306,17 @@ def run_reports(
         Show a progress bar (one tick per report) and print the final line.
     fresh_kernels : bool
         Start a new kernel for every report instead of keeping one warm kernel per worker.
+    pdf : bool
+        Also print each report to ``<slug>.pdf`` beside it (A4, headless Chromium:
+        :mod:`assessment.run.pdf`); a report whose PDF fails counts as failed.
     pptx : bool
         Also write ``<slug>.pptx``, an editable PowerPoint deck, for every selected
         company (:mod:`assessment.run.decks`; built in this process, no kernel).
     brand : str, Path or Brand, optional
-        The brand file of the decks (default: the package's ``present/brand.yaml``).
+        A brand file (:func:`assessment.present.brand.load_brand`) or a loaded brand:
+        logo, accent colours, the consultancy's name on every page and slide, the
+        confidentiality line in the PDF footer and on the slides (default: the package's
+        ``present/brand.yaml``).
 
     Returns
     -------
@@ -341,7 +351,8 @@ def run_reports(
     problems = argument_problems(jobs, timeout, companies, lang)
     if problems:
         raise AssessmentError("\n".join(problems))
-    deck_brand = resolve_brand(brand) if pptx else None  # a bad brand file: nothing written
+    # a bad brand file: every problem (BrandError) before anything is written
+    brand_used = resolve_brand(brand)
     decks = DeckBuilder()
     nb_path = Path(notebook).resolve() if notebook is not None else default_notebook()
     kernel = kernel_name(check_notebook(nb_path))
@@ -351,6 +362,10 @@ def run_reports(
     warm = scheduler is None and not fresh_kernels
     settings = {"lang": lang, "show_items": bool(show_items),
                 "self_contained": bool(self_contained)}
+    page_brand = brand_resources(brand_used)
+    if brand is not None:  # another brand makes other pages
+        settings["brand"] = json.dumps(page_brand, sort_keys=True)
+    chromium = _pdf_browser() if pdf else None
 
     with ExitStack() as batch:
         batch.enter_context(_sigterm_as_exit())
@@ -376,7 +391,7 @@ def run_reports(
                 parameters={"dataset": dataset_path, "company_id": cid, "lang": lang,
                             "show_items": bool(show_items), "wave": ""},
                 lang=lang, self_contained=bool(self_contained), timeout=float(timeout),
-                inputs=digest) for cid in names]
+                inputs=digest, brand=page_brand) for cid in names]
             return _sort_out(out_dir, plan, selected, force)
 
         # the kernels (as many as there are reports to run) boot while this process reads
@@ -426,7 +441,7 @@ def run_reports(
                 slugs, selected = select_companies(companies, list(loaded))
                 decks.start(out_dir, ds, scores, diagnoses,
                             {cid: slugs[cid] for cid in loaded if cid in selected}, lang,
-                            deck_brand)
+                            brand_used)
             if todo and scheduler is None:  # the exports are made here, in this thread
                 try:
                     warm_exporter(lang, self_contained)
@@ -454,6 +469,9 @@ def run_reports(
                 if deck["file"]:
                     written.append(out_dir / deck["file"])
 
+        if chromium is not None:
+            written += _print_pdfs(out_dir, reports, loaded, chromium, brand_used, lang,
+                                   n_jobs, progress)
         with _writing(out_dir):
             summary_json, summary_csv = write_summary(
                 out_dir, summary, reports, ds, diagnoses, lang, nb_path, self_contained)
@@ -467,3 +485,40 @@ def run_reports(
     if progress:
         print(result.line(), flush=True)
     return result
+
+
+def _pdf_browser() -> Path:
+    """The Chromium that prints the PDFs; none: one clear line, before anything is written."""
+    try:
+        return find_chromium(install=False)
+    except BrowserMissing as exc:
+        raise AssessmentError(f"--pdf: {exc}") from None
+
+
+def _print_pdfs(out: Path, reports: dict[str, CompanyReport], names: dict[str, str],
+                chromium: Path, brand: Brand, lang: str, jobs: int,
+                progress: bool) -> list[Path]:
+    """Print the reports written now, and those up to date whose PDF is missing or older
+    than the page, to ``<slug>.pdf``; a failed PDF marks its company's report failed."""
+    todo: list[PrintJob] = []
+    for cid, rep in reports.items():
+        html, target = out / f"{rep.slug}.html", out / f"{rep.slug}.pdf"
+        fresh = rep.status == "ok"
+        stale = (rep.status == "skipped" and rep.reason == "up to date" and html.exists()
+                 and (not target.exists() or target.stat().st_mtime < html.stat().st_mtime))
+        if fresh or stale:
+            todo.append(PrintJob(html, target, names.get(cid, cid)))
+    by_pdf = {str(out / f"{reports[cid].slug}.pdf"): cid for cid in reports}
+    errors = print_reports(todo, chromium, brand, lang, parallel=min(max(jobs, 1), 4))
+    written = []
+    for path, error in errors.items():
+        cid = by_pdf[path]
+        if error is None:
+            written.append(Path(path))
+            continue
+        rep = reports[cid]
+        rep.status, rep.error = "failed", f"PDF failed: {error}"
+        if progress:
+            print(f"failed: PDF of {cid!r}: {error}", file=sys.stderr, flush=True)
+    return written
+

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from assessment.present.brand import Brand, load_brand
 from assessment.present.figures import plotly_head
 from assessment.run.jobs import REMOVE_CELL_TAGS
 
@@ -70,7 +71,25 @@ def exporter(lang: str = "en") -> Any:
     return cache[lang]
 
 
-def export_html(nb: Any, title: str, lang: str = "en", self_contained: bool = False) -> str:
+def brand_resources(brand: Brand | None) -> dict[str, str]:
+    """What the page template shows of a brand: the consultancy's name, the logo as a
+    ``data:`` URI ("" without one) and the two accent colours (plain values the workers
+    can pickle; the template escapes them).
+
+    Examples
+    --------
+    >>> from assessment.present.brand import load_brand
+    >>> brand_resources(load_brand())["accent"], brand_resources(None)
+    ('#1F3A5F', {})
+    """
+    if brand is None:
+        return {}
+    return {"consultancy": brand.consultancy, "logo": brand.logo_data_uri() or "",
+            "accent": brand.accent, "accent_secondary": brand.accent_secondary}
+
+
+def export_html(nb: Any, title: str, lang: str = "en", self_contained: bool = False,
+                brand: dict[str, str] | None = None) -> str:
     """The executed notebook ``nb`` as an HTML page without code.
 
     The ``--no-input`` equivalent: cells tagged ``remove-cell`` (and papermill's parameter
@@ -86,6 +105,9 @@ def export_html(nb: Any, title: str, lang: str = "en", self_contained: bool = Fa
         The page's language.
     self_contained : bool
         Inline plotly.js instead of referring to the shared copy.
+    brand : dict, optional
+        :func:`brand_resources` of the brand: a bar with the logo and the consultancy's
+        name, the accent colours (the default brand when None).
 
     Returns
     -------
@@ -100,8 +122,13 @@ def export_html(nb: Any, title: str, lang: str = "en", self_contained: bool = Fa
     (True, True)
     >>> "require.js" in page or "mathjax" in page.lower()
     False
+    >>> "--va-accent: #1F3A5F" in page and '<header class="va-brand-bar">' in page
+    True
     """
-    resources = {"metadata": {"name": title}, "assessment_head_js": plotly_head(self_contained)}
+    if brand is None:
+        brand = brand_resources(load_brand())
+    resources = {"metadata": {"name": title}, "assessment_head_js": plotly_head(self_contained),
+                 "assessment_brand": brand}
     html, _ = exporter(lang).from_notebook_node(_export_copy(nb), resources=resources)
     return html
 

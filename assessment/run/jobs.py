@@ -49,6 +49,8 @@ class ReportJob:
     #: the hash of the report's inputs and settings, by content (see
     #: :func:`assessment.run.notebook.inputs_digest`)
     inputs: str = ""
+    #: the page's brand (:func:`assessment.run.export.brand_resources`; None: the default)
+    brand: dict[str, str] | None = None
 
     def batch_metadata(self) -> dict[str, Any]:
         """What the executed notebook records of how it was made (the up-to-date check

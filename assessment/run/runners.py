@@ -228,7 +228,8 @@ def export_outcome(job: ReportJob, outcome: ReportOutcome) -> ReportOutcome:
     if nb is None or outcome.status != "ok":
         return outcome
     try:
-        outcome.html = export_html(nb, job.name, job.lang, job.self_contained)
+        outcome.html = export_html(nb, job.name, job.lang, job.self_contained,
+                                   job.brand)
     except Exception as exc:
         outcome.status, outcome.html = "failed", None
         outcome.error = f"HTML export failed: {error_text(exc)}"

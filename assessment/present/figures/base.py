@@ -12,6 +12,8 @@ writes quotes as ``&#34;`` and ``&#39;``, which plotly.js decodes.
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 from markupsafe import escape
 
@@ -33,7 +35,7 @@ def report_text(key: str, lang: str = "en", **fmt: object) -> str:
     """A report text (:func:`assessment.present.labels.label`) escaped for a figure.
 
     >>> report_text("par_line", "de", value=2.5)
-    'Marktniveau 2.50'
+    'Marktniveau 2,50'
     """
     return str(escape(label(key, lang, **fmt)))
 
@@ -101,12 +103,16 @@ def style(fig: Chart, title: str, height: int, **extra: object) -> Chart:
     return fig
 
 
-def note(fig: Chart, text: str, y: float = -0.18) -> None:
-    """A note under the chart, on the left (``text`` must be escaped).
+def note(fig: Chart, text: str, y: float = -0.18, width: int = 85) -> None:
+    """A note under the chart, on the left (``text`` must be escaped), in lines of about
+    ``width`` characters so that it fits a phone or a printed page.
 
     >>> fig = Chart(); note(fig, "n = 5"); fig.layout["annotations"][0]["text"]
     'n = 5'
+    >>> note(fig, "a " * 50, width=40); fig.layout["annotations"][1]["text"].count("<br>")
+    2
     """
+    text = "<br>".join(textwrap.wrap(text, width)) if len(text) > width else text
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=y, xanchor="left",
                        yanchor="top", showarrow=False, align="left",
                        font=dict(size=LABEL_SIZE, color=NOTE_COLOR))

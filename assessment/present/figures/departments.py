@@ -23,6 +23,7 @@ from assessment.present.figures.base import (
     style,
 )
 from assessment.present.figures.chart import Chart, trace
+from assessment.present.numbers import num
 from assessment.present.theme import HEATMAP_COLORS
 
 #: the columns of ``Scores.departments`` the heatmap reads
@@ -101,7 +102,7 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
                   [exc, HEATMAP_COLORS["excellence"]], [1.0, HEATMAP_COLORS["high"]]]
     fig = Chart().add_trace(trace("heatmap",
         z=z, x=x, y=y, zmin=lo, zmax=hi, colorscale=colorscale,
-        text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in z],
+        text=[[num(v, ".2f", lang) if np.isfinite(v) else "" for v in row] for row in z],
         texttemplate="%{text}", textfont=dict(size=13), hovertext=hover, hoverinfo="text",
         xgap=3, ygap=3,
         colorbar=dict(title=dict(text=report_text("score_short", lang)), thickness=14,
@@ -110,7 +111,7 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
     style(fig, heading, max(170 + 46 * len(y), 280))
     fig.update_xaxes(side="top", showgrid=False)
     fig.update_yaxes(showgrid=False, automargin=True)
-    fig.update_layout(margin=dict(t=110, b=50 if text else 30))
+    fig.update_layout(margin=dict(t=110, b=70 if text else 30))
     if text:
         note(fig, text, y=-0.02)
     return fig

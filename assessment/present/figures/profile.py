@@ -25,42 +25,55 @@ from assessment.present.figures.base import (
     number,
     report_text,
     style,
-    threshold_lines,
 )
 from assessment.present.figures.chart import Chart, trace
+from assessment.present.numbers import num
 from assessment.present.theme import (
     BLIND_COLOR,
+    EXCELLENCE_COLOR,
     EXPERIENCE_COLOR,
     GAP_BAND_COLOR,
     LABEL_SIZE,
     LENS_COLORS,
-    OUTLINE_COLOR,
-    PAR_CHECK_COLOR,
+    PAR_COLOR,
     RULE_COLOR,
     SMALL_SIZE,
     TEXT_COLOR,
 )
 
 
-def _par_ticks(fig: Chart, table: dict, x: list[str], source: str | None, lang: str) -> None:
-    """The par check: each lens's threshold-value score, a dark tick over its bar."""
-    for lens in LENSES:
-        rows = table[lens]
-        if "par_score" not in rows or "par_basis" not in rows:
-            continue
-        par = np.where([basis == "threshold" for basis in rows["par_basis"]],
-                       np.array(rows["par_score"], dtype=float), np.nan)
-        if not np.isfinite(par).any():
-            continue
-        fig.add_trace(trace("scatter",
-            x=x, y=par, mode="markers", offsetgroup=lens, name=report_text("par_check", lang),
-            legendgroup="par_check", showlegend=lens == "experience",
-            marker=dict(symbol="line-ew", size=26, line=dict(width=3, color=PAR_CHECK_COLOR)),
-            hovertext=[f"{x[i]}<br>{lens_name(lens, lang, source)}<br>"
-                       f"{report_text('par_check', lang)}: {par[i]:.2f}"
-                       for i in range(len(DISCIPLINES))],
-            hoverinfo="text", cliponaxis=False,
-        ))
+def par_check_labels(table: dict, x: list[str], par: float, lang: str,
+                     source: str | None) -> list[str]:
+    """The discipline names with the par check under each: whether the threshold values
+    (asked separately, ``par_basis`` "threshold") reach ``par`` in every lens, else which
+    lens falls below (red); nothing where no lens has threshold values.
+
+    >>> table = {"experience": {"par_score": [2.5, 3.4, 3.1], "par_basis": ["threshold"] * 3},
+    ...          "setup": {"par_score": [3.2, 3.3, 3.0], "par_basis": ["threshold"] * 2 + [""]}}
+    >>> par_check_labels(table, ["OE", "CI", "PL"], 3.0, "en", None)[:2]
+    ['OE<br><span style="color:#B22222">below par: Customer experience</span>', 'CI<br>at par']
+    """
+    out = []
+    for i, name in enumerate(x):
+        below, known = [], False
+        for lens in LENSES:
+            rows = table[lens]
+            if "par_score" not in rows or "par_basis" not in rows:
+                continue
+            score = number(rows["par_score"][i])
+            if rows["par_basis"][i] != "threshold" or not np.isfinite(score):
+                continue
+            known = True
+            if score < par - 1e-9:
+                below.append(lens_name(lens, lang, source))
+        if below:
+            out.append(f'{name}<br><span style="color:{PAR_COLOR}">'
+                       f'{report_text("par_below", lang, lenses=", ".join(below))}</span>')
+        elif known:
+            out.append(f"{name}<br>{report_text('par_met', lang)}")
+        else:
+            out.append(name)
+    return out
 
 
 def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en",
@@ -68,16 +81,18 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
     """The three disciplines in both lenses: grouped bars with 95% CI whiskers.
 
     ``profile``: one company's rows of ``Scores.profile`` (one wave): discipline, lens,
-    source, mean, n, ci_low, ci_high (and par_score, par_basis for the par check). Dashed
-    line at par, dotted line at excellence (``instrument.thresholds``). ``title`` is
-    untrusted text (e.g. the company name).
+    source, mean, n, ci_low, ci_high (and par_score, par_basis for the par check). The
+    value on top of each bar, a dotted line at excellence (``instrument.thresholds``); the
+    par check once, under each discipline's name (:func:`par_check_labels`): par applies
+    to the threshold values, not to the bars. ``title`` is untrusted text (e.g. the
+    company name).
 
     >>> from assessment.instrument.models import load_instrument
     >>> profile = pd.DataFrame({"lens": ["experience", "setup"], "source": "outside_in",
     ...     "discipline": "customer_intimacy", "mean": [4.0, 3.0], "n": 9,
     ...     "ci_low": [3.8, 2.7], "ci_high": [4.2, 3.3]})
     >>> fig = profile_chart(profile, load_instrument(), title="Acme")
-    >>> [bar["name"] for bar in fig.data], fig.layout["title"]["text"]
+    >>> [bar["name"] for bar in fig.data if bar["type"] == "bar"], fig.layout["title"]["text"]
     (['Customer experience', 'Set-up'], 'Scores per discipline and lens · Acme')
     """
     inst = instrument
@@ -88,6 +103,7 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
     fig = Chart()
     source = experience_source(profile)
     table = lens_rows(profile, ("mean", "ci_low", "ci_high", "n", "par_score", "par_basis"))
+    values: list[dict] = []
     for lens in LENSES:
         rows = table[lens]
         mean = np.array(rows["mean"], dtype=float)
@@ -106,19 +122,37 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
             name=name, x=x, y=mean - lo, base=lo, marker=dict(color=LENS_COLORS[lens]),
             error_y=dict(type="data", array=up, arrayminus=down, visible=True,
                          color=TEXT_COLOR, thickness=1.5, width=6),
-            text=[f"{m:.2f}" if np.isfinite(m) else "" for m in mean],
-            textposition="inside", insidetextanchor="start",
-            textfont=dict(color=OUTLINE_COLOR, size=LABEL_SIZE),
+            text=[num(m, ".2f", lang) if np.isfinite(m) else "" for m in mean],
+            textposition="none",  # the value is written over the whisker (below)
             hovertext=hover, hoverinfo="text", offsetgroup=lens,
         ))
-    _par_ticks(fig, table, x, source, lang)
-    threshold_lines(fig, inst.thresholds, lang, width=1.6)
-    style(fig, heading, 440, barmode="group", bargap=0.3, bargroupgap=0.06,
+        # the value on top of the bar, just above its whisker, in dark ink
+        top = np.where(np.isfinite(up), mean + np.nan_to_num(up), mean)
+        values.append(trace("scatter",
+            x=x, y=top, mode="text", offsetgroup=lens, showlegend=False,
+            text=[num(m, ".2f", lang) if np.isfinite(m) else "" for m in mean],
+            textposition="top center", textfont=dict(color=TEXT_COLOR, size=LABEL_SIZE + 1),
+            hoverinfo="skip", cliponaxis=False,
+        ))
+    for value_trace in values:
+        fig.add_trace(value_trace)
+    # the excellence line only: par is checked on the threshold values, under each
+    # discipline's name, not against the bars
+    th = inst.thresholds
+    fig.add_hline(y=th.excellence, line=dict(color=EXCELLENCE_COLOR, dash="dot", width=1.6))
+    fig.add_annotation(text=report_text("excellence_line", lang, value=th.excellence),
+                       xref="paper", x=1.0, xanchor="right", y=th.excellence,
+                       yanchor="bottom", showarrow=False,
+                       font=dict(color=EXCELLENCE_COLOR, size=LABEL_SIZE))
+    style(fig, heading, 390, barmode="group", bargap=0.3, bargroupgap=0.06,
           scattermode="group", scattergap=0.3,
-          legend=dict(orientation="h", x=0, y=-0.12, xanchor="left", yanchor="top"))
-    fig.update_yaxes(range=[lo, hi + 0.05], dtick=0.5,
+          legend=dict(orientation="h", x=0, y=1.0, xanchor="left", yanchor="bottom"))
+    fig.update_xaxes(tickmode="array", tickvals=x,
+                     ticktext=par_check_labels(table, x, th.par, lang, source),
+                     automargin=True)
+    fig.update_yaxes(range=[lo, hi + 0.35], dtick=0.5, automargin=True,
                      title=dict(text=report_text("score_axis", lang, min=lo, max=hi)))
-    fig.update_layout(margin=dict(b=80, r=130))
+    fig.update_layout(margin=dict(l=50, b=40, r=20, t=90))
     return fig
 
 
@@ -138,7 +172,8 @@ def _gap_bars(name_key: str, values: np.ndarray, x: list[str], color: str, band:
     name = report_text(name_key, lang)
     return trace("bar",
         name=name, x=x, y=values, marker=dict(color=color),
-        text=[f"{g:+.2f}" if np.isfinite(g) else "" for g in values], textposition="outside",
+        text=[num(g, "+.2f", lang) if np.isfinite(g) else "" for g in values],
+        textposition="outside",
         hovertext=[f"{x[i]}<br>{name}: "
                    + (f"{values[i]:+.2f}" if np.isfinite(values[i]) else "–") + "<br>"
                    + _reading(values[i], band, lang, keys)

@@ -18,6 +18,7 @@ from assessment.instrument.integration import IntegrationInstrument
 from assessment.instrument.models import Instrument
 from assessment.present.figures.base import empty, number, report_text, style
 from assessment.present.figures.chart import Chart, trace
+from assessment.present.numbers import num
 from assessment.present.theme import (
     EXPERIENCE_COLOR,
     GRID_COLOR,
@@ -176,7 +177,7 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
                         sizeref=sizeref, sizemin=3, color=color, opacity=0.85,
                         line=dict(width=1, color=OUTLINE_COLOR)),
             # an en space keeps the number clear of the par ring around a small bubble
-            text=[f"\u2002{score[i]:.2f}" for i in idx], textposition="middle right",
+            text=[f"\u2002{num(score[i], '.2f', lang)}" for i in idx], textposition="middle right",
             textfont=dict(size=LABEL_SIZE, color=TEXT_COLOR), cliponaxis=False,
             hovertext=[hover(i) for i in idx], hoverinfo="text",
         ))
@@ -198,7 +199,8 @@ def role_map(roles: pd.DataFrame, integration: IntegrationInstrument, instrument
         hoverinfo="skip",
     ))
     _participation_axis(fig, part_names, participation or {}, lang)
-    style(fig, heading, 200 + ROLE_ROW_PX * len(rows), width=ROLE_MAP_WIDTH,
+    style(fig, heading, 200 + ROLE_ROW_PX * len(rows),  # the page's width, at most
+          # ROLE_MAP_WIDTH (the page's CSS): a phone gets a narrower map, not a wider page
           legend=dict(orientation="h", x=0, y=-0.03, xanchor="left", yanchor="top",
                       itemsizing="constant"))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,

@@ -209,7 +209,7 @@ def comparison_html(rep: ReportBase) -> str:
     >>> html.count("<table"), "Rank 1 is the highest score" in html
     (1, True)
     """
-    return render("comparison", **comparison_view(rep))
+    return render("comparison", rep.lang, **comparison_view(rep))
 
 
 def comparison_figure(rep: ReportBase) -> Chart | None:

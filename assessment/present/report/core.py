@@ -8,6 +8,8 @@ as HTML (``report.headline_html()``) and as a chart (``report.profile_figure()``
 
 Each section is a module of this package with a data function (what the section says,
 as DataFrames and plain texts) and a Jinja2 template that renders it:
+:mod:`~assessment.present.report.executive` (page one: the executive summary, with the
+profile chart, and the appendix's heading),
 :mod:`~assessment.present.report.headline` (title and 1, at a glance),
 :mod:`~assessment.present.report.profile` (2 profile, 3 triangle),
 :mod:`~assessment.present.report.gaps` (4 experience versus set-up),
@@ -46,6 +48,7 @@ from assessment.present.report import (
     comparison,
     departments,
     discuss,
+    executive,
     gaps,
     headline,
     integration,
@@ -60,8 +63,9 @@ from assessment.scoring.tables import Scores, score
 
 #: what :meth:`Report.show` shows for each part: the method of its HTML, of its chart
 SHOW_PARTS: dict[str, tuple[str, str | None]] = {
-    "title": ("title_html", None), "headline": ("headline_html", None),
-    "profile": ("profile_html", "profile_figure"),
+    "title": ("title_html", None), "summary": ("summary_html", "profile_figure"),
+    "summary_end": ("summary_end_html", None), "headline": ("headline_html", None),
+    "profile": ("profile_html", None),
     "triangle": ("triangle_html", "triangle_figure"),
     "gaps": ("gaps_html", "gap_figure"),
     "departments": ("departments_html", "department_figure"),
@@ -69,6 +73,7 @@ SHOW_PARTS: dict[str, tuple[str, str | None]] = {
     "items": ("items_html", None), "quality": ("quality_html", None),
     "comparison": ("comparison_html", "comparison_figure"),
     "wave_change": ("wave_change_html", None), "discuss": ("discuss_html", None),
+    "appendix": ("appendix_html", None),
 }
 
 
@@ -152,6 +157,8 @@ class Report(ReportBase):
     True
     >>> [getattr(report, fig)().data[0]["type"] for _, fig in SHOW_PARTS.values() if fig]
     ['bar', 'scatterternary', 'bar', 'heatmap', 'scatter', 'scatter']
+    >>> report.headline_sentence()
+    'Customers buy customer intimacy, but the company is built for operational excellence.'
     """
 
     def show(self, *parts: str) -> None:
@@ -167,11 +174,11 @@ class Report(ReportBase):
 
         Examples
         --------
-        >>> build_report("data/sample", "pcmaker").show("title", "summary")
+        >>> build_report("data/sample", "pcmaker").show("title", "overview")
         ... # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: unknown report part(s) ['summary']; expected some of ['title', ...]
+        ValueError: unknown report part(s) ['overview']; expected some of ['title', ...]
         """
         from IPython.display import HTML, display  # IPython is needed only in a notebook
 
@@ -195,6 +202,31 @@ class Report(ReportBase):
                 text.append(charts.figure_html(fig))
         if text:
             display(HTML("".join(text)))
+
+    # -- page one: the executive summary; the appendix's heading ----------------------
+    def headline_sentence(self) -> str:
+        """The diagnosis in one plain sentence (:func:`executive.headline`)."""
+        return executive.headline(self)
+
+    def key_figures(self) -> list[dict[str, str]]:
+        """The three key figures of page one (:func:`executive.key_figures`)."""
+        return executive.key_figures(self)
+
+    def things_to_discuss(self) -> list[str]:
+        """The three things to discuss of page one (:func:`executive.things_to_discuss`)."""
+        return executive.things_to_discuss(self)
+
+    def summary_html(self) -> str:
+        """Page one: headline, caveats, key figures (the profile chart follows)."""
+        return executive.summary_html(self)
+
+    def summary_end_html(self) -> str:
+        """The end of page one: the three things to discuss."""
+        return executive.summary_end_html(self)
+
+    def appendix_html(self) -> str:
+        """The appendix's heading (item detail and data quality follow)."""
+        return executive.appendix_html(self)
 
     # -- title and 1. headline --------------------------------------------------------
     def title_html(self) -> str:

@@ -70,7 +70,7 @@ def departments_html(rep: ReportBase) -> str:
     >>> "<h2>Department alignment</h2>" in html, "at least 5 respondents" in html
     (True, True)
     """
-    return render("departments", **departments_view(rep))
+    return render("departments", rep.lang, **departments_view(rep))
 
 
 def department_figure(rep: ReportBase) -> Chart | None:

@@ -77,4 +77,4 @@ def discuss_html(rep: ReportBase) -> str:
     >>> html.count('<li'), "decide which of the two to commit to" in html
     (0, True)
     """
-    return render("discuss", **discuss_view(rep))
+    return render("discuss", rep.lang, **discuss_view(rep))

@@ -179,7 +179,7 @@ def gaps_html(rep: ReportBase) -> str:
     >>> html.count("<table"), "<h2>Experience versus set-up</h2>" in html
     (2, True)
     """
-    return render("gaps", **gaps_view(rep))
+    return render("gaps", rep.lang, **gaps_view(rep))
 
 
 def gap_figure(rep: ReportBase) -> Chart | None:

@@ -49,7 +49,7 @@ def title_html(rep: ReportBase) -> str:
     >>> html.startswith("<style>"), "<h1>Configurix Computers</h1>" in html
     (True, True)
     """
-    return render("title", **title_view(rep))
+    return render("title", rep.lang, **title_view(rep))
 
 
 def verdicts(rep: ReportBase) -> list[str]:
@@ -129,4 +129,4 @@ def headline_html(rep: ReportBase) -> str:
     >>> "leads with Customer intimacy (4.41)" in html, html.count("What to do")
     (True, 0)
     """
-    return render("headline", **headline_view(rep))
+    return render("headline", rep.lang, **headline_view(rep))

@@ -107,7 +107,8 @@ def _fit_notes(rep: ReportBase) -> list[tuple[str, str]]:
     lens = "setup" if res.claimed in (setup.leader, setup.dominant) else "experience"
     disc = rep.disc(res.claimed)
     roles = ", ".join(f"{integ.scale_label('roles', r, rep.lang)} "
-                      f"{num(rep.integration_value('roles', r)[0])}" for r in res.needed_roles)
+                      f"{num(rep.integration_value('roles', r)[0], lang=rep.lang)}"
+                      for r in res.needed_roles)
     if res.needed_score is None:
         fit = rep.t("notes.integration_needed_no_data", discipline=disc, roles=roles)
     else:
@@ -221,7 +222,7 @@ def integration_html(rep: ReportBase) -> str:
     >>> "<h2>Customers as co-producers</h2>" in html, "Productive resource 4.37" in html
     (True, True)
     """
-    return render("integration", **integration_view(rep))
+    return render("integration", rep.lang, **integration_view(rep))
 
 
 def integration_figure(rep: ReportBase) -> Chart | None:

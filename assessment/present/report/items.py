@@ -18,7 +18,7 @@ import pandas as pd
 
 from assessment.instrument.models import DISCIPLINES, LENSES
 from assessment.present.report.base import ReportBase
-from assessment.present.report.render import Column, render
+from assessment.present.report.render import Column, num, render
 from assessment.scoring.rules import OUTSIDE_IN, keyed
 
 ITEMS_PER_END = 2  # strongest and weakest items shown per discipline and lens
@@ -145,6 +145,25 @@ def item_detail(rep: ReportBase, k: int = ITEMS_PER_END) -> pd.DataFrame:
     return pd.DataFrame(detail, columns=DETAIL_COLUMNS)
 
 
+def scored_cell(rep: ReportBase, scored: float, reverse: bool) -> str:
+    """An item's mean as the table shows it: the score it counts with; for a reverse-keyed
+    statement (agreeing is bad) the mean answer first, then the score it counts with, so
+    that a high score is never read as agreement.
+
+    Examples
+    --------
+    >>> from assessment.present.report.core import build_report
+    >>> rep = build_report("data/sample", "pcmaker", lang="de")
+    >>> scored_cell(rep, 4.5, False), scored_cell(rep, 4.5, True)
+    ('4,50', 'Antwort 1,50 → Wert 4,50')
+    """
+    if not reverse or not np.isfinite(scored):
+        return num(scored, ".2f", rep.lang)
+    scale = rep.instrument.scale
+    raw = scale.min + scale.max - scored
+    return rep.t("reverse_answer", raw=raw, scored=scored)
+
+
 def items_view(rep: ReportBase) -> dict[str, Any]:
     """Section 6 as data: where the answers come from, and a table per lens (None when its
     group is too small).
@@ -173,10 +192,15 @@ def items_view(rep: ReportBase) -> dict[str, Any]:
             Column(rep.t("columns.statement"), [detail["text"][i] for i in sub]),
             Column(rep.t("columns.reversed"), [rep.t("mark_yes") if detail["reverse"][i] else ""
                                                for i in sub]),
-            Column(rep.t("columns.mean"), [detail["mean"][i] for i in sub], ".2f"),
+            Column(rep.t("columns.mean"), [scored_cell(rep, detail["mean"][i],
+                                                       bool(detail["reverse"][i]))
+                                           for i in sub]),
             Column(rep.t("columns.n"), [detail["n"][i] for i in sub], "int")]
         lenses.append((rep.lens_name(lens), columns))
-    view.update(intro=rep.t("notes.items", k=ITEMS_PER_END, source=source), lenses=lenses,
+    intro = (rep.t("notes.items", k=ITEMS_PER_END, source=source) + " "
+             + rep.t("notes.items_reverse", low=rep.instrument.scale.min,
+                     high=rep.instrument.scale.max))
+    view.update(intro=intro, lenses=lenses,
                 hidden=rep.t("notes.items_hidden"))
     return view
 
@@ -194,4 +218,4 @@ def items_html(rep: ReportBase) -> str:
     """
     if not rep.show_items:
         return ""
-    return render("items", **items_view(rep))
+    return render("items", rep.lang, **items_view(rep))

@@ -1,9 +1,10 @@
-"""Sections 2 and 3: the profile of the two lenses and the discipline triangle. Both are
-charts (:mod:`assessment.present.figures`) with a note on how to read them.
+"""Sections 2 and 3: the profile of the two lenses (its chart is on page one) and the
+discipline triangle. Both are charts (:mod:`assessment.present.figures`) with a note on
+how to read them.
 
 >>> from assessment.present.report.core import build_report
 >>> rep = build_report("data/sample", "shoes")
->>> profile_view(rep)["notes"][0].startswith("Bars show the mean score")
+>>> profile_view(rep)["notes"][0].startswith("The chart on page one shows the mean score")
 True
 """
 
@@ -24,7 +25,7 @@ def profile_view(rep: ReportBase) -> dict[str, Any]:
     --------
     >>> from assessment.present.report.core import build_report
     >>> view = profile_view(build_report("data/sample", "pcmaker"))
-    >>> view["heading"], "below the dashed line (3.00)" in view["notes"][0]
+    >>> view["heading"], "par (3.00) in each lens" in view["notes"][0]
     ('Value-discipline profile', True)
     """
     th, sc = rep.instrument.thresholds, rep.instrument.scale
@@ -44,7 +45,7 @@ def profile_html(rep: ReportBase) -> str:
     >>> html.startswith('<div class="va-section va-profile"><h2>')
     True
     """
-    return render("notes", **profile_view(rep))
+    return render("notes", rep.lang, **profile_view(rep))
 
 
 def profile_figure(rep: ReportBase) -> Chart | None:
@@ -87,7 +88,7 @@ def triangle_html(rep: ReportBase) -> str:
     >>> "<h2>The discipline triangle</h2>" in html
     True
     """
-    return render("notes", **triangle_view(rep))
+    return render("notes", rep.lang, **triangle_view(rep))
 
 
 def triangle_figure(rep: ReportBase) -> Chart | None:

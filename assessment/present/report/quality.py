@@ -274,7 +274,7 @@ def _setting(rep: ReportBase, name: str) -> str:
     if isinstance(value, bool):
         return rep.t("mark_yes" if value else "mark_no")
     return num(value, ".0%" if name == "min_answered_share"
-               else ".0f" if name in INT_SETTINGS else ".2f")
+               else ".0f" if name in INT_SETTINGS else ".2f", rep.lang)
 
 
 def _group_name(rep: ReportBase, group: str, pooled: int) -> str:
@@ -364,4 +364,4 @@ def quality_html(rep: ReportBase) -> str:
     >>> html.count("<table"), html.count("va-badge va-warning")
     (4, 5)
     """
-    return render("quality", **quality_view(rep))
+    return render("quality", rep.lang, **quality_view(rep))

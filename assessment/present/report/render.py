@@ -12,41 +12,58 @@ HTML itself.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from assessment.diagnosis.findings import Finding
+from assessment.present import numbers
 from assessment.present.labels import label
 
-MISSING = "–"  # what a missing number shows
+MISSING = numbers.MISSING  # what a missing number shows
+#: the language of the report being rendered (set by :func:`render`, :func:`language`)
+_LANG: ContextVar[str] = ContextVar("report_lang", default="en")
 
 
-def num(value: object, spec: str = ".2f") -> str:
-    """A number formatted with ``spec``; "–" when it is missing, NaN or not a number.
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Numbers formatted inside the block are in ``lang`` unless a call names another.
+
+    >>> with language("de"):
+    ...     num(3.456)
+    '3,46'
+    """
+    token = _LANG.set(lang)
+    try:
+        yield
+    finally:
+        _LANG.reset(token)
+
+
+def num(value: object, spec: str = ".2f", lang: str | None = None) -> str:
+    """A number formatted with ``spec`` in ``lang`` (default: the report being rendered,
+    see :func:`language`) by :func:`assessment.present.numbers.num`; "–" when it is
+    missing, NaN or not a number.
 
     >>> num(0.1234, "+.2f"), num(float("nan")), num(None), num(0.875, ".0%")
     ('+0.12', '–', '–', '88%')
+    >>> num(3.456, lang="nl")
+    '3,46'
     """
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return MISSING
-    return format(v, spec) if math.isfinite(v) else MISSING
+    return numbers.num(value, spec, lang or _LANG.get())
 
 
-def num_range(pair: tuple[object, object], spec: str = ".2f") -> str:
+def num_range(pair: tuple[object, object], spec: str = ".2f", lang: str | None = None) -> str:
     """``low – high`` of a pair of numbers; "–" when the low end is missing.
 
-    >>> num_range((2.5, 3.75)), num_range((float("nan"), 3.0))
-    ('2.50 – 3.75', '–')
+    >>> num_range((2.5, 3.75)), num_range((float("nan"), 3.0)), num_range((1, 2), lang="de")
+    ('2.50 – 3.75', '–', '1,00 – 2,00')
     """
-    low, high = pair
-    if num(low, spec) == MISSING:
-        return MISSING
-    return f"{num(low, spec)} – {num(high, spec)}"
+    return numbers.num_range(pair, spec, lang or _LANG.get())
 
 
 def cell(value: object, kind: str = "text") -> str:
@@ -139,14 +156,16 @@ ENV.filters.update(num=num, num_range=num_range, cell=cell)
 ENV.globals.update(table_rows=table_rows)
 
 
-def render(template: str, **context: Any) -> str:
-    """The report template ``report/<template>.html.j2`` rendered with ``context``.
+def render(template: str, lang: str = "en", /, **context: Any) -> str:
+    """The report template ``report/<template>.html.j2`` rendered with ``context``, its
+    numbers in ``lang``.
 
-    >>> html = render("notes", name="profile", heading="A & B", notes=["<none>"])
+    >>> html = render("notes", "en", name="profile", heading="A & B", notes=["<none>"])
     >>> "<h2>A &amp; B</h2>" in html and '<p class="va-note">&lt;none&gt;</p>' in html
     True
     """
-    return ENV.get_template(f"report/{template}.html.j2").render(**context).strip()
+    with language(lang):
+        return ENV.get_template(f"report/{template}.html.j2").render(**context).strip()
 
 
 def render_string(source: str, **context: Any) -> str:

@@ -143,6 +143,6 @@ def wave_change_html(rep: ReportBase) -> str:
     """
     if not rep.has_data:
         return ""
-    return render("wave_change", **wave_change_view(rep))
+    return render("wave_change", rep.lang, **wave_change_view(rep))
 
 

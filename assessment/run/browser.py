@@ -1,11 +1,13 @@
-"""The Chromium the browser tests drive: one already installed, else Playwright's own.
+"""The Chromium that prints the PDF reports and that the browser tests drive: one already
+installed, else Playwright's own.
 
 The search order is Debian's ``chromium``, then ``chromium-browser``, ``google-chrome`` and
 ``google-chrome-stable`` on ``PATH``, then the browser Playwright downloads
 (``p.chromium.executable_path`` when that file exists). When none is there,
 ``python -m playwright install chromium`` is tried once; if that fails too,
-:class:`BrowserMissing` carries one line that says what to install (``conftest.py`` stops
-the test session with it).
+:class:`BrowserMissing` carries one line that says what to install (the batch's ``--pdf``
+stops with it before anything is written, ``tests/conftest.py`` stops the test session
+with it). The batch does not download: ``find_chromium(install=False)``.
 """
 
 from __future__ import annotations
@@ -154,20 +156,23 @@ def missing_message(reason: str) -> str:
     True
     """
     reason = " ".join(reason.split())
-    return ("the browser tests need Chromium or Chrome: install one (Debian/Ubuntu: "
+    return ("PDF reports and the browser tests need Chromium or Chrome: install one "
+            "(Debian/Ubuntu: "
             "`apt-get install chromium`; elsewhere: `.venv/bin/python -m playwright install "
             "--with-deps chromium`) and run the tests again; none of "
             f"{', '.join(NAMES)} is on PATH, Playwright has no browser of its own and "
             f"`python -m playwright install chromium` failed: {reason}")
 
 
-def find_chromium(path: str | None = None) -> Path:
+def find_chromium(path: str | None = None, install: bool = True) -> Path:
     """A Chromium or Chrome to launch: installed, or Playwright's, downloaded if need be.
 
     Parameters
     ----------
     path : str, optional
         Search path for :func:`find_on_path`; ``None`` reads ``PATH``.
+    install : bool
+        Try ``python -m playwright install chromium`` when none is found.
 
     Returns
     -------
@@ -195,6 +200,9 @@ def find_chromium(path: str | None = None) -> Path:
     own = playwright_chromium()
     if own is not None and own.is_file():
         return own
+    if not install:
+        raise BrowserMissing(missing_message("not tried (the batch does not download a "
+                                             "browser)"))
     reason = install_playwright_chromium()
     if reason is None:
         own = playwright_chromium()
