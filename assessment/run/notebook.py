@@ -31,6 +31,7 @@ CHECKOUT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "report.ipynb"
 # texts, the PowerPoint deck's code and texts (a deck is rebuilt in every --pptx run).
 # Paths relative to the package folder.
 _NOT_REPORT_INPUTS = {"cli.py", "__main__.py", "present/portfolio.py",
+                      "present/figures/portfolio.py",
                       "instrument/index_texts.yaml", "instrument/workshop_texts.yaml",
                       "instrument/questionnaire_texts.yaml", "instrument/deck_texts.yaml"}
 #: package folders no report reads (the workshop, the portfolio page, the questionnaire,
