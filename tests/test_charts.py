@@ -549,3 +549,25 @@ def test_portfolio_page_shows_hostile_text_as_text(sample_dataset, sample_diagno
     assert "<h1>Wertdisziplinen-Portfolio</h1>" in page
     assert page.count('<tr data-company=') + page.count('<tr class="failed-row"') == (
         len(sample_diagnoses) + 1)  # every company, and the failure's own row
+
+
+@pytest.mark.parametrize("lang", ["de", "nl"])
+def test_hover_texts_write_numbers_the_readers_way(lang):
+    import json
+    import re
+
+    from assessment.present.report.core import build_report
+
+    rep = build_report("data/sample", "pcmaker", lang=lang)
+    figures = [rep.profile_figure(), rep.triangle_figure(), rep.gap_figure(),
+               rep.department_figure(), rep.integration_figure(), rep.comparison_figure()]
+    texts = []
+    for fig in filter(None, figures):
+        for tr in fig.to_dict()["data"]:
+            for key in ("hovertext", "text"):
+                value = tr.get(key)
+                texts += value if isinstance(value, list) else [value] if value else []
+    assert len(texts) > 20
+    english = [t for t in texts if re.search(r"\d\.\d\d(?!\d)", json.dumps(t))]
+    assert not english, english[:5]
+    assert any(re.search(r"\d,\d\d", str(t)) for t in texts)

@@ -23,6 +23,7 @@ from assessment.present.figures.base import (
     threshold_lines,
 )
 from assessment.present.figures.chart import Chart, trace
+from assessment.present.numbers import num
 from assessment.present.theme import INK, LENS_COLORS, NOTE_COLOR, OTHERS_COLOR, OUTLINE_COLOR
 
 #: the lens of each panel, left to right
@@ -41,7 +42,7 @@ def _peers(fig: Chart, others: list[tuple], peer_mean: dict, offset: dict, lens:
         mode="markers", name=report_text("others", lang), legendgroup="others",
         showlegend=col == 1,
         marker=dict(size=9, color=OTHERS_COLOR, line=dict(width=1, color=OUTLINE_COLOR)),
-        hovertext=[f"{escape(n)}<br>{discipline_name(inst, d, lang)}: {m:.2f}"
+        hovertext=[f"{escape(n)}<br>{discipline_name(inst, d, lang)}: {num(m, '.2f', lang)}"
                    for _, n, _, d, m in others],
         hoverinfo="text"), row=1, col=col)
     avg = np.array([peer_mean.get((lens, d), np.nan) for d in DISCIPLINES], dtype=float)
@@ -50,7 +51,7 @@ def _peers(fig: Chart, others: list[tuple], peer_mean: dict, offset: dict, lens:
         x=list(range(3)), y=avg, mode="markers", name=mean_name, legendgroup="mean",
         showlegend=col == 1,
         marker=dict(symbol="line-ew", size=44, line=dict(width=3, color=NOTE_COLOR)),
-        hovertext=[f"{mean_name}<br>{discipline_name(inst, d, lang)}: {v:.2f}"
+        hovertext=[f"{mean_name}<br>{discipline_name(inst, d, lang)}: {num(v, '.2f', lang)}"
                    for d, v in zip(DISCIPLINES, avg, strict=True)],
         hoverinfo="text"), row=1, col=col)
 
@@ -104,7 +105,7 @@ def comparison_chart(table: pd.DataFrame, company_id: str, instrument: Instrumen
             marker=dict(symbol="diamond", size=15, color=LENS_COLORS[lens],
                         line=dict(width=1.5, color=INK)),
             hovertext=[f"{own_name}<br>{discipline_name(inst, d, lang)}: "
-                       + (f"{v:.2f}" if np.isfinite(v) else "–")
+                       + num(v, ".2f", lang)
                        for d, v in zip(DISCIPLINES, own_vals, strict=True)],
             hoverinfo="text"), row=1, col=col)
         fig.update_xaxes(tickvals=list(range(3)),

@@ -94,7 +94,7 @@ def department_heatmap(departments: pd.DataFrame, hidden: pd.DataFrame | None,
     y = [str(escape(d)) for d in names]
     x = [discipline_name(inst, d, lang) for d in DISCIPLINES]
     hover = [[f"{y[i]} (n = {int(size[i])})<br>{x[j]}: "
-              + (f"{z[i, j]:.2f}" if np.isfinite(z[i, j]) else "–")
+              + num(z[i, j], ".2f", lang)
               for j in range(len(x))] for i in range(len(y))]
     mid = (th.par - lo) / (hi - lo)
     exc = (th.excellence - lo) / (hi - lo)

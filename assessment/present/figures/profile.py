@@ -112,8 +112,9 @@ def profile_chart(profile: pd.DataFrame, instrument: Instrument, lang: str = "en
         name = lens_name(lens, lang, source)
         hover = [
             f"{x[i]}<br>{name}<br>"
-            + (f"{mean[i]:.2f} ({report_text('ci', lang)} {rows['ci_low'][i]:.2f}–"
-               f"{rows['ci_high'][i]:.2f})<br>n = {int(number(rows['n'][i]))}"
+            + (f"{num(mean[i], '.2f', lang)} ({report_text('ci', lang)} "
+               f"{num(rows['ci_low'][i], '.2f', lang)}–{num(rows['ci_high'][i], '.2f', lang)})"
+               f"<br>n = {int(number(rows['n'][i]))}"
                if np.isfinite(mean[i]) else report_text("no_data", lang))
             for i in range(len(DISCIPLINES))
         ]
@@ -175,7 +176,7 @@ def _gap_bars(name_key: str, values: np.ndarray, x: list[str], color: str, band:
         text=[num(g, "+.2f", lang) if np.isfinite(g) else "" for g in values],
         textposition="outside",
         hovertext=[f"{x[i]}<br>{name}: "
-                   + (f"{values[i]:+.2f}" if np.isfinite(values[i]) else "–") + "<br>"
+                   + num(values[i], "+.2f", lang) + "<br>"
                    + _reading(values[i], band, lang, keys)
                    for i in range(len(x))],
         hoverinfo="text",

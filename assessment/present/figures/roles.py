@@ -81,11 +81,11 @@ class _Hover:
                  f"{report_text('context_' + r['context'], lang)} · "
                  f"{self.part_names[r['participation']]}"]
         if np.isfinite(score):
-            lines.append(f"{report_text('score_short', lang)}: {score:.2f} "
+            lines.append(f"{report_text('score_short', lang)}: {num(score, '.2f', lang)} "
                          f"(n = {int(number(r['n']))})")
         else:
             lines.append(report_text("no_data", lang))
-        split = [f"{report_text('answered_by_' + k, lang)}: {number(r.get(k)):.2f}"
+        split = [f"{report_text('answered_by_' + k, lang)}: {num(number(r.get(k)), '.2f', lang)}"
                  for k in ("customer", "internal") if np.isfinite(number(r.get(k)))]
         if split:
             lines.append(" · ".join(split))
