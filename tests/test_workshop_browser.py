@@ -99,9 +99,16 @@ def voila(tmp_path, request):
         log.close()
 
 
+#: the profile chart's first trace's values (the chart in the ".ws-fig" box: the page may
+#: hold other plots, and the chart is redrawn when it is laid out for its box), or null
+#: while that chart has no data yet
+PROFILE_Y = ("(() => { const p = document.querySelector('.ws-fig .js-plotly-plot');"
+             " const t = p && p.data && p.data[0]; return t ? Array.from(t.y || []) : null; })()")
+
+
 def _profile_y(page) -> list:
-    return page.evaluate(
-        "Array.from(document.querySelector('.js-plotly-plot').data[0].y || [])")
+    page.wait_for_function(f"{PROFILE_Y} !== null", timeout=60_000)
+    return page.evaluate(PROFILE_Y)
 
 
 def _team_size(data: Path) -> int | None:
@@ -118,7 +125,7 @@ def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, t
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.goto(url, timeout=PAGE_TIMEOUT)
-            page.wait_for_selector(".js-plotly-plot", timeout=PAGE_TIMEOUT)
+            page.wait_for_selector(".ws-fig .js-plotly-plot", timeout=PAGE_TIMEOUT)
             page.wait_for_selector(".ws-ctrl-oe_exp_1", timeout=PAGE_TIMEOUT)
             assert "Configurix Computers" in page.inner_text(".ws-title")
             assert all(v is None for v in _profile_y(page))  # nothing answered yet
@@ -130,9 +137,10 @@ def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, t
                 page.wait_for_function(f"{active} && {active}.textContent.startsWith('4')",
                                        timeout=60_000)
             page.wait_for_function(
-                "(() => { const y = document.querySelector('.js-plotly-plot').data[0].y;"
-                " return y && y[0] !== null && y[0] !== undefined; })()", timeout=60_000)
+                f"(() => {{ const y = {PROFILE_Y}; return y !== null && y.length > 0 &&"
+                " y[0] !== null && y[0] !== undefined; })()", timeout=60_000)
             y = _profile_y(page)
+            assert all(v is None for v in y[1:])  # only operational excellence is scored
             size = page.locator(".ws-team-size input")  # how many people are in the room
             size.fill("7")
             size.press("Enter")

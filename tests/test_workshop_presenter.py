@@ -316,10 +316,6 @@ def test_the_session_file_is_written_by_the_one_csv_writer_and_read_back(data):
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.xfail(reason="seen once after three reloads: the header switched to German, the "
-                          "questions, status and findings stayed English; not reproduced "
-                          "without a browser (Workshop.set_lang switches everything there)",
-                   strict=False)
 def test_german_in_the_browser_switches_everything(voila, chromium):  # noqa: F811
     import playwright.sync_api as playwright
 
@@ -337,9 +333,10 @@ def test_german_in_the_browser_switches_everything(voila, chromium):  # noqa: F8
                                    ".includes('Workshop Wertdisziplinen')", timeout=60_000)
             page.wait_for_function(  # questions, status and findings switched too
                 "(() => { const q = document.querySelector('.ws-questions'); "
-                "const s = document.querySelector('.ws-header .ws-status'); "
+                "const s = Array.from(document.querySelectorAll('.ws-header .ws-status'))"
+                ".some(e => e.innerText.includes('Gespeichert')); "  # the offer's hint is one too
                 "return q && q.innerText.includes('Kundinnen und Kunden erhalten') && "
-                "s && s.innerText.includes('Gespeichert') && document.querySelector("
+                "s && document.querySelector("
                 "'.ws-findings').innerText.includes('Befragung'); })()", timeout=120_000)
             page.locator(".ws-ctrl-oe_exp_6 button").nth(3).click()
             _wait_chart(page)

@@ -240,7 +240,8 @@ def test_the_panel_needs_the_server_and_guards_the_consensus(tmp_path, monkeypat
     ws = Workshop(data, "pcmaker", lang="de", resume="new", today=dt.date(2026, 3, 5))
     try:
         assert ws.room.box.layout.display == "none"  # no participant page: no panel
-        assert ws.room.box in ws.root.children
+        assert ws.room_slot.children == (ws.room.box,)  # at the foot of the side column
+        assert ws.room_slot in ws.root.children[-1].children[1].children
         ws.room.url = "http://10.0.0.5:8866"
         room = ws.room.open_room()
         assert ws.room.box.layout.display is None
