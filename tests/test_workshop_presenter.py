@@ -345,3 +345,20 @@ def test_german_in_the_browser_switches_everything(voila, chromium):  # noqa: F8
             assert "Tasten" in page.inner_text(".ws-help")
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "answered 1 → scored 5"),
+                                              ("de", "Antwort 1 → Wert 5")])
+def test_reverse_keyed_statements_say_how_they_count_as_the_report_does(data, lang, words):
+    ws = Workshop(data, "pcmaker", resume="new", lang=lang)
+    try:
+        inst = ws.state.instrument
+        for item in inst.items:
+            row = ws.questions.rows.get(item.id)
+            if row is None:
+                continue
+            html = row.children[0].value
+            assert (words in html) == item.reverse, item.id
+        assert any(item.reverse for item in inst.items)
+    finally:
+        ws.close()

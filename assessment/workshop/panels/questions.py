@@ -75,8 +75,11 @@ class Questions:
                                       hints=[{"text": hint}]))]
                 for k, item in enumerate(items, start=1):
                     value = state.answer(item.id) if has_one else None
+                    note = (text("reverse_note", lang, low=inst.scale.min, high=inst.scale.max)
+                            if item.reverse else "")
                     rows.append(self._row(item.id, k, item.text.get(lang), value, lang,
-                                          not has_one or (lens == "setup" and customer)))
+                                          not has_one or (lens == "setup" and customer),
+                                          note=note))
                 box = w.VBox(rows)
                 box.add_class("ws-section")
                 sections.append(box)
