@@ -184,7 +184,7 @@ def _replicates(scores: Scores, todo: list[tuple[str, str]]) -> dict[tuple[str, 
     if not wanted.any():
         return {}
     reps = resample(long[wanted] if not wanted.all() else long, th.bootstrap_replicates,
-                    th.bootstrap_seed)
+                    th.bootstrap_seed, th.bootstrap_exact_max)
     return {(cid, w): CompanyReplicates(reps, w, cid) for cid, w in todo}
 
 
