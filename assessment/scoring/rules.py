@@ -329,7 +329,11 @@ def respondent_scores(
     >>> long["score"].tolist(), long["answered"].tolist(), long["kept"].tolist()
     ([2.0, 4.0, 3.0], [2, 2, 1], [True, True, True])
     """
-    meta = responses[["wave", "company_id", "respondent_id", "perspective", "department"]]
+    # the respondents' text as categoricals: each cell's block shares the codes (and one
+    # table of the texts) instead of repeating every respondent's strings once per cell
+    meta = pd.DataFrame({c: pd.Categorical(responses[c]) for c in
+                         ["wave", "company_id", "respondent_id", "perspective", "department"]},
+                        index=responses.index)
     frames = []
     kept_values: dict[tuple[str, str], np.ndarray] = {}
     for discipline, lens, ids, rev in cells:
