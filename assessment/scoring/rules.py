@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -329,25 +330,29 @@ def respondent_scores(
     >>> long["score"].tolist(), long["answered"].tolist(), long["kept"].tolist()
     ([2.0, 4.0, 3.0], [2, 2, 1], [True, True, True])
     """
-    # the respondents' text as categoricals: each cell's block shares the codes (and one
-    # table of the texts) instead of repeating every respondent's strings once per cell
-    meta = pd.DataFrame({c: pd.Categorical(responses[c]) for c in
-                         ["wave", "company_id", "respondent_id", "perspective", "department"]},
-                        index=responses.index)
-    frames = []
+    # the texts as categoricals (categories sorted, so sorting and grouping go as by the
+    # texts): each cell's block repeats the respondents' codes, not their strings
+    n, k = len(responses), len(cells)
+    columns: dict[str, Any] = {}
+    for c in ["wave", "company_id", "respondent_id", "perspective", "department"]:
+        cat = pd.Categorical(responses[c])
+        columns[c] = pd.Categorical.from_codes(np.tile(cat.codes, k), dtype=cat.dtype)
+    for c, names in (("discipline", [d for d, *_ in cells]), ("lens", [le for _, le, *_ in cells])):
+        cat = pd.Categorical(names)
+        columns[c] = pd.Categorical.from_codes(np.repeat(cat.codes, n), dtype=cat.dtype)
     kept_values: dict[tuple[str, str], np.ndarray] = {}
+    parts: dict[str, list[np.ndarray]] = {"score": [], "answered": [], "kept": []}
     for discipline, lens, ids, rev in cells:
         answered, score, kept, kept_values[(discipline, lens)] = cell_scores(
             responses[ids].to_numpy(dtype=float), rev, lo, hi, share)
-        frame = meta.copy()
-        frame["discipline"] = discipline
-        frame["lens"] = lens
-        frame["score"] = score
-        frame["answered"] = answered
-        frame["n_items"] = len(ids)
-        frame["kept"] = kept
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True), kept_values
+        parts["score"].append(score)
+        parts["answered"].append(answered.astype(np.int64))
+        parts["kept"].append(kept)
+    columns["score"] = np.concatenate(parts["score"]) if k else np.empty(0)
+    columns["answered"] = np.concatenate(parts["answered"]) if k else np.empty(0, np.int64)
+    columns["n_items"] = np.repeat(np.array([len(ids) for _, _, ids, _ in cells], np.int64), n)
+    columns["kept"] = np.concatenate(parts["kept"]) if k else np.empty(0, bool)
+    return pd.DataFrame(columns), kept_values
 
 
 def group_stats(
