@@ -323,7 +323,9 @@ def _codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     change = np.zeros(len(frame), dtype=bool)
     for c in columns:
-        values = frame[c].to_numpy(dtype=object)
+        col = frame[c]
+        values = (col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype)
+                  else col.to_numpy(dtype=object))  # equal codes: equal texts
         change[1:] |= values[1:] != values[:-1]
     return np.cumsum(change)
 

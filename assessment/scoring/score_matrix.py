@@ -28,29 +28,53 @@ def score_matrix(respondents: pd.DataFrame
     columns = ["wave", "company_id", "respondent_id", "perspective", "department"]
     blocks = _cell_blocks(long)
     if blocks is not None:  # one block per cell, the same respondents in each (as scored)
-        cells, rows = blocks
-        first_row = np.arange(rows)
+        cells, rows, text = blocks
         values = score.reshape(len(cells), rows).T
-        # the respondents' text once (not once per cell: millions of Python strings)
-        text = {c: long[c].iloc[:rows].to_numpy(dtype=object) for c in columns}
     else:
-        text = {c: long[c].to_numpy(dtype=object) for c in columns}
         cells, cell = _cells(long)
+        text = {c: text_codes(long[c]) for c in columns}
         key = np.zeros(len(long), dtype=np.int64)
         for col in ["wave", "company_id", "respondent_id"]:
-            c, uniques = pd.factorize(text[col])
+            c, uniques = text[col]
             key = key * (len(uniques) + 1) + c
         person = pd.factorize(key)[0]
         first_row = np.unique(person, return_index=True)[1]
+        text = {c: (codes[first_row], uniques) for c, (codes, uniques) in text.items()}
         values = np.full((len(first_row), len(cells)), np.nan)
         values[person[kept], cell[kept]] = score[kept]
-    first = {c: text[c][first_row] for c in columns}
-    # team last, then by stratum and respondent_id (np.lexsort: the last key first)
-    order = np.lexsort([pd.factorize(first[c], sort=True)[0] for c in
+    # team last, then by stratum and respondent_id (np.lexsort: the last key first); the
+    # codes of sorted texts sort as the texts
+    is_team = text["perspective"][0] == _position(text["perspective"][1], TEAM)
+    order = np.lexsort([text[c][0] for c in
                         ["respondent_id", "department", "perspective", "company_id", "wave"]]
-                       + [first["perspective"] == TEAM])
-    people = pd.DataFrame({c: pd.array(first[c][order], dtype=str) for c in columns})
+                       + [is_team])
+    people = pd.DataFrame({c: pd.Categorical.from_codes(codes[order], categories=uniques)
+                           for c, (codes, uniques) in text.items()})
     return people, cells, values[order]
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes and sorted unique texts of a column (a categorical's own when its categories
+    are sorted), -1 for a missing value: equal codes are equal texts, and the codes sort as
+    the texts.
+
+    Examples
+    --------
+    >>> codes, uniques = text_codes(pd.Series(["b", "a", "b"]))
+    >>> codes.tolist(), list(uniques)
+    ([1, 0, 1], ['a', 'b'])
+    """
+    if (isinstance(values.dtype, pd.CategoricalDtype)
+            and values.cat.categories.is_monotonic_increasing):
+        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _position(uniques: pd.Index, text: str) -> int:
+    """The code of ``text`` among ``uniques`` (-2, matching no code, when absent)."""
+    found = np.flatnonzero(np.asarray(uniques == text, dtype=bool))
+    return int(found[0]) if len(found) else -2
 
 
 def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
@@ -67,11 +91,13 @@ def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
     return cells, cell_pos[np.searchsorted(codes, code)]
 
 
-def _cell_blocks(long: pd.DataFrame) -> tuple[list[tuple[str, str]], int] | None:
-    """``(cells, rows)`` when ``long`` is one block of ``rows`` rows per cell, each block
+def _cell_blocks(long: pd.DataFrame
+                 ) -> tuple[list[tuple[str, str]], int, dict[str, tuple]] | None:
+    """``(cells, rows, text)`` when ``long`` is one block of ``rows`` rows per cell, each block
     the same respondents in the same order, none twice (how the scores are built): then
-    no text needs hashing. None otherwise. Blocks are compared as arrays (no Python
-    string per row is made)."""
+    no text needs hashing. None otherwise. Blocks are compared as codes
+    (:func:`text_codes`: no Python string per row is made); ``text`` holds the first
+    block's codes and texts per column."""
     n = len(long)
     if n == 0:
         return None
@@ -90,18 +116,16 @@ def _cell_blocks(long: pd.DataFrame) -> tuple[list[tuple[str, str]], int] | None
     cells = [(str(disc[i]), str(lens[i])) for i in starts]
     if len(set(cells)) != len(cells):
         return None
+    text = {}
     for col in ["wave", "company_id", "respondent_id", "perspective", "department"]:
-        values = long[col].array
-        first = values[:rows]
-        for start in starts[1:]:
-            try:
-                same = np.asarray(values[start:start + rows] == first, dtype=bool)
-            except (TypeError, ValueError):  # a missing value: the general path
-                return None
-            if not same.all():
-                return None
-    keys = pd.DataFrame({c: long[c].iloc[:rows].to_numpy()
-                         for c in ["wave", "company_id", "respondent_id"]})
-    if keys.duplicated().any():
+        codes, uniques = text_codes(long[col])
+        first = codes[:rows]
+        if (first < 0).any() or not (codes.reshape(n_blocks, rows) == first).all():
+            return None  # a missing value, or blocks of other people: the general path
+        text[col] = (first, uniques)
+    key = np.zeros(rows, dtype=np.int64)
+    for col in ["wave", "company_id", "respondent_id"]:
+        key = key * (len(text[col][1]) + 1) + text[col][0]
+    if len(np.unique(key)) != rows:
         return None
-    return [(str(d), str(le)) for d, le in cells], rows
+    return [(str(d), str(le)) for d, le in cells], rows, text
