@@ -384,13 +384,22 @@ def group_stats(
     >>> out[["perspective", "mean", "n", "sd", "ci_low", "rwg", "shown"]].round(4).values.tolist()
     [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
     """
-    kept = long[long["kept"]]
-    with_all = kept[kept["lens"].isin(total_lenses)
-                    & (kept["perspective"] != TEAM)].assign(perspective="all")
-    data = pd.concat([kept, with_all], ignore_index=True)
     keys = KEYS + ["discipline", "lens", "perspective"]
-    agg = data.groupby(keys, sort=True)["score"].agg(mean="mean", n="count", sd="std")
+    kept = long.loc[long["kept"].to_numpy(dtype=bool), [*keys, "score"]]
+    # perspective as a categorical with "all" among its (sorted) categories: the rows
+    # repeated for the total keep integer codes, no column of strings is made
+    persp = pd.Categorical(kept["perspective"])
+    persp = persp.set_categories(sorted({*map(str, persp.categories), "all"}))
+    kept = kept.assign(perspective=persp)
+    total = kept["lens"].isin(total_lenses).to_numpy() & np.asarray(persp != TEAM)
+    with_all = kept[total].assign(perspective=pd.Categorical.from_codes(
+        np.full(int(total.sum()), list(persp.categories).index("all")), dtype=persp.dtype))
+    data = pd.concat([kept, with_all], ignore_index=True)
+    agg = data.groupby(keys, sort=True, observed=True)["score"].agg(
+        mean="mean", n="count", sd="std")
     agg = agg.reset_index()
+    for c in keys:  # a small table: plain text columns
+        agg[c] = agg[c].astype(str)
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
