@@ -410,9 +410,6 @@ def group_stats(
     resp = responses
     cells = list(kept_values.items())
     widths = [vals.shape[1] for _, vals in cells]
-    starts = np.cumsum([0, *widths])
-    block = pd.DataFrame(np.hstack([vals for _, vals in cells]) if cells
-                         else np.empty((len(resp), 0)))
     parts = []
     not_team = (resp["perspective"] != TEAM).to_numpy()
     for persp_name, grp_keys in (
@@ -424,18 +421,22 @@ def group_stats(
         if not todo:
             continue
         rows = slice(None) if persp_name == "by" else not_team
-        var = block[rows].groupby([k[rows] for k in grp_keys], sort=False).var(ddof=1)
-        groups = var.index.to_frame(index=False)
+        # the groups once; then each cell's items (the item variances are per column, so
+        # the same as one groupby over every cell side by side, without that copy)
+        grouped = pd.Series(0, index=resp.index)[rows].groupby([k[rows] for k in grp_keys],
+                                                               sort=False)
+        code = grouped.ngroup().to_numpy()
+        groups = grouped.size().index.to_frame(index=False)
         groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
                           else ["wave", "company_id"])
         if persp_name == "all":
             groups["perspective"] = "all"
-        var_values = var.to_numpy(dtype=float)
         for i in todo:
-            (discipline, lens), _ = cells[i]
+            (discipline, lens), vals = cells[i]
+            var_values = pd.DataFrame(vals[rows]).groupby(code).var(ddof=1).to_numpy(float)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
-                mean_var = np.nanmean(var_values[:, starts[i]:starts[i + 1]], axis=1)
+                mean_var = np.nanmean(var_values, axis=1)
             frame = groups.copy()
             frame["discipline"] = discipline
             frame["lens"] = lens
