@@ -31,7 +31,9 @@ The design, in short:
   respondents has its replicate sums drawn from the multivariate normal distribution the
   bootstrap sums tend to (the stratum's per-respondent mean vector and covariance, times
   ``n``; :mod:`assessment.scoring.approx`), from a second generator per company-wave, so
-  the exact strata's draws, and every company without a large stratum, stay as they are.
+  every company without a large stratum keeps exactly its draws (a company with one
+  draws its exact strata's ``u`` for their respondents only, as if the large stratum were
+  not there).
   At a few hundred respondents the two agree within the bootstrap's own Monte Carlo error.
 """
 

@@ -250,6 +250,12 @@ def _shown_departments(dept: pd.DataFrame, min_group_size: int) -> pd.Series:
     return shown
 
 
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its categorical columns as text."""
+    cat = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
+    return table.astype(dict.fromkeys(cat, str)) if cat else table
+
+
 def _wide(profile: pd.DataFrame) -> pd.DataFrame:
     return profile.pivot_table(index=KEYS + ["discipline"], columns="lens", values="mean",
                                dropna=False)
@@ -329,6 +335,8 @@ def _score(dataset: Dataset) -> Scores:
     dropped["n_respondents_dropped"] = resp_drop.reindex(dropped.index).fillna(0).astype(int)
     dropped = dropped.reset_index()
 
+    # the small tables get plain text columns (the respondents' are categoricals)
+    departments, hidden, dropped = (_plain(t) for t in (departments, hidden, dropped))
     rel = []
     lo, hi = inst.scale.min, inst.scale.max
     for discipline, lens in inst.cells():
