@@ -179,12 +179,18 @@ def _replicates(scores: Scores, todo: list[tuple[str, str]]) -> dict[tuple[str, 
     long = scores.respondents
     if long.empty or th.bootstrap_replicates < 1:
         return {}
-    wanted = pd.MultiIndex.from_arrays([long["company_id"].astype(str),
-                                        long["wave"].astype(str)]).isin(todo)
+    # which rows are of a wanted company-wave, from integer codes (millions of rows)
+    c_codes, c_names = pd.factorize(long["company_id"])
+    w_codes, w_names = pd.factorize(long["wave"])
+    want = {(str(c), str(w)) for c, w in todo}
+    hit = np.array([[(str(c), str(w)) in want for w in w_names] for c in c_names], dtype=bool)
+    wanted = ((c_codes >= 0) & (w_codes >= 0)
+              & hit[c_codes, w_codes]
+              if hit.size else np.zeros(len(long), dtype=bool))
     if not wanted.any():
         return {}
     reps = resample(long[wanted] if not wanted.all() else long, th.bootstrap_replicates,
-                    th.bootstrap_seed)
+                    th.bootstrap_seed, th.bootstrap_exact_max)
     return {(cid, w): CompanyReplicates(reps, w, cid) for cid, w in todo}
 
 

@@ -106,6 +106,9 @@ class Thresholds(_Strict):
     bootstrap_replicates: int = Field(1000, ge=0, le=100_000)
     #: the resampling's seed: the same data give the same confidence on every run
     bootstrap_seed: int = Field(20261130, ge=0)
+    #: strata (company x perspective x department) of at most this many respondents are
+    #: resampled exactly; larger ones by the bootstrap's normal approximation
+    bootstrap_exact_max: int = Field(500, ge=1)
     #: a verdict reproduced by fewer resamples than this is tentative, a finding is
     #: "not established"
     min_confidence: float = Field(0.8, gt=0, le=1)

@@ -174,13 +174,16 @@ def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,
                  dept: np.ndarray) -> pd.DataFrame:
     n, k = len(rids), len(core.cells)
     cols = list(zip(*core.cells, strict=True)) if k else [()] * 6
+
+    def text(values: np.ndarray) -> pd.Categorical:  # as the portfolio's scoring has them
+        return pd.Categorical(pd.array(values, dtype=str))
     return pd.DataFrame({
-        "wave": np.full(n * k, key["wave"], dtype=object),
-        "company_id": np.full(n * k, key["company_id"], dtype=object),
-        "respondent_id": np.tile(rids, k), "perspective": np.tile(persp, k),
-        "department": np.tile(dept, k),
-        "discipline": np.repeat(np.array(cols[0], dtype=object), n),
-        "lens": np.repeat(np.array(cols[1], dtype=object), n),
+        "wave": text(np.full(n * k, key["wave"], dtype=object)),
+        "company_id": text(np.full(n * k, key["company_id"], dtype=object)),
+        "respondent_id": text(np.tile(rids, k)), "perspective": text(np.tile(persp, k)),
+        "department": text(np.tile(dept, k)),
+        "discipline": text(np.repeat(np.array(cols[0], dtype=object), n)),
+        "lens": text(np.repeat(np.array(cols[1], dtype=object), n)),
         "score": np.concatenate(cols[3]) if k else np.array([]),
         "answered": np.concatenate(cols[2]) if k else np.array([]),
         "n_items": np.repeat([kv.shape[1] for kv in cols[5]], n) if k else np.array([]),

@@ -212,22 +212,21 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument,
     th = inst.thresholds
     cells = instrument_cells(inst)
     raw = core_answers(responses, inst) if raw is None else raw
-    rev = np.concatenate([r for *_, r in cells]) if cells else np.array([], dtype=bool)
-    order = [i for *_, ids, _r in cells for i in ids]
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
-    values = keyed(raw[:, [col[i] for i in order]], rev, inst.scale.min, inst.scale.max)
-    starts = np.cumsum([0, *[len(ids) for _d, _l, ids, _r in cells]])
-    rows = []
-    for (wave, cid), pos in _groups(responses):
-        for k, (d, lens, ids, _rev) in enumerate(cells):
-            block = values[pos, starts[k]:starts[k + 1]]
+    groups = _groups(responses)
+    found = []
+    for k, (d, lens, ids, rev) in enumerate(cells):  # one cell's keyed answers at a time
+        values = keyed(raw[:, [col[i] for i in ids]], rev, inst.scale.min, inst.scale.max)
+        for g, ((wave, cid), pos) in enumerate(groups):
+            block = values[pos]
             block = block[~np.isnan(block).all(axis=1)]
             if not len(block):
                 continue
             alpha = (cronbach_alpha(block) if len(block) >= th.min_alpha_respondents
                      else float("nan"))
-            rows.append((str(wave), str(cid), d, lens, len(ids), len(block), alpha,
-                         bool(alpha < th.min_alpha)))
+            found.append(((g, k), (str(wave), str(cid), d, lens, len(ids), len(block), alpha,
+                                   bool(alpha < th.min_alpha))))
+    rows = [row for _, row in sorted(found, key=lambda f: f[0])]  # by company, then cell
     return pd.DataFrame(dict(zip(RELIABILITY_COLUMNS, map(list, zip(*rows, strict=True)),
                                  strict=True)) if rows else {}, columns=RELIABILITY_COLUMNS)
 

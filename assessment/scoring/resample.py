@@ -25,6 +25,16 @@ The design, in short:
   all companies are counts @ scores (a batched matrix product per stratum size class),
   the group sums a small 0/1 matrix per company-wave @ strata sums. On 20,000
   respondents x 9 cells, B = 1000 takes about as long as scoring the dataset.
+- **Exact up to a size, approximated above it** (``exact_max``, the instrument's
+  ``bootstrap_exact_max``): the exact draws cost ``B`` random numbers per respondent
+  (a billion for a million respondents). A stratum of more than ``exact_max``
+  respondents has its replicate sums drawn from the multivariate normal distribution the
+  bootstrap sums tend to (the stratum's per-respondent mean vector and covariance, times
+  ``n``; :mod:`assessment.scoring.approx`), from a second generator per company-wave, so
+  every company without a large stratum keeps exactly its draws (a company with one
+  draws its exact strata's ``u`` for their respondents only, as if the large stratum were
+  not there).
+  At a few hundred respondents the two agree within the bootstrap's own Monte Carlo error.
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from assessment.scoring.approx import normal_seed, normal_sums
+from assessment.scoring.score_matrix import score_matrix
 
 __all__ = ["Replicates", "TEAM", "company_seed", "percentile_interval", "resample"]
 
@@ -165,7 +178,7 @@ def percentile_interval(values: np.ndarray, level: float = 0.95) -> tuple[np.nda
 
 
 def resample(respondents: pd.DataFrame, replicates: int = 1000,
-             seed: int = 20261130) -> Replicates:
+             seed: int = 20261130, exact_max: int | None = None) -> Replicates:
     """Stratified bootstrap replicates of every group's mean score, per cell.
 
     Parameters
@@ -179,6 +192,10 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     seed : int
         The portfolio seed; each company-wave's generator is seeded with
         :func:`company_seed` of it.
+    exact_max : int or None
+        Strata of at most this many respondents are resampled exactly; a larger stratum's
+        replicate sums are drawn from their normal approximation
+        (:mod:`assessment.scoring.approx`). None: every stratum exactly.
 
     Returns
     -------
@@ -213,7 +230,7 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, not {replicates}")
     B = int(replicates)
-    people, cells, values = _score_matrix(respondents)
+    people, cells, values = score_matrix(respondents)
     is_team = (people["perspective"] == TEAM).to_numpy()
     drawn, team = people[~is_team].reset_index(drop=True), people[is_team].reset_index(drop=True)
     # per respondent and cell: [kept score or 0, 1 if kept] side by side
@@ -280,7 +297,8 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     if len(drawn):
         target = np.argsort(order)[:n_drawn_groups]  # where each drawn group goes
         for b0, strata_sums in _bootstrap_sums(drawn, stratum, s_start, s_size,
-                                               data[: len(drawn)], B, seed, members):
+                                               data[: len(drawn)], B, seed, members,
+                                               exact_max):
             sums = members.sums(strata_sums, padded=True)  # (groups, b, 2 cells)
             with np.errstate(invalid="ignore"):  # no kept score drawn: 0 / 0 = NaN
                 store[target, b0:b0 + sums.shape[1]] = sums[..., :n_cells] / sums[..., n_cells:]
@@ -292,96 +310,6 @@ def _ratio(total: np.ndarray, count: np.ndarray) -> np.ndarray:
     """``total / count``, NaN where the count is 0."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / count, np.nan)
-
-
-def _score_matrix(respondents: pd.DataFrame
-                  ) -> tuple[pd.DataFrame, list[tuple[str, str]], np.ndarray]:
-    """The respondents (team last, then sorted by wave, company, perspective, department,
-    respondent_id), the cells (in order of first appearance), and the respondents x cells
-    scores (NaN where not kept)."""
-    long = respondents
-    kept = long["kept"].to_numpy(dtype=bool) & long["score"].notna().to_numpy()
-    score = np.where(kept, long["score"].to_numpy(dtype=float), np.nan)
-    columns = ["wave", "company_id", "respondent_id", "perspective", "department"]
-    blocks = _cell_blocks(long)
-    if blocks is not None:  # one block per cell, the same respondents in each (as scored)
-        cells, rows = blocks
-        first_row = np.arange(rows)
-        values = score.reshape(len(cells), rows).T
-        # the respondents' text once (not once per cell: millions of Python strings)
-        text = {c: long[c].iloc[:rows].to_numpy(dtype=object) for c in columns}
-    else:
-        text = {c: long[c].to_numpy(dtype=object) for c in columns}
-        cells, cell = _cells(long)
-        key = np.zeros(len(long), dtype=np.int64)
-        for col in ["wave", "company_id", "respondent_id"]:
-            c, uniques = pd.factorize(text[col])
-            key = key * (len(uniques) + 1) + c
-        person = pd.factorize(key)[0]
-        first_row = np.unique(person, return_index=True)[1]
-        values = np.full((len(first_row), len(cells)), np.nan)
-        values[person[kept], cell[kept]] = score[kept]
-    first = {c: text[c][first_row] for c in columns}
-    # team last, then by stratum and respondent_id (np.lexsort: the last key first)
-    order = np.lexsort([pd.factorize(first[c], sort=True)[0] for c in
-                        ["respondent_id", "department", "perspective", "company_id", "wave"]]
-                       + [first["perspective"] == TEAM])
-    people = pd.DataFrame({c: pd.array(first[c][order], dtype=str) for c in columns})
-    return people, cells, values[order]
-
-
-def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
-    """The (discipline, lens) cells in order of first appearance, and each row's cell."""
-    disc, disc_keys = pd.factorize(long["discipline"].to_numpy(dtype=object))
-    lens, lens_keys = pd.factorize(long["lens"].to_numpy(dtype=object))
-    code = disc * len(lens_keys) + lens
-    codes, first = np.unique(code, return_index=True)
-    appearance = np.argsort(first, kind="stable")
-    cells = [(str(disc_keys[c // len(lens_keys)]), str(lens_keys[c % len(lens_keys)]))
-             for c in codes[appearance]]
-    cell_pos = np.empty(len(codes), dtype=np.int64)
-    cell_pos[appearance] = np.arange(len(codes))
-    return cells, cell_pos[np.searchsorted(codes, code)]
-
-
-def _cell_blocks(long: pd.DataFrame) -> tuple[list[tuple[str, str]], int] | None:
-    """``(cells, rows)`` when ``long`` is one block of ``rows`` rows per cell, each block
-    the same respondents in the same order, none twice (how the scores are built): then
-    no text needs hashing. None otherwise. Blocks are compared as arrays (no Python
-    string per row is made)."""
-    n = len(long)
-    if n == 0:
-        return None
-    disc = long["discipline"].array
-    lens = long["lens"].array
-    try:  # a missing discipline or lens (never made by the scoring): the general path
-        turn = np.asarray((disc[1:] != disc[:-1]) | (lens[1:] != lens[:-1]), dtype=bool)
-    except (TypeError, ValueError):
-        return None
-    change = np.flatnonzero(turn) + 1
-    rows = int(change[0]) if len(change) else n
-    n_blocks = n // rows
-    if n_blocks * rows != n or not np.array_equal(change, np.arange(1, n_blocks) * rows):
-        return None
-    starts = np.arange(n_blocks) * rows
-    cells = [(str(disc[i]), str(lens[i])) for i in starts]
-    if len(set(cells)) != len(cells):
-        return None
-    for col in ["wave", "company_id", "respondent_id", "perspective", "department"]:
-        values = long[col].array
-        first = values[:rows]
-        for start in starts[1:]:
-            try:
-                same = np.asarray(values[start:start + rows] == first, dtype=bool)
-            except (TypeError, ValueError):  # a missing value: the general path
-                return None
-            if not same.all():
-                return None
-    keys = pd.DataFrame({c: long[c].iloc[:rows].to_numpy()
-                         for c in ["wave", "company_id", "respondent_id"]})
-    if keys.duplicated().any():
-        return None
-    return [(str(d), str(le)) for d, le in cells], rows
 
 
 def _starts(codes: np.ndarray) -> np.ndarray:
@@ -397,7 +325,9 @@ def _codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     change = np.zeros(len(frame), dtype=bool)
     for c in columns:
-        values = frame[c].to_numpy(dtype=object)
+        col = frame[c]
+        values = (col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype)
+                  else col.to_numpy(dtype=object))  # equal codes: equal texts
         change[1:] |= values[1:] != values[:-1]
     return np.cumsum(change)
 
@@ -461,7 +391,7 @@ def _padded_size(size: np.ndarray) -> np.ndarray:
 
 def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarray,
                     s_size: np.ndarray, data: np.ndarray, B: int, seed: int,
-                    members: _Membership):
+                    members: _Membership, exact_max: int | None = None):
     """Per block of replicates: ``(b0, sums)`` with ``sums[s, r]`` the sum of ``data``'s
     rows drawn into stratum ``s`` in replicate ``b0 + r`` in row ``members.row[s]`` of
     ``sums`` (zero elsewhere), shape ``(n_cw * members.width, b, k)``.
@@ -473,8 +403,33 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
     ``np.bincount`` per block (laid out replicate by replicate: cache-friendly); the sums
     are then counts @ data, one batched matrix product per stratum size class (strata
     padded to :func:`_padded_size`), over all companies at once. Blocks are small: large
-    fresh arrays cost more than the arithmetic."""
-    n, k = data.shape
+    fresh arrays cost more than the arithmetic.
+
+    Strata of more than ``exact_max`` respondents take no part in this: their sums are
+    drawn from the normal approximation (:func:`assessment.scoring.approx.normal_sums`,
+    one generator per company-wave seeded with :func:`~assessment.scoring.approx.normal_seed`)
+    and ``u`` covers only the other respondents."""
+    k = data.shape[1]
+    out_row = members.row
+    big = np.flatnonzero(s_size > exact_max) if exact_max is not None else np.empty(0, int)
+    if len(big):
+        big_sums = _normal_strata(drawn, s_start[big], s_size[big], data, B, seed)
+        small = np.flatnonzero(s_size <= exact_max)
+        keep = np.isin(stratum, small)
+        drawn = drawn[keep].reset_index(drop=True)
+        data = data[keep]
+        stratum = np.searchsorted(small, stratum[keep])
+        s_size, out_row = s_size[small], members.row[small]
+        s_start = _starts(stratum)
+    n = len(data)
+    if n == 0:  # every stratum approximated
+        step = max(1, _BLOCK_VALUES // max(1, members.n_cw * members.width * k))
+        for b0 in range(0, B, step):
+            b = min(B - b0, step)
+            out = np.zeros((members.n_cw * members.width, b, k))
+            out[members.row[big]] = big_sums[:, b0:b0 + b]
+            yield b0, out
+        return
     n_strata = len(s_start)
     # padded layout per replicate: size classes one after the other, in a class its strata
     # one after the other, each ``width`` slots (at most a quarter more than its size)
@@ -521,5 +476,23 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
         out = np.zeros((members.n_cw * members.width, b, k))
         for c, (w, m) in enumerate(zip(classes, in_class, strict=True)):
             cnt = counts[:, offset[c]:offset[c + 1]].reshape(b, len(m), w).transpose(1, 0, 2)
-            out[members.row[m]] = np.matmul(cnt, padded[c])
+            out[out_row[m]] = np.matmul(cnt, padded[c])
+        if len(big):
+            out[members.row[big]] = big_sums[:, b0:b0 + b]
         yield b0, out
+
+
+def _normal_strata(drawn: pd.DataFrame, start: np.ndarray, size: np.ndarray,
+                   data: np.ndarray, B: int, seed: int) -> np.ndarray:
+    """``(len(start), B, k)``: the replicate sums of the strata of ``data``'s rows
+    ``start:start + size``, each from its normal approximation, drawn stratum after stratum
+    from its company-wave's generator."""
+    waves, companies = drawn["wave"].to_numpy(), drawn["company_id"].to_numpy()
+    out = np.empty((len(start), B, data.shape[1]))
+    rngs: dict[tuple[str, str], np.random.Generator] = {}
+    for i, (a, m) in enumerate(zip(start, size, strict=True)):
+        key = (str(waves[a]), str(companies[a]))
+        if key not in rngs:
+            rngs[key] = np.random.default_rng(normal_seed(company_seed(seed, key[1], key[0])))
+        out[i] = normal_sums(data[a:a + m], B, rngs[key])
+    return out

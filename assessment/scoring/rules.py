@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -329,21 +330,29 @@ def respondent_scores(
     >>> long["score"].tolist(), long["answered"].tolist(), long["kept"].tolist()
     ([2.0, 4.0, 3.0], [2, 2, 1], [True, True, True])
     """
-    meta = responses[["wave", "company_id", "respondent_id", "perspective", "department"]]
-    frames = []
+    # the texts as categoricals (categories sorted, so sorting and grouping go as by the
+    # texts): each cell's block repeats the respondents' codes, not their strings
+    n, k = len(responses), len(cells)
+    columns: dict[str, Any] = {}
+    for c in ["wave", "company_id", "respondent_id", "perspective", "department"]:
+        cat = pd.Categorical(responses[c])
+        columns[c] = pd.Categorical.from_codes(np.tile(cat.codes, k), dtype=cat.dtype)
+    for c, names in (("discipline", [d for d, *_ in cells]), ("lens", [le for _, le, *_ in cells])):
+        cat = pd.Categorical(names)
+        columns[c] = pd.Categorical.from_codes(np.repeat(cat.codes, n), dtype=cat.dtype)
     kept_values: dict[tuple[str, str], np.ndarray] = {}
+    parts: dict[str, list[np.ndarray]] = {"score": [], "answered": [], "kept": []}
     for discipline, lens, ids, rev in cells:
         answered, score, kept, kept_values[(discipline, lens)] = cell_scores(
             responses[ids].to_numpy(dtype=float), rev, lo, hi, share)
-        frame = meta.copy()
-        frame["discipline"] = discipline
-        frame["lens"] = lens
-        frame["score"] = score
-        frame["answered"] = answered
-        frame["n_items"] = len(ids)
-        frame["kept"] = kept
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True), kept_values
+        parts["score"].append(score)
+        parts["answered"].append(answered.astype(np.int64))
+        parts["kept"].append(kept)
+    columns["score"] = np.concatenate(parts["score"]) if k else np.empty(0)
+    columns["answered"] = np.concatenate(parts["answered"]) if k else np.empty(0, np.int64)
+    columns["n_items"] = np.repeat(np.array([len(ids) for _, _, ids, _ in cells], np.int64), n)
+    columns["kept"] = np.concatenate(parts["kept"]) if k else np.empty(0, bool)
+    return pd.DataFrame(columns), kept_values
 
 
 def group_stats(
@@ -375,13 +384,22 @@ def group_stats(
     >>> out[["perspective", "mean", "n", "sd", "ci_low", "rwg", "shown"]].round(4).values.tolist()
     [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
     """
-    kept = long[long["kept"]]
-    with_all = kept[kept["lens"].isin(total_lenses)
-                    & (kept["perspective"] != TEAM)].assign(perspective="all")
-    data = pd.concat([kept, with_all], ignore_index=True)
     keys = KEYS + ["discipline", "lens", "perspective"]
-    agg = data.groupby(keys, sort=True)["score"].agg(mean="mean", n="count", sd="std")
+    kept = long.loc[long["kept"].to_numpy(dtype=bool), [*keys, "score"]]
+    # perspective as a categorical with "all" among its (sorted) categories: the rows
+    # repeated for the total keep integer codes, no column of strings is made
+    persp = pd.Categorical(kept["perspective"])
+    persp = persp.set_categories(sorted({*map(str, persp.categories), "all"}))
+    kept = kept.assign(perspective=persp)
+    total = kept["lens"].isin(total_lenses).to_numpy() & np.asarray(persp != TEAM)
+    with_all = kept[total].assign(perspective=pd.Categorical.from_codes(
+        np.full(int(total.sum()), list(persp.categories).index("all")), dtype=persp.dtype))
+    data = pd.concat([kept, with_all], ignore_index=True)
+    agg = data.groupby(keys, sort=True, observed=True)["score"].agg(
+        mean="mean", n="count", sd="std")
     agg = agg.reset_index()
+    for c in keys:  # a small table: plain text columns
+        agg[c] = agg[c].astype(str)
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
@@ -392,9 +410,6 @@ def group_stats(
     resp = responses
     cells = list(kept_values.items())
     widths = [vals.shape[1] for _, vals in cells]
-    starts = np.cumsum([0, *widths])
-    block = pd.DataFrame(np.hstack([vals for _, vals in cells]) if cells
-                         else np.empty((len(resp), 0)))
     parts = []
     not_team = (resp["perspective"] != TEAM).to_numpy()
     for persp_name, grp_keys in (
@@ -406,18 +421,22 @@ def group_stats(
         if not todo:
             continue
         rows = slice(None) if persp_name == "by" else not_team
-        var = block[rows].groupby([k[rows] for k in grp_keys], sort=False).var(ddof=1)
-        groups = var.index.to_frame(index=False)
+        # the groups once; then each cell's items (the item variances are per column, so
+        # the same as one groupby over every cell side by side, without that copy)
+        grouped = pd.Series(0, index=resp.index)[rows].groupby([k[rows] for k in grp_keys],
+                                                               sort=False)
+        code = grouped.ngroup().to_numpy()
+        groups = grouped.size().index.to_frame(index=False)
         groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
                           else ["wave", "company_id"])
         if persp_name == "all":
             groups["perspective"] = "all"
-        var_values = var.to_numpy(dtype=float)
         for i in todo:
-            (discipline, lens), _ = cells[i]
+            (discipline, lens), vals = cells[i]
+            var_values = pd.DataFrame(vals[rows]).groupby(code).var(ddof=1).to_numpy(float)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
-                mean_var = np.nanmean(var_values[:, starts[i]:starts[i + 1]], axis=1)
+                mean_var = np.nanmean(var_values, axis=1)
             frame = groups.copy()
             frame["discipline"] = discipline
             frame["lens"] = lens

@@ -140,8 +140,16 @@ class Scores:
             cid, wave = df["company_id"].to_numpy(), df["wave"].to_numpy()
             if (cid == cid[0]).all() and (wave == wave[0]).all():  # one company (live)
                 return {(str(cid[0]), str(wave[0])): np.arange(len(df))}
-            return {(str(c), str(w)): pos for (c, w), pos in
-                    df.groupby(["company_id", "wave"], sort=False).indices.items()}
+            # groupby(...).indices, from integer codes (a long table has millions of rows)
+            c_codes, c_names = pd.factorize(df["company_id"])
+            w_codes, w_names = pd.factorize(df["wave"])
+            key = c_codes.astype(np.int64) * (len(w_names) + 1) + w_codes
+            order = np.argsort(key, kind="stable")
+            order = order[(c_codes[order] >= 0) & (w_codes[order] >= 0)]  # as groupby: no NaN
+            starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
+            first = key[order][starts]
+            return {(str(c_names[k // (len(w_names) + 1)]), str(w_names[k % (len(w_names) + 1)])):
+                    pos for k, pos in zip(first, np.split(order, starts[1:]), strict=True)}
         return self.memo(("rows", table, None if df is None else len(df)), make)
 
     def rows(self, table: str, company_id: str, wave: str) -> pd.DataFrame:
@@ -242,6 +250,12 @@ def _shown_departments(dept: pd.DataFrame, min_group_size: int) -> pd.Series:
     return shown
 
 
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its categorical columns as text."""
+    cat = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
+    return table.astype(dict.fromkeys(cat, str)) if cat else table
+
+
 def _wide(profile: pd.DataFrame) -> pd.DataFrame:
     return profile.pivot_table(index=KEYS + ["discipline"], columns="lens", values="mean",
                                dropna=False)
@@ -321,6 +335,8 @@ def _score(dataset: Dataset) -> Scores:
     dropped["n_respondents_dropped"] = resp_drop.reindex(dropped.index).fillna(0).astype(int)
     dropped = dropped.reset_index()
 
+    # the small tables get plain text columns (the respondents' are categoricals)
+    departments, hidden, dropped = (_plain(t) for t in (departments, hidden, dropped))
     rel = []
     lo, hi = inst.scale.min, inst.scale.max
     for discipline, lens in inst.cells():

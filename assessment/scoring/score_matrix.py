@@ -1,0 +1,131 @@
+"""The respondents x cells score matrix the bootstrap draws from
+(:func:`assessment.scoring.resample.resample`), built from ``Scores.respondents``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TEAM = "team"  # a workshop team's consensus record: sorted last
+
+
+def score_matrix(respondents: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, list[tuple[str, str]], np.ndarray]:
+    """The respondents (team last, then sorted by wave, company, perspective, department,
+    respondent_id), the cells (in order of first appearance), and the respondents x cells
+    scores (NaN where not kept).
+
+    Examples
+    --------
+    >>> from assessment import load_dataset, score
+    >>> people, cells, values = score_matrix(score(load_dataset("data/sample")).respondents)
+    >>> values.shape == (len(people), len(cells))
+    True
+    """
+    long = respondents
+    kept = long["kept"].to_numpy(dtype=bool) & long["score"].notna().to_numpy()
+    score = np.where(kept, long["score"].to_numpy(dtype=float), np.nan)
+    columns = ["wave", "company_id", "respondent_id", "perspective", "department"]
+    blocks = _cell_blocks(long)
+    if blocks is not None:  # one block per cell, the same respondents in each (as scored)
+        cells, rows, text = blocks
+        values = score.reshape(len(cells), rows).T
+    else:
+        cells, cell = _cells(long)
+        text = {c: text_codes(long[c]) for c in columns}
+        key = np.zeros(len(long), dtype=np.int64)
+        for col in ["wave", "company_id", "respondent_id"]:
+            c, uniques = text[col]
+            key = key * (len(uniques) + 1) + c
+        person = pd.factorize(key)[0]
+        first_row = np.unique(person, return_index=True)[1]
+        text = {c: (codes[first_row], uniques) for c, (codes, uniques) in text.items()}
+        values = np.full((len(first_row), len(cells)), np.nan)
+        values[person[kept], cell[kept]] = score[kept]
+    # team last, then by stratum and respondent_id (np.lexsort: the last key first); the
+    # codes of sorted texts sort as the texts
+    is_team = text["perspective"][0] == _position(text["perspective"][1], TEAM)
+    order = np.lexsort([text[c][0] for c in
+                        ["respondent_id", "department", "perspective", "company_id", "wave"]]
+                       + [is_team])
+    people = pd.DataFrame({c: pd.Categorical.from_codes(codes[order], categories=uniques)
+                           for c, (codes, uniques) in text.items()})
+    return people, cells, values[order]
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes and sorted unique texts of a column (a categorical's own when its categories
+    are sorted), -1 for a missing value: equal codes are equal texts, and the codes sort as
+    the texts.
+
+    Examples
+    --------
+    >>> codes, uniques = text_codes(pd.Series(["b", "a", "b"]))
+    >>> codes.tolist(), list(uniques)
+    ([1, 0, 1], ['a', 'b'])
+    """
+    if (isinstance(values.dtype, pd.CategoricalDtype)
+            and values.cat.categories.is_monotonic_increasing):
+        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _position(uniques: pd.Index, text: str) -> int:
+    """The code of ``text`` among ``uniques`` (-2, matching no code, when absent)."""
+    found = np.flatnonzero(np.asarray(uniques == text, dtype=bool))
+    return int(found[0]) if len(found) else -2
+
+
+def _cells(long: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The (discipline, lens) cells in order of first appearance, and each row's cell."""
+    disc, disc_keys = pd.factorize(long["discipline"].to_numpy(dtype=object))
+    lens, lens_keys = pd.factorize(long["lens"].to_numpy(dtype=object))
+    code = disc * len(lens_keys) + lens
+    codes, first = np.unique(code, return_index=True)
+    appearance = np.argsort(first, kind="stable")
+    cells = [(str(disc_keys[c // len(lens_keys)]), str(lens_keys[c % len(lens_keys)]))
+             for c in codes[appearance]]
+    cell_pos = np.empty(len(codes), dtype=np.int64)
+    cell_pos[appearance] = np.arange(len(codes))
+    return cells, cell_pos[np.searchsorted(codes, code)]
+
+
+def _cell_blocks(long: pd.DataFrame
+                 ) -> tuple[list[tuple[str, str]], int, dict[str, tuple]] | None:
+    """``(cells, rows, text)`` when ``long`` is one block of ``rows`` rows per cell, each block
+    the same respondents in the same order, none twice (how the scores are built): then
+    no text needs hashing. None otherwise. Blocks are compared as codes
+    (:func:`text_codes`: no Python string per row is made); ``text`` holds the first
+    block's codes and texts per column."""
+    n = len(long)
+    if n == 0:
+        return None
+    disc = long["discipline"].array
+    lens = long["lens"].array
+    try:  # a missing discipline or lens (never made by the scoring): the general path
+        turn = np.asarray((disc[1:] != disc[:-1]) | (lens[1:] != lens[:-1]), dtype=bool)
+    except (TypeError, ValueError):
+        return None
+    change = np.flatnonzero(turn) + 1
+    rows = int(change[0]) if len(change) else n
+    n_blocks = n // rows
+    if n_blocks * rows != n or not np.array_equal(change, np.arange(1, n_blocks) * rows):
+        return None
+    starts = np.arange(n_blocks) * rows
+    cells = [(str(disc[i]), str(lens[i])) for i in starts]
+    if len(set(cells)) != len(cells):
+        return None
+    text = {}
+    for col in ["wave", "company_id", "respondent_id", "perspective", "department"]:
+        codes, uniques = text_codes(long[col])
+        first = codes[:rows]
+        if (first < 0).any() or not (codes.reshape(n_blocks, rows) == first).all():
+            return None  # a missing value, or blocks of other people: the general path
+        text[col] = (first, uniques)
+    key = np.zeros(rows, dtype=np.int64)
+    for col in ["wave", "company_id", "respondent_id"]:
+        key = key * (len(text[col][1]) + 1) + text[col][0]
+    if len(np.unique(key)) != rows:
+        return None
+    return [(str(d), str(le)) for d, le in cells], rows, text
