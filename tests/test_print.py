@@ -209,7 +209,9 @@ def test_an_unusable_brand_or_no_browser_stops_before_anything_is_written(tmp_pa
         assert install is False  # the batch never downloads a browser
         raise BrowserMissing("no browser here; install chromium")
 
-    monkeypatch.setattr(batch, "find_chromium", missing)
+    from assessment.run import pdf as pdf_mod
+
+    monkeypatch.setattr(pdf_mod, "find_chromium", missing)
     with pytest.raises(AssessmentError, match="^--pdf: no browser here") as info:
         batch.run_reports(SAMPLE, out, pdf=True, progress=False)
     assert "\n" not in str(info.value) and not out.exists()

@@ -51,7 +51,6 @@ from assessment.present.brand import Brand
 from assessment.present.figures import PLOTLY_JS
 from assessment.present.portfolio import write_index
 from assessment.present.summary import build_summary
-from assessment.run.browser import BrowserMissing, find_chromium
 from assessment.run.decks import DeckBuilder, resolve_brand
 from assessment.run.export import brand_resources, warm_exporter
 from assessment.run.jobs import (
@@ -71,7 +70,7 @@ from assessment.run.notebook import (
     kernel_name,
     package_inputs,
 )
-from assessment.run.pdf import PrintJob, print_reports
+from assessment.run.pdf import pdf_browser, print_batch_pdfs
 from assessment.run.runners import (
     DaskRunner,
     LocalRunner,
@@ -365,7 +364,7 @@ def run_reports(
     page_brand = brand_resources(brand_used)
     if brand is not None:  # another brand makes other pages
         settings["brand"] = json.dumps(page_brand, sort_keys=True)
-    chromium = _pdf_browser() if pdf else None
+    chromium = pdf_browser() if pdf else None
 
     with ExitStack() as batch:
         batch.enter_context(_sigterm_as_exit())
@@ -470,7 +469,7 @@ def run_reports(
                     written.append(out_dir / deck["file"])
 
         if chromium is not None:
-            written += _print_pdfs(out_dir, reports, loaded, chromium, brand_used, lang,
+            written += print_batch_pdfs(out_dir, reports, loaded, chromium, brand_used, lang,
                                    n_jobs, progress)
         with _writing(out_dir):
             summary_json, summary_csv = write_summary(
@@ -485,40 +484,4 @@ def run_reports(
     if progress:
         print(result.line(), flush=True)
     return result
-
-
-def _pdf_browser() -> Path:
-    """The Chromium that prints the PDFs; none: one clear line, before anything is written."""
-    try:
-        return find_chromium(install=False)
-    except BrowserMissing as exc:
-        raise AssessmentError(f"--pdf: {exc}") from None
-
-
-def _print_pdfs(out: Path, reports: dict[str, CompanyReport], names: dict[str, str],
-                chromium: Path, brand: Brand, lang: str, jobs: int,
-                progress: bool) -> list[Path]:
-    """Print the reports written now, and those up to date whose PDF is missing or older
-    than the page, to ``<slug>.pdf``; a failed PDF marks its company's report failed."""
-    todo: list[PrintJob] = []
-    for cid, rep in reports.items():
-        html, target = out / f"{rep.slug}.html", out / f"{rep.slug}.pdf"
-        fresh = rep.status == "ok"
-        stale = (rep.status == "skipped" and rep.reason == "up to date" and html.exists()
-                 and (not target.exists() or target.stat().st_mtime < html.stat().st_mtime))
-        if fresh or stale:
-            todo.append(PrintJob(html, target, names.get(cid, cid)))
-    by_pdf = {str(out / f"{reports[cid].slug}.pdf"): cid for cid in reports}
-    errors = print_reports(todo, chromium, brand, lang, parallel=min(max(jobs, 1), 4))
-    written = []
-    for path, error in errors.items():
-        cid = by_pdf[path]
-        if error is None:
-            written.append(Path(path))
-            continue
-        rep = reports[cid]
-        rep.status, rep.error = "failed", f"PDF failed: {error}"
-        if progress:
-            print(f"failed: PDF of {cid!r}: {error}", file=sys.stderr, flush=True)
-    return written
 

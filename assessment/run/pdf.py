@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 
+from assessment.exceptions import AssessmentError
 from assessment.files import atomic_write_bytes
 from assessment.present.brand import Brand
 from assessment.present.labels import label
 from assessment.present.numbers import date
-from assessment.run.browser import LAUNCH_ARGS
+from assessment.run.browser import LAUNCH_ARGS, BrowserMissing, find_chromium
+from assessment.run.jobs import CompanyReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: the printed page: A4 with these margins (the bottom one holds the footer)
@@ -155,3 +158,40 @@ def print_reports(jobs: list[PrintJob], chromium: Path, brand: Brand, lang: str 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, _print_all(jobs, chromium, brand, lang, parallel,
                                                    timeout)).result()
+
+
+def pdf_browser() -> Path:
+    """The Chromium that prints the PDFs; none: one clear line, before anything is written."""
+    try:
+        return find_chromium(install=False)
+    except BrowserMissing as exc:
+        raise AssessmentError(f"--pdf: {exc}") from None
+
+
+def print_batch_pdfs(out: Path, reports: dict[str, CompanyReport], names: dict[str, str],
+                     chromium: Path, brand: Brand, lang: str, jobs: int,
+                     progress: bool) -> list[Path]:
+    """Print the reports written now, and those up to date whose PDF is missing or older
+    than the page, to ``<slug>.pdf``; a failed PDF marks its company's report failed."""
+    todo: list[PrintJob] = []
+    for cid, rep in reports.items():
+        html, target = out / f"{rep.slug}.html", out / f"{rep.slug}.pdf"
+        fresh = rep.status == "ok"
+        stale = (rep.status == "skipped" and rep.reason == "up to date" and html.exists()
+                 and (not target.exists() or target.stat().st_mtime < html.stat().st_mtime))
+        if fresh or stale:
+            todo.append(PrintJob(html, target, names.get(cid, cid)))
+    by_pdf = {str(out / f"{reports[cid].slug}.pdf"): cid for cid in reports}
+    errors = print_reports(todo, chromium, brand, lang, parallel=min(max(jobs, 1), 4))
+    written = []
+    for path, error in errors.items():
+        cid = by_pdf[path]
+        if error is None:
+            written.append(Path(path))
+            continue
+        rep = reports[cid]
+        rep.status, rep.error = "failed", f"PDF failed: {error}"
+        if progress:
+            print(f"failed: PDF of {cid!r}: {error}", file=sys.stderr, flush=True)
+    return written
+
