@@ -16,52 +16,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_reports import make_portfolio  # noqa: E402
+from bench_reports import PeakMemory, make_portfolio  # noqa: E402
 
 from assessment.run.batch import run_reports  # noqa: E402
 
 
-class Watch:
-    """Peak RSS of this process plus its descendants, and the kernel processes seen."""
-
-    def __init__(self, interval: float = 0.05):
-        self.interval, self.peak, self.kernels = interval, 0, set()
-        self._stop = threading.Event()
-
-    def _sample(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = me.memory_info().rss
-            for proc in me.children(recursive=True):
-                try:
-                    total += proc.memory_info().rss
-                    if any("ipykernel" in part for part in proc.cmdline()):
-                        self.kernels.add(proc.pid)
-                except psutil.Error:  # ended meanwhile
-                    pass
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> Watch:
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _run(dataset: Path, out: Path, jobs: int | None) -> tuple[float, Watch, int]:
-    with Watch() as watch:
+def _run(dataset: Path, out: Path, jobs: int | None) -> tuple[float, PeakMemory, int]:
+    with PeakMemory() as watch:
         t0 = time.perf_counter()
         result = run_reports(dataset, out, jobs=jobs, force=True, progress=False)
         seconds = time.perf_counter() - t0

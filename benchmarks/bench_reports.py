@@ -85,11 +85,13 @@ def naive_report(notebook: Path, dataset: Path, company_id: str, folder: Path) -
 
 class PeakMemory:
     """Peak resident memory of this process and all its descendants (the kernels),
-    summed, sampled every ``interval`` seconds in a thread while in the ``with`` block."""
+    summed, sampled every ``interval`` seconds in a thread while in the ``with`` block;
+    ``kernels`` collects the process ids of the kernels seen."""
 
     def __init__(self, interval: float = 0.05):
         self.interval = interval
         self.peak = 0
+        self.kernels: set[int] = set()
         self._stop = threading.Event()
 
     def _sample(self) -> None:
@@ -101,6 +103,8 @@ class PeakMemory:
             for proc in [me, *me.children(recursive=True)]:
                 try:
                     total += proc.memory_info().rss
+                    if proc is not me and any("ipykernel" in a for a in proc.cmdline()):
+                        self.kernels.add(proc.pid)
                 except psutil.Error:  # ended meanwhile
                     pass
             self.peak = max(self.peak, total)
