@@ -139,6 +139,19 @@ def profile_answers(instrument: va.Instrument, lens: str, oe: float, ci: float,
 MAX_KERNELS = 6
 
 
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """One headless Chromium (Playwright) for the tests of a module."""
+    from playwright import sync_api
+
+    from assessment.run.browser import LAUNCH_ARGS
+
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture()
 def kernel_starts(monkeypatch) -> list[int]:
     """Grows by one for every kernel a ``KernelPool`` starts (and refuses a flood)."""

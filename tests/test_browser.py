@@ -13,7 +13,6 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from assessment.files import unique_slugs
-from assessment.run.browser import LAUNCH_ARGS
 
 from .helpers_batch import (
     COMPANIES,
@@ -33,16 +32,6 @@ pytestmark = [pytest.mark.timeout(900)]
 @pytest.fixture(scope="session")
 def run(tmp_path_factory):
     return shared_batch_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 class Page:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from assessment.present.portfolio import write_index
-from assessment.run.browser import LAUNCH_ARGS
 from assessment.run.store import copy_plotly_js
 
 from .helpers_portfolio import near_twins, synthetic_portfolio
@@ -26,16 +25,6 @@ pytestmark = [pytest.mark.timeout(900)]
 READY_MS = 60_000
 LOAD_MS = 120_000
 ACTION_MS = 2_000
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ import pytest
 
 from assessment.cli import main
 from assessment.present.report.core import build_report
-from assessment.run.browser import LAUNCH_ARGS
 from assessment.run.pdf import PRINT_WIDTH_PX
 
 pytestmark = [pytest.mark.timeout(900)]
@@ -60,16 +59,6 @@ def printed(tmp_path_factory) -> Path:
                      ",".join(COMPANIES)])
     assert code == 0, stderr.getvalue()
     return out
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 def _pages(pdf: Path) -> list[str]:
