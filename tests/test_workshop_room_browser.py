@@ -85,6 +85,10 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
         browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            outside: list[str] = []  # offline: every request stays on this server
+            here = url.split("/voila/")[0]
+            browser.contexts[0].on("request", lambda r: r.url.startswith(
+                (here, "blob:", "data:")) or outside.append(r.url))
             page.goto(url, timeout=PAGE_TIMEOUT)
             page.wait_for_selector(".ws-ctrl-oe_exp_1", timeout=PAGE_TIMEOUT)
             page.locator(".ws-room button", has_text="answer on their phones").click()
@@ -95,6 +99,9 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
             assert phone_url.endswith(f"/{room['session']}/{room['token']}")
 
             phones = [browser.new_context(**PHONE).new_page() for _ in SCORES]
+            for phone in phones:
+                phone.on("request", lambda r: r.url.startswith((here, "blob:", "data:"))
+                         or outside.append(r.url))
             for phone, name in zip(phones, NAMES, strict=True):
                 phone.goto(phone_url, timeout=60_000)
                 phone.fill("#rp-name", name)
@@ -157,6 +164,7 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
             page.wait_for_function("document.body.textContent.includes("
                                    "'1 respondent(s) appended to responses.csv')",
                                    timeout=60_000)
+            assert not outside, outside  # no CDN, no cloud: MathJax included
         finally:
             browser.close()
     ds = va.load_dataset(data)

@@ -6,6 +6,9 @@ that ``make workshop``, the notebook and the ``workshop`` command share.
   offline), with the presenter view's keys and the chart sized to its box;
 - only the browser extensions the page uses (Voila's widget manager, the widget classes,
   anywidget for plotly's FigureWidget, plotly's renderer);
+- no MathJax from a CDN: Voila's page config points to cdnjs unless the server's
+  ``tornado_settings`` say ``"null"``, which makes the page use the MathJax JupyterLab
+  bundles (:data:`OFFLINE_MATHJAX`);
 - idle kernels without a connected page are culled (:data:`CULL_IDLE_SECONDS`): every page
   load starts a kernel, and those of closed or reloaded pages do not pile up; the session
   such a kernel held is free again then (before that, the resume offer takes it over).
@@ -27,8 +30,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["CULL_IDLE_SECONDS", "SHARE", "TEMPLATE", "VOILA_CONFIG", "voila_args",
-           "voila_env"]
+__all__ = ["CULL_IDLE_SECONDS", "OFFLINE_MATHJAX", "SHARE", "TEMPLATE", "VOILA_CONFIG",
+           "voila_args", "voila_env"]
 
 #: The folder that holds ``voila/templates/workshop`` (put on ``JUPYTER_PATH``).
 SHARE = Path(__file__).resolve().parent / "share"
@@ -39,6 +42,10 @@ CULL_IDLE_SECONDS = 300
 #: How often (seconds) the server looks for such kernels.
 CULL_INTERVAL_SECONDS = 30
 
+#: Tornado settings that keep the page from loading MathJax from cdnjs.cloudflare.com: with
+#: both set to ``"null"`` Voila's page loads the MathJax bundled with JupyterLab instead.
+OFFLINE_MATHJAX = {"mathjax_url": "null", "mathjax_config": "null"}
+
 #: The settings, as traitlets configuration (class -> trait -> value).
 VOILA_CONFIG: dict[str, dict[str, object]] = {
     "VoilaConfiguration": {
@@ -48,6 +55,8 @@ VOILA_CONFIG: dict[str, dict[str, object]] = {
                                 "jupyterlab-plotly"],
         "show_tracebacks": False,
     },
+    "ServerApp": {"tornado_settings": OFFLINE_MATHJAX},  # the ``workshop`` command's server
+    "Voila": {"tornado_settings": OFFLINE_MATHJAX},  # ``voila`` run on its own
     "MappingKernelManager": {
         "cull_idle_timeout": CULL_IDLE_SECONDS,
         "cull_interval": CULL_INTERVAL_SECONDS,
@@ -65,11 +74,16 @@ def voila_args(config: Mapping[str, Mapping[str, object]] = VOILA_CONFIG) -> lis
     ['--MappingKernelManager.cull_idle_timeout=60']
     >>> voila_args({"VoilaConfiguration": {"extension_allowlist": ["a", "b"]}})
     ['--VoilaConfiguration.extension_allowlist=a', '--VoilaConfiguration.extension_allowlist=b']
+    >>> voila_args({"ServerApp": {"tornado_settings": {"mathjax_url": "null"}}})
+    ['--ServerApp.tornado_settings=mathjax_url=null']
     """
     out: list[str] = []
     for cls, traits in config.items():
         for name, value in traits.items():
-            values = value if isinstance(value, (list, tuple)) else [value]
+            if isinstance(value, Mapping):
+                values = [f"{k}={v}" for k, v in value.items()]
+            else:
+                values = value if isinstance(value, (list, tuple)) else [value]
             out += [f"--{cls}.{name}={v}" for v in values]
     return out
 
