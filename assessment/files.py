@@ -3,6 +3,7 @@ from untrusted text, no cell a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
@@ -11,7 +12,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -396,6 +397,37 @@ def append_csv_rows(path: str | Path, rows: Iterable[Sequence[Any]], *, encoding
             raise
     finally:
         os.close(fd)  # also releases the lock
+
+
+@contextlib.contextmanager
+def file_lock(folder: str | Path, name: str) -> Iterator[None]:
+    """Hold an exclusive advisory lock for the read-modify-write of one of a dataset's
+    files (``name``, e.g. ``"responses"`` or ``"companies.csv"``) between processes and
+    threads: the import and the workshop's export take the same lock, so neither writes
+    over rows the other has just added. The lock is ``fcntl.flock`` on the hidden file
+    ``.<name>.lock`` in ``folder`` (created when missing, left in place); a second holder
+    waits until the first lets go. Where the system has no ``flock`` (Windows) nothing is
+    locked.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with file_lock(folder, "companies.csv"):
+    ...     sorted(p.name for p in folder.iterdir())
+    ['.companies.csv.lock']
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(Path(folder) / f".{name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def office_lock_file(path: str | Path) -> Path | None:

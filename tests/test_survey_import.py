@@ -255,6 +255,48 @@ def test_same_export_twice_adds_nothing(plain, tmp_path):
     assert "hash" in first.identity and "Tijdstempel" in first.identity
 
 
+def test_an_import_waits_for_the_dataset_lock_and_keeps_rows_added_meanwhile(plain,
+                                                                               tmp_path):
+    """The import takes the same lock as the workshop's export: while another process
+    holds it, the import waits, and the row that process appends is still there after."""
+    import threading
+
+    from assessment.files import append_csv_rows, file_lock
+
+    plain_folder, frame = plain
+    folder = tmp_path / "d"
+    customers, staff = _split(frame)
+    _import(googleforms(customers, "customer", tmp_path), folder, "customer")
+    (tmp_path / "staff").mkdir()
+    export = googleforms(staff, "internal", tmp_path / "staff")
+    path = folder / "responses.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    done: list[object] = []
+    with file_lock(folder, "responses"):
+        worker = threading.Thread(
+            target=lambda: done.append(_import(export, folder, "internal")))
+        worker.start()
+        worker.join(timeout=3)
+        assert worker.is_alive() and not done  # it waits for the lock
+        row = {h: "" for h in header} | {"company_id": "c1", "respondent_id": "meanwhile",
+                                          "perspective": "internal", ITEMS[0]: "3",
+                                          "department": staff["department"].iloc[0]}
+        append_csv_rows(path, [[row[h] for h in header]])
+    worker.join(timeout=120)
+    assert len(done[0].appended) == len(staff)
+    ids = set(va.load_dataset(folder).responses["respondent_id"])
+    assert "meanwhile" in ids and len(ids) == len(customers) + len(staff) + 1
+
+
+def test_a_failed_import_into_a_new_folder_leaves_no_folder(plain, tmp_path):
+    _plain, frame = plain
+    export = tmp_path / "plain_export.csv"
+    frame.to_csv(export, index=False)
+    with pytest.raises(SurveyImportError):
+        import_export(export, tmp_path / "new", company="nonexistent-company")
+    assert not (tmp_path / "new").exists()
+
+
 def test_changed_answer_in_reexport_is_reported_and_kept(plain, tmp_path):
     _plain, frame = plain
     _c, staff = _split(frame)

@@ -17,10 +17,10 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from assessment.files import atomic_write_bytes
+from assessment.files import atomic_write_bytes, file_lock
 from assessment.instrument.models import DISCIPLINES, LANGS
 from assessment.workshop.answers import META_COLUMNS, PERSPECTIVES, Participant, session_rows
 from assessment.workshop.errors import SessionInUse, WorkshopError, check_choice
@@ -205,30 +205,6 @@ def _watch() -> None:
 
     _watcher = threading.Thread(target=loop, name="workshop-session-handover", daemon=True)
     _watcher.start()
-
-
-@contextlib.contextmanager
-def file_lock(folder: Path, name: str) -> Iterator[None]:
-    """Serialize read-modify-write of a dataset file between processes (POSIX).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with file_lock(Path(tempfile.mkdtemp()), "companies.csv"):
-    ...     pass
-    """
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    path = folder / f".{name}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def remove_stale_temps(folder: Path, older_than: float = STALE_AFTER) -> list[Path]:

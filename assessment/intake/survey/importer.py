@@ -4,12 +4,14 @@ or none) without changing a row that is there."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from assessment.exceptions import Problem
-from assessment.files import atomic_write_files, formula_cells
+from assessment.files import atomic_write_files, file_lock, formula_cells
 from assessment.instrument.integration import load_integration
 from assessment.instrument.models import load_instrument
 from assessment.intake.survey.formats import (
@@ -303,30 +305,60 @@ def import_export(export: str | Path, into: str | Path, *, fmt: str = "auto",
     if problems:
         return _finish(report)
     export_rows = dict(zip(ids, data.row_numbers, strict=True))
+    with _dataset_locks(folder, write=not dry_run):
+        _plan_and_write(folder, data, rows, export_rows, opts, integ.item_ids, report,
+                        dry_run)
+    return _finish(report)
+
+
+@contextlib.contextmanager
+def _dataset_locks(folder: Path, *, write: bool) -> Iterator[None]:
+    """Hold the dataset's ``companies.csv`` and ``responses`` locks (the workshop's export
+    takes the latter) from reading the files to writing them, so two imports, or an import
+    and an export, never write over each other's rows. A dataset folder created only to
+    hold the locks is removed again when nothing was written."""
+    if not write:
+        yield
+        return
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with file_lock(folder, "companies.csv"), file_lock(folder, "responses"):
+            yield
+    finally:
+        if created and not any(p.suffix.lower() != ".lock" for p in folder.iterdir()):
+            for p in folder.iterdir():
+                p.unlink()
+            folder.rmdir()
+
+
+def _plan_and_write(folder: Path, data: Export, rows: list[dict[str, str]],
+                    export_rows: dict[str, int], opts: Options, int_ids: list[str],
+                    report: ImportReport, dry_run: bool) -> None:
+    """Plan the new rows against the dataset's files, validate them, write them."""
+    problems = report.problems
     items = list(report.items.values())
     companies, _header = plan_companies(folder, rows, opts, report, data.path.name)
-    path, header, new = plan_responses(folder, rows, items, integ.item_ids, opts, report)
+    path, header, new = plan_responses(folder, rows, items, int_ids, opts, report)
     if problems:
-        return _finish(report)
+        return
     for k, col, value in formula_cells(header, new):
         problems.append(Problem(
             data.path.name, export_rows.get(new[k]["respondent_id"]), col, value,
             "a value that does not start like a spreadsheet formula (=, +, -, @): it is "
             "refused, not changed, in the dataset's own file"))
     if problems:
-        return _finish(report)
+        return
     report.appended = [r["respondent_id"] for r in new]
     content = validate_rows(folder, companies, path, header, new, data, export_rows,
-                        report) if new else None
+                            report) if new else None
     if problems or dry_run or not new:
-        return _finish(report)
+        return
     files = {path: content} if content is not None else {}
     if companies is not None:
         files[folder / "companies.csv"] = companies
-    folder.mkdir(parents=True, exist_ok=True)
     atomic_write_files(files)
     report.written = sorted(files)
-    return report
 
 
 def _finish(report: ImportReport) -> ImportReport:
