@@ -22,6 +22,13 @@ import assessment as va
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+# Voila's page bundles JupyterLab 4.2.5 while its own widget manager and jupyterlab_widgets
+# were built against newer JupyterLab releases: webpack's module federation then prints these
+# notices (harmless: the modules' APIs are unchanged). Only a Voila release whose page
+# bundles the newer JupyterLab ends them; every other warning or error fails the test.
+UPSTREAM_NOTICE = re.compile(
+    r"(Unsatisfied version \S+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton module"
+    r"|No satisfying version \S+ of shared module) @jupyterlab/[a-z-]+\b")
 START_TIMEOUT = 180  # s until the server prints its addresses and answers
 PAGE_TIMEOUT = 240_000  # ms until the workshop (kernel + widgets + plotly) is on the page
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
@@ -89,6 +96,10 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
             here = url.split("/voila/")[0]
             browser.contexts[0].on("request", lambda r: r.url.startswith(
                 (here, "blob:", "data:")) or outside.append(r.url))
+            console: list[str] = []
+            page.on("console", lambda m: m.type in ("error", "warning")
+                    and not UPSTREAM_NOTICE.match(m.text) and console.append(m.text))
+            page.on("pageerror", lambda e: console.append(str(e)))
             page.goto(url, timeout=PAGE_TIMEOUT)
             page.wait_for_selector(".ws-ctrl-oe_exp_1", timeout=PAGE_TIMEOUT)
             page.locator(".ws-room button", has_text="answer on their phones").click()
@@ -102,6 +113,10 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
             for phone in phones:
                 phone.on("request", lambda r: r.url.startswith((here, "blob:", "data:"))
                          or outside.append(r.url))
+                phone.on("console", lambda m: m.type in ("error", "warning")
+                         and "status of 409" not in m.text  # the closed round, below
+                         and console.append(f"phone: {m.text}"))
+                phone.on("pageerror", lambda e: console.append(f"phone: {e}"))
             for phone, name in zip(phones, NAMES, strict=True):
                 phone.goto(phone_url, timeout=60_000)
                 phone.fill("#rp-name", name)
@@ -165,6 +180,7 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
                                    "'1 respondent(s) appended to responses.csv')",
                                    timeout=60_000)
             assert not outside, outside  # no CDN, no cloud: MathJax included
+            assert not console, console  # no errors, no warnings but Voila's notices
         finally:
             browser.close()
     ds = va.load_dataset(data)
