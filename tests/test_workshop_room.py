@@ -257,8 +257,10 @@ def test_the_panel_needs_the_server_and_guards_the_consensus(tmp_path, monkeypat
         members = [room.join(n) for n in ("A", "B", "C")]
         for (pid, key), v in zip(members, (2, 3, 5), strict=True):
             room.answer(pid, key, "ci_exp_1", v)
+        room.answer(*members[0], "ci_exp_2", 4)
         assert ws.room.poll()
         assert "3 beigetreten · 3 haben geantwortet" in ws.room.live.value
+        assert 'data-answers="4"' in ws.room.live.value  # what the room bench watches
         assert "Nur 3 Personen haben geantwortet" in ws.room.live.value  # thin evidence
         ws.room.close_round()
         assert ws.room.consensus() == 3

@@ -276,6 +276,7 @@ class RoomPanel:
             counts=text("room_counts", lang, joined=pic.joined, answered=pic.answered,
                         status=status),
             thin=0 < pic.answered < th.min_group_size, answered=pic.answered, cells=cells,
+            answers=sum(len(m.answers) for m in self.members),
             rows=rows, discussing=self.discussing, share=th.min_answered_share,
             values=list(range(inst.scale.min, inst.scale.max + 1)))
 
