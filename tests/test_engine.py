@@ -194,6 +194,39 @@ def test_a_kernel_that_dies_while_starting_is_replaced(tmp_path):
             pool.release(kernel, reusable=False)
 
 
+def test_a_closed_pool_starts_no_kernel_in_place_of_the_one_it_shut_down(tmp_path):
+    """Closing the pool while a thread's kernel still runs its preload (a batch stopping
+    on an invalid dataset) shuts that kernel down, and the thread does not start another
+    one in its place."""
+    import threading
+    import time
+
+    flag = tmp_path / "preloading"
+    preload = f"import pathlib, time\npathlib.Path({str(flag)!r}).touch()\ntime.sleep(30)\n"
+    pool = KernelPool(preload=preload)
+    errors: list[BaseException] = []
+
+    def warm() -> None:
+        try:
+            pool.warm("python3")
+        except BaseException as exc:  # noqa: BLE001 - what the thread met is checked below
+            errors.append(exc)
+        finally:
+            pool.close_thread()
+
+    thread = threading.Thread(target=warm)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert flag.exists()  # the preload runs
+    pool.close()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert pool.started == 1 and len(pool) == 0
+    assert errors and "closed" in str(errors[0])
+
+
 # papermill's own options, meaning what they mean with papermill's engine (engine_name
 # None); each case runs on both engines
 

@@ -130,6 +130,7 @@ class KernelPool:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _kernels: set[PooledKernel] = field(default_factory=set, repr=False)
     started: int = 0  # kernels started so far (for tests and benchmarks)
+    closed: bool = False  # set by close(): no kernel starts after it
 
     def _idle(self) -> dict[tuple, PooledKernel]:
         idle = getattr(self._local, "idle", None)
@@ -174,7 +175,9 @@ class KernelPool:
 
     def close(self) -> None:
         """Shut down every kernel of the pool (best from the threads that own them: see
-        :meth:`close_thread`)."""
+        :meth:`close_thread`). From then on no kernel starts: a thread still starting one
+        (whose kernel this shuts down) does not start another."""
+        self.closed = True
         self.close_thread()
         with self._lock:
             rest = list(self._kernels)
@@ -200,8 +203,10 @@ class KernelPool:
             kernel = self._start_once(kernel_name, env_key, start_timeout)
             if not self.preload or kernel.alive():
                 return kernel
-            LOG.warning("a new kernel died while starting; starting another")
             self._discard(kernel)
+            if self.closed:  # the pool shut it down: the batch is stopping
+                raise RuntimeError("the kernel pool was closed while a kernel started")
+            LOG.warning("a new kernel died while starting; starting another")
         return self._start_once(kernel_name, env_key, start_timeout)
 
     def _start_once(self, kernel_name: str, env_key: tuple,
@@ -209,6 +214,8 @@ class KernelPool:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        if self.closed:
+            raise RuntimeError("the kernel pool is closed: no kernel starts")
         folder = tempfile.mkdtemp(prefix="assessment-kernel-")
         km = AsyncKernelManager(kernel_name=kernel_name)
         km.shutdown_wait_time = 1.0
@@ -230,7 +237,8 @@ class KernelPool:
                 self._discard(kernel)
                 raise
             except Exception as exc:  # the notebook will meet the same problem and say so
-                LOG.warning("preload failed in a new kernel: %s", exc)
+                if not self.closed:  # else: the pool shut the kernel down, no problem
+                    LOG.warning("preload failed in a new kernel: %s", exc)
         return kernel
 
     def _discard(self, kernel: PooledKernel) -> None:
