@@ -113,7 +113,7 @@ def score_company(ds: Dataset) -> Scores:
     >>> sorted(set(scores.profile["source"]))
     ['internal', 'outside_in']
     """
-    if len(ds.responses[["wave", "company_id"]].drop_duplicates()) > 1:
+    if len(_company_waves(ds.responses)) > 1:
         raise ValueError("score_company scores one company in one wave")
     flags = respondent_flags(ds.responses, ds.instrument)
     ds = without_excluded(ds, flags)  # with exclude_flagged: as if their rows were not there
@@ -143,7 +143,8 @@ def score_company(ds: Dataset) -> Scores:
     participants = (resp["participants"].to_numpy(dtype=float) if "participants" in resp
                     else np.full(n, np.nan))
     profile = _profile(by, kept, persp, rids, participants, th.min_group_size, key)
-    reliability = _reliability(core, inst)
+    rel_rows = _reliability(core, inst)
+    reliability = _frame(rel_rows, ["discipline", "lens", "n_items", "n_respondents", "alpha"])
     return Scores(
         instrument=inst, respondents=respondents, company=_frame(comp, COMPANY_COLUMNS),
         profile=_frame(profile, PROFILE_COLUMNS), lens_gaps=_lens_gaps(profile, key),
@@ -152,38 +153,57 @@ def score_company(ds: Dataset) -> Scores:
         dropped=_dropped(respondents, key), reliability=reliability,
         companies=ds.companies, integration=_integration(resp, integ, inst, persp, key),
         integration_instrument=integ, flags=flags,
-        company_reliability=_company_reliability(reliability, th, key))
+        company_reliability=_company_reliability(rel_rows, th, key))
 
 
-def _company_reliability(reliability: pd.DataFrame, th: Thresholds, key: dict
+def _company_waves(resp: pd.DataFrame) -> set[tuple]:
+    """The (wave, company_id) pairs of the rows (missing values as None), as
+    ``drop_duplicates`` finds them, without pandas' hashing of a small table."""
+    waves, cids = (resp[c].to_numpy(dtype=object) for c in ("wave", "company_id"))
+    return {(None if pd.isna(w) else w, None if pd.isna(c) else c)
+            for w, c in zip(waves.tolist(), cids.tolist(), strict=True)}
+
+
+def _company_reliability(reliability: list[dict], th: Thresholds, key: dict
                          ) -> pd.DataFrame:
     """:func:`assessment.scoring.quality.company_reliability` of the one company: its
     pooled alpha is the company's alpha (the same respondents), kept from
     ``min_alpha_respondents`` on."""
-    rel = reliability[reliability["n_respondents"] > 0]
-    alpha = rel["alpha"].where(rel["n_respondents"] >= th.min_alpha_respondents)
-    out = pd.DataFrame({"wave": key["wave"], "company_id": key["company_id"],
-                        "discipline": rel["discipline"], "lens": rel["lens"],
-                        "n_items": rel["n_items"], "n_respondents": rel["n_respondents"],
-                        "alpha": alpha, "low_alpha": (alpha < th.min_alpha).to_numpy()},
-                       columns=RELIABILITY_COLUMNS)
-    return out.reset_index(drop=True)
+    rows = []
+    for r in reliability:
+        if r["n_respondents"] <= 0:
+            continue
+        alpha = r["alpha"] if r["n_respondents"] >= th.min_alpha_respondents else np.nan
+        rows.append({**key, **r, "alpha": float(alpha),
+                     "low_alpha": bool(alpha < th.min_alpha)})  # NaN: not low
+    return _frame(rows, RELIABILITY_COLUMNS)
+
+
+def _categorical(values: np.ndarray, repeat: int = 1, tile: int = 1) -> pd.Categorical:
+    """``pd.Categorical(pd.array(np.tile(np.repeat(values, repeat), tile), dtype=str))``
+    (sorted text categories, missing values as -1), with the codes worked out from the few
+    distinct ``values`` and only the codes repeated: no string array of every row."""
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    texts = np.array([str(v) for v in values[~missing]], dtype=object)
+    uniques, inverse = np.unique(texts, return_inverse=True)
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[~missing] = inverse
+    return pd.Categorical.from_codes(np.tile(np.repeat(codes, repeat), tile),
+                                     categories=pd.Index(uniques, dtype=str))
 
 
 def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,
                  dept: np.ndarray) -> pd.DataFrame:
     n, k = len(rids), len(core.cells)
     cols = list(zip(*core.cells, strict=True)) if k else [()] * 6
-
-    def text(values: np.ndarray) -> pd.Categorical:  # as the portfolio's scoring has them
-        return pd.Categorical(pd.array(values, dtype=str))
+    # text columns as the portfolio's scoring has them: categoricals
     return pd.DataFrame({
-        "wave": text(np.full(n * k, key["wave"], dtype=object)),
-        "company_id": text(np.full(n * k, key["company_id"], dtype=object)),
-        "respondent_id": text(np.tile(rids, k)), "perspective": text(np.tile(persp, k)),
-        "department": text(np.tile(dept, k)),
-        "discipline": text(np.repeat(np.array(cols[0], dtype=object), n)),
-        "lens": text(np.repeat(np.array(cols[1], dtype=object), n)),
+        "wave": _categorical(np.array([key["wave"]], dtype=object), n * k),
+        "company_id": _categorical(np.array([key["company_id"]], dtype=object), n * k),
+        "respondent_id": _categorical(rids, tile=k), "perspective": _categorical(persp, tile=k),
+        "department": _categorical(dept, tile=k),
+        "discipline": _categorical(np.array(cols[0], dtype=object), n),
+        "lens": _categorical(np.array(cols[1], dtype=object), n),
         "score": np.concatenate(cols[3]) if k else np.array([]),
         "answered": np.concatenate(cols[2]) if k else np.array([]),
         "n_items": np.repeat([kv.shape[1] for kv in cols[5]], n) if k else np.array([]),
@@ -287,7 +307,7 @@ def _dropped(respondents: pd.DataFrame, key: dict) -> pd.DataFrame:
                     "n_respondents_dropped": len(set(rids[dropped].tolist()))}], cols)
 
 
-def _reliability(core: _Cells, inst: Instrument) -> pd.DataFrame:
+def _reliability(core: _Cells, inst: Instrument) -> list[dict]:
     """Cronbach's alpha per cell, from every answer given (as ``score`` computes it)."""
     rows = []
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
@@ -296,7 +316,7 @@ def _reliability(core: _Cells, inst: Instrument) -> pd.DataFrame:
         block = block[~np.isnan(block).all(axis=1)]
         rows.append({"discipline": d, "lens": lens, "n_items": len(ids),
                      "n_respondents": len(block), "alpha": cronbach_alpha(block)})
-    return _frame(rows, ["discipline", "lens", "n_items", "n_respondents", "alpha"])
+    return rows
 
 
 def _integration(resp: pd.DataFrame, integ: IntegrationInstrument, inst: Instrument,
