@@ -98,10 +98,17 @@ class _Cells:
         return rows
 
 
-def score_company(ds: Dataset) -> Scores:
+def score_company(ds: Dataset, memo: dict | None = None) -> Scores:
     """:func:`assessment.score` for a dataset of one company in one wave, in numpy.
 
     Raises ValueError for a dataset of several companies or waves.
+
+    ``memo``: a dict the caller keeps between calls when it rescores the same company
+    again and again (the workshop, after every click). The tables of the core section and
+    those of the customer-integration section are each worked out again only when that
+    section's inputs changed (its answers, the respondents' ids, perspectives, departments
+    and team sizes, the same instrument objects); a click changes one section. The tables
+    are shared with the scores of the earlier call (scores are read-only).
 
     Examples
     --------
@@ -112,14 +119,71 @@ def score_company(ds: Dataset) -> Scores:
     >>> scores = score_company(ds)
     >>> sorted(set(scores.profile["source"]))
     ['internal', 'outside_in']
+    >>> memo = {}
+    >>> a, b = score_company(ds, memo), score_company(ds, memo)
+    >>> b.company is a.company, b.company.equals(scores.company)
+    (True, True)
     """
     if len(_company_waves(ds.responses)) > 1:
         raise ValueError("score_company scores one company in one wave")
+    memo = {} if memo is None else memo
+    inst = ds.instrument
+    integ = ds.integration or load_integration()
+    core = _reused(memo, "core", (inst,), _inputs(ds.responses, inst.item_ids),
+                   lambda: _score_core(ds))
+    # the integration's answers of this call, without the respondents excluded
+    resp = without_excluded(ds, core["flags"]).responses
+    persp = resp["perspective"].to_numpy(dtype=object)
+    integration = _reused(memo, "integration", (inst, integ),
+                          _inputs(resp, integ.item_ids),
+                          lambda: _integration(resp, integ, inst, persp, core["key"]))
+    del core["key"]
+    return Scores(instrument=inst, companies=ds.companies, integration=integration,
+                  integration_instrument=integ, **core)
+
+
+#: the columns besides the answers that a section's scores depend on
+INPUT_COLUMNS = ("wave", "company_id", "respondent_id", "perspective", "department",
+                 "participants")
+
+
+def _inputs(resp: pd.DataFrame, ids: list[str]) -> tuple:
+    """What a section's scores are computed from: the answers to ``ids`` (as floats) and
+    the respondents' columns of :data:`INPUT_COLUMNS`, comparable with ``==``."""
+    present = [i for i in ids if i in resp.columns]
+    raw = resp[present].to_numpy(dtype=float) if present else np.empty((len(resp), 0))
+    meta = []
+    for c in INPUT_COLUMNS:
+        values = resp[c].to_numpy(dtype=object) if c in resp.columns else None
+        if values is not None:
+            values = values.copy()
+            values[np.asarray(pd.isna(values), dtype=bool)] = None  # NaN != NaN
+            values = tuple(values.tolist())
+        meta.append(values)
+    return tuple(present), raw.shape, raw.tobytes(), tuple(meta)
+
+
+def _reused(memo: dict, name: str, objects: tuple, inputs: tuple, make):
+    """``make()``, or what it gave last time for ``name`` when ``inputs`` are equal and
+    ``objects`` (the instruments) are the same objects. A dict result is copied (the
+    caller takes entries out of it)."""
+    last = memo.get(name)
+    if last is not None and len(last[0]) == len(objects) and \
+            all(a is b for a, b in zip(last[0], objects, strict=True)) and last[1] == inputs:
+        value = last[2]
+    else:
+        value = make()
+        memo[name] = (objects, inputs, value)
+    return dict(value) if isinstance(value, dict) else value
+
+
+def _score_core(ds: Dataset) -> dict:
+    """Every table of :class:`Scores` but the customer integration's, and the ``key``
+    (wave and company id)."""
     flags = respondent_flags(ds.responses, ds.instrument)
     ds = without_excluded(ds, flags)  # with exclude_flagged: as if their rows were not there
     resp = ds.responses
     inst = ds.instrument
-    integ = ds.integration or load_integration()
     th = inst.thresholds
     n = len(resp)
     wave = str(resp["wave"].iloc[0]) if n else ""
@@ -145,14 +209,13 @@ def score_company(ds: Dataset) -> Scores:
     profile = _profile(by, kept, persp, rids, participants, th.min_group_size, key)
     rel_rows = _reliability(core, inst)
     reliability = _frame(rel_rows, ["discipline", "lens", "n_items", "n_respondents", "alpha"])
-    return Scores(
-        instrument=inst, respondents=respondents, company=_frame(comp, COMPANY_COLUMNS),
+    return dict(
+        key=key, respondents=respondents,
+        company=_frame(comp, COMPANY_COLUMNS),
         profile=_frame(profile, PROFILE_COLUMNS), lens_gaps=_lens_gaps(profile, key),
         blind_spots=_blind_spots(by, key),
         **_departments(kept, persp, rids, dept, th.min_group_size, key),
-        dropped=_dropped(respondents, key), reliability=reliability,
-        companies=ds.companies, integration=_integration(resp, integ, inst, persp, key),
-        integration_instrument=integ, flags=flags,
+        dropped=_dropped(respondents, key), reliability=reliability, flags=flags,
         company_reliability=_company_reliability(rel_rows, th, key))
 
 

@@ -90,6 +90,7 @@ class Workshop(WorkshopBase):
         self.quiet = Quiet()
         self.figure: go.FigureWidget | None = None
         self._sent: dict = {}  # what the figure was last given (see update_figure)
+        self._score_memo: dict = {}  # the sections last scored (see score_company)
         self._fig_size: tuple[int, int] | None = None  # the chart's box in the page
         self.header = Header(lang, mode)
         on = guarded(self._show_error, self.quiet)
@@ -325,7 +326,8 @@ class Workshop(WorkshopBase):
             ds = empty.dataset_frame()
         else:
             ds = state.dataset_frame()
-        self.result = live_result(ds, self.company_id, state.wave if state else "")
+        self.result = live_result(ds, self.company_id, state.wave if state else "",
+                                  self._score_memo)
         moves = self._moves()
         survey = self.survey.result if self.survey else None
         update_figure(self.figure, self.instrument, lang, self.result, survey,
