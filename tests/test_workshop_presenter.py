@@ -173,6 +173,19 @@ def test_voila_settings_live_in_one_place():
     assert "cdn." not in page and "https://" not in page
 
 
+
+def test_a_kernel_leaves_out_the_slow_optional_import():
+    """The chart's FigureWidget imports nbformat and jsonschema; jsonschema's optional IRI
+    checker, seconds to import, stays out of the page's kernel (each page load starts one)."""
+    code = ("import sys; from assessment.instrument.models import load_instrument; "
+            "from assessment.workshop.panels.chart import ChartView; c = ChartView(); "
+            "c.rebuild(load_instrument(), 'en', 'x'); import jsonschema; "
+            "jsonschema.validate({'a': 1}, {'type': 'object'}); "
+            "print('nbformat' in sys.modules, sys.modules.get('rfc3987_syntax', 0) is None)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.stdout.split() == ["True", "True"], done.stderr
+
 # -- in the browser --------------------------------------------------------------------------
 
 from assessment.run.browser import LAUNCH_ARGS  # noqa: E402
