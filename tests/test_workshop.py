@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import assessment as va
+from assessment.files import csv_text
 from assessment.instrument.integration import load_integration
 from assessment.scoring.integration import score_integration
 from assessment.scoring.live import score_company
@@ -480,6 +481,26 @@ def test_live_scores_reuse_only_the_unchanged_section(sample):
             assert (now.company is before.company) == integration_click
             assert (now.integration is before.integration) == (not integration_click)
         before = now
+    ws.close()
+
+
+def test_the_session_file_reuses_unchanged_lines_and_stays_exact(sample):
+    """A click changes one row: the other rows' CSV lines are reused, and the file is
+    the one the CSV writer makes of every row afresh."""
+    ws = Workshop(sample, "pcmaker", mode="individual", resume="new", today=DAY)
+    for k in range(3):
+        ws.add_participant(f"r{k}", "internal", "Sales")
+    state = ws.state
+    for rid, item, value in [("r0", ITEMS[0], 4), ("r1", ITEMS[0], 2), ("r0", ITEMS[1], 5),
+                             ("r2", INT_ITEMS[0], 3), ("r0", ITEMS[0], None)]:
+        ws.set_answer(item, value, respondent_id=rid)
+        header = ["wave", "company_id", "respondent_id", "perspective", "department",
+                  *ITEMS, *INT_ITEMS]
+        fresh = csv_text(header, state._rows())
+        assert state.csv_path.read_text(encoding="utf-8") == fresh
+    assert len(state._csv_lines) == 3  # one line per row, the old ones let go
+    (row,) = [r for r in rows_of(state.csv_path) if r["respondent_id"] == "r0"]
+    assert (row[ITEMS[0]], row[ITEMS[1]]) == ("", "5")
     ws.close()
 
 # -- comparison with the survey -----------------------------------------------------------------
