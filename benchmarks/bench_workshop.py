@@ -56,16 +56,27 @@ def make_company(folder: Path, n: int = N_RESPONDENTS, seed: int = 11) -> None:
                   "industry": ["x"]}).to_csv(folder / "companies.csv", index=False)
 
 
-def time_clicks(ws: Workshop, items: list[str], clicks: int = CLICKS) -> list[float]:
-    """Milliseconds per simulated click on an answer button."""
+def time_clicks(ws: Workshop, items: list[str], clicks: int = CLICKS,
+                cpu: list[float] | None = None) -> list[float]:
+    """Milliseconds (wall clock) per simulated click on an answer button; with ``cpu``, the
+    process's CPU milliseconds per click are appended to it (less disturbed by other work
+    on a shared machine)."""
     out = []
     for k in range(clicks):
         ctrl = ws.questions.controls[items[k % len(items)]]
         value = k % 5 + 1 if ctrl.value != k % 5 + 1 else (k + 1) % 5 + 1
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         ctrl.value = value
         out.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return out
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, round(0.95 * len(ranked)) - 1))]
 
 
 def main() -> None:
@@ -99,9 +110,11 @@ def main() -> None:
             return min(times)
 
         t_score = best(lambda: score(ds))
-        clicks = time_clicks(ws, inst.item_ids)
+        cpu: list[float] = []
+        int_cpu: list[float] = []
+        clicks = time_clicks(ws, inst.item_ids, cpu=cpu)
         staff_int = [i for i in ws.state.int_ids if not ws.questions.controls[i].disabled]
-        int_clicks = time_clicks(ws, staff_int)
+        int_clicks = time_clicks(ws, staff_int, cpu=int_cpu)
         ws.close()
 
         team = Workshop(folder, "bench", resume="new")
@@ -114,16 +127,19 @@ def main() -> None:
         print(f"  baseline score() of the same 40 respondents: {t_score:7.1f} ms")
         print(f"  callback (save + rescore + redraw), median:  {med:7.1f} ms  = "
               f"{med / t_score:4.2f}x baseline (target < {TARGET_MS:.0f} ms)")
-        print(f"  callback, slowest of {CLICKS}:                {worst:7.1f} ms  = "
-              f"{worst / t_score:4.2f}x baseline")
+        print(f"  callback, 95th percentile / slowest of {CLICKS}: {p95(clicks):7.1f} / "
+              f"{worst:.1f} ms")
+        print(f"  callback CPU time, median / 95th percentile: {statistics.median(cpu):7.1f} / "
+              f"{p95(cpu):.1f} ms (wall minus CPU: waiting for the disk or for other work)")
         int_med = statistics.median(int_clicks)
         print(f"  co-producers tab (integration item), median: {int_med:7.1f} ms  = "
-              f"{int_med / t_score:4.2f}x baseline")
+              f"{int_med / t_score:4.2f}x baseline (CPU {statistics.median(int_cpu):.1f} ms)")
         print(f"  team consensus (1 respondent), median:       "
               f"{statistics.median(team_clicks):7.1f} ms  = "
               f"{statistics.median(team_clicks) / t_score:4.2f}x baseline")
         verdict = "OK" if max(med, int_med) < TARGET_MS else "SLOWER THAN TARGET"
-        print(f"  {verdict}")
+        print(f"  target: median callback under {TARGET_MS:.0f} ms (discipline and "
+              f"co-producers items): {verdict}")
 
 
 if __name__ == "__main__":

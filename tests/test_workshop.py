@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import assessment as va
+from assessment.files import csv_text
 from assessment.instrument.integration import load_integration
 from assessment.scoring.integration import score_integration
 from assessment.scoring.live import score_company
@@ -449,6 +450,58 @@ def test_live_scoring_is_score(instrument):
     with pytest.raises(ValueError, match="one company"):
         score_company(two)  # never a silent fallback
 
+
+
+TABLES = ("respondents", "company", "profile", "lens_gaps", "blind_spots", "departments",
+          "hidden_departments", "dropped", "reliability", "company_reliability", "flags",
+          "integration")
+
+
+def test_live_scores_reuse_only_the_unchanged_section(sample):
+    """Each click rescores with the sections whose inputs did not change reused: after
+    every click the scores are those of a fresh ``score_company`` of the session, and a
+    click on one section leaves the other's tables as they were."""
+    ws = Workshop(sample, "pcmaker", mode="individual", resume="new", today=DAY)
+    for k, persp in enumerate(["internal", "customer", "internal", "customer", "internal"]):
+        ws.add_participant(f"q{k}", persp, "Sales" if persp == "internal" else "")
+    staff_int = [i.id for i in INTEG.items if "internal" in i.answered_by]
+    clicks = [("q0", ITEMS[0], 4), ("q0", staff_int[0], 2), ("q1", ITEMS[1], 5),
+              ("q2", staff_int[1], 3), ("q2", staff_int[1], 5), ("q4", SETUP[0], 1),
+              ("q0", staff_int[0], None), ("q3", ITEMS[2], 2)]
+    before = None
+    for rid, item, value in clicks:
+        ws.set_answer(item, value, respondent_id=rid)
+        fresh = score_company(ws.state.dataset_frame())
+        for name in TABLES:
+            pd.testing.assert_frame_equal(getattr(ws.result.scores, name),
+                                          getattr(fresh, name), obj=name)
+        now = ws.result.scores
+        if before is not None:
+            integration_click = item in INT_ITEMS
+            assert (now.company is before.company) == integration_click
+            assert (now.integration is before.integration) == (not integration_click)
+        before = now
+    ws.close()
+
+
+def test_the_session_file_reuses_unchanged_lines_and_stays_exact(sample):
+    """A click changes one row: the other rows' CSV lines are reused, and the file is
+    the one the CSV writer makes of every row afresh."""
+    ws = Workshop(sample, "pcmaker", mode="individual", resume="new", today=DAY)
+    for k in range(3):
+        ws.add_participant(f"r{k}", "internal", "Sales")
+    state = ws.state
+    for rid, item, value in [("r0", ITEMS[0], 4), ("r1", ITEMS[0], 2), ("r0", ITEMS[1], 5),
+                             ("r2", INT_ITEMS[0], 3), ("r0", ITEMS[0], None)]:
+        ws.set_answer(item, value, respondent_id=rid)
+        header = ["wave", "company_id", "respondent_id", "perspective", "department",
+                  *ITEMS, *INT_ITEMS]
+        fresh = csv_text(header, state._rows())
+        assert state.csv_path.read_text(encoding="utf-8") == fresh
+    assert len(state._csv_lines) == 3  # one line per row, the old ones let go
+    (row,) = [r for r in rows_of(state.csv_path) if r["respondent_id"] == "r0"]
+    assert (row[ITEMS[0]], row[ITEMS[1]]) == ("", "5")
+    ws.close()
 
 # -- comparison with the survey -----------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The workshop as participants see it: Voila serves the notebook on localhost, headless
 Chromium answers through the page, the chart changes and the session file on disk holds
-the answers. Voila is stopped at the end, also when the test fails."""
+the answers; the same page then switches to German (one server and one kernel for both).
+Voila is stopped at the end, also when the test fails."""
 
 from __future__ import annotations
 
@@ -99,6 +100,40 @@ def voila(tmp_path, request):
         log.close()
 
 
+IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+  return [r.top, r.bottom, r.left, r.right, window.innerHeight, window.innerWidth]; }"""
+ROW = """(sel) => Array.from(document.querySelectorAll(sel + ' button')).map(b => {
+  const r = b.getBoundingClientRect(); return [Math.round(r.top), r.width]; })"""
+
+
+def _check_layout(page, item: str) -> None:
+    """The current question, the profile chart and the findings on screen; the answer
+    buttons of ``item`` on one row, the five scale buttons equally wide."""
+    top, bottom, _l, _r, height, width = page.evaluate(IN_VIEW, ".ws-item.ws-current")
+    assert -1 <= top and bottom <= height + 1, ("current question", top, bottom, height)
+    top, bottom, left, right, height, width = page.evaluate(IN_VIEW, ".js-plotly-plot")
+    assert 0 <= top and bottom <= height and right <= width, ("chart", top, bottom, right)
+    assert bottom - top > 0.35 * height  # sized to the window, not a fixed 500 px
+    top, bottom, *_rest, height, _w = page.evaluate(IN_VIEW, ".ws-findings")
+    assert top < height - 40, ("findings", top, height)
+    buttons = page.evaluate(ROW, f".ws-ctrl-{item}")
+    assert len(buttons) == 6 and len({t for t, _w in buttons}) == 1, buttons
+    widths = [w for _t, w in buttons[1:]]
+    assert max(widths) - min(widths) < 1.5, widths
+    size = page.evaluate("""() => [parseFloat(getComputedStyle(document.querySelector(
+        '.ws-item-text')).fontSize), parseFloat(getComputedStyle(document.querySelector(
+        '.ws-item button')).fontSize)]""")
+    assert size[0] >= 20 and size[1] >= 16, size
+
+
+def _wait_chart(page) -> None:
+    page.wait_for_function(
+        "(() => { const b = document.querySelector('.ws-fig'); const p = b && "
+        "b.querySelector('.js-plotly-plot'); return p && p._fullLayout && "
+        "Math.abs(p._fullLayout.height - b.clientHeight) < 3 && "
+        "Math.abs(p._fullLayout.width - b.clientWidth) < 3; })()", timeout=120_000)
+
+
 #: the profile chart's first trace's values (the chart in the ".ws-fig" box: the page may
 #: hold other plots, and the chart is redrawn when it is laid out for its box), or null
 #: while that chart has no data yet
@@ -119,6 +154,9 @@ def _team_size(data: Path) -> int | None:
 
 @pytest.mark.timeout(600)
 def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, tmp_path):
+    """Answers clicked in the page change the chart and the session file; switching the
+    page to German then switches every text (title, questions, status, findings, keys)
+    and the layout still fits a 1366x768 projector."""
     url, data, _proc = voila
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
@@ -148,6 +186,25 @@ def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, t
             while _team_size(data) != 7 and time.monotonic() < deadline:
                 time.sleep(0.2)
             page.screenshot(path=str(tmp_path / "workshop.png"))
+            # German in the same page (the same server): everything switches
+            page.set_viewport_size({"width": 1366, "height": 768})
+            page.locator(".ws-header button", has_text="DE").click()
+            page.wait_for_function("document.querySelector('.ws-title').textContent"
+                                   ".includes('Workshop Wertdisziplinen')", timeout=60_000)
+            page.wait_for_function(  # questions, status and findings switched too
+                "(() => { const q = document.querySelector('.ws-questions'); "
+                "const s = Array.from(document.querySelectorAll('.ws-header .ws-status'))"
+                ".some(e => e.innerText.includes('Gespeichert')); "  # the offer's hint is one too
+                "return q && q.innerText.includes('Kundinnen und Kunden erhalten') && "
+                "s && document.querySelector("
+                "'.ws-findings').innerText.includes('Befragung'); })()", timeout=120_000)
+            page.locator(".ws-ctrl-oe_exp_6 button").nth(3).click()  # "not answered", 1, 2, 3
+            _wait_chart(page)
+            _check_layout(page, "oe_exp_6")
+            assert "Tasten" in page.inner_text(".ws-help")
+            page.wait_for_function("document.querySelector('.ws-ctrl-oe_exp_6 "
+                                   "button.mod-active').textContent.startsWith('3')",
+                                   timeout=60_000)
         finally:
             browser.close()
     items = ["oe_exp_1", "oe_exp_2", "oe_exp_3", "oe_exp_4", "oe_exp_5"]
@@ -157,6 +214,6 @@ def test_answer_in_the_browser_changes_chart_and_session_file(voila, chromium, t
     with session.open(encoding="utf-8", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert [row[i] for i in items] == ["4"] * 5
-    assert row["oe_exp_6"] == "" and row["company_id"] == "pcmaker"
+    assert row["oe_exp_6"] == "3" and row["company_id"] == "pcmaker"  # answered in German
     assert _team_size(data) == 7
     assert not (SAMPLE / "workshops").exists()

@@ -173,16 +173,29 @@ def test_voila_settings_live_in_one_place():
     assert "cdn." not in page and "https://" not in page
 
 
+
+def test_a_kernel_leaves_out_the_slow_optional_import():
+    """The chart's FigureWidget imports nbformat and jsonschema; jsonschema's optional IRI
+    checker, seconds to import, stays out of the page's kernel (each page load starts one)."""
+    code = ("import sys; from assessment.instrument.models import load_instrument; "
+            "from assessment.workshop.panels.chart import ChartView; c = ChartView(); "
+            "c.rebuild(load_instrument(), 'en', 'x'); import jsonschema; "
+            "jsonschema.validate({'a': 1}, {'type': 'object'}); "
+            "print('nbformat' in sys.modules, sys.modules.get('rfc3987_syntax', 0) is None)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.stdout.split() == ["True", "True"], done.stderr
+
 # -- in the browser --------------------------------------------------------------------------
 
 from assessment.run.browser import LAUNCH_ARGS  # noqa: E402
 
-from .test_workshop_browser import PAGE_TIMEOUT, voila  # noqa: E402,F401 - the fixture
-
-IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
-  return [r.top, r.bottom, r.left, r.right, window.innerHeight, window.innerWidth]; }"""
-ROW = """(sel) => Array.from(document.querySelectorAll(sel + ' button')).map(b => {
-  const r = b.getBoundingClientRect(); return [Math.round(r.top), r.width]; })"""
+from .test_workshop_browser import (  # noqa: E402,F401 - voila: the fixture
+    PAGE_TIMEOUT,
+    _check_layout,
+    _wait_chart,
+    voila,
+)
 
 
 def _kernels(voila_pid: int) -> int:
@@ -196,34 +209,6 @@ def _kernels(voila_pid: int) -> int:
             continue
         n += ppid == voila_pid and b"ipykernel" in cmd
     return n
-
-
-def _check_layout(page, item: str) -> None:
-    """The current question, the profile chart and the findings on screen; the answer
-    buttons of ``item`` on one row, the five scale buttons equally wide."""
-    top, bottom, _l, _r, height, width = page.evaluate(IN_VIEW, ".ws-item.ws-current")
-    assert -1 <= top and bottom <= height + 1, ("current question", top, bottom, height)
-    top, bottom, left, right, height, width = page.evaluate(IN_VIEW, ".js-plotly-plot")
-    assert 0 <= top and bottom <= height and right <= width, ("chart", top, bottom, right)
-    assert bottom - top > 0.35 * height  # sized to the window, not a fixed 500 px
-    top, bottom, *_rest, height, _w = page.evaluate(IN_VIEW, ".ws-findings")
-    assert top < height - 40, ("findings", top, height)
-    buttons = page.evaluate(ROW, f".ws-ctrl-{item}")
-    assert len(buttons) == 6 and len({t for t, _w in buttons}) == 1, buttons
-    widths = [w for _t, w in buttons[1:]]
-    assert max(widths) - min(widths) < 1.5, widths
-    size = page.evaluate("""() => [parseFloat(getComputedStyle(document.querySelector(
-        '.ws-item-text')).fontSize), parseFloat(getComputedStyle(document.querySelector(
-        '.ws-item button')).fontSize)]""")
-    assert size[0] >= 20 and size[1] >= 16, size
-
-
-def _wait_chart(page) -> None:
-    page.wait_for_function(
-        "(() => { const b = document.querySelector('.ws-fig'); const p = b && "
-        "b.querySelector('.js-plotly-plot'); return p && p._fullLayout && "
-        "Math.abs(p._fullLayout.height - b.clientHeight) < 3 && "
-        "Math.abs(p._fullLayout.width - b.clientWidth) < 3; })()", timeout=120_000)
 
 
 def _active(page, item: str) -> str:
@@ -314,37 +299,6 @@ def test_the_session_file_is_written_by_the_one_csv_writer_and_read_back(data):
     assert row["company_id"] == "-acme" and row["oe_exp_1"] == "4"
     (row,) = session_rows(text.encode())
     assert row["company_id"] == "pcmaker"
-
-
-@pytest.mark.timeout(600)
-def test_german_in_the_browser_switches_everything(voila, chromium):  # noqa: F811
-    import playwright.sync_api as playwright
-
-    url, _data, _proc = voila
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(url, timeout=PAGE_TIMEOUT)
-            page.wait_for_selector(".ws-ctrl-oe_exp_1", timeout=PAGE_TIMEOUT)
-            _wait_chart(page)
-            page.locator(".ws-ctrl-oe_exp_1 button").nth(4).click()
-            page.locator(".ws-header button", has_text="DE").click()
-            page.wait_for_function("document.querySelector('.ws-title').textContent"
-                                   ".includes('Workshop Wertdisziplinen')", timeout=60_000)
-            page.wait_for_function(  # questions, status and findings switched too
-                "(() => { const q = document.querySelector('.ws-questions'); "
-                "const s = Array.from(document.querySelectorAll('.ws-header .ws-status'))"
-                ".some(e => e.innerText.includes('Gespeichert')); "  # the offer's hint is one too
-                "return q && q.innerText.includes('Kundinnen und Kunden erhalten') && "
-                "s && document.querySelector("
-                "'.ws-findings').innerText.includes('Befragung'); })()", timeout=120_000)
-            page.locator(".ws-ctrl-oe_exp_6 button").nth(3).click()
-            _wait_chart(page)
-            _check_layout(page, "oe_exp_6")
-            assert "Tasten" in page.inner_text(".ws-help")
-        finally:
-            browser.close()
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "answered 1 → scored 5"),

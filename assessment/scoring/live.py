@@ -98,10 +98,17 @@ class _Cells:
         return rows
 
 
-def score_company(ds: Dataset) -> Scores:
+def score_company(ds: Dataset, memo: dict | None = None) -> Scores:
     """:func:`assessment.score` for a dataset of one company in one wave, in numpy.
 
     Raises ValueError for a dataset of several companies or waves.
+
+    ``memo``: a dict the caller keeps between calls when it rescores the same company
+    again and again (the workshop, after every click). The tables of the core section and
+    those of the customer-integration section are each worked out again only when that
+    section's inputs changed (its answers, the respondents' ids, perspectives, departments
+    and team sizes, the same instrument objects); a click changes one section. The tables
+    are shared with the scores of the earlier call (scores are read-only).
 
     Examples
     --------
@@ -112,14 +119,71 @@ def score_company(ds: Dataset) -> Scores:
     >>> scores = score_company(ds)
     >>> sorted(set(scores.profile["source"]))
     ['internal', 'outside_in']
+    >>> memo = {}
+    >>> a, b = score_company(ds, memo), score_company(ds, memo)
+    >>> b.company is a.company, b.company.equals(scores.company)
+    (True, True)
     """
-    if len(ds.responses[["wave", "company_id"]].drop_duplicates()) > 1:
+    if len(_company_waves(ds.responses)) > 1:
         raise ValueError("score_company scores one company in one wave")
+    memo = {} if memo is None else memo
+    inst = ds.instrument
+    integ = ds.integration or load_integration()
+    core = _reused(memo, "core", (inst,), _inputs(ds.responses, inst.item_ids),
+                   lambda: _score_core(ds))
+    # the integration's answers of this call, without the respondents excluded
+    resp = without_excluded(ds, core["flags"]).responses
+    persp = resp["perspective"].to_numpy(dtype=object)
+    integration = _reused(memo, "integration", (inst, integ),
+                          _inputs(resp, integ.item_ids),
+                          lambda: _integration(resp, integ, inst, persp, core["key"]))
+    del core["key"]
+    return Scores(instrument=inst, companies=ds.companies, integration=integration,
+                  integration_instrument=integ, **core)
+
+
+#: the columns besides the answers that a section's scores depend on
+INPUT_COLUMNS = ("wave", "company_id", "respondent_id", "perspective", "department",
+                 "participants")
+
+
+def _inputs(resp: pd.DataFrame, ids: list[str]) -> tuple:
+    """What a section's scores are computed from: the answers to ``ids`` (as floats) and
+    the respondents' columns of :data:`INPUT_COLUMNS`, comparable with ``==``."""
+    present = [i for i in ids if i in resp.columns]
+    raw = resp[present].to_numpy(dtype=float) if present else np.empty((len(resp), 0))
+    meta = []
+    for c in INPUT_COLUMNS:
+        values = resp[c].to_numpy(dtype=object) if c in resp.columns else None
+        if values is not None:
+            values = values.copy()
+            values[np.asarray(pd.isna(values), dtype=bool)] = None  # NaN != NaN
+            values = tuple(values.tolist())
+        meta.append(values)
+    return tuple(present), raw.shape, raw.tobytes(), tuple(meta)
+
+
+def _reused(memo: dict, name: str, objects: tuple, inputs: tuple, make):
+    """``make()``, or what it gave last time for ``name`` when ``inputs`` are equal and
+    ``objects`` (the instruments) are the same objects. A dict result is copied (the
+    caller takes entries out of it)."""
+    last = memo.get(name)
+    if last is not None and len(last[0]) == len(objects) and \
+            all(a is b for a, b in zip(last[0], objects, strict=True)) and last[1] == inputs:
+        value = last[2]
+    else:
+        value = make()
+        memo[name] = (objects, inputs, value)
+    return dict(value) if isinstance(value, dict) else value
+
+
+def _score_core(ds: Dataset) -> dict:
+    """Every table of :class:`Scores` but the customer integration's, and the ``key``
+    (wave and company id)."""
     flags = respondent_flags(ds.responses, ds.instrument)
     ds = without_excluded(ds, flags)  # with exclude_flagged: as if their rows were not there
     resp = ds.responses
     inst = ds.instrument
-    integ = ds.integration or load_integration()
     th = inst.thresholds
     n = len(resp)
     wave = str(resp["wave"].iloc[0]) if n else ""
@@ -143,47 +207,66 @@ def score_company(ds: Dataset) -> Scores:
     participants = (resp["participants"].to_numpy(dtype=float) if "participants" in resp
                     else np.full(n, np.nan))
     profile = _profile(by, kept, persp, rids, participants, th.min_group_size, key)
-    reliability = _reliability(core, inst)
-    return Scores(
-        instrument=inst, respondents=respondents, company=_frame(comp, COMPANY_COLUMNS),
+    rel_rows = _reliability(core, inst)
+    reliability = _frame(rel_rows, ["discipline", "lens", "n_items", "n_respondents", "alpha"])
+    return dict(
+        key=key, respondents=respondents,
+        company=_frame(comp, COMPANY_COLUMNS),
         profile=_frame(profile, PROFILE_COLUMNS), lens_gaps=_lens_gaps(profile, key),
         blind_spots=_blind_spots(by, key),
         **_departments(kept, persp, rids, dept, th.min_group_size, key),
-        dropped=_dropped(respondents, key), reliability=reliability,
-        companies=ds.companies, integration=_integration(resp, integ, inst, persp, key),
-        integration_instrument=integ, flags=flags,
-        company_reliability=_company_reliability(reliability, th, key))
+        dropped=_dropped(respondents, key), reliability=reliability, flags=flags,
+        company_reliability=_company_reliability(rel_rows, th, key))
 
 
-def _company_reliability(reliability: pd.DataFrame, th: Thresholds, key: dict
+def _company_waves(resp: pd.DataFrame) -> set[tuple]:
+    """The (wave, company_id) pairs of the rows (missing values as None), as
+    ``drop_duplicates`` finds them, without pandas' hashing of a small table."""
+    waves, cids = (resp[c].to_numpy(dtype=object) for c in ("wave", "company_id"))
+    return {(None if pd.isna(w) else w, None if pd.isna(c) else c)
+            for w, c in zip(waves.tolist(), cids.tolist(), strict=True)}
+
+
+def _company_reliability(reliability: list[dict], th: Thresholds, key: dict
                          ) -> pd.DataFrame:
     """:func:`assessment.scoring.quality.company_reliability` of the one company: its
     pooled alpha is the company's alpha (the same respondents), kept from
     ``min_alpha_respondents`` on."""
-    rel = reliability[reliability["n_respondents"] > 0]
-    alpha = rel["alpha"].where(rel["n_respondents"] >= th.min_alpha_respondents)
-    out = pd.DataFrame({"wave": key["wave"], "company_id": key["company_id"],
-                        "discipline": rel["discipline"], "lens": rel["lens"],
-                        "n_items": rel["n_items"], "n_respondents": rel["n_respondents"],
-                        "alpha": alpha, "low_alpha": (alpha < th.min_alpha).to_numpy()},
-                       columns=RELIABILITY_COLUMNS)
-    return out.reset_index(drop=True)
+    rows = []
+    for r in reliability:
+        if r["n_respondents"] <= 0:
+            continue
+        alpha = r["alpha"] if r["n_respondents"] >= th.min_alpha_respondents else np.nan
+        rows.append({**key, **r, "alpha": float(alpha),
+                     "low_alpha": bool(alpha < th.min_alpha)})  # NaN: not low
+    return _frame(rows, RELIABILITY_COLUMNS)
+
+
+def _categorical(values: np.ndarray, repeat: int = 1, tile: int = 1) -> pd.Categorical:
+    """``pd.Categorical(pd.array(np.tile(np.repeat(values, repeat), tile), dtype=str))``
+    (sorted text categories, missing values as -1), with the codes worked out from the few
+    distinct ``values`` and only the codes repeated: no string array of every row."""
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    texts = np.array([str(v) for v in values[~missing]], dtype=object)
+    uniques, inverse = np.unique(texts, return_inverse=True)
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[~missing] = inverse
+    return pd.Categorical.from_codes(np.tile(np.repeat(codes, repeat), tile),
+                                     categories=pd.Index(uniques, dtype=str))
 
 
 def _respondents(core: _Cells, key: dict, rids: np.ndarray, persp: np.ndarray,
                  dept: np.ndarray) -> pd.DataFrame:
     n, k = len(rids), len(core.cells)
     cols = list(zip(*core.cells, strict=True)) if k else [()] * 6
-
-    def text(values: np.ndarray) -> pd.Categorical:  # as the portfolio's scoring has them
-        return pd.Categorical(pd.array(values, dtype=str))
+    # text columns as the portfolio's scoring has them: categoricals
     return pd.DataFrame({
-        "wave": text(np.full(n * k, key["wave"], dtype=object)),
-        "company_id": text(np.full(n * k, key["company_id"], dtype=object)),
-        "respondent_id": text(np.tile(rids, k)), "perspective": text(np.tile(persp, k)),
-        "department": text(np.tile(dept, k)),
-        "discipline": text(np.repeat(np.array(cols[0], dtype=object), n)),
-        "lens": text(np.repeat(np.array(cols[1], dtype=object), n)),
+        "wave": _categorical(np.array([key["wave"]], dtype=object), n * k),
+        "company_id": _categorical(np.array([key["company_id"]], dtype=object), n * k),
+        "respondent_id": _categorical(rids, tile=k), "perspective": _categorical(persp, tile=k),
+        "department": _categorical(dept, tile=k),
+        "discipline": _categorical(np.array(cols[0], dtype=object), n),
+        "lens": _categorical(np.array(cols[1], dtype=object), n),
         "score": np.concatenate(cols[3]) if k else np.array([]),
         "answered": np.concatenate(cols[2]) if k else np.array([]),
         "n_items": np.repeat([kv.shape[1] for kv in cols[5]], n) if k else np.array([]),
@@ -287,7 +370,7 @@ def _dropped(respondents: pd.DataFrame, key: dict) -> pd.DataFrame:
                     "n_respondents_dropped": len(set(rids[dropped].tolist()))}], cols)
 
 
-def _reliability(core: _Cells, inst: Instrument) -> pd.DataFrame:
+def _reliability(core: _Cells, inst: Instrument) -> list[dict]:
     """Cronbach's alpha per cell, from every answer given (as ``score`` computes it)."""
     rows = []
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
@@ -296,7 +379,7 @@ def _reliability(core: _Cells, inst: Instrument) -> pd.DataFrame:
         block = block[~np.isnan(block).all(axis=1)]
         rows.append({"discipline": d, "lens": lens, "n_items": len(ids),
                      "n_respondents": len(block), "alpha": cronbach_alpha(block)})
-    return _frame(rows, ["discipline", "lens", "n_items", "n_respondents", "alpha"])
+    return rows
 
 
 def _integration(resp: pd.DataFrame, integ: IntegrationInstrument, inst: Instrument,

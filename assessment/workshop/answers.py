@@ -246,6 +246,9 @@ class AnswerSheet:
                         else np.full((n, len(self.item_ids)), np.nan))
         self.int_answers = (int_answers if int_answers is not None
                             else np.full((n, len(self.int_ids)), np.nan))
+        #: the CSV line of each row as last written (a click changes one row: the others'
+        #: lines are reused), by the row's cells
+        self._csv_lines: dict[tuple[str, ...], str] = {}
 
     def _changed(self) -> None:
         """Called after every change (a saved session writes its files)."""
@@ -375,8 +378,13 @@ class AnswerSheet:
     def responses_csv(self) -> str:
         """The session file's text (written on every change: the package's one CSV
         writer, no pandas; a text starting like a formula gets a ``'``, which the reader,
-        :func:`session_rows`, takes off again)."""
-        return csv_text(META_COLUMNS + self.item_ids + self.int_ids, self._rows())
+        :func:`session_rows`, takes off again). A row that did not change since the
+        last call keeps its line (a click changes one row)."""
+        header = csv_text(META_COLUMNS + self.item_ids + self.int_ids, [])
+        rows = [tuple(row) for row in self._rows()]
+        lines = {row: self._csv_lines.get(row) or csv_text(None, [row]) for row in rows}
+        self._csv_lines = lines  # only the rows written now are kept
+        return header + "".join(lines[row] for row in rows)
 
     def as_dataset(self, path: Path) -> Dataset:
         """The answers as an in-memory :class:`Dataset` (one company, one wave), core items

@@ -23,20 +23,15 @@ from assessment.workshop.answers import DEFAULT_TEAM_DEPARTMENT
 from assessment.workshop.controller import WorkshopBase
 from assessment.workshop.errors import SessionInUse, WorkshopError
 from assessment.workshop.export import ExportResult
-from assessment.workshop.figure import (
-    FIG_HEIGHT,
-    FIG_WIDTH,
-    T_BAR,
-    T_MOVE,
-    T_TRI,
-    build_figure,
-    update_figure,
-)
+from assessment.workshop.figure import T_BAR, T_MOVE, T_TRI
 from assessment.workshop.live import live_result
-from assessment.workshop.locks import TAKEOVER_WAIT, SessionLock
+from assessment.workshop.locks import SessionLock
 from assessment.workshop.panels.base import Quiet, guarded
-from assessment.workshop.panels.header import NEW_COMPANY, Header
+from assessment.workshop.panels.chart import ChartView
+from assessment.workshop.panels.events import WidgetEvents
+from assessment.workshop.panels.header import Header
 from assessment.workshop.panels.html import compare_html, findings_html, moves_html
+from assessment.workshop.panels.offer import SessionOffer
 from assessment.workshop.panels.questions import NA, Questions
 from assessment.workshop.panels.results import Results
 from assessment.workshop.panels.room import RoomPanel
@@ -48,7 +43,7 @@ from assessment.workshop.texts import text
 __all__ = ["NA", "T_BAR", "T_MOVE", "T_TRI", "SessionInUse", "Workshop", "WorkshopError"]
 
 
-class Workshop(WorkshopBase):
+class Workshop(WidgetEvents, SessionOffer, WorkshopBase):
     """A live value-discipline session for one company of a dataset.
 
     Parameters
@@ -88,31 +83,26 @@ class Workshop(WorkshopBase):
         super().__init__(lang, mode, resume, wave, department, today)
         self.last_callback_ms: float | None = None
         self.quiet = Quiet()
-        self.figure: go.FigureWidget | None = None
-        self._sent: dict = {}  # what the figure was last given (see update_figure)
-        self._fig_size: tuple[int, int] | None = None  # the chart's box in the page
+        self._score_memo: dict = {}  # the sections last scored (see score_company)
         self.header = Header(lang, mode)
         on = guarded(self._show_error, self.quiet)
         self.questions = Questions(on(self._on_answer), on(self.set_note))
         self.results = Results()
-        self._fig_box = w.Box(layout=w.Layout(width="100%"))
-        self._fig_box.add_class("ws-fig")
+        #: the chart, and the hidden field the page reports the chart box's size in
+        self.chart = ChartView(on)
+        self.viewport = self.chart.viewport
         #: the room's live picture (participants joined and answered, QR code to join):
         #: filled by the room panel, at the foot of the pinned side column
         self.room_slot = w.VBox()
         self.room_slot.add_class("ws-room-slot")
         main = w.VBox([self.questions.tabs])
         main.add_class("ws-main")
-        side = w.VBox([self._fig_box, self.results.tabs, self.room_slot])
+        side = w.VBox([self.chart.box, self.results.tabs, self.room_slot])
         side.add_class("ws-side")
         # the presenter view: questions scroll on the left, the charts, findings and the
         # room stay pinned on the right (workshop.css sizes both to the window)
         body = w.GridBox([main, side])
         body.add_class("ws-body")
-        # the chart box's size in the browser ("<width>x<height>", sent by the page)
-        self.viewport = w.Text(continuous_update=True, layout=w.Layout(display="none"))
-        self.viewport.add_class("ws-viewport")
-        self.viewport.observe(on(lambda ch: self.fit_figure(ch["new"])), "value")
         self.root = w.VBox([w.HTML(render("style.html.j2")), self.viewport, self.header.box,
                             body])
         self.root.add_class("ws-root")
@@ -129,31 +119,6 @@ class Workshop(WorkshopBase):
             self.choose_company(company_id or self.ds.companies["company_id"].iloc[0])
         self.resume_policy = "ask"  # later company switches offer the company's sessions
 
-    def _wire(self, on) -> None:
-        h, r = self.header, self.results
-        h.dataset.observe(on(lambda ch: ch["new"] and self.choose_dataset(ch["new"])), "value")
-        h.company.observe(on(lambda ch: self._on_company(ch["new"])), "value")
-        h.lang.observe(on(lambda ch: self.set_lang(ch["new"])), "value")
-        h.mode.observe(on(lambda ch: self._on_mode(ch["new"])), "value")
-        h.new_button.on_click(on(lambda _b: self._on_create_company()))
-        h.offer_resume.on_click(on(lambda _b: self.resume(h.offer_pick.value)))
-        h.offer_take.on_click(on(lambda _b: self.take_over(h.offer_pick.value)))
-        h.offer_new.on_click(on(lambda _b: self.new_session()))
-        h.part_pick.observe(on(lambda ch: ch["new"] and self.select_participant(ch["new"])),
-                            "value")
-        h.part_add.on_click(on(lambda _b: self.add_participant(
-            h.part_id.value.strip() or None, h.part_persp.value, h.part_dept.value)))
-        h.team.observe(self.set_team_size, on, self.quiet)
-        r.target_pick.observe(on(lambda ch: self.set_target(ch["new"] or None)), "value")
-        for d, s in r.target_sliders.items():
-            s.observe(on(lambda ch, d=d: self._on_slider(d, ch["new"])), "value")
-        for wid in (r.compare_ref, r.compare_all):
-            wid.observe(on(lambda _ch: self._draw_compare()), "value")
-        r.wave.observe(on(lambda ch: self.state is not None and self._on_wave(ch["new"])),
-                       "value")
-        r.export.on_click(on(lambda _b: self._on_export()))
-        r.snapshot.on_click(on(lambda _b: self.snapshot()))
-
     # -- what the controls do -------------------------------------------------------------------
     def set_answer(self, item_id: str, value: int | None, respondent_id: str | None = None
                    ) -> None:
@@ -166,42 +131,6 @@ class Workshop(WorkshopBase):
             self.questions.show_answer(item_id, value, self.quiet)
         self.refresh()
         self.last_callback_ms = (time.perf_counter() - t0) * 1000
-
-    def _on_answer(self, item_id: str, value: int | None) -> None:
-        t0 = time.perf_counter()
-        self._require_state().set_answer(item_id, value)
-        self.questions.mark(item_id, value)
-        self.refresh()
-        self.last_callback_ms = (time.perf_counter() - t0) * 1000
-
-    def resume(self, session=None) -> None:
-        """Resume a saved session (default: the most recent one); one open in another
-        window or kernel is offered to be taken over (:meth:`take_over`)."""
-        try:
-            super().resume(session)
-        except SessionInUse as exc:
-            stem = Path(str(getattr(session, "path", session) or "")).stem
-            found = self.sessions()
-            if self.state is None and found:
-                self.pending_sessions = found
-                with self.quiet():
-                    self.header.show_offer(found, self.ds.company_name(self.company_id),
-                                           self.lang)
-            raise SessionInUse(text("session_open_elsewhere", self.lang,
-                                    session=stem)) from exc
-
-    def take_over(self, session: str | Path, wait: float = TAKEOVER_WAIT) -> None:
-        """Resume a session another window or kernel holds (a page that was reloaded or
-        closed): that one is asked to let go (it turns read-only; every saved answer
-        stays), then the session is resumed here."""
-        path = Path(session)
-        if not path.is_absolute() and not path.exists():
-            path = self.ds.path / "workshops" / path.name
-        lock = path.with_name(f".{path.with_suffix('').name}.lock")
-        if not SessionLock.take_over(lock, wait):
-            raise SessionInUse(text("take_over_failed", self.lang, session=path.stem,
-                                    seconds=wait))
-        self.resume(path)
 
     def set_note(self, discipline: str, note: str) -> None:
         """Set the notes of one discipline (saved at once)."""
@@ -278,28 +207,19 @@ class Workshop(WorkshopBase):
 
     def snapshot_html(self) -> str:
         """The snapshot page as a string."""
-        figure = go.Figure(self.figure).update_layout(width=FIG_WIDTH, height=FIG_HEIGHT)
-        return snapshot_page(self._require_state(), figure,
+        return snapshot_page(self._require_state(), self.chart.static(),
                              Markup(self.results.findings.value),
                              Markup(self.results.moves.value), self._compare(all_rows=True))
 
     def fit_figure(self, size: str) -> None:
         """Lay the chart out for its box in the page (``"<width>x<height>"`` in pixels, as
         the page reports it); an unreadable size is ignored."""
-        try:
-            width, height = (int(v) for v in size.lower().split("x"))
-        except ValueError:
-            return
-        fit = (max(width, 320), max(height, 300))
-        if fit == self._fig_size:
-            return
-        self._fig_size = fit
-        if self.figure is not None:  # a new view at that size (a shown one keeps its own)
-            figure = go.FigureWidget(go.Figure(self.figure).update_layout(
-                width=fit[0], height=fit[1]))  # in the first layout: a view keeps it
-            self.figure = figure
-            self._fig_box.children = [figure]
-            figure._repr_mimebundle_()
+        self.chart.fit(size)
+
+    @property
+    def figure(self) -> go.FigureWidget | None:
+        """The live chart."""
+        return self.chart.figure
 
     @property
     def widget(self) -> w.Widget:
@@ -307,9 +227,7 @@ class Workshop(WorkshopBase):
         return self.root
 
     def _repr_mimebundle_(self, **kwargs):
-        # the figure is shown inside a box, so its own display hook, which puts its data
-        # and layout into the widget's synced state, never runs: run it for a new view
-        self.figure._repr_mimebundle_()
+        self.chart.show()
         return self.root._repr_mimebundle_(**kwargs)
 
     # -- redrawing -------------------------------------------------------------------------------
@@ -325,12 +243,12 @@ class Workshop(WorkshopBase):
             ds = empty.dataset_frame()
         else:
             ds = state.dataset_frame()
-        self.result = live_result(ds, self.company_id, state.wave if state else "")
+        self.result = live_result(ds, self.company_id, state.wave if state else "",
+                                  self._score_memo)
         moves = self._moves()
         survey = self.survey.result if self.survey else None
-        update_figure(self.figure, self.instrument, lang, self.result, survey,
-                      state.target.profile if state and state.target else None, moves,
-                      self._sent)
+        self.chart.update(self.instrument, lang, self.result, survey,
+                          state.target.profile if state and state.target else None, moves)
         self.results.findings.value = findings_html(self.result.diagnosis, self.result,
                                                     self.survey, self.instrument,
                                                     self.integration, lang)
@@ -374,14 +292,9 @@ class Workshop(WorkshopBase):
             self.header.participants(state, lang)
         self._rebuild_target()
         self.questions.build(self.instrument, self.integration, state, lang)
-        figure = build_figure(self.instrument, lang, name)
-        if self._fig_size is not None:
-            figure.update_layout(width=self._fig_size[0], height=self._fig_size[1])
-        self.figure = go.FigureWidget(figure)
-        self._sent = {}
-        self._fig_box.children = [self.figure]
+        self.chart.rebuild(self.instrument, lang, name)
         self.refresh()
-        self.figure._repr_mimebundle_()  # a new figure's first view must show the data
+        self.chart.show()  # a new figure's first view must show the data
 
     def _rebuild_target(self) -> None:
         with self.quiet():
@@ -397,10 +310,6 @@ class Workshop(WorkshopBase):
             self.header.participants(self.state, self.lang)
         self.questions.build(self.instrument, self.integration, self.state, self.lang)
         self.refresh()
-
-    def _offer(self, found) -> None:
-        self.header.show_offer(found, self.ds.company_name(self.company_id), self.lang)
-        self._rebuild()
 
     def _show_companies(self) -> None:
         with self.quiet():
@@ -424,45 +333,3 @@ class Workshop(WorkshopBase):
 
     def _show_error(self, message: str) -> None:
         self.header.status.value = line(message, cls="ws-error")
-
-    # -- widget callbacks ------------------------------------------------------------------------
-    def _on_company(self, company_id: str) -> None:
-        if company_id == NEW_COMPANY:
-            self.header.new_box.layout.display = "flex"
-            return
-        self.header.new_box.layout.display = "none"
-        self.choose_company(company_id)
-
-    def _on_create_company(self) -> None:
-        self.create_company(self.header.new_name.value, self.header.new_industry.value)
-        self.header.new_name.value = self.header.new_industry.value = ""
-        self.header.new_box.layout.display = "none"
-
-    def _on_mode(self, mode: str) -> None:
-        try:
-            self.set_mode(mode)
-        except WorkshopError:
-            with self.quiet():
-                self.header.mode.value = self.mode
-            raise
-
-    def _on_slider(self, discipline: str, value: float) -> None:
-        state = self._require_state()
-        disc = state.target.discipline if state.target else (
-            self.results.target_pick.value or None)
-        self.set_target(disc, {discipline: float(value)})
-
-    def _on_wave(self, wave: str) -> None:
-        try:
-            self.set_wave(wave)
-        except WorkshopError:  # refused (e.g. starts like a formula): the saved wave again
-            with self.quiet():
-                self.results.wave.value = self.state.wave
-            raise
-
-    def _on_export(self) -> None:
-        try:
-            self.export()
-        except WorkshopError as exc:
-            self.results.export_status.value = line(text("export_failed", self.lang,
-                                                         error=exc), cls="ws-error")

@@ -43,6 +43,10 @@ class SurveyReference:
     # item id -> (discipline, lens, text) per language, worked out once per language
     _meta: dict[str, dict[str, tuple[str, str, str]]] = field(default_factory=dict,
                                                              repr=False)
+    # the stats' columns as arrays in the order of an instrument's item ids (a missing
+    # item: mean NaN, n 0), worked out once per list of ids
+    _arrays: dict[tuple[str, ...], dict[str, np.ndarray]] = field(default_factory=dict,
+                                                                  repr=False)
 
     @classmethod
     def build(cls, ds: Dataset, company_id: str, wave: str,
@@ -89,6 +93,16 @@ class SurveyReference:
             result = live_result(sub_ds, company_id, wave)
         return cls(company_id, wave, len(rows), ids, stats, result, inst)
 
+    def arrays(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Each column of ``stats`` as an array in the order of ``ids`` (an item the
+        survey's version lacks: mean NaN, n 0)."""
+        key = tuple(ids)
+        if key not in self._arrays:
+            st = self.stats.reindex(ids)
+            self._arrays[key] = {c: (st[c].fillna(0).to_numpy(dtype=int) if c.endswith("_n")
+                                     else st[c].to_numpy(dtype=float)) for c in st.columns}
+        return self._arrays[key]
+
     def item_meta(self, instrument: Instrument, lang: str) -> dict[str, tuple[str, str, str]]:
         """item id -> (discipline, lens, text in ``lang``), worked out once per language
         for the instrument the survey was read with."""
@@ -131,10 +145,8 @@ def compare_items(team: np.ndarray, survey: SurveyReference, instrument: Instrum
     """
     check_choice(reference, REFERENCES, "reference group")
     ids = instrument.item_ids
-    st = survey.stats.reindex(ids)  # an item the survey's version lacks: no answers
-    counts = [c for c in st.columns if c.endswith("_n")]
-    st[counts] = st[counts].fillna(0)
-    ref = st[f"{reference}_mean"].to_numpy(dtype=float)
+    st = survey.arrays(ids)  # an item the survey's version lacks: no answers
+    ref = st[f"{reference}_mean"]
     diff = team - ref
     missing = ~np.isfinite(diff)
     absd = np.where(missing, 0.0, np.abs(diff))
@@ -148,11 +160,11 @@ def compare_items(team: np.ndarray, survey: SurveyReference, instrument: Instrum
         "text": [m[2] for m in ordered],
         "team": team[order],
         "survey": ref[order],
-        "survey_n": st[f"{reference}_n"].to_numpy(dtype=int)[order],
-        "customer": st["customer_mean"].to_numpy(dtype=float)[order],
-        "customer_n": st["customer_n"].to_numpy(dtype=int)[order],
-        "internal": st["internal_mean"].to_numpy(dtype=float)[order],
-        "internal_n": st["internal_n"].to_numpy(dtype=int)[order],
+        "survey_n": st[f"{reference}_n"][order],
+        "customer": st["customer_mean"][order],
+        "customer_n": st["customer_n"][order],
+        "internal": st["internal_mean"][order],
+        "internal_n": st["internal_n"][order],
         "difference": diff[order],
         "abs_difference": np.abs(diff)[order],
     })

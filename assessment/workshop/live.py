@@ -44,9 +44,11 @@ class LiveResult:
         return self.diagnosis.lens_gaps
 
 
-def live_result(ds: Dataset, company_id: str, wave: str) -> LiveResult:
+def live_result(ds: Dataset, company_id: str, wave: str, memo: dict | None = None
+                ) -> LiveResult:
     """Score (:func:`assessment.scoring.live.score_company`) and diagnose an in-memory
-    dataset of one company in one wave.
+    dataset of one company in one wave. ``memo``: kept by the caller between calls, so a
+    section of the scores whose inputs did not change is reused (see ``score_company``).
 
     Examples
     --------
@@ -57,7 +59,7 @@ def live_result(ds: Dataset, company_id: str, wave: str) -> LiveResult:
     >>> live_result(ds, "pcmaker", "2026-Q1").source
     'outside_in'
     """
-    scores = score_company(ds)
+    scores = score_company(ds, memo)
     diag = diagnose(scores, [company_id], wave=wave)[company_id]
     means = {lens: {d: float(diag.lenses[lens].scores.get(d, np.nan)) for d in DISCIPLINES}
              for lens in LENSES}

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["CULL_IDLE_SECONDS", "OFFLINE_MATHJAX", "SHARE", "TEMPLATE", "VOILA_CONFIG",
-           "voila_args", "voila_env"]
+__all__ = ["CULL_IDLE_SECONDS", "OFFLINE_MATHJAX", "SHARE", "SKIPPED_IMPORT", "TEMPLATE",
+           "VOILA_CONFIG", "skip_slow_optional_import", "voila_args", "voila_env"]
 
 #: The folder that holds ``voila/templates/workshop`` (put on ``JUPYTER_PATH``).
 SHARE = Path(__file__).resolve().parent / "share"
@@ -45,6 +46,29 @@ CULL_INTERVAL_SECONDS = 30
 #: Tornado settings that keep the page from loading MathJax from cdnjs.cloudflare.com: with
 #: both set to ``"null"`` Voila's page loads the MathJax bundled with JupyterLab instead.
 OFFLINE_MATHJAX = {"mathjax_url": "null", "mathjax_config": "null"}
+
+#: An optional module left out of the workshop's processes: plotly's FigureWidget imports
+#: nbformat, nbformat jsonschema, and jsonschema its optional IRI format checker, which
+#: compiles some 40 grammars when imported: seconds on every page load (each page starts a
+#: kernel) and every server start. jsonschema skips the checker when it cannot be
+#: imported; nothing here checks IRIs. A process that imported jsonschema keeps it.
+SKIPPED_IMPORT = "rfc3987_syntax"
+
+
+def skip_slow_optional_import() -> bool:
+    """Keep :data:`SKIPPED_IMPORT` from being imported in this process (a ``None`` entry
+    in ``sys.modules`` makes its import raise ImportError), unless jsonschema was imported
+    already. True when it is kept out.
+
+    Examples
+    --------
+    >>> skip_slow_optional_import() == (sys.modules.get(SKIPPED_IMPORT, 0) is None)
+    True
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault(SKIPPED_IMPORT, None)
+    return sys.modules.get(SKIPPED_IMPORT, 0) is None
+
 
 #: The settings, as traitlets configuration (class -> trait -> value).
 VOILA_CONFIG: dict[str, dict[str, object]] = {

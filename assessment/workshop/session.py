@@ -1,20 +1,12 @@
-"""Workshop sessions on disk: answers, participants, notes and target, saved on every change.
+"""A workshop session: answers, participants, notes and target, saved on every change.
 
-Session files live under the dataset, ``<dataset>/workshops/``:
-
-- ``<company-slug>-<YYYY-MM-DD>-<n>.csv``: the answers, in the ``responses.csv`` layout
-  (``wave, company_id, respondent_id, perspective, department``, one column per item of
-  the core instrument, then one per customer-integration item ``int_*`` in the section's
-  order; blank = not answered), one row per participant (one row, the team, in team mode);
-- ``<same stem>.json``: everything else (see :data:`SESSION_FORMAT` and the README):
-  company, wave, language, mode, participants, the current participant, notes per
-  discipline, the target, exports, created/updated times.
-
-Every change rewrites both files atomically (temporary file + rename, answers first), so a
-crash loses at most the change being typed. The ``.csv`` name is reserved with ``O_EXCL``
-when a session first saves: two sessions never share a file. An open session also holds
-an advisory lock (:class:`~assessment.workshop.locks.SessionLock`), so the same session is
-not resumed in two browser windows at once.
+The files (``<dataset>/workshops/<stem>.csv`` and ``.json``), their listing and reading are
+described in :mod:`~assessment.workshop.saved`. Every change rewrites both files
+atomically (temporary file + rename, answers first), so a crash loses at most the change
+being typed. The ``.csv`` name is reserved with ``O_EXCL`` when a session first saves: two
+sessions never share a file. An open session also holds an advisory lock
+(:class:`~assessment.workshop.locks.SessionLock`), so the same session is not resumed in
+two browser windows at once.
 """
 
 from __future__ import annotations
@@ -26,23 +18,19 @@ import re
 import warnings
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assessment.files import atomic_write_bytes, company_slug
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import DISCIPLINES, LANGS, Instrument, load_instrument
+from assessment.instrument.models import DISCIPLINES, LANGS, Instrument
 from assessment.intake.dataset import Dataset
 from assessment.workshop.answers import (
     DEFAULT_TEAM_DEPARTMENT,
     PERSPECTIVES,
     AnswerSheet,
     Participant,
-    merge_answers,
-    read_answers,
-    session_version,
 )
 from assessment.workshop.errors import (
     SessionTakenOver,
@@ -51,153 +39,27 @@ from assessment.workshop.errors import (
     check_choice,
     clean_label,
 )
-from assessment.workshop.locks import (
-    SessionLock,
-    keep_copy,
-    read_settings,
-    remove_stale_temps,
-    session_summary,
+from assessment.workshop.locks import SessionLock
+from assessment.workshop.saved import (  # listed here too: where they were first defined
+    INDIVIDUAL,
+    MAX_TEAM_SIZE,
+    MODES,
+    SESSION_FORMAT,
+    SESSION_FORMAT_VERSION,
+    TEAM,
+    SessionInfo,
+    default_wave,
+    list_sessions,
+    now,
+    read_session,
+    sessions_dir,
 )
 from assessment.workshop.target import Target
-from assessment.workshop.texts import text
 
-__all__ = ["SESSION_FORMAT", "SessionInfo", "WorkshopState", "default_wave", "list_sessions",
-           "sessions_dir"]
-
-SESSION_FORMAT = "value-discipline-workshop"
-SESSION_FORMAT_VERSION = 1
-SESSIONS_DIR = "workshops"
-TEAM = "team"
-MAX_TEAM_SIZE = 1000
-INDIVIDUAL = "individual"
-MODES = (TEAM, INDIVIDUAL)
+__all__ = ["INDIVIDUAL", "MAX_TEAM_SIZE", "MODES", "SESSION_FORMAT", "TEAM", "SessionInfo",
+           "WorkshopState", "default_wave", "list_sessions", "now", "sessions_dir"]
 
 
-def now() -> dt.datetime:
-    """The local time to the second (what the session files record).
-
-    Examples
-    --------
-    >>> t = now()
-    >>> t.microsecond, t.tzinfo is not None
-    (0, True)
-    """
-    return dt.datetime.now().astimezone().replace(microsecond=0)
-
-
-@dataclass
-class SessionInfo:
-    """A saved session, as listed for resuming (:func:`list_sessions`).
-
-    Examples
-    --------
-    >>> info = SessionInfo(Path("pcmaker-2026-03-05-1.json"), "pcmaker-2026-03-05-1",
-    ...                    "pcmaker", "2026-03-05T10:00:00+01:00", "2026-03-05T11:30:00+01:00",
-    ...                    "team", "en", answered=12, total=51, participants=1, in_use=False)
-    >>> info.csv_path.name
-    'pcmaker-2026-03-05-1.csv'
-    >>> print(info.label())
-    2026-03-05 11:30 · 12/51 answered · Team consensus · pcmaker-2026-03-05-1
-    """
-
-    path: Path  # the JSON file
-    stem: str
-    company_id: str
-    created: str
-    updated: str
-    mode: str
-    lang: str
-    answered: int
-    total: int
-    participants: int
-    in_use: bool
-    problem: str = ""  # what of its settings file cannot be used ("" when all is well)
-
-    @property
-    def csv_path(self) -> Path:
-        """The session's answers file."""
-        return self.path.with_suffix(".csv")
-
-    def label(self, lang: str = "en") -> str:
-        """One line for a picker: when, how far, which mode, which file."""
-        updated = self.updated.replace("T", " ")[:16]
-        mode = text("mode_team" if self.mode == TEAM else "mode_individual", lang)
-        out = text("session_label_damaged" if self.problem else "session_label", lang,
-                   updated=updated, answered=self.answered, total=self.total, mode=mode,
-                   file=self.path.stem)
-        return out + (" " + text("session_in_use", lang) if self.in_use else "")
-
-
-def sessions_dir(dataset: str | Path) -> Path:
-    """The folder holding a dataset's workshop sessions.
-
-    Examples
-    --------
-    >>> sessions_dir("data/sample").as_posix()
-    'data/sample/workshops'
-    """
-    return Path(dataset) / SESSIONS_DIR
-
-
-def list_sessions(dataset: str | Path, company_id: str | None = None) -> list[SessionInfo]:
-    """Saved sessions of a dataset (of one company when given), most recently updated first.
-    Foreign JSON files in the folder are skipped; a session whose settings file is damaged
-    or missing is listed from its answers file (its ``problem`` says what is wrong). Stale
-    temporary files of killed saves are removed (:func:`~.locks.remove_stale_temps`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> list_sessions(tempfile.mkdtemp())
-    []
-    """
-    folder = sessions_dir(dataset)
-    out: list[SessionInfo] = []
-    if not folder.is_dir():
-        return out
-    remove_stale_temps(folder)
-    stems = {p.stem for p in folder.glob("*.json")} | {
-        p.stem for p in folder.glob("*.csv") if _STEM.fullmatch(p.stem)}
-    for stem in stems:
-        info = _session_info(folder / f"{stem}.json")
-        if info is not None and company_id in (None, info.company_id):
-            out.append(info)
-    out.sort(key=lambda s: (s.updated, s.created, s.stem), reverse=True)
-    return out
-
-
-def _session_info(path: Path) -> SessionInfo | None:
-    """A session as listed (None for a foreign file, or a damaged one without answers)."""
-    try:
-        f = session_summary(path, SESSION_FORMAT, MODES)
-    except WorkshopError:
-        return None
-    if f is None:
-        return None
-    return SessionInfo(
-        path=path, stem=path.stem, company_id=f["company_id"], created=f.get("created", ""),
-        updated=f["updated"], mode=f.get("mode", TEAM), lang=f.get("lang", "en"),
-        answered=f["answered"], total=f.get("total", 0), participants=f["participants"],
-        in_use=SessionLock.in_use(path.parent / f".{path.stem}.lock"), problem=f["problem"])
-
-
-def default_wave(ds: Dataset, company_id: str) -> str:
-    """The wave a session's answers belong to: the company's latest wave, else the dataset's
-    latest, else "" (a dataset without a wave column).
-
-    Examples
-    --------
-    >>> from assessment.intake.dataset import load_dataset
-    >>> default_wave(load_dataset("data/sample"), "pcmaker")
-    '2026-Q1'
-    """
-    waves = ds.responses.loc[ds.responses["company_id"] == company_id, "wave"]
-    if len(waves):
-        return str(max(waves))
-    return str(max(ds.waves)) if ds.waves else ""
-
-
-_STEM = re.compile(r".+-\d{4}-\d{2}-\d{2}-\d+")  # a session's file name stem
 class WorkshopState(AnswerSheet):
     """The answers, participants, notes and target of one workshop session, saved on every
     change. Create with :meth:`new` (nothing is written until the first change) or open a
@@ -275,59 +137,13 @@ class WorkshopState(AnswerSheet):
         records (``instrument_version``), else the one its answer columns carry. When
         that is another packaged version than ``instrument``'s, the session is opened with
         that version (and its customer-integration section; ``instrument``'s thresholds)."""
-        json_path = Path(path).with_suffix(".json")
-        csv_path = json_path.with_suffix(".csv")
-        remove_stale_temps(json_path.parent)
-        meta, ignored = read_settings(json_path, SESSION_FORMAT, MODES)
-        if meta.get("format_version", 1) > SESSION_FORMAT_VERSION:
-            raise WorkshopError(f"{json_path}: written by a newer version of the workbook")
-        # the CSV is written first, so it may be one change ahead of the JSON
-        try:
-            raw = csv_path.read_bytes() if csv_path.exists() else b""
-        except OSError as exc:
-            raise WorkshopError(f"{csv_path}: the answers file cannot be read "
-                                f"({exc.strerror})") from exc
-        version = session_version(meta, raw, instrument.version)
-        if version != instrument.version:
-            instrument = load_instrument(version=version).model_copy(
-                update={"thresholds": instrument.thresholds})
-            integration = load_integration(version=version)
-        integ = integration or load_integration()
-        ids = instrument.item_ids + integ.item_ids  # core, then customer integration
-        rows, first = read_answers(raw, ids, instrument)
-        company_id = meta.get("company_id") or first.get("company_id")
-        if not company_id:
-            raise WorkshopError(f"{json_path}: not a readable workshop session "
-                                f"({'; '.join(ignored) or 'no company'}; {csv_path.name} "
-                                "names no company either)")
-        merged, answers, int_answers = merge_answers(meta.get("participants", []), rows,
-                                                     instrument, integ)
-        current = next((i for i, p in enumerate(merged)
-                        if p.respondent_id == meta.get("current")), 0)
-        mode = meta.get("mode") or (INDIVIDUAL if len(merged) > 1 or any(
-            not p.respondent_id.endswith("team") for p in merged) else TEAM)
-        state = cls(instrument=instrument, dataset=json_path.parent.parent,
-                    company_id=company_id, company_name=meta.get("company_name", company_id),
-                    wave=meta.get("wave", first.get("wave", "")), lang=meta.get("lang", "en"),
-                    mode=mode, participants=merged, answers=answers, current=current,
-                    notes=meta.get("notes"), target=meta.get("target"),
-                    created=meta.get("created"), stem=json_path.stem,
-                    exports=meta.get("exports"), integration=integ, int_answers=int_answers)
-        state.updated = meta.get("updated", state.created)
-        size = meta.get("team_size", 1)
-        state.team_size = size if isinstance(size, int) and 1 <= size <= MAX_TEAM_SIZE else 1
-        try:  # what the status line shows until the next change
-            state.last_saved = dt.datetime.fromisoformat(state.updated)
-        except ValueError:
-            state.last_saved = now()
-        if ignored:
-            msg = text("session_ignored", state.lang, file=json_path.name,
-                       ignored="; ".join(ignored), answers=csv_path.name)
-            backup = keep_copy(json_path)
-            if backup is not None:
-                msg += " " + text("session_ignored_kept", state.lang, backup=backup.name)
-            state.warnings.append(msg)
-            warnings.warn(msg, SessionWarning, stacklevel=2)
+        saved = read_session(path, instrument, integration)
+        state = cls(**saved.settings)
+        state.updated, state.team_size = saved.updated, saved.team_size
+        state.last_saved = saved.last_saved
+        if saved.notice:
+            state.warnings.append(saved.notice)
+            warnings.warn(saved.notice, SessionWarning, stacklevel=2)
         return state
 
     # -- files ---------------------------------------------------------------------------

@@ -20,7 +20,11 @@ from assessment.instrument.models import LANGS
 from assessment.workshop.errors import WorkshopError, check_choice
 from assessment.workshop.room import DATASET_ENV, URL_ENV
 from assessment.workshop.room.handlers import ROUTE
-from assessment.workshop.server_config import voila_args, voila_env
+from assessment.workshop.server_config import (
+    skip_slow_optional_import,
+    voila_args,
+    voila_env,
+)
 
 __all__ = ["ServerPlan", "lan_address", "plan_server", "serve"]
 
@@ -157,6 +161,7 @@ def serve(plan: ServerPlan) -> int:  # pragma: no cover - runs until Ctrl-C
     for text in plan.lines():
         print(text, flush=True)
     os.environ.update(plan.env)  # the facilitator's kernel inherits them
+    skip_slow_optional_import()  # before jupyter_server imports jsonschema
     from jupyter_server.serverapp import ServerApp
 
     ServerApp.launch_instance(argv=plan.argv)
