@@ -145,8 +145,8 @@ def _item_hint(column: str, item_ids: list[str], version: str) -> str:
 
 def _digits(column: pd.Series) -> np.ndarray | None:
     """The values of a text column whose cells are all empty or a single digit (how
-    answers come), read straight from its Arrow buffers (NaN for an empty cell); None for
-    any other column, which :func:`pd.to_numeric` reads instead."""
+    answers come), read straight from its Arrow buffers, as float32 (NaN for an empty
+    cell); None for any other column, which :func:`pd.to_numeric` reads instead."""
     try:
         arrow = pa.array(column.array)
     except (TypeError, ValueError, pa.ArrowException):
@@ -164,7 +164,7 @@ def _digits(column: pd.Series) -> np.ndarray | None:
         length = np.diff(offsets)
         if len(length) and length.max() > 1:
             return None
-        values = np.full(len(chunk), np.nan)
+        values = np.full(len(chunk), np.nan, dtype=np.float32)
         filled = length == 1
         if filled.any():
             digit = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][filled]].astype(np.int16) - 48
@@ -176,14 +176,20 @@ def _digits(column: pd.Series) -> np.ndarray | None:
 
 
 def _check_answers(
-    df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem]
+    df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem],
+    item_ids: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Convert the item columns to floats, recording every non-scale value (the first
-    ``MAX_SHOWN_PER_KIND`` of each kind one by one, the rest counted)."""
+    """The answers as a float32 table with one column per item of ``item_ids`` (default:
+    ``items``; an item the file has no column for is all NaN), recording every non-scale
+    value of the ``items`` columns of ``df`` (the first ``MAX_SHOWN_PER_KIND`` of each kind
+    one by one, the rest counted). float32 holds every whole number of a scale and NaN
+    exactly, in half the memory of float64."""
     lo, hi = inst.scale.min, inst.scale.max
+    item_ids = items if item_ids is None else item_ids
+    where = {item: j for j, item in enumerate(item_ids)}
     # one row per item: the transpose is the (rows x items) table, stored as pandas keeps
     # its columns (no copy when the frame is made)
-    values = np.empty((len(items), len(df)))
+    values = np.full((len(item_ids), len(df)), np.nan, dtype=np.float32)
     bad: dict[str, list[tuple[int, int]]] = {"nonnum": [], "nonint": [], "outside": []}
     counts = dict.fromkeys(bad, 0)
     for c, item in enumerate(items):
@@ -203,7 +209,7 @@ def _check_answers(
             room = MAX_SHOWN_PER_KIND - len(bad[kind])
             bad[kind].extend((int(r), c) for r in rows[:max(room, 0)])
         got[nonnum | nonint | outside] = np.nan
-        values[c] = got
+        values[where[item]] = got
     scale = f"a whole number from {lo} to {hi}, or blank for not answered"
     labels = False
     for kind in bad:
@@ -227,7 +233,7 @@ def _check_answers(
                 name, None, None, None,
                 f"{scale}: {counts[kind] - len(bad[kind]):,} more {what}{hint} are not "
                 f"listed ({counts[kind]:,} in all)", count=counts[kind] - len(bad[kind])))
-    return pd.DataFrame(values.T, columns=items, index=df.index, copy=False)
+    return pd.DataFrame(values.T, columns=item_ids, index=df.index, copy=False)
 
 
 def _omitted(problems: list[Problem], name: str, found: int, what: str) -> None:
@@ -249,7 +255,7 @@ def check_responses(
     problems: list[Problem],
     warnings: list[Problem],
 ) -> pd.DataFrame | None:
-    """The responses table with answers as numbers (blanks and wrong values as NaN), or
+    """The responses table with answers as float32 numbers (blanks and wrong values as NaN), or
     None when a required column is missing; every error goes to ``problems`` (the table is
     valid only when none was added), every remark that does not stop scoring (an answer to
     an item not asked of that perspective, say) to ``warnings``. Columns in
@@ -279,7 +285,6 @@ def check_responses(
         if col not in known:
             problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids, inst.version)))
     items = [i for i in item_ids if i in df.columns]
-    absent = [i for i in item_ids if i not in df.columns]
     if not items:
         problems.append(Problem(
             name, 1, None, None,
@@ -349,10 +354,7 @@ def check_responses(
                 + (f" and wave {wave[idx]!r}" if has_wave else "")
                 + f" (already on row {int(first_row)})"))
 
-    answers = _check_answers(df, name, items, inst, problems)
-    for col in absent:
-        answers[col] = np.nan
-    answers = answers[item_ids]
+    answers = _check_answers(df, name, items, inst, problems, item_ids)
 
     # a team's department (the management team, say) is kept as a label; only staff are
     # grouped by department

@@ -23,6 +23,7 @@ from assessment.scoring.quality import (
     FLAG_COLUMNS,
     RELIABILITY_COLUMNS,
     company_reliability,
+    core_answers,
     respondent_flags,
     without_excluded,
 )
@@ -137,12 +138,13 @@ class Scores:
         def make() -> dict[tuple[str, str], np.ndarray]:
             if df is None or df.empty:
                 return {}
-            cid, wave = df["company_id"].to_numpy(), df["wave"].to_numpy()
-            if (cid == cid[0]).all() and (wave == wave[0]).all():  # one company (live)
-                return {(str(cid[0]), str(wave[0])): np.arange(len(df))}
             # groupby(...).indices, from integer codes (a long table has millions of rows)
-            c_codes, c_names = pd.factorize(df["company_id"])
-            w_codes, w_names = pd.factorize(df["wave"])
+            c_codes, c_names = _codes(df["company_id"])
+            w_codes, w_names = _codes(df["wave"])
+            if (c_codes == c_codes[0]).all() and (w_codes == w_codes[0]).all() \
+                    and c_codes[0] >= 0 and w_codes[0] >= 0:  # one company (live)
+                return {(str(c_names[c_codes[0]]), str(w_names[w_codes[0]])):
+                        np.arange(len(df))}
             key = c_codes.astype(np.int64) * (len(w_names) + 1) + w_codes
             order = np.argsort(key, kind="stable")
             order = order[(c_codes[order] >= 0) & (w_codes[order] >= 0)]  # as groupby: no NaN
@@ -178,10 +180,36 @@ class Scores:
         key = ("records", table, None if df is None else len(df))
         return self.memo(key, make).get((str(company_id), str(wave)), [])
 
+    def company_waves(self, table: str = "respondents") -> list[tuple[str, str]]:
+        """The (company_id, wave) pairs with rows in the table named ``table``, found
+        from integer codes (no positions are gathered; a long table has millions of rows)."""
+        df = getattr(self, table)
+
+        def make() -> list[tuple[str, str]]:
+            if df is None or df.empty:
+                return []
+            c_codes, c_names = _codes(df["company_id"])
+            w_codes, w_names = _codes(df["wave"])
+            ok = (c_codes >= 0) & (w_codes >= 0)  # as groupby: no NaN
+            width = len(w_names)
+            key = c_codes[ok].astype(np.int64) * width + w_codes[ok]
+            found = np.flatnonzero(np.bincount(key, minlength=len(c_names) * width))
+            return [(str(c_names[k // width]), str(w_names[k % width])) for k in found]
+        return self.memo(("pairs", table, None if df is None else len(df)), make)
+
     def latest_wave(self, company_id: str) -> str | None:
         """The most recent wave a company has scores in (None if it has none)."""
-        waves = [w for c, w in self._positions("respondents") if c == str(company_id)]
+        waves = [w for c, w in self.company_waves() if c == str(company_id)]
         return max(waves) if waves else None
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the values they stand for (-1: missing): a
+    categorical's own codes (no values are made per row), else :func:`pd.factorize`'s."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, uniques = pd.factorize(column)
+    return codes, pd.Index(uniques)
 
 
 # -- formulas ---------------------------------------------------------------------------
@@ -288,11 +316,13 @@ def score(dataset: Dataset) -> Scores:
     with warnings.catch_warnings():
         # groups of one respondent and all-blank cells have no variance: NaN, on purpose
         warnings.simplefilter("ignore", RuntimeWarning)
-        flags = respondent_flags(dataset.responses, dataset.instrument)
+        raw = core_answers(dataset.responses, dataset.instrument)  # read once, used twice
+        flags = respondent_flags(dataset.responses, dataset.instrument, raw)
         used = without_excluded(dataset, flags)
         scores = _score(used)
         scores.flags = flags
-        scores.company_reliability = company_reliability(used.responses, used.instrument)
+        scores.company_reliability = company_reliability(
+            used.responses, used.instrument, raw if used is dataset else None)
         return scores
 
 
