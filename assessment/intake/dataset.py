@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from assessment.exceptions import DatasetError, InstrumentError, Problem
 from assessment.instrument.integration import IntegrationInstrument, load_integration
@@ -231,6 +232,10 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
             warnings.append(Problem(comp_path.name, int(row), "company_id", cid,
                                     "respondents for this company (it has none; not scored)",
                                     severity="warning"))
+    # the text cells read are gone: Arrow's allocator gives their memory back to the
+    # system (it keeps freed memory for reuse otherwise; a large file's cells are hundreds
+    # of megabytes)
+    pa.default_memory_pool().release_unused()
     files = [comp_path, resp_path] + ([folder / SETTINGS_FILE]
                                       if (folder / SETTINGS_FILE).exists() else [])
     return Dataset(folder, companies.reset_index(drop=True), responses, inst, warnings, files,

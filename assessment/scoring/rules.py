@@ -189,7 +189,10 @@ def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: f
 
     Returns ``(answered, score, kept, kept_values)``: answers given per respondent, the
     score, whether it was kept, and the keyed answers of the kept respondents (NaN rows
-    for the others), which agreement is computed from.
+    for the others), which agreement is computed from. ``kept_values`` is float32 when
+    ``raw`` is (as ``Dataset.responses`` keeps answers: whole numbers, exact), else
+    float64; the score is float64 either way (the sum of whole numbers is exact in both,
+    the division is done in float64).
 
     Examples
     --------
@@ -200,11 +203,12 @@ def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: f
     >>> answered.tolist(), score.round(3).tolist(), kept.tolist()
     ([3, 1], [4.333, nan], [True, False])
     """
-    sub = keyed(np.asarray(raw, dtype=float), reverse, lo, hi)
+    raw = np.asarray(raw)
+    sub = keyed(raw if raw.dtype == np.float32 else raw.astype(float), reverse, lo, hi)
     present = ~np.isnan(sub)
     answered = present.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # an all-blank row has no mean
-        score = np.where(present, sub, 0.0).sum(axis=1) / answered
+        score = np.where(present, sub, 0).sum(axis=1, dtype=np.float64) / answered
     kept = (answered > 0) & (answered >= share * sub.shape[1] - 1e-9)
     return (answered, np.where(kept, score, np.nan), kept,
             np.where(kept[:, None], sub, np.nan))
@@ -341,18 +345,18 @@ def respondent_scores(
         cat = pd.Categorical(names)
         columns[c] = pd.Categorical.from_codes(np.repeat(cat.codes, n), dtype=cat.dtype)
     kept_values: dict[tuple[str, str], np.ndarray] = {}
-    parts: dict[str, list[np.ndarray]] = {"score": [], "answered": [], "kept": []}
-    for discipline, lens, ids, rev in cells:
-        answered, score, kept, kept_values[(discipline, lens)] = cell_scores(
-            responses[ids].to_numpy(dtype=float), rev, lo, hi, share)
-        parts["score"].append(score)
-        parts["answered"].append(answered.astype(np.int64))
-        parts["kept"].append(kept)
-    columns["score"] = np.concatenate(parts["score"]) if k else np.empty(0)
-    columns["answered"] = np.concatenate(parts["answered"]) if k else np.empty(0, np.int64)
+    # each cell's block written into the columns in place (no list of parts to join)
+    columns["score"] = np.empty(n * k)
+    columns["answered"] = np.empty(n * k, dtype=np.int64)
     columns["n_items"] = np.repeat(np.array([len(ids) for _, _, ids, _ in cells], np.int64), n)
-    columns["kept"] = np.concatenate(parts["kept"]) if k else np.empty(0, bool)
-    return pd.DataFrame(columns), kept_values
+    columns["kept"] = np.empty(n * k, dtype=bool)
+    for j, (discipline, lens, ids, rev) in enumerate(cells):
+        block = slice(j * n, (j + 1) * n)
+        (columns["answered"][block], columns["score"][block], columns["kept"][block],
+         kept_values[(discipline, lens)]) = cell_scores(
+            responses[ids].to_numpy(dtype=np.float32), rev, lo, hi, share)
+    # the arrays are new: the frame takes them as they are (no copy)
+    return pd.DataFrame(columns, copy=False), kept_values
 
 
 def group_stats(
@@ -385,21 +389,7 @@ def group_stats(
     [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
     """
     keys = KEYS + ["discipline", "lens", "perspective"]
-    kept = long.loc[long["kept"].to_numpy(dtype=bool), [*keys, "score"]]
-    # perspective as a categorical with "all" among its (sorted) categories: the rows
-    # repeated for the total keep integer codes, no column of strings is made
-    persp = pd.Categorical(kept["perspective"])
-    persp = persp.set_categories(sorted({*map(str, persp.categories), "all"}))
-    kept = kept.assign(perspective=persp)
-    total = kept["lens"].isin(total_lenses).to_numpy() & np.asarray(persp != TEAM)
-    with_all = kept[total].assign(perspective=pd.Categorical.from_codes(
-        np.full(int(total.sum()), list(persp.categories).index("all")), dtype=persp.dtype))
-    data = pd.concat([kept, with_all], ignore_index=True)
-    agg = data.groupby(keys, sort=True, observed=True)["score"].agg(
-        mean="mean", n="count", sd="std")
-    agg = agg.reset_index()
-    for c in keys:  # a small table: plain text columns
-        agg[c] = agg[c].astype(str)
+    agg = _group_moments(long, keys, total_lenses)
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
@@ -421,19 +411,20 @@ def group_stats(
         if not todo:
             continue
         rows = slice(None) if persp_name == "by" else not_team
-        # the groups once; then each cell's items (the item variances are per column, so
-        # the same as one groupby over every cell side by side, without that copy)
-        grouped = pd.Series(0, index=resp.index)[rows].groupby([k[rows] for k in grp_keys],
-                                                               sort=False)
-        code = grouped.ngroup().to_numpy()
-        groups = grouped.size().index.to_frame(index=False)
-        groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
-                          else ["wave", "company_id"])
+        # the groups once, numbered from integer codes; then each cell's items (the item
+        # variances are per column, so the same as one groupby over every cell side by
+        # side, without that copy)
+        code, first = _group_numbers([k[rows] for k in grp_keys])
+        names = ["wave", "company_id", "perspective"][:len(grp_keys)]
+        groups = pd.DataFrame({name: k[rows].iloc[first].astype(str).to_numpy()
+                               for name, k in zip(names, grp_keys, strict=True)})
         if persp_name == "all":
             groups["perspective"] = "all"
         for i in todo:
             (discipline, lens), vals = cells[i]
-            var_values = pd.DataFrame(vals[rows]).groupby(code).var(ddof=1).to_numpy(float)
+            # in float64 (kept answers may come as float32): the variances as before
+            var_values = pd.DataFrame(vals[rows].astype(np.float64)).groupby(code).var(
+                ddof=1).to_numpy(float)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
                 mean_var = np.nanmean(var_values, axis=1)
@@ -454,3 +445,88 @@ def group_stats(
     out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
     return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
 
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a column whose order is the order of its texts, and the texts
+    (-1 for a missing value): a categorical's own codes when its categories are sorted."""
+    if (isinstance(column.dtype, pd.CategoricalDtype)
+            and column.cat.categories.is_monotonic_increasing):
+        return (column.cat.codes.to_numpy(),
+                column.cat.categories.astype(str).to_numpy(dtype=object))
+    codes, uniques = pd.factorize(column.astype(str), sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str]
+                   ) -> pd.DataFrame:
+    """Mean, n (count) and sd of the kept scores of ``long`` per ``keys`` (wave,
+    company_id, discipline, lens, perspective), with an ``all`` perspective for the lenses
+    in ``total_lenses`` (every perspective but a team's), sorted by the keys' texts; key
+    columns as text.
+
+    The same numbers as ``groupby(keys, sort=True, observed=True)["score"].agg(mean=
+    "mean", n="count", sd="std")`` over the kept rows and their ``all`` copies: pandas'
+    group-by does the arithmetic on the same values in the same order. Done one cell
+    (discipline, lens) at a time, grouped by one integer per row (the codes of wave,
+    company and perspective combined): a cell's rows at a time, not a copy of the long
+    table."""
+    kept = long["kept"].to_numpy(dtype=bool)
+    coded = dict(zip(keys, (_sorted_codes(long[c]) for c in keys), strict=True))
+    # the perspective's texts with "all" among them (sorted: the codes sort as the texts)
+    p_codes, p_names = coded["perspective"]
+    names = np.array(sorted({*map(str, p_names), "all"}), dtype=object)
+    p_codes = np.where(p_codes >= 0, np.searchsorted(names, p_names)[p_codes], -1
+                       ).astype(np.int16)
+    coded["perspective"] = (p_codes, names)
+    all_code = int(np.searchsorted(names, "all"))
+    team_code = int(np.searchsorted(names, TEAM)) if TEAM in set(names) else -2
+    ok = kept
+    for codes, _ in coded.values():
+        if len(codes) and codes.min() < 0:  # a missing key: no group, as groupby drops it
+            ok = ok & (codes >= 0)
+    (w_codes, w_names), (c_codes, c_names) = coded["wave"], coded["company_id"]
+    (d_codes, d_names), (l_codes, l_names) = coded["discipline"], coded["lens"]
+    cell = d_codes.astype(np.int32) * len(l_names) + l_codes
+    cell[~ok] = -1
+    score = long["score"].to_numpy(dtype=np.float64)
+    parts = []
+    for c in np.flatnonzero(np.bincount(cell[cell >= 0], minlength=1)):
+        rows = np.flatnonzero(cell == c)
+        key = ((w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows])
+               * len(names) + p_codes[rows])
+        values = score[rows]
+        if str(l_names[c % len(l_names)]) in total_lenses:
+            total = p_codes[rows] != team_code
+            key = np.concatenate([key, key[total] - p_codes[rows][total] + all_code])
+            values = np.concatenate([values, values[total]])
+        agg = pd.Series(values).groupby(key, sort=True).agg(["mean", "count", "std"])
+        group = agg.index.to_numpy(dtype=np.int64)
+        group, p = np.divmod(group, len(names))
+        w, co = np.divmod(group, len(c_names))
+        parts.append((w, co, np.full(len(p), c // len(l_names)),
+                      np.full(len(p), c % len(l_names)), p, agg))
+    if not parts:
+        frame = pd.DataFrame({c: pd.array([], dtype=str) for c in keys})
+        return frame.assign(mean=np.empty(0), n=np.empty(0, np.int64), sd=np.empty(0))
+    columns = [np.concatenate([part[i] for part in parts]) for i in range(5)]
+    order = np.lexsort(columns[::-1])  # by wave, company, discipline, lens, perspective
+    frame = pd.DataFrame({
+        c: pd.array(values[code[order]], dtype=str)
+        for c, code, values in zip(keys, columns, [w_names, c_names, d_names, l_names, names],
+                                   strict=True)})
+    for name, how in (("mean", "mean"), ("n", "count"), ("sd", "std")):
+        frame[name] = np.concatenate([part[5][how].to_numpy() for part in parts])[order]
+    return frame
+
+
+def _group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by several columns: each row's group number (groups numbered in the
+    order of the columns' sorted texts) and the position of each group's first row."""
+    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for column in columns:
+        codes, values = pd.factorize(column.to_numpy(dtype=object) if isinstance(
+            column.dtype, pd.CategoricalDtype) else column)
+        key = key * (len(values) + 1) + (codes + 1)
+    _, first, number = np.unique(key, return_index=True, return_inverse=True)
+    return number.ravel(), first

@@ -218,7 +218,8 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
              th: Thresholds) -> pd.DataFrame:
     """Pick each lens's group (:func:`~assessment.scoring.rules.lens_sources`), the people
     behind it and the par check from the same group's threshold items."""
-    kept = long[long["kept"]]
+    # the columns needed, then the rows (a copy of the long table's few narrow columns)
+    kept = long[[*KEYS, "perspective", "lens", "respondent_id"]][long["kept"].to_numpy(bool)]
     counts = {}
     for name, persp, lens in (("n_cust", "customer", "experience"),
                               ("n_staff_exp", "internal", "experience"),
@@ -347,8 +348,9 @@ def _score(dataset: Dataset) -> Scores:
     blind = by.assign(diff=by["internal"] - by["customer"]).reset_index()
     blind.columns.name = None
 
-    setup_long = long[(long["lens"] == "setup") & long["kept"]
-                      & (long["perspective"] == "internal")]
+    setup_long = long[[*KEYS, "department", "discipline", "score", "respondent_id"]][
+        ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal"))
+        .to_numpy(bool)]
     dept = setup_long.groupby(KEYS + ["department", "discipline"])["score"].agg(
         mean="mean", n="count").reset_index()
     size = setup_long.groupby(KEYS + ["department"])["respondent_id"].nunique().rename("size")
@@ -358,7 +360,7 @@ def _score(dataset: Dataset) -> Scores:
     departments = dept[big].drop(columns="size").reset_index(drop=True)
     hidden = size[~shown.to_numpy()].rename("n").reset_index()
 
-    answered = long[long["answered"] > 0]
+    answered = long[[*KEYS, "kept", "respondent_id"]][(long["answered"] > 0).to_numpy(bool)]
     dropped = answered.groupby(KEYS).agg(
         n_scores=("kept", "size"), n_dropped=("kept", lambda k: int((~k).sum())))
     resp_drop = answered[~answered["kept"]].groupby(KEYS)["respondent_id"].nunique()
