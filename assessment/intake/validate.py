@@ -198,17 +198,22 @@ def _check_answers(
         if got is None:
             got = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
             nonnum = (column != "").to_numpy(dtype=bool) & np.isnan(got)
-        else:
-            nonnum = np.zeros(len(got), dtype=bool)
-        with np.errstate(invalid="ignore"):
-            nonint = ~np.isnan(got) & (got != np.round(got))
-            outside = ~np.isnan(got) & ~nonint & ((got < lo) | (got > hi))
+            with np.errstate(invalid="ignore"):
+                nonint = ~np.isnan(got) & (got != np.round(got))
+        else:  # single digits: numbers, and whole ones
+            nonnum = nonint = None
+        with np.errstate(invalid="ignore"):  # NaN compares False: blanks are not outside
+            outside = (got < lo) | (got > hi)
+        if nonint is not None:
+            outside &= ~nonint
         for kind, mask in (("nonnum", nonnum), ("nonint", nonint), ("outside", outside)):
+            if mask is None or not mask.any():
+                continue
             rows = np.flatnonzero(mask)
             counts[kind] += len(rows)
             room = MAX_SHOWN_PER_KIND - len(bad[kind])
             bad[kind].extend((int(r), c) for r in rows[:max(room, 0)])
-        got[nonnum | nonint | outside] = np.nan
+            got[mask] = np.nan
         values[where[item]] = got
     scale = f"a whole number from {lo} to {hi}, or blank for not answered"
     labels = False
@@ -406,8 +411,10 @@ def _check_participants(df: pd.DataFrame, name: str, perspective: pd.Series,
     """The ``participants`` column as numbers: on ``team`` rows a whole number of at least 1
     or blank (not recorded), ignored with a warning elsewhere; NaN where it does not apply
     or was not recorded."""
+    if PARTICIPANTS not in df.columns:  # nothing recorded (no column to read)
+        return pd.Series(np.nan, index=df.index)
     team = perspective == "team"
-    raw = df[PARTICIPANTS] if PARTICIPANTS in df.columns else pd.Series("", index=df.index)
+    raw = df[PARTICIPANTS]
     value = pd.to_numeric(raw, errors="coerce")
     with np.errstate(invalid="ignore"):
         bad = team & (raw != "") & ~((value >= 1) & (value == np.round(value)))
