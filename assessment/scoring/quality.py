@@ -165,7 +165,9 @@ def respondent_flags(responses: pd.DataFrame, inst: Instrument,
     cells = contradicting_cells(raw, inst)
     flat = straight_lining(raw, th.straight_lining_min_items)
     contra = cells >= th.contradiction_cells
-    columns = {c: responses[c].to_numpy() for c in FLAG_COLUMNS[:4]}
+    # text columns as pandas keeps them (not one Python string per row)
+    columns = {c: (responses[c].array if isinstance(responses[c].dtype, pd.StringDtype)
+                   else responses[c].to_numpy()) for c in FLAG_COLUMNS[:4]}
     columns.update(answered=(~np.isnan(raw)).sum(axis=1), contradicting_cells=cells,
                    straight_lining=flat, contradictory=contra,
                    excluded=(flat | contra) & th.exclude_flagged)

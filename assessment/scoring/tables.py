@@ -320,10 +320,12 @@ def score(dataset: Dataset) -> Scores:
         raw = core_answers(dataset.responses, dataset.instrument)  # read once, used twice
         flags = respondent_flags(dataset.responses, dataset.instrument, raw)
         used = without_excluded(dataset, flags)
+        reliability = company_reliability(used.responses, used.instrument,
+                                          raw if used is dataset else None)
+        del raw  # not held while the long tables are made
         scores = _score(used)
         scores.flags = flags
-        scores.company_reliability = company_reliability(
-            used.responses, used.instrument, raw if used is dataset else None)
+        scores.company_reliability = reliability
         return scores
 
 
@@ -336,6 +338,7 @@ def _score(dataset: Dataset) -> Scores:
     company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
                           th.min_group_size, total_lenses={"experience", THRESHOLD_LENS},
                           scale=(inst.scale.min, inst.scale.max))
+    del kept_values  # only the agreement needs them
     profile = _profile(company, long, dataset.responses, th)
 
     wide = _wide(profile).reindex(columns=list(LENSES))
