@@ -47,8 +47,14 @@ class Dataset:
     ``responses`` has the columns ``wave`` ("" when the file has no wave column),
     ``company_id``, ``respondent_id``, ``perspective``, ``department`` ("" for customers),
     ``participants`` (the number of workshop participants behind a ``team`` row; NaN on
-    every other row and where not recorded), ``row`` (the spreadsheet row), then one float
-    column per instrument item (NaN = not answered, raw answers before reverse keying).
+    every other row and where not recorded), ``row`` (the spreadsheet row), then one
+    **float32** column per item of the instrument and its customer-integration section, in
+    the instrument's order (NaN = not answered; an item the file has no column for is all
+    NaN; raw answers before reverse keying). float32 holds every answer of the scale and
+    NaN exactly, in half the memory of float64; code that computes with the answers takes
+    them as float64 (``responses[ids].to_numpy(dtype=float)``) or sums them with
+    ``dtype=np.float64``, so every published number is what float64 answers give. A
+    dataset built in memory with float64 answers scores the same.
 
     Examples
     --------
@@ -58,6 +64,8 @@ class Dataset:
     >>> ds.responses.shape, list(ds.responses.columns[:7])  # doctest: +NORMALIZE_WHITESPACE
     ((463, 96), ['wave', 'company_id', 'respondent_id', 'perspective', 'department',
                  'participants', 'row'])
+    >>> str(ds.responses["oe_exp_1"].dtype), float(ds.responses["oe_exp_1"].iloc[0])
+    ('float32', 3.0)
     """
 
     path: Path
