@@ -140,3 +140,17 @@ def test_answers_are_float32_and_exact(sample_dataset):
         np.testing.assert_array_equal(resp[item].to_numpy(float), expected)
     raw = core_answers(resp, sample_dataset.instrument)
     assert raw.dtype == np.float32 and raw.shape == (len(resp), 51)
+
+
+def test_distinct_counts_equal_groupby_nunique(instrument):
+    from assessment.scoring.tables import distinct_counts
+
+    ds = _random_dataset(instrument, 9)
+    long, _ = respondent_scores(ds.responses, instrument_cells(instrument), 1, 5, 0.5)
+    for persp, lens in (("customer", "experience"), ("internal", "setup")):
+        rows = (long["kept"] & (long["perspective"] == persp) & (long["lens"] == lens)
+                ).to_numpy(bool)
+        expected = long[rows].groupby(KEYS, observed=True)["respondent_id"].nunique()
+        got = distinct_counts(long, rows)
+        assert len(got) > 3
+        assert got.to_dict() == {(str(w), str(c)): n for (w, c), n in expected.items()}

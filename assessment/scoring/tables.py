@@ -203,6 +203,34 @@ class Scores:
         return max(waves) if waves else None
 
 
+def distinct_counts(long: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """The number of different respondent ids per (wave, company_id) among the ``rows``
+    (a mask) of ``long``, indexed by (wave, company_id) texts; a pair without rows is
+    left out. What ``long[rows].groupby(KEYS)["respondent_id"].nunique()`` counts, from
+    integer codes: one sort of the rows' (wave, company, respondent) codes.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"wave": "w", "company_id": ["a", "a", "a", "b"],
+    ...                      "respondent_id": ["r1", "r1", "r2", "r1"]})
+    >>> distinct_counts(long, np.array([True, True, True, False])).to_dict()
+    {('w', 'a'): 2}
+    """
+    w_codes, w_names = _codes(long["wave"])
+    c_codes, c_names = _codes(long["company_id"])
+    r_codes, r_names = _codes(long["respondent_id"])
+    rows = np.asarray(rows, dtype=bool) & (w_codes >= 0) & (c_codes >= 0) & (r_codes >= 0)
+    pair = w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows]
+    key = np.sort(pair * len(r_names) + r_codes[rows])
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.empty(0, bool)
+    per_pair = np.bincount(key[first] // len(r_names), minlength=len(w_names) * len(c_names))
+    found = np.flatnonzero(per_pair)
+    index = pd.MultiIndex.from_arrays(
+        [np.asarray(w_names, dtype=object)[found // len(c_names)],
+         np.asarray(c_names, dtype=object)[found % len(c_names)]], names=KEYS)
+    return pd.Series(per_pair[found], index=index, name="respondent_id")
+
+
 def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of a column and the values they stand for (-1: missing): a
     categorical's own codes (no values are made per row), else :func:`pd.factorize`'s."""
@@ -218,14 +246,14 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
              th: Thresholds) -> pd.DataFrame:
     """Pick each lens's group (:func:`~assessment.scoring.rules.lens_sources`), the people
     behind it and the par check from the same group's threshold items."""
-    # the columns needed, then the rows (a copy of the long table's few narrow columns)
-    kept = long[[*KEYS, "perspective", "lens", "respondent_id"]][long["kept"].to_numpy(bool)]
+    kept = long["kept"].to_numpy(bool)
     counts = {}
     for name, persp, lens in (("n_cust", "customer", "experience"),
                               ("n_staff_exp", "internal", "experience"),
                               ("n_staff_setup", "internal", "setup")):
-        sub = kept[(kept["perspective"] == persp) & (kept["lens"] == lens)]
-        counts[name] = sub.groupby(KEYS)["respondent_id"].nunique()
+        rows = kept & (long["perspective"] == persp).to_numpy(bool) & (
+            long["lens"] == lens).to_numpy(bool)
+        counts[name] = distinct_counts(long, rows)
     team = responses[responses["perspective"] == TEAM]
     participants = (team["participants"] if "participants" in team.columns
                     else pd.Series(np.nan, index=team.index))
