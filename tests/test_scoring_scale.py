@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import assessment as va
+from assessment.scoring.grouping import group_moments
 from assessment.scoring.quality import _groups, core_answers, straight_lining
 from assessment.scoring.rules import (
     KEYS,
     TEAM,
-    _group_moments,
     group_stats,
     instrument_cells,
     mean_item_variance,
@@ -62,7 +62,7 @@ def _moments_by_texts(long: pd.DataFrame) -> pd.DataFrame:
 def test_group_moments_equal_a_groupby_over_the_texts(instrument, seed):
     ds = _random_dataset(instrument, seed)
     long, _ = respondent_scores(ds.responses, instrument_cells(instrument), 1, 5, 0.5)
-    got = _group_moments(long, KEYS + ["discipline", "lens", "perspective"], TOTALS)
+    got = group_moments(long, KEYS + ["discipline", "lens", "perspective"], TOTALS)
     expected = _moments_by_texts(long)
     assert len(got) > 100 and (got["perspective"] == "all").any()
     pd.testing.assert_frame_equal(got.astype({c: object for c in got.columns[:5]}),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from assessment.instrument.models import Instrument
 from assessment.scoring.anonymity import shown_groups
+from assessment.scoring.grouping import group_moments, group_numbers
 from assessment.scoring.tdist import t_quantile, t_quantiles
 
 KEYS = ["wave", "company_id"]
@@ -389,7 +390,7 @@ def group_stats(
     [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
     """
     keys = KEYS + ["discipline", "lens", "perspective"]
-    agg = _group_moments(long, keys, total_lenses)
+    agg = group_moments(long, keys, total_lenses, TEAM)
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
@@ -414,7 +415,7 @@ def group_stats(
         # the groups once, numbered from integer codes; then each cell's items (the item
         # variances are per column, so the same as one groupby over every cell side by
         # side, without that copy)
-        code, first = _group_numbers([k[rows] for k in grp_keys])
+        code, first = group_numbers([k[rows] for k in grp_keys])
         names = ["wave", "company_id", "perspective"][:len(grp_keys)]
         groups = pd.DataFrame({name: k[rows].iloc[first].astype(str).to_numpy()
                                for name, k in zip(names, grp_keys, strict=True)})
@@ -446,87 +447,3 @@ def group_stats(
     return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
 
 
-
-def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of a column whose order is the order of its texts, and the texts
-    (-1 for a missing value): a categorical's own codes when its categories are sorted."""
-    if (isinstance(column.dtype, pd.CategoricalDtype)
-            and column.cat.categories.is_monotonic_increasing):
-        return (column.cat.codes.to_numpy(),
-                column.cat.categories.astype(str).to_numpy(dtype=object))
-    codes, uniques = pd.factorize(column.astype(str), sort=True)
-    return codes, np.asarray(uniques, dtype=object)
-
-
-def _group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str]
-                   ) -> pd.DataFrame:
-    """Mean, n (count) and sd of the kept scores of ``long`` per ``keys`` (wave,
-    company_id, discipline, lens, perspective), with an ``all`` perspective for the lenses
-    in ``total_lenses`` (every perspective but a team's), sorted by the keys' texts; key
-    columns as text.
-
-    The same numbers as ``groupby(keys, sort=True, observed=True)["score"].agg(mean=
-    "mean", n="count", sd="std")`` over the kept rows and their ``all`` copies: pandas'
-    group-by does the arithmetic on the same values in the same order. Done one cell
-    (discipline, lens) at a time, grouped by one integer per row (the codes of wave,
-    company and perspective combined): a cell's rows at a time, not a copy of the long
-    table."""
-    kept = long["kept"].to_numpy(dtype=bool)
-    coded = dict(zip(keys, (_sorted_codes(long[c]) for c in keys), strict=True))
-    # the perspective's texts with "all" among them (sorted: the codes sort as the texts)
-    p_codes, p_names = coded["perspective"]
-    names = np.array(sorted({*map(str, p_names), "all"}), dtype=object)
-    p_codes = np.where(p_codes >= 0, np.searchsorted(names, p_names)[p_codes], -1
-                       ).astype(np.int16)
-    coded["perspective"] = (p_codes, names)
-    all_code = int(np.searchsorted(names, "all"))
-    team_code = int(np.searchsorted(names, TEAM)) if TEAM in set(names) else -2
-    ok = kept
-    for codes, _ in coded.values():
-        if len(codes) and codes.min() < 0:  # a missing key: no group, as groupby drops it
-            ok = ok & (codes >= 0)
-    (w_codes, w_names), (c_codes, c_names) = coded["wave"], coded["company_id"]
-    (d_codes, d_names), (l_codes, l_names) = coded["discipline"], coded["lens"]
-    cell = d_codes.astype(np.int32) * len(l_names) + l_codes
-    cell[~ok] = -1
-    score = long["score"].to_numpy(dtype=np.float64)
-    parts = []
-    for c in np.flatnonzero(np.bincount(cell[cell >= 0], minlength=1)):
-        rows = np.flatnonzero(cell == c)
-        key = ((w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows])
-               * len(names) + p_codes[rows])
-        values = score[rows]
-        if str(l_names[c % len(l_names)]) in total_lenses:
-            total = p_codes[rows] != team_code
-            key = np.concatenate([key, key[total] - p_codes[rows][total] + all_code])
-            values = np.concatenate([values, values[total]])
-        agg = pd.Series(values).groupby(key, sort=True).agg(["mean", "count", "std"])
-        group = agg.index.to_numpy(dtype=np.int64)
-        group, p = np.divmod(group, len(names))
-        w, co = np.divmod(group, len(c_names))
-        parts.append((w, co, np.full(len(p), c // len(l_names)),
-                      np.full(len(p), c % len(l_names)), p, agg))
-    if not parts:
-        frame = pd.DataFrame({c: pd.array([], dtype=str) for c in keys})
-        return frame.assign(mean=np.empty(0), n=np.empty(0, np.int64), sd=np.empty(0))
-    columns = [np.concatenate([part[i] for part in parts]) for i in range(5)]
-    order = np.lexsort(columns[::-1])  # by wave, company, discipline, lens, perspective
-    frame = pd.DataFrame({
-        c: pd.array(values[code[order]], dtype=str)
-        for c, code, values in zip(keys, columns, [w_names, c_names, d_names, l_names, names],
-                                   strict=True)})
-    for name, how in (("mean", "mean"), ("n", "count"), ("sd", "std")):
-        frame[name] = np.concatenate([part[5][how].to_numpy() for part in parts])[order]
-    return frame
-
-
-def _group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by several columns: each row's group number (groups numbered in the
-    order of the columns' sorted texts) and the position of each group's first row."""
-    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
-    for column in columns:
-        codes, values = pd.factorize(column.to_numpy(dtype=object) if isinstance(
-            column.dtype, pd.CategoricalDtype) else column)
-        key = key * (len(values) + 1) + (codes + 1)
-    _, first, number = np.unique(key, return_index=True, return_inverse=True)
-    return number.ravel(), first
