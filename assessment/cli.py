@@ -6,16 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from assessment.diagnosis.diagnose import diagnose
 from assessment.exceptions import AssessmentError, DatasetError, Omitted
 from assessment.instrument.models import LANGS
 from assessment.intake.dataset import load_dataset
 from assessment.intake.survey import SurveyImportError, import_export
 from assessment.intake.survey.formats import FORMATS as EXPORT_FORMATS
 from assessment.present.questionnaire import FORMATS, PERSPECTIVES, write_questionnaire
-from assessment.present.summary import write_outputs
-from assessment.run.batch import run_reports
-from assessment.scoring.tables import score
 
 MAX_LISTED = 200
 SHEET_HELP = ("the sheet of responses.xlsx to read (default: 'sheet' in the dataset's "
@@ -49,6 +45,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    # imported here: ``validate`` does not load the scoring, diagnosis and output modules
+    from assessment.diagnosis.diagnose import diagnose
+    from assessment.present.summary import write_outputs
+    from assessment.scoring.tables import score
+
     ds = load_dataset(args.dataset, sheet=args.sheet)
     scores = score(ds)
     diagnoses = diagnose(scores)
@@ -81,6 +82,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
+    from assessment.run.batch import run_reports
+
     try:
         result = run_reports(
             args.dataset, out=args.out, jobs=args.jobs, lang=args.lang,

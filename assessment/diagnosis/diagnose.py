@@ -179,10 +179,15 @@ def _replicates(scores: Scores, todo: list[tuple[str, str]]) -> dict[tuple[str, 
     long = scores.respondents
     if long.empty or th.bootstrap_replicates < 1:
         return {}
+    want = {(str(c), str(w)) for c, w in todo}
+    if want >= set(scores.company_waves()) and not long[["company_id", "wave"]].isna(
+            ).to_numpy().any():  # every company-wave: every row
+        reps = resample(long, th.bootstrap_replicates, th.bootstrap_seed,
+                        th.bootstrap_exact_max)
+        return {(cid, w): CompanyReplicates(reps, w, cid) for cid, w in todo}
     # which rows are of a wanted company-wave, from integer codes (millions of rows)
     c_codes, c_names = pd.factorize(long["company_id"])
     w_codes, w_names = pd.factorize(long["wave"])
-    want = {(str(c), str(w)) for c, w in todo}
     hit = np.array([[(str(c), str(w)) in want for w in w_names] for c in c_names], dtype=bool)
     wanted = ((c_codes >= 0) & (w_codes >= 0)
               & hit[c_codes, w_codes]

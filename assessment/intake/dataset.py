@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from assessment.exceptions import DatasetError, InstrumentError, Problem
 from assessment.instrument.integration import IntegrationInstrument, load_integration
@@ -46,8 +47,14 @@ class Dataset:
     ``responses`` has the columns ``wave`` ("" when the file has no wave column),
     ``company_id``, ``respondent_id``, ``perspective``, ``department`` ("" for customers),
     ``participants`` (the number of workshop participants behind a ``team`` row; NaN on
-    every other row and where not recorded), ``row`` (the spreadsheet row), then one float
-    column per instrument item (NaN = not answered, raw answers before reverse keying).
+    every other row and where not recorded), ``row`` (the spreadsheet row), then one
+    **float32** column per item of the instrument and its customer-integration section, in
+    the instrument's order (NaN = not answered; an item the file has no column for is all
+    NaN; raw answers before reverse keying). float32 holds every answer of the scale and
+    NaN exactly, in half the memory of float64; code that computes with the answers takes
+    them as float64 (``responses[ids].to_numpy(dtype=float)``) or sums them with
+    ``dtype=np.float64``, so every published number is what float64 answers give. A
+    dataset built in memory with float64 answers scores the same.
 
     Examples
     --------
@@ -57,6 +64,8 @@ class Dataset:
     >>> ds.responses.shape, list(ds.responses.columns[:7])  # doctest: +NORMALIZE_WHITESPACE
     ((463, 96), ['wave', 'company_id', 'respondent_id', 'perspective', 'department',
                  'participants', 'row'])
+    >>> str(ds.responses["oe_exp_1"].dtype), float(ds.responses["oe_exp_1"].iloc[0])
+    ('float32', 3.0)
     """
 
     path: Path
@@ -231,6 +240,10 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
             warnings.append(Problem(comp_path.name, int(row), "company_id", cid,
                                     "respondents for this company (it has none; not scored)",
                                     severity="warning"))
+    # the text cells read are gone: Arrow's allocator gives their memory back to the
+    # system (it keeps freed memory for reuse otherwise; a large file's cells are hundreds
+    # of megabytes)
+    pa.default_memory_pool().release_unused()
     files = [comp_path, resp_path] + ([folder / SETTINGS_FILE]
                                       if (folder / SETTINGS_FILE).exists() else [])
     return Dataset(folder, companies.reset_index(drop=True), responses, inst, warnings, files,

@@ -145,8 +145,8 @@ def _item_hint(column: str, item_ids: list[str], version: str) -> str:
 
 def _digits(column: pd.Series) -> np.ndarray | None:
     """The values of a text column whose cells are all empty or a single digit (how
-    answers come), read straight from its Arrow buffers (NaN for an empty cell); None for
-    any other column, which :func:`pd.to_numeric` reads instead."""
+    answers come), read straight from its Arrow buffers, as float32 (NaN for an empty
+    cell); None for any other column, which :func:`pd.to_numeric` reads instead."""
     try:
         arrow = pa.array(column.array)
     except (TypeError, ValueError, pa.ArrowException):
@@ -164,7 +164,7 @@ def _digits(column: pd.Series) -> np.ndarray | None:
         length = np.diff(offsets)
         if len(length) and length.max() > 1:
             return None
-        values = np.full(len(chunk), np.nan)
+        values = np.full(len(chunk), np.nan, dtype=np.float32)
         filled = length == 1
         if filled.any():
             digit = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][filled]].astype(np.int16) - 48
@@ -176,14 +176,20 @@ def _digits(column: pd.Series) -> np.ndarray | None:
 
 
 def _check_answers(
-    df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem]
+    df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem],
+    item_ids: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Convert the item columns to floats, recording every non-scale value (the first
-    ``MAX_SHOWN_PER_KIND`` of each kind one by one, the rest counted)."""
+    """The answers as a float32 table with one column per item of ``item_ids`` (default:
+    ``items``; an item the file has no column for is all NaN), recording every non-scale
+    value of the ``items`` columns of ``df`` (the first ``MAX_SHOWN_PER_KIND`` of each kind
+    one by one, the rest counted). float32 holds every whole number of a scale and NaN
+    exactly, in half the memory of float64."""
     lo, hi = inst.scale.min, inst.scale.max
+    item_ids = items if item_ids is None else item_ids
+    where = {item: j for j, item in enumerate(item_ids)}
     # one row per item: the transpose is the (rows x items) table, stored as pandas keeps
     # its columns (no copy when the frame is made)
-    values = np.empty((len(items), len(df)))
+    values = np.full((len(item_ids), len(df)), np.nan, dtype=np.float32)
     bad: dict[str, list[tuple[int, int]]] = {"nonnum": [], "nonint": [], "outside": []}
     counts = dict.fromkeys(bad, 0)
     for c, item in enumerate(items):
@@ -192,18 +198,23 @@ def _check_answers(
         if got is None:
             got = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
             nonnum = (column != "").to_numpy(dtype=bool) & np.isnan(got)
-        else:
-            nonnum = np.zeros(len(got), dtype=bool)
-        with np.errstate(invalid="ignore"):
-            nonint = ~np.isnan(got) & (got != np.round(got))
-            outside = ~np.isnan(got) & ~nonint & ((got < lo) | (got > hi))
+            with np.errstate(invalid="ignore"):
+                nonint = ~np.isnan(got) & (got != np.round(got))
+        else:  # single digits: numbers, and whole ones
+            nonnum = nonint = None
+        with np.errstate(invalid="ignore"):  # NaN compares False: blanks are not outside
+            outside = (got < lo) | (got > hi)
+        if nonint is not None:
+            outside &= ~nonint
         for kind, mask in (("nonnum", nonnum), ("nonint", nonint), ("outside", outside)):
+            if mask is None or not mask.any():
+                continue
             rows = np.flatnonzero(mask)
             counts[kind] += len(rows)
             room = MAX_SHOWN_PER_KIND - len(bad[kind])
             bad[kind].extend((int(r), c) for r in rows[:max(room, 0)])
-        got[nonnum | nonint | outside] = np.nan
-        values[c] = got
+            got[mask] = np.nan
+        values[where[item]] = got
     scale = f"a whole number from {lo} to {hi}, or blank for not answered"
     labels = False
     for kind in bad:
@@ -227,7 +238,7 @@ def _check_answers(
                 name, None, None, None,
                 f"{scale}: {counts[kind] - len(bad[kind]):,} more {what}{hint} are not "
                 f"listed ({counts[kind]:,} in all)", count=counts[kind] - len(bad[kind])))
-    return pd.DataFrame(values.T, columns=items, index=df.index, copy=False)
+    return pd.DataFrame(values.T, columns=item_ids, index=df.index, copy=False)
 
 
 def _omitted(problems: list[Problem], name: str, found: int, what: str) -> None:
@@ -249,7 +260,7 @@ def check_responses(
     problems: list[Problem],
     warnings: list[Problem],
 ) -> pd.DataFrame | None:
-    """The responses table with answers as numbers (blanks and wrong values as NaN), or
+    """The responses table with answers as float32 numbers (blanks and wrong values as NaN), or
     None when a required column is missing; every error goes to ``problems`` (the table is
     valid only when none was added), every remark that does not stop scoring (an answer to
     an item not asked of that perspective, say) to ``warnings``. Columns in
@@ -279,7 +290,6 @@ def check_responses(
         if col not in known:
             problems.append(Problem(name, 1, col, col, _item_hint(col, item_ids, inst.version)))
     items = [i for i in item_ids if i in df.columns]
-    absent = [i for i in item_ids if i not in df.columns]
     if not items:
         problems.append(Problem(
             name, 1, None, None,
@@ -349,10 +359,7 @@ def check_responses(
                 + (f" and wave {wave[idx]!r}" if has_wave else "")
                 + f" (already on row {int(first_row)})"))
 
-    answers = _check_answers(df, name, items, inst, problems)
-    for col in absent:
-        answers[col] = np.nan
-    answers = answers[item_ids]
+    answers = _check_answers(df, name, items, inst, problems, item_ids)
 
     # a team's department (the management team, say) is kept as a label; only staff are
     # grouped by department
@@ -392,11 +399,28 @@ def check_responses(
                                 severity="warning"))
 
     meta = pd.DataFrame({
-        "wave": wave, "company_id": df["company_id"], "respondent_id": df["respondent_id"],
-        "perspective": perspective, "department": department,
+        "wave": _one_chunk(wave), "company_id": _one_chunk(df["company_id"]),
+        "respondent_id": _one_chunk(df["respondent_id"]),
+        "perspective": _one_chunk(perspective), "department": _one_chunk(department),
         PARTICIPANTS: participants, "row": df.index.to_numpy(),
     }, index=df.index)
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
+
+
+def _one_chunk(column: pd.Series) -> pd.Series:
+    """A text column with its Arrow data in one piece (the CSV reader hands it over in
+    blocks; taking rows from one piece, per company say, is several times faster); any
+    other column as it is."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        return column
+    try:
+        arrow = pa.array(column.array)
+    except (TypeError, ValueError, pa.ArrowException):
+        return column
+    if not isinstance(arrow, pa.ChunkedArray) or arrow.num_chunks <= 1:
+        return column
+    return pd.Series(pd.array(arrow.combine_chunks(), dtype=column.dtype),
+                     index=column.index, name=column.name)
 
 
 def _check_participants(df: pd.DataFrame, name: str, perspective: pd.Series,
@@ -404,8 +428,10 @@ def _check_participants(df: pd.DataFrame, name: str, perspective: pd.Series,
     """The ``participants`` column as numbers: on ``team`` rows a whole number of at least 1
     or blank (not recorded), ignored with a warning elsewhere; NaN where it does not apply
     or was not recorded."""
+    if PARTICIPANTS not in df.columns:  # nothing recorded (no column to read)
+        return pd.Series(np.nan, index=df.index)
     team = perspective == "team"
-    raw = df[PARTICIPANTS] if PARTICIPANTS in df.columns else pd.Series("", index=df.index)
+    raw = df[PARTICIPANTS]
     value = pd.to_numeric(raw, errors="coerce")
     with np.errstate(invalid="ignore"):
         bad = team & (raw != "") & ~((value >= 1) & (value == np.round(value)))

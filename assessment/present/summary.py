@@ -91,7 +91,9 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
     >>> quality["straight_lining"], quality["contradictory"], quality["excluded"]
     (0, 0, False)
     """
-    waves = scores.respondents.groupby("company_id")["wave"].unique()
+    waves: dict[str, list[str]] = {}
+    for cid, wave in scores.company_waves():
+        waves.setdefault(cid, []).append(wave)
     drop = scores.dropped.set_index(["company_id", "wave"])
     companies = []
     for cid, diag in diagnoses.items():
@@ -99,7 +101,7 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
         entry["recommendations"] = [r.to_dict(lang, diag.instrument) for r in recommend(diag)]
         entry["headline_findings"] = [f.code for f in diag.top_findings()]
         entry["not_established"] = [f.code for f in diag.not_established()]
-        entry["waves"] = sorted(w for w in waves.get(cid, []) if w) if cid in waves else []
+        entry["waves"] = sorted(w for w in waves.get(cid, []) if w)
         key = (cid, diag.wave)
         entry["dropped_scores"] = int(drop.at[key, "n_dropped"]) if key in drop.index else 0
         entry["data_quality"] = quality_summary(

@@ -47,7 +47,8 @@ RELIABILITY_COLUMNS = ["wave", "company_id", "discipline", "lens", "n_items", "n
 def core_answers(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
     """The raw answers to the core items (``inst.item_ids``: discipline items, then
     threshold items) as a respondents x items float array, NaN where not answered (or
-    where the file has no such column).
+    where the file has no such column): float32 as ``Dataset.responses`` keeps them
+    (exact for every answer; callers compute sums and means in float64).
 
     Examples
     --------
@@ -58,8 +59,8 @@ def core_answers(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
     """
     ids = inst.item_ids
     if set(ids) <= set(responses.columns):
-        return responses[ids].to_numpy(dtype=float)
-    return responses.reindex(columns=ids).to_numpy(dtype=float)
+        return responses[ids].to_numpy(dtype=np.float32)
+    return responses.reindex(columns=ids).to_numpy(dtype=np.float32)
 
 
 def straight_lining(raw: np.ndarray, min_items: int) -> np.ndarray:
@@ -78,11 +79,14 @@ def straight_lining(raw: np.ndarray, min_items: int) -> np.ndarray:
     >>> straight_lining(raw, 10).tolist()
     [True, False, False]
     """
-    raw = np.asarray(raw, dtype=float)
-    present = ~np.isnan(raw)
-    answered = present.sum(axis=1)
-    high = np.where(present, raw, -np.inf).max(axis=1, initial=-np.inf)
-    low = np.where(present, raw, np.inf).min(axis=1, initial=np.inf)
+    raw = np.asarray(raw)
+    if raw.dtype.kind != "f":
+        raw = raw.astype(float)
+    answered = (~np.isnan(raw)).sum(axis=1)
+    if raw.shape[1] == 0:
+        return answered >= max(min_items, 1)
+    # fmax / fmin skip NaN (a row without answers gives NaN, never equal)
+    high, low = np.fmax.reduce(raw, axis=1), np.fmin.reduce(raw, axis=1)
     return (answered >= min_items) & (high == low)
 
 
@@ -117,13 +121,14 @@ def contradicting_cells(raw: np.ndarray, inst: Instrument) -> np.ndarray:
     >>> contradicting_cells(raw, inst).tolist()
     [1, 0]
     """
-    raw = np.asarray(raw, dtype=float)
+    raw = np.asarray(raw)
     mid = (inst.scale.min + inst.scale.max) / 2
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
     count = np.zeros(len(raw), dtype=int)
     for _d, _lens, ids, rev in instrument_cells(inst):
         pos = np.array([col[i] for i in ids])
-        fwd, back = raw[:, pos[~rev]], raw[:, pos[rev]]
+        # one cell's answers in float64 (the forward mean as before)
+        fwd, back = raw[:, pos[~rev]].astype(float), raw[:, pos[rev]].astype(float)
         if fwd.shape[1] == 0 or back.shape[1] == 0:
             continue
         given = ~np.isnan(fwd)
@@ -136,12 +141,14 @@ def contradicting_cells(raw: np.ndarray, inst: Instrument) -> np.ndarray:
     return count
 
 
-def respondent_flags(responses: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+def respondent_flags(responses: pd.DataFrame, inst: Instrument,
+                     raw: np.ndarray | None = None) -> pd.DataFrame:
     """Every respondent's data-quality flags (``Scores.flags``), in the order of
     ``responses``: wave, company_id, respondent_id, perspective, answered (core items
     answered), contradicting_cells (:func:`contradicting_cells`), straight_lining,
     contradictory (at least ``contradiction_cells`` such cells), excluded (flagged and
-    ``exclude_flagged`` set: left out of every score).
+    ``exclude_flagged`` set: left out of every score). ``raw``: the :func:`core_answers`
+    of ``responses`` when the caller has them already.
 
     Examples
     --------
@@ -154,11 +161,13 @@ def respondent_flags(responses: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     (0, 0)
     """
     th = inst.thresholds
-    raw = core_answers(responses, inst)
+    raw = core_answers(responses, inst) if raw is None else raw
     cells = contradicting_cells(raw, inst)
     flat = straight_lining(raw, th.straight_lining_min_items)
     contra = cells >= th.contradiction_cells
-    columns = {c: responses[c].to_numpy() for c in FLAG_COLUMNS[:4]}
+    # text columns as pandas keeps them (not one Python string per row)
+    columns = {c: (responses[c].array if isinstance(responses[c].dtype, pd.StringDtype)
+                   else responses[c].to_numpy()) for c in FLAG_COLUMNS[:4]}
     columns.update(answered=(~np.isnan(raw)).sum(axis=1), contradicting_cells=cells,
                    straight_lining=flat, contradictory=contra,
                    excluded=(flat | contra) & th.exclude_flagged)
@@ -216,7 +225,8 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument,
     groups = _groups(responses)
     found = []
     for k, (d, lens, ids, rev) in enumerate(cells):  # one cell's keyed answers at a time
-        values = keyed(raw[:, [col[i] for i in ids]], rev, inst.scale.min, inst.scale.max)
+        values = keyed(raw[:, [col[i] for i in ids]].astype(float), rev, inst.scale.min,
+                       inst.scale.max)
         for g, ((wave, cid), pos) in enumerate(groups):
             block = values[pos]
             block = block[~np.isnan(block).all(axis=1)]
@@ -284,10 +294,12 @@ def _groups(responses: pd.DataFrame) -> list[tuple[tuple[str, str], np.ndarray]]
     wave, cid = (responses[k].to_numpy(dtype=object) for k in KEYS)
     if (wave == wave[0]).all() and (cid == cid[0]).all():
         return [((str(wave[0]), str(cid[0])), np.arange(len(wave)))]
-    wave, cid = wave.astype(str), cid.astype(str)
-    codes, uniques = pd.factorize(pd.Series(wave) + "\x1f" + pd.Series(cid))
-    order = np.argsort(codes, kind="stable")
-    bounds = np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1]
-    parts = dict(zip(range(len(uniques)), np.split(order, bounds), strict=True))
-    keys = [tuple(u.split("\x1f", 1)) for u in uniques]
-    return sorted(((k, parts[i]) for i, k in enumerate(keys)), key=lambda kv: kv[0])
+    # integer codes of each column (its texts sorted), one code per (wave, company_id)
+    w_codes, w_names = pd.factorize(responses["wave"].astype(str), sort=True)
+    c_codes, c_names = pd.factorize(responses["company_id"].astype(str), sort=True)
+    key = w_codes.astype(np.int64) * len(c_names) + c_codes
+    counts = np.bincount(key, minlength=len(w_names) * len(c_names))
+    order = np.argsort(key, kind="stable")  # by wave, then company_id; rows in file order
+    parts = np.split(order, np.cumsum(counts)[:-1])
+    return [((str(w_names[k // len(c_names)]), str(c_names[k % len(c_names)])), parts[k])
+            for k in np.flatnonzero(counts)]

@@ -234,8 +234,12 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     is_team = (people["perspective"] == TEAM).to_numpy()
     drawn, team = people[~is_team].reset_index(drop=True), people[is_team].reset_index(drop=True)
     # per respondent and cell: [kept score or 0, 1 if kept] side by side
-    data = np.hstack([np.nan_to_num(values, nan=0.0), (~np.isnan(values)).astype(np.float64)])
     n_cells = len(cells)
+    data = np.empty((len(values), 2 * n_cells))  # filled in place: no temporary copies
+    data[:, :n_cells] = values
+    np.nan_to_num(data[:, :n_cells], copy=False, nan=0.0)
+    np.logical_not(np.isnan(values), out=data[:, n_cells:], casting="unsafe")
+    del values
 
     # strata: runs of the sorted respondents; groups: runs of strata or single strata
     stratum = _codes(drawn, STRATUM)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from assessment.instrument.models import Instrument
 from assessment.scoring.anonymity import shown_groups
+from assessment.scoring.grouping import group_moments, group_numbers
 from assessment.scoring.tdist import t_quantile, t_quantiles
 
 KEYS = ["wave", "company_id"]
@@ -189,7 +190,10 @@ def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: f
 
     Returns ``(answered, score, kept, kept_values)``: answers given per respondent, the
     score, whether it was kept, and the keyed answers of the kept respondents (NaN rows
-    for the others), which agreement is computed from.
+    for the others), which agreement is computed from. ``kept_values`` is float32 when
+    ``raw`` is (as ``Dataset.responses`` keeps answers: whole numbers, exact), else
+    float64; the score is float64 either way (the sum of whole numbers is exact in both,
+    the division is done in float64).
 
     Examples
     --------
@@ -200,11 +204,12 @@ def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: f
     >>> answered.tolist(), score.round(3).tolist(), kept.tolist()
     ([3, 1], [4.333, nan], [True, False])
     """
-    sub = keyed(np.asarray(raw, dtype=float), reverse, lo, hi)
+    raw = np.asarray(raw)
+    sub = keyed(raw if raw.dtype == np.float32 else raw.astype(float), reverse, lo, hi)
     present = ~np.isnan(sub)
     answered = present.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # an all-blank row has no mean
-        score = np.where(present, sub, 0.0).sum(axis=1) / answered
+        score = np.where(present, sub, 0).sum(axis=1, dtype=np.float64) / answered
     kept = (answered > 0) & (answered >= share * sub.shape[1] - 1e-9)
     return (answered, np.where(kept, score, np.nan), kept,
             np.where(kept[:, None], sub, np.nan))
@@ -341,18 +346,18 @@ def respondent_scores(
         cat = pd.Categorical(names)
         columns[c] = pd.Categorical.from_codes(np.repeat(cat.codes, n), dtype=cat.dtype)
     kept_values: dict[tuple[str, str], np.ndarray] = {}
-    parts: dict[str, list[np.ndarray]] = {"score": [], "answered": [], "kept": []}
-    for discipline, lens, ids, rev in cells:
-        answered, score, kept, kept_values[(discipline, lens)] = cell_scores(
-            responses[ids].to_numpy(dtype=float), rev, lo, hi, share)
-        parts["score"].append(score)
-        parts["answered"].append(answered.astype(np.int64))
-        parts["kept"].append(kept)
-    columns["score"] = np.concatenate(parts["score"]) if k else np.empty(0)
-    columns["answered"] = np.concatenate(parts["answered"]) if k else np.empty(0, np.int64)
+    # each cell's block written into the columns in place (no list of parts to join)
+    columns["score"] = np.empty(n * k)
+    columns["answered"] = np.empty(n * k, dtype=np.int64)
     columns["n_items"] = np.repeat(np.array([len(ids) for _, _, ids, _ in cells], np.int64), n)
-    columns["kept"] = np.concatenate(parts["kept"]) if k else np.empty(0, bool)
-    return pd.DataFrame(columns), kept_values
+    columns["kept"] = np.empty(n * k, dtype=bool)
+    for j, (discipline, lens, ids, rev) in enumerate(cells):
+        block = slice(j * n, (j + 1) * n)
+        (columns["answered"][block], columns["score"][block], columns["kept"][block],
+         kept_values[(discipline, lens)]) = cell_scores(
+            responses[ids].to_numpy(dtype=np.float32), rev, lo, hi, share)
+    # the arrays are new: the frame takes them as they are (no copy)
+    return pd.DataFrame(columns, copy=False), kept_values
 
 
 def group_stats(
@@ -385,21 +390,7 @@ def group_stats(
     [['all', 3.0, 3, 1.0, 0.5159, 0.4, True], ['customer', 3.0, 3, 1.0, 0.5159, 0.4, True]]
     """
     keys = KEYS + ["discipline", "lens", "perspective"]
-    kept = long.loc[long["kept"].to_numpy(dtype=bool), [*keys, "score"]]
-    # perspective as a categorical with "all" among its (sorted) categories: the rows
-    # repeated for the total keep integer codes, no column of strings is made
-    persp = pd.Categorical(kept["perspective"])
-    persp = persp.set_categories(sorted({*map(str, persp.categories), "all"}))
-    kept = kept.assign(perspective=persp)
-    total = kept["lens"].isin(total_lenses).to_numpy() & np.asarray(persp != TEAM)
-    with_all = kept[total].assign(perspective=pd.Categorical.from_codes(
-        np.full(int(total.sum()), list(persp.categories).index("all")), dtype=persp.dtype))
-    data = pd.concat([kept, with_all], ignore_index=True)
-    agg = data.groupby(keys, sort=True, observed=True)["score"].agg(
-        mean="mean", n="count", sd="std")
-    agg = agg.reset_index()
-    for c in keys:  # a small table: plain text columns
-        agg[c] = agg[c].astype(str)
+    agg = group_moments(long, keys, total_lenses, TEAM)
     agg["ci_low"], agg["ci_high"] = ci95(agg["mean"], agg["sd"], agg["n"])
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
@@ -421,19 +412,20 @@ def group_stats(
         if not todo:
             continue
         rows = slice(None) if persp_name == "by" else not_team
-        # the groups once; then each cell's items (the item variances are per column, so
-        # the same as one groupby over every cell side by side, without that copy)
-        grouped = pd.Series(0, index=resp.index)[rows].groupby([k[rows] for k in grp_keys],
-                                                               sort=False)
-        code = grouped.ngroup().to_numpy()
-        groups = grouped.size().index.to_frame(index=False)
-        groups.columns = (["wave", "company_id", "perspective"] if persp_name == "by"
-                          else ["wave", "company_id"])
+        # the groups once, numbered from integer codes; then each cell's items (the item
+        # variances are per column, so the same as one groupby over every cell side by
+        # side, without that copy)
+        code, first = group_numbers([k[rows] for k in grp_keys])
+        names = ["wave", "company_id", "perspective"][:len(grp_keys)]
+        groups = pd.DataFrame({name: k[rows].iloc[first].astype(str).to_numpy()
+                               for name, k in zip(names, grp_keys, strict=True)})
         if persp_name == "all":
             groups["perspective"] = "all"
         for i in todo:
             (discipline, lens), vals = cells[i]
-            var_values = pd.DataFrame(vals[rows]).groupby(code).var(ddof=1).to_numpy(float)
+            # in float64 (kept answers may come as float32): the variances as before
+            var_values = pd.DataFrame(vals[rows].astype(np.float64)).groupby(code).var(
+                ddof=1).to_numpy(float)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
                 mean_var = np.nanmean(var_values, axis=1)
@@ -453,4 +445,5 @@ def group_stats(
     hide = ~out["shown"]
     out.loc[hide, ["mean", "sd", "ci_low", "ci_high", "rwg"]] = np.nan
     return out[keys + ["mean", "n", "sd", "ci_low", "ci_high", "rwg", "shown"]]
+
 

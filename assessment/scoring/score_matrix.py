@@ -36,7 +36,7 @@ def score_matrix(respondents: pd.DataFrame
         key = np.zeros(len(long), dtype=np.int64)
         for col in ["wave", "company_id", "respondent_id"]:
             c, uniques = text[col]
-            key = key * (len(uniques) + 1) + c
+            key = key * (len(uniques) + 1) + c.astype(np.int64)
         person = pd.factorize(key)[0]
         first_row = np.unique(person, return_index=True)[1]
         text = {c: (codes[first_row], uniques) for c, (codes, uniques) in text.items()}
@@ -55,8 +55,8 @@ def score_matrix(respondents: pd.DataFrame
 
 def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes and sorted unique texts of a column (a categorical's own when its categories
-    are sorted), -1 for a missing value: equal codes are equal texts, and the codes sort as
-    the texts.
+    are sorted, in its narrow integer type), -1 for a missing value: equal codes are equal
+    texts, and the codes sort as the texts.
 
     Examples
     --------
@@ -66,7 +66,7 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """
     if (isinstance(values.dtype, pd.CategoricalDtype)
             and values.cat.categories.is_monotonic_increasing):
-        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+        return values.cat.codes.to_numpy(), values.cat.categories  # int8 to int32
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
 
@@ -125,7 +125,8 @@ def _cell_blocks(long: pd.DataFrame
         text[col] = (first, uniques)
     key = np.zeros(rows, dtype=np.int64)
     for col in ["wave", "company_id", "respondent_id"]:
-        key = key * (len(text[col][1]) + 1) + text[col][0]
-    if len(np.unique(key)) != rows:
+        key = key * (len(text[col][1]) + 1) + text[col][0].astype(np.int64)
+    key = np.sort(key)  # all different (a sort: numpy's hashing unique is slower here)
+    if (key[1:] == key[:-1]).any():
         return None
     return [(str(d), str(le)) for d, le in cells], rows, text

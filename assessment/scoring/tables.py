@@ -23,6 +23,7 @@ from assessment.scoring.quality import (
     FLAG_COLUMNS,
     RELIABILITY_COLUMNS,
     company_reliability,
+    core_answers,
     respondent_flags,
     without_excluded,
 )
@@ -137,12 +138,13 @@ class Scores:
         def make() -> dict[tuple[str, str], np.ndarray]:
             if df is None or df.empty:
                 return {}
-            cid, wave = df["company_id"].to_numpy(), df["wave"].to_numpy()
-            if (cid == cid[0]).all() and (wave == wave[0]).all():  # one company (live)
-                return {(str(cid[0]), str(wave[0])): np.arange(len(df))}
             # groupby(...).indices, from integer codes (a long table has millions of rows)
-            c_codes, c_names = pd.factorize(df["company_id"])
-            w_codes, w_names = pd.factorize(df["wave"])
+            c_codes, c_names = _codes(df["company_id"])
+            w_codes, w_names = _codes(df["wave"])
+            if (c_codes == c_codes[0]).all() and (w_codes == w_codes[0]).all() \
+                    and c_codes[0] >= 0 and w_codes[0] >= 0:  # one company (live)
+                return {(str(c_names[c_codes[0]]), str(w_names[w_codes[0]])):
+                        np.arange(len(df))}
             key = c_codes.astype(np.int64) * (len(w_names) + 1) + w_codes
             order = np.argsort(key, kind="stable")
             order = order[(c_codes[order] >= 0) & (w_codes[order] >= 0)]  # as groupby: no NaN
@@ -178,10 +180,64 @@ class Scores:
         key = ("records", table, None if df is None else len(df))
         return self.memo(key, make).get((str(company_id), str(wave)), [])
 
+    def company_waves(self, table: str = "respondents") -> list[tuple[str, str]]:
+        """The (company_id, wave) pairs with rows in the table named ``table``, found
+        from integer codes (no positions are gathered; a long table has millions of rows)."""
+        df = getattr(self, table)
+
+        def make() -> list[tuple[str, str]]:
+            if df is None or df.empty:
+                return []
+            c_codes, c_names = _codes(df["company_id"])
+            w_codes, w_names = _codes(df["wave"])
+            ok = (c_codes >= 0) & (w_codes >= 0)  # as groupby: no NaN
+            width = len(w_names)
+            key = c_codes[ok].astype(np.int64) * width + w_codes[ok]
+            found = np.flatnonzero(np.bincount(key, minlength=len(c_names) * width))
+            return [(str(c_names[k // width]), str(w_names[k % width])) for k in found]
+        return self.memo(("pairs", table, None if df is None else len(df)), make)
+
     def latest_wave(self, company_id: str) -> str | None:
         """The most recent wave a company has scores in (None if it has none)."""
-        waves = [w for c, w in self._positions("respondents") if c == str(company_id)]
+        waves = [w for c, w in self.company_waves() if c == str(company_id)]
         return max(waves) if waves else None
+
+
+def distinct_counts(long: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """The number of different respondent ids per (wave, company_id) among the ``rows``
+    (a mask) of ``long``, indexed by (wave, company_id) texts; a pair without rows is
+    left out. What ``long[rows].groupby(KEYS)["respondent_id"].nunique()`` counts, from
+    integer codes: one sort of the rows' (wave, company, respondent) codes.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"wave": "w", "company_id": ["a", "a", "a", "b"],
+    ...                      "respondent_id": ["r1", "r1", "r2", "r1"]})
+    >>> distinct_counts(long, np.array([True, True, True, False])).to_dict()
+    {('w', 'a'): 2}
+    """
+    w_codes, w_names = _codes(long["wave"])
+    c_codes, c_names = _codes(long["company_id"])
+    r_codes, r_names = _codes(long["respondent_id"])
+    rows = np.asarray(rows, dtype=bool) & (w_codes >= 0) & (c_codes >= 0) & (r_codes >= 0)
+    pair = w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows]
+    key = np.sort(pair * len(r_names) + r_codes[rows])
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.empty(0, bool)
+    per_pair = np.bincount(key[first] // len(r_names), minlength=len(w_names) * len(c_names))
+    found = np.flatnonzero(per_pair)
+    index = pd.MultiIndex.from_arrays(
+        [np.asarray(w_names, dtype=object)[found // len(c_names)],
+         np.asarray(c_names, dtype=object)[found % len(c_names)]], names=KEYS)
+    return pd.Series(per_pair[found], index=index, name="respondent_id")
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the values they stand for (-1: missing): a
+    categorical's own codes (no values are made per row), else :func:`pd.factorize`'s."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, uniques = pd.factorize(column)
+    return codes, pd.Index(uniques)
 
 
 # -- formulas ---------------------------------------------------------------------------
@@ -190,13 +246,14 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
              th: Thresholds) -> pd.DataFrame:
     """Pick each lens's group (:func:`~assessment.scoring.rules.lens_sources`), the people
     behind it and the par check from the same group's threshold items."""
-    kept = long[long["kept"]]
+    kept = long["kept"].to_numpy(bool)
     counts = {}
     for name, persp, lens in (("n_cust", "customer", "experience"),
                               ("n_staff_exp", "internal", "experience"),
                               ("n_staff_setup", "internal", "setup")):
-        sub = kept[(kept["perspective"] == persp) & (kept["lens"] == lens)]
-        counts[name] = sub.groupby(KEYS)["respondent_id"].nunique()
+        rows = kept & (long["perspective"] == persp).to_numpy(bool) & (
+            long["lens"] == lens).to_numpy(bool)
+        counts[name] = distinct_counts(long, rows)
     team = responses[responses["perspective"] == TEAM]
     participants = (team["participants"] if "participants" in team.columns
                     else pd.Series(np.nan, index=team.index))
@@ -288,11 +345,15 @@ def score(dataset: Dataset) -> Scores:
     with warnings.catch_warnings():
         # groups of one respondent and all-blank cells have no variance: NaN, on purpose
         warnings.simplefilter("ignore", RuntimeWarning)
-        flags = respondent_flags(dataset.responses, dataset.instrument)
+        raw = core_answers(dataset.responses, dataset.instrument)  # read once, used twice
+        flags = respondent_flags(dataset.responses, dataset.instrument, raw)
         used = without_excluded(dataset, flags)
+        reliability = company_reliability(used.responses, used.instrument,
+                                          raw if used is dataset else None)
+        del raw  # not held while the long tables are made
         scores = _score(used)
         scores.flags = flags
-        scores.company_reliability = company_reliability(used.responses, used.instrument)
+        scores.company_reliability = reliability
         return scores
 
 
@@ -305,6 +366,7 @@ def _score(dataset: Dataset) -> Scores:
     company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
                           th.min_group_size, total_lenses={"experience", THRESHOLD_LENS},
                           scale=(inst.scale.min, inst.scale.max))
+    del kept_values  # only the agreement needs them
     profile = _profile(company, long, dataset.responses, th)
 
     wide = _wide(profile).reindex(columns=list(LENSES))
@@ -317,8 +379,9 @@ def _score(dataset: Dataset) -> Scores:
     blind = by.assign(diff=by["internal"] - by["customer"]).reset_index()
     blind.columns.name = None
 
-    setup_long = long[(long["lens"] == "setup") & long["kept"]
-                      & (long["perspective"] == "internal")]
+    setup_long = long[[*KEYS, "department", "discipline", "score", "respondent_id"]][
+        ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal"))
+        .to_numpy(bool)]
     dept = setup_long.groupby(KEYS + ["department", "discipline"])["score"].agg(
         mean="mean", n="count").reset_index()
     size = setup_long.groupby(KEYS + ["department"])["respondent_id"].nunique().rename("size")
@@ -328,7 +391,7 @@ def _score(dataset: Dataset) -> Scores:
     departments = dept[big].drop(columns="size").reset_index(drop=True)
     hidden = size[~shown.to_numpy()].rename("n").reset_index()
 
-    answered = long[long["answered"] > 0]
+    answered = long[[*KEYS, "kept", "respondent_id"]][(long["answered"] > 0).to_numpy(bool)]
     dropped = answered.groupby(KEYS).agg(
         n_scores=("kept", "size"), n_dropped=("kept", lambda k: int((~k).sum())))
     resp_drop = answered[~answered["kept"]].groupby(KEYS)["respondent_id"].nunique()

@@ -1,0 +1,120 @@
+"""Grouping a long table by integer codes: the group moments and group numbers the
+scoring rules (:func:`assessment.scoring.rules.group_stats`) compute per wave, company,
+cell and perspective, without copying the long table or grouping by its texts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["group_moments", "group_numbers", "sorted_codes"]
+
+
+def sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a column whose order is the order of its texts, and the texts
+    (-1 for a missing value): a categorical's own codes when its categories are sorted.
+
+    Examples
+    --------
+    >>> codes, texts = sorted_codes(pd.Series(["b", "a", "b"]))
+    >>> codes.tolist(), texts.tolist()
+    ([1, 0, 1], ['a', 'b'])
+    """
+    if (isinstance(column.dtype, pd.CategoricalDtype)
+            and column.cat.categories.is_monotonic_increasing):
+        return (column.cat.codes.to_numpy(),
+                column.cat.categories.astype(str).to_numpy(dtype=object))
+    codes, uniques = pd.factorize(column.astype(str), sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
+                  team: str = "team") -> pd.DataFrame:
+    """Mean, n (count) and sd of the kept scores of ``long`` per ``keys`` (wave,
+    company_id, discipline, lens, perspective), with an ``all`` perspective for the lenses
+    in ``total_lenses`` (every perspective but a team's), sorted by the keys' texts; key
+    columns as text.
+
+    The same numbers as ``groupby(keys, sort=True, observed=True)["score"].agg(mean=
+    "mean", n="count", sd="std")`` over the kept rows and their ``all`` copies: pandas'
+    group-by does the arithmetic on the same values in the same order. Done one cell
+    (discipline, lens) at a time, grouped by one integer per row (the codes of wave,
+    company and perspective combined): a cell's rows at a time, not a copy of the long
+    table. ``team``: the perspective left out of ``all`` (a team's consensus record).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"wave": "w", "company_id": "a", "discipline": "d",
+    ...                      "lens": "experience", "perspective": ["customer", "internal",
+    ...                      "internal"], "score": [2.0, 4.0, 3.0], "kept": True})
+    >>> out = group_moments(long, ["wave", "company_id", "discipline", "lens",
+    ...                            "perspective"], {"experience"})
+    >>> out[["perspective", "mean", "n"]].values.tolist()
+    [['all', 3.0, 3], ['customer', 2.0, 1], ['internal', 3.5, 2]]
+    """
+    kept = long["kept"].to_numpy(dtype=bool)
+    coded = dict(zip(keys, (sorted_codes(long[c]) for c in keys), strict=True))
+    # the perspective's texts with "all" among them (sorted: the codes sort as the texts)
+    p_codes, p_names = coded["perspective"]
+    names = np.array(sorted({*map(str, p_names), "all"}), dtype=object)
+    p_codes = np.where(p_codes >= 0, np.searchsorted(names, p_names)[p_codes], -1
+                       ).astype(np.int16)
+    coded["perspective"] = (p_codes, names)
+    all_code = int(np.searchsorted(names, "all"))
+    team_code = int(np.searchsorted(names, team)) if team in set(names) else -2
+    ok = kept
+    for codes, _ in coded.values():
+        if len(codes) and codes.min() < 0:  # a missing key: no group, as groupby drops it
+            ok = ok & (codes >= 0)
+    (w_codes, w_names), (c_codes, c_names) = coded["wave"], coded["company_id"]
+    (d_codes, d_names), (l_codes, l_names) = coded["discipline"], coded["lens"]
+    cell = d_codes.astype(np.int32) * len(l_names) + l_codes
+    cell[~ok] = -1
+    score = long["score"].to_numpy(dtype=np.float64)
+    parts = []
+    for c in np.flatnonzero(np.bincount(cell[cell >= 0], minlength=1)):
+        rows = np.flatnonzero(cell == c)
+        key = ((w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows])
+               * len(names) + p_codes[rows])
+        values = score[rows]
+        if str(l_names[c % len(l_names)]) in total_lenses:
+            total = p_codes[rows] != team_code
+            key = np.concatenate([key, key[total] - p_codes[rows][total] + all_code])
+            values = np.concatenate([values, values[total]])
+        agg = pd.Series(values).groupby(key, sort=True).agg(["mean", "count", "std"])
+        group = agg.index.to_numpy(dtype=np.int64)
+        group, p = np.divmod(group, len(names))
+        w, co = np.divmod(group, len(c_names))
+        parts.append((w, co, np.full(len(p), c // len(l_names)),
+                      np.full(len(p), c % len(l_names)), p, agg))
+    if not parts:
+        frame = pd.DataFrame({c: pd.array([], dtype=str) for c in keys})
+        return frame.assign(mean=np.empty(0), n=np.empty(0, np.int64), sd=np.empty(0))
+    columns = [np.concatenate([part[i] for part in parts]) for i in range(5)]
+    order = np.lexsort(columns[::-1])  # by wave, company, discipline, lens, perspective
+    frame = pd.DataFrame({
+        c: pd.array(values[code[order]], dtype=str)
+        for c, code, values in zip(keys, columns, [w_names, c_names, d_names, l_names, names],
+                                   strict=True)})
+    for name, how in (("mean", "mean"), ("n", "count"), ("sd", "std")):
+        frame[name] = np.concatenate([part[5][how].to_numpy() for part in parts])[order]
+    return frame
+
+
+def group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by several columns: each row's group number (groups numbered in the
+    order of the columns' codes) and the position of each group's first row.
+
+    Examples
+    --------
+    >>> number, first = group_numbers([pd.Series(["x", "y", "x"]), pd.Series([1, 1, 1])])
+    >>> number.tolist(), first.tolist()
+    ([0, 1, 0], [0, 1])
+    """
+    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for column in columns:
+        codes, values = pd.factorize(column.to_numpy(dtype=object) if isinstance(
+            column.dtype, pd.CategoricalDtype) else column)
+        key = key * (len(values) + 1) + (codes + 1)
+    _, first, number = np.unique(key, return_index=True, return_inverse=True)
+    return number.ravel(), first
