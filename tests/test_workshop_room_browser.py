@@ -130,9 +130,10 @@ def test_five_phones_answer_and_the_consensus_is_exported_and_scored(workshop_se
             for phone, value in zip(phones, SET_1, strict=True):
                 phone.click(f'.rp-item[data-item="oe_set_1"] button[data-value="{value}"]')
             for phone in phones:
-                phone.wait_for_function(
-                    f"document.getElementById('rp-status').textContent.includes("
-                    f"'{len(exp) + 1} of')", timeout=60_000)
+                # a locator, not wait_for_function: polling a JavaScript string needs eval,
+                # which the participant page's Content-Security-Policy forbids
+                phone.locator("#rp-status", has_text=f"{len(exp) + 1} of").wait_for(
+                    timeout=60_000)
             phone = phones[0]
             phone.locator('.rp-item[data-item="oe_exp_1"]').scroll_into_view_if_needed()
             phone.evaluate("window.scrollBy(0, -120)")
