@@ -575,10 +575,10 @@ def test_an_xlsx_within_the_limits_is_read_as_before(tmp_path):
 
 def test_an_xlsx_that_unpacks_too_large_is_refused_unread(tmp_path, read_excel_calls,
                                                           monkeypatch):
-    from assessment.intake import read
+    from assessment.intake import workbook
 
     folder, path = _xlsx_dataset(tmp_path)
-    monkeypatch.setattr(read, "MAX_XLSX_UNPACKED", 1000)  # as a zip bomb meets 500 MB
+    monkeypatch.setattr(workbook, "MAX_XLSX_UNPACKED", 1000)  # as a zip bomb meets 500 MB
     [p] = [p for p in problems_of(folder) if p.file == "responses.xlsx"]
     assert p.value.endswith(" bytes unpacked") and "at most 1,000 bytes" in p.expected
     assert read_excel_calls == []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from assessment.exceptions import AssessmentError, Problem
 from assessment.files import csv_text, formula_cells, office_lock_file
-from assessment.intake.read import check_workbook
+from assessment.intake.workbook import check_workbook
 
 __all__ = ["AppendError", "CsvLayout", "appended_bytes", "csv_layout", "first_formula",
            "norm_answer", "read_rows", "refusal"]

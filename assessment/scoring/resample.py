@@ -1,5 +1,4 @@
-"""A stratified bootstrap of respondents: replicate group means for the confidence of
-every verdict.
+"""A stratified bootstrap of respondents: replicate group means for each verdict's confidence.
 
 :func:`resample` draws ``B`` bootstrap resamples of the respondents of
 ``Scores.respondents`` and returns, for every group a verdict rests on and every
@@ -23,18 +22,16 @@ The design, in short:
   blocks (a few MB each); per block, each company-wave draws its random numbers, one
   ``np.bincount`` counts how often every respondent is drawn, and the strata sums of
   all companies are counts @ scores (a batched matrix product per stratum size class),
-  the group sums a small 0/1 matrix per company-wave @ strata sums. On 20,000
-  respondents x 9 cells, B = 1000 takes about as long as scoring the dataset.
+  the group sums a 0/1 matrix per company-wave @ strata sums.
 - **Exact up to a size, approximated above it** (``exact_max``, the instrument's
   ``bootstrap_exact_max``): the exact draws cost ``B`` random numbers per respondent
   (a billion for a million respondents). A stratum of more than ``exact_max``
   respondents has its replicate sums drawn from the multivariate normal distribution the
   bootstrap sums tend to (the stratum's per-respondent mean vector and covariance, times
-  ``n``; :mod:`assessment.scoring.approx`), from a second generator per company-wave, so
-  every company without a large stratum keeps exactly its draws (a company with one
-  draws its exact strata's ``u`` for their respondents only, as if the large stratum were
-  not there).
-  At a few hundred respondents the two agree within the bootstrap's own Monte Carlo error.
+  ``n``; :mod:`assessment.scoring.approx`), from a second generator per company-wave:
+  a company without a large stratum keeps exactly its draws, one with a large stratum
+  draws for its exact strata only. At a few hundred respondents the two agree within the
+  bootstrap's own Monte Carlo error.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from assessment.exceptions import Problem
 from assessment.instrument.survey_tools import tool_facts
-from assessment.intake.read import check_workbook
+from assessment.intake.workbook import check_workbook
 
 FORMATS = ("qualtrics", "limesurvey", "msforms", "googleforms", "surveymonkey", "generic")
 _PUNCT = re.compile(r"[^\w]+")
