@@ -137,9 +137,9 @@ def score_company(ds: Dataset, memo: dict | None = None) -> Scores:
     integration = _reused(memo, "integration", (inst, integ),
                           _inputs(resp, integ.item_ids),
                           lambda: _integration(resp, integ, inst, persp, core["key"]))
-    del core["key"]
     return Scores(instrument=inst, companies=ds.companies, integration=integration,
-                  integration_instrument=integ, **core)
+                  integration_instrument=integ,
+                  **{name: table for name, table in core.items() if name != "key"})
 
 
 #: the columns besides the answers that a section's scores depend on
@@ -165,8 +165,7 @@ def _inputs(resp: pd.DataFrame, ids: list[str]) -> tuple:
 
 def _reused(memo: dict, name: str, objects: tuple, inputs: tuple, make):
     """``make()``, or what it gave last time for ``name`` when ``inputs`` are equal and
-    ``objects`` (the instruments) are the same objects. A dict result is copied (the
-    caller takes entries out of it)."""
+    ``objects`` (the instruments) are the same objects."""
     last = memo.get(name)
     if last is not None and len(last[0]) == len(objects) and \
             all(a is b for a, b in zip(last[0], objects, strict=True)) and last[1] == inputs:
@@ -174,7 +173,7 @@ def _reused(memo: dict, name: str, objects: tuple, inputs: tuple, make):
     else:
         value = make()
         memo[name] = (objects, inputs, value)
-    return dict(value) if isinstance(value, dict) else value
+    return value
 
 
 def _score_core(ds: Dataset) -> dict:

@@ -126,10 +126,15 @@ def _bar(slide: Any, spec: ChartSpec, x: int, y: int, cx: int, cy: int) -> Any:
     cats.tick_labels.font.size = Pt(12)
     cats.format.line.color.rgb = rgb(PAR_COLOR)
     cats.format.line.width = Pt(2)
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.TOP
-    chart.legend.include_in_layout = False
+    _legend(chart, XL_LEGEND_POSITION.TOP)
     return frame
+
+
+def _legend(chart: Any, position: Any) -> None:
+    """A legend at ``position`` that does not shrink the plot area."""
+    chart.has_legend = True
+    chart.legend.position = position
+    chart.legend.include_in_layout = False
 
 
 def _xy(slide: Any, spec: ChartSpec, x: int, y: int, cx: int, cy: int) -> Any:
@@ -202,9 +207,7 @@ def _radar(slide: Any, spec: ChartSpec, x: int, y: int, cx: int, cy: int) -> Any
             series.data_labels.number_format = spec.number_format
             series.data_labels.number_format_is_linked = False
             series.data_labels.font.size = Pt(10)
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
+    _legend(chart, XL_LEGEND_POSITION.BOTTOM)
     return frame
 
 
