@@ -20,8 +20,13 @@ import pyarrow as pa
 
 from assessment.exceptions import DatasetError, InstrumentError, Problem
 from assessment.instrument.integration import IntegrationInstrument, load_integration
-from assessment.instrument.models import Instrument, check_version, load_instrument
-from assessment.intake.read import read_table
+from assessment.instrument.models import (
+    INSTRUMENT_VERSIONS,
+    Instrument,
+    check_version,
+    load_instrument,
+)
+from assessment.intake.read import Numbers, read_table
 from assessment.intake.validate import (
     COMPANY_COLUMNS,
     MAX_SHOWN_PER_KIND,
@@ -33,6 +38,7 @@ from assessment.intake.validate import (
     check_responses,
     infer_version,
     load_settings,
+    version_items,
 )
 
 __all__ = ["COMPANY_COLUMNS", "MAX_SHOWN_PER_KIND", "PERSPECTIVES", "RESPONSE_COLUMNS",
@@ -99,6 +105,25 @@ def _packaged(version: str) -> str | None:
         return check_version(version)
     except InstrumentError:
         return None
+
+
+def _answer_columns(instrument: Instrument | None, integration: IntegrationInstrument | None,
+                    ignore: set[str]) -> Numbers | None:
+    """The columns a responses file may hold answers in (the items of ``instrument``, or of
+    every packaged version when the file's version is not known yet) and the scale they
+    are on; None when the versions' scales differ."""
+    if instrument is not None:
+        integ = integration or load_integration(version=_packaged(instrument.version))
+        ids = set(instrument.item_ids) | set(integ.item_ids)
+        scales = {(instrument.scale.min, instrument.scale.max)}
+    else:
+        ids = set().union(*(version_items(v) for v in INSTRUMENT_VERSIONS))
+        scales = {(s.min, s.max) for s in
+                  (load_instrument(version=v).scale for v in INSTRUMENT_VERSIONS)}
+    if len(scales) != 1:
+        return None
+    (lo, hi), = scales
+    return ids - ignore, lo, hi
 
 
 def find_responses(folder: Path) -> Path | None:
@@ -207,7 +232,8 @@ def load_dataset(path: str | Path, instrument: Instrument | None = None,
         problems.append(Problem("responses.csv", None, None, None,
                                 "a responses.csv or responses.xlsx file"))
     else:
-        table = read_table(resp_path, problems, sheet=sheet)
+        table = read_table(resp_path, problems, sheet=sheet,
+                           numbers=_answer_columns(instrument, integration, ignore))
     resp_name = resp_path.name if resp_path is not None else "responses.csv"
     if table is not None and table.attrs.get("sheet") is not None:
         resp_name = f"{resp_name}, sheet {table.attrs['sheet']!r}"

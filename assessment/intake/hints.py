@@ -72,7 +72,7 @@ def drop_header_rows(df: pd.DataFrame, name: str, items: list[str],
         import_id = cells.str.contains('{"ImportId"', regex=False).any()
         # question texts: words, a different one in (nearly) every item column (answer
         # labels are words too, but a handful repeated)
-        texts = [v for v in cells[items] if v != ""] if items else []
+        texts = [v for v in cells[items] if isinstance(v, str) and v] if items else []
         wordy = {v for v in texts if looks_like_label(v)}
         if import_id or (len(texts) >= 3 and len(wordy) >= 0.8 * len(texts)):
             drop.append(row)

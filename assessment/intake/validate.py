@@ -194,6 +194,9 @@ def _check_answers(
     counts = dict.fromkeys(bad, 0)
     for c, item in enumerate(items):
         column = df[item]
+        if column.dtype == np.float32:  # read as numbers: whole ones, on the scale
+            values[where[item]] = column.to_numpy()
+            continue
         got = _digits(column)
         if got is None:
             got = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
