@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from assessment.exceptions import Omitted, Problem
@@ -349,7 +350,10 @@ def check_responses(
         _omitted(problems, name, len(rows), "company ids not listed in companies.csv")
 
     key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
-    dup = key.duplicated(keep=False) & (df["respondent_id"] != "")
+    # ids unique over the whole file (a survey tool's response ids) are unique within
+    # every company and wave: one count instead of matching three columns
+    dup = (pd.Series(False, index=df.index) if _all_distinct(df["respondent_id"])
+           else key.duplicated(keep=False) & (df["respondent_id"] != ""))
     if dup.any():
         rows = pd.Series(df.index, index=df.index)
         first = rows[dup].groupby([key["w"][dup], key["c"][dup], key["r"][dup]]).transform("min")
@@ -408,6 +412,15 @@ def check_responses(
         PARTICIPANTS: participants, "row": df.index.to_numpy(),
     }, index=df.index)
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
+
+
+def _all_distinct(column: pd.Series) -> bool:
+    """Whether no two cells of a text column are the same."""
+    try:
+        arrow = pa.array(column.array)
+    except (TypeError, ValueError, pa.ArrowException):
+        return not column.duplicated().any()
+    return pc.count_distinct(arrow, mode="all").as_py() == len(column)
 
 
 def _one_chunk(column: pd.Series) -> pd.Series:

@@ -29,8 +29,6 @@ from assessment.present.questionnaire.content import (
     Questionnaire,
     build_questionnaire,
 )
-from assessment.present.questionnaire.page import form_html
-from assessment.present.questionnaire.sheet import template_xlsx
 from assessment.present.questionnaire.tools import limesurvey_tsv, qualtrics_txt, setup_sheet
 
 __all__ = ["FORMATS", "PERSPECTIVES", "Part", "Question", "Questionnaire",
@@ -44,6 +42,20 @@ def _text(render: Callable[[Questionnaire], str], bom: bool = False
     return lambda q, inst: (_BOM if bom else b"") + render(q).encode("utf-8")
 
 
+def _template(q: Questionnaire, inst: Instrument) -> bytes:
+    # imported when used: openpyxl takes a fifth of a second to import, which every
+    # command line run would pay (the command line knows the formats from this module)
+    from assessment.present.questionnaire.sheet import template_xlsx
+
+    return template_xlsx(q)
+
+
+def _form(q: Questionnaire, inst: Instrument) -> bytes:
+    from assessment.present.questionnaire.page import form_html
+
+    return form_html(q, f"{inst.title.get(q.lang)} · {inst.version}").encode("utf-8")
+
+
 #: every format: its file name ending and how its bytes are made
 FORMATS: dict[str, tuple[str, Callable[[Questionnaire, Instrument], bytes]]] = {
     "limesurvey": ("limesurvey.txt", _text(limesurvey_tsv, bom=True)),
@@ -51,9 +63,8 @@ FORMATS: dict[str, tuple[str, Callable[[Questionnaire, Instrument], bytes]]] = {
     "msforms": ("msforms.txt", _text(lambda q: setup_sheet(q, "msforms"))),
     "googleforms": ("googleforms.txt", _text(lambda q: setup_sheet(q, "googleforms"))),
     "surveymonkey": ("surveymonkey.txt", _text(lambda q: setup_sheet(q, "surveymonkey"))),
-    "xlsx": ("template.xlsx", lambda q, inst: template_xlsx(q)),
-    "html": ("form.html", lambda q, inst: form_html(
-        q, f"{inst.title.get(q.lang)} · {inst.version}").encode("utf-8")),
+    "xlsx": ("template.xlsx", _template),
+    "html": ("form.html", _form),
 }
 
 
