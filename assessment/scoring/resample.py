@@ -233,10 +233,11 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     # per respondent and cell: [kept score or 0, 1 if kept] side by side
     n_cells = len(cells)
     data = np.empty((len(values), 2 * n_cells))  # filled in place: no temporary copies
+    missing = np.isnan(values)  # (a kept score is never infinite)
     data[:, :n_cells] = values
-    np.nan_to_num(data[:, :n_cells], copy=False, nan=0.0)
-    np.logical_not(np.isnan(values), out=data[:, n_cells:], casting="unsafe")
-    del values
+    np.copyto(data[:, :n_cells], 0.0, where=missing)
+    np.logical_not(missing, out=data[:, n_cells:], casting="unsafe")
+    del values, missing
 
     # strata: runs of the sorted respondents; groups: runs of strata or single strata
     stratum = _codes(drawn, STRATUM)
@@ -455,9 +456,10 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
 
     cw_start = _starts(_codes(drawn, ["wave", "company_id"]))
     cw_end = np.r_[cw_start[1:], n]
-    waves, companies = drawn["wave"].to_numpy(), drawn["company_id"].to_numpy()
-    rngs = [np.random.default_rng(company_seed(seed, companies[a], waves[a]))
-            for a in cw_start]
+    waves, companies = (drawn[c].iloc[cw_start].to_numpy(dtype=object)
+                        for c in ("wave", "company_id"))
+    rngs = [np.random.default_rng(company_seed(seed, c, w))
+            for c, w in zip(companies, waves, strict=True)]
     size = s_size[stratum].astype(np.float64)
     per_block = max(1, min(B, _BLOCK_VALUES // max(n, total, n_strata * k)))
     shift = None
@@ -488,11 +490,12 @@ def _normal_strata(drawn: pd.DataFrame, start: np.ndarray, size: np.ndarray,
     """``(len(start), B, k)``: the replicate sums of the strata of ``data``'s rows
     ``start:start + size``, each from its normal approximation, drawn stratum after stratum
     from its company-wave's generator."""
-    waves, companies = drawn["wave"].to_numpy(), drawn["company_id"].to_numpy()
+    waves, companies = (drawn[c].iloc[start].to_numpy(dtype=object)
+                        for c in ("wave", "company_id"))
     out = np.empty((len(start), B, data.shape[1]))
     rngs: dict[tuple[str, str], np.random.Generator] = {}
     for i, (a, m) in enumerate(zip(start, size, strict=True)):
-        key = (str(waves[a]), str(companies[a]))
+        key = (str(waves[i]), str(companies[i]))
         if key not in rngs:
             rngs[key] = np.random.default_rng(normal_seed(company_seed(seed, key[1], key[0])))
         out[i] = normal_sums(data[a:a + m], B, rngs[key])

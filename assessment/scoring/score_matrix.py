@@ -48,7 +48,8 @@ def score_matrix(respondents: pd.DataFrame
     order = np.lexsort([text[c][0] for c in
                         ["respondent_id", "department", "perspective", "company_id", "wave"]]
                        + [is_team])
-    people = pd.DataFrame({c: pd.Categorical.from_codes(codes[order], categories=uniques)
+    people = pd.DataFrame({c: pd.Categorical.from_codes(codes[order],
+                                                        dtype=_dtype(long[c], uniques))
                            for c, (codes, uniques) in text.items()})
     return people, cells, values[order]
 
@@ -65,10 +66,43 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     ([1, 0, 1], ['a', 'b'])
     """
     if (isinstance(values.dtype, pd.CategoricalDtype)
-            and values.cat.categories.is_monotonic_increasing):
+            and _increasing(values.cat.categories)):
         return values.cat.codes.to_numpy(), values.cat.categories  # int8 to int32
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _increasing(uniques: pd.Index) -> bool:
+    """Whether the (distinct) texts are in increasing order: one vectorised comparison of
+    neighbours (``Index.is_monotonic_increasing`` makes a Python string of each text of an
+    Arrow-backed index: a second for a million respondent ids). False when they do not
+    compare (mixed types).
+
+    Examples
+    --------
+    >>> _increasing(pd.Index(["a", "b", "c"])), _increasing(pd.Index(["b", "a"]))
+    (True, False)
+    >>> _increasing(pd.Index(["a", 1], dtype=object))
+    False
+    """
+    if len(uniques) < 2:
+        return True
+    values = uniques.array
+    try:
+        return bool(np.asarray(values[1:] > values[:-1], dtype=bool).all())
+    except TypeError:
+        return False
+
+
+def _dtype(values: pd.Series, uniques: pd.Index) -> pd.CategoricalDtype:
+    """The unordered categorical type of ``uniques``: the column's own when these are its
+    categories (a new type checks that its categories are unique: slow for a million
+    respondent ids)."""
+    own = values.dtype
+    if (isinstance(own, pd.CategoricalDtype) and not own.ordered
+            and own.categories is uniques):
+        return own
+    return pd.CategoricalDtype(uniques, ordered=False)
 
 
 def _position(uniques: pd.Index, text: str) -> int:
