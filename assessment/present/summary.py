@@ -15,6 +15,9 @@ from assessment.intake.dataset import Dataset
 from assessment.scoring.quality import quality_summary
 from assessment.scoring.tables import Scores
 
+#: the columns of ``Scores.flags`` :func:`~assessment.scoring.quality.quality_summary`
+#: reads (a company's rows of a million respondents are gathered for these only)
+FLAGS_READ = ["straight_lining", "contradictory"]
 SCORE_COLUMNS = ["company_id", "wave", "section", "discipline", "lens", "perspective", "mean",
                  "n", "sd", "ci_low", "ci_high", "rwg", "shown", "instrument_version"]
 
@@ -105,8 +108,8 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
         key = (cid, diag.wave)
         entry["dropped_scores"] = int(drop.at[key, "n_dropped"]) if key in drop.index else 0
         entry["data_quality"] = quality_summary(
-            scores.rows("flags", cid, diag.wave), scores.rows("company_reliability", cid,
-                                                               diag.wave), scores.thresholds)
+            scores.rows("flags", cid, diag.wave, FLAGS_READ),
+            scores.rows("company_reliability", cid, diag.wave), scores.thresholds)
         companies.append(entry)
     return {
         "dataset": dataset.name,
