@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.scoring.approx import normal_seed, normal_sums
-from assessment.scoring.score_matrix import score_matrix
+from assessment.scoring.score_matrix import score_data
 
 __all__ = ["Replicates", "TEAM", "company_seed", "percentile_interval", "resample"]
 
@@ -227,17 +227,11 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, not {replicates}")
     B = int(replicates)
-    people, cells, values = score_matrix(respondents)
+    # per respondent and cell: [kept score or 0, 1 if kept] side by side
+    people, cells, data = score_data(respondents)
     is_team = (people["perspective"] == TEAM).to_numpy()
     drawn, team = people[~is_team].reset_index(drop=True), people[is_team].reset_index(drop=True)
-    # per respondent and cell: [kept score or 0, 1 if kept] side by side
     n_cells = len(cells)
-    data = np.empty((len(values), 2 * n_cells))  # filled in place: no temporary copies
-    missing = np.isnan(values)  # (a kept score is never infinite)
-    data[:, :n_cells] = values
-    np.copyto(data[:, :n_cells], 0.0, where=missing)
-    np.logical_not(missing, out=data[:, n_cells:], casting="unsafe")
-    del values, missing
 
     # strata: runs of the sorted respondents; groups: runs of strata or single strata
     stratum = _codes(drawn, STRATUM)

@@ -1,5 +1,7 @@
 """The respondents x cells score matrix the bootstrap draws from
-(:func:`assessment.scoring.resample.resample`), built from ``Scores.respondents``."""
+(:func:`assessment.scoring.resample.resample`), built from ``Scores.respondents``:
+:func:`score_matrix` (NaN where a score is not kept) and :func:`score_data` (the kept
+scores and the kept counts side by side, as the bootstrap sums them)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,43 @@ def score_matrix(respondents: pd.DataFrame
     >>> values.shape == (len(people), len(cells))
     True
     """
+    people, cells, columns, order = _sorted_columns(respondents)
+    return people, cells, np.take(columns, order, axis=1).T
+
+
+def score_data(respondents: pd.DataFrame
+               ) -> tuple[pd.DataFrame, list[tuple[str, str]], np.ndarray]:
+    """:func:`score_matrix` as the bootstrap sums it: the respondents and cells as there, and
+    per respondent ``[kept score or 0 per cell, 1 if kept per cell]`` side by side
+    (float64, respondents x 2 cells, C order).
+
+    Examples
+    --------
+    >>> from assessment import load_dataset, score
+    >>> long = score(load_dataset("data/sample")).respondents
+    >>> people, cells, data = score_data(long)
+    >>> values = score_matrix(long)[2]
+    >>> k = len(cells)
+    >>> bool((data[:, k:] == ~np.isnan(values)).all())
+    True
+    >>> bool((data[:, :k] == np.nan_to_num(values)).all())
+    True
+    """
+    people, cells, columns, order = _sorted_columns(respondents)
+    k = len(cells)
+    taken = np.take(columns, order, axis=1)  # cell by cell: each a contiguous gather
+    missing = np.isnan(taken)
+    taken[missing] = 0.0
+    data = np.empty((len(people), 2 * k))
+    data[:, :k] = taken.T
+    data[:, k:] = ~missing.T
+    return people, cells, data
+
+
+def _sorted_columns(respondents: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, list[tuple[str, str]], np.ndarray, np.ndarray]:
+    """The sorted respondents, the cells, the cells x respondents kept scores in the
+    table's order of respondents (NaN where not kept), and the order that sorts them."""
     long = respondents
     kept = long["kept"].to_numpy(dtype=bool) & long["score"].notna().to_numpy()
     score = np.where(kept, long["score"].to_numpy(dtype=float), np.nan)
@@ -29,7 +68,7 @@ def score_matrix(respondents: pd.DataFrame
     blocks = _cell_blocks(long)
     if blocks is not None:  # one block per cell, the same respondents in each (as scored)
         cells, rows, text = blocks
-        values = score.reshape(len(cells), rows).T
+        values = score.reshape(len(cells), rows)
     else:
         cells, cell = _cells(long)
         text = {c: text_codes(long[c]) for c in columns}
@@ -40,8 +79,8 @@ def score_matrix(respondents: pd.DataFrame
         person = pd.factorize(key)[0]
         first_row = np.unique(person, return_index=True)[1]
         text = {c: (codes[first_row], uniques) for c, (codes, uniques) in text.items()}
-        values = np.full((len(first_row), len(cells)), np.nan)
-        values[person[kept], cell[kept]] = score[kept]
+        values = np.full((len(cells), len(first_row)), np.nan)
+        values[cell[kept], person[kept]] = score[kept]
     # team last, then by stratum and respondent_id (np.lexsort: the last key first); the
     # codes of sorted texts sort as the texts
     is_team = text["perspective"][0] == _position(text["perspective"][1], TEAM)
@@ -51,7 +90,7 @@ def score_matrix(respondents: pd.DataFrame
     people = pd.DataFrame({c: pd.Categorical.from_codes(codes[order],
                                                         dtype=_dtype(long[c], uniques))
                            for c, (codes, uniques) in text.items()})
-    return people, cells, values[order]
+    return people, cells, values, order
 
 
 def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
