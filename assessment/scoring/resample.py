@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.scoring.approx import normal_seed, normal_sums
-from assessment.scoring.score_matrix import score_data
+from assessment.scoring.score_matrix import score_columns
 
 __all__ = ["Replicates", "TEAM", "company_seed", "percentile_interval", "resample"]
 
@@ -227,8 +227,7 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, not {replicates}")
     B = int(replicates)
-    # per respondent and cell: [kept score or 0, 1 if kept] side by side
-    people, cells, data = score_data(respondents)
+    people, cells, columns = score_columns(respondents)
     is_team = (people["perspective"] == TEAM).to_numpy()
     drawn, team = people[~is_team].reset_index(drop=True), people[is_team].reset_index(drop=True)
     n_cells = len(cells)
@@ -276,11 +275,15 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     n_drawn_groups = sum(len(at) for _, at in plan)
     members = _Membership(plan, cw)
 
-    # point values and kept counts of the data itself
-    sums = (members.sums(np.add.reduceat(data[: len(drawn)], s_start, axis=0)[:, None])[:, 0]
-            if len(drawn) else np.empty((0, 2 * n_cells)))
+    # point values and kept counts of the data itself (summed cell by cell: in memory order)
+    sums = (members.sums(np.add.reduceat(columns[:, :len(drawn)], s_start, axis=1).T[:, None])
+            [:, 0] if len(drawn) else np.empty((0, 2 * n_cells)))
     if is_team.any():
-        sums = np.vstack([sums, np.add.reduceat(data[len(drawn):], t_start, axis=0)])
+        sums = np.vstack([sums, np.add.reduceat(columns[:, len(drawn):], t_start, axis=1).T])
+    # per respondent and cell: [kept score or 0, 1 if kept] side by side, respondent by
+    # respondent (the bootstrap draws respondents)
+    data = np.ascontiguousarray(columns.T)
+    del columns
     sums = sums[order]
     point = _ratio(sums[:, :n_cells], sums[:, n_cells:])
     n_kept = np.rint(sums[:, n_cells:]).astype(np.int64)

@@ -1,7 +1,7 @@
 """The respondents x cells score matrix the bootstrap draws from
 (:func:`assessment.scoring.resample.resample`), built from ``Scores.respondents``:
-:func:`score_matrix` (NaN where a score is not kept) and :func:`score_data` (the kept
-scores and the kept counts side by side, as the bootstrap sums them)."""
+:func:`score_matrix` (NaN where a score is not kept) and :func:`score_columns` (per cell the kept
+scores, then per cell whether one is kept: what the bootstrap sums)."""
 
 from __future__ import annotations
 
@@ -28,33 +28,36 @@ def score_matrix(respondents: pd.DataFrame
     return people, cells, np.take(columns, order, axis=1).T
 
 
-def score_data(respondents: pd.DataFrame
-               ) -> tuple[pd.DataFrame, list[tuple[str, str]], np.ndarray]:
-    """:func:`score_matrix` as the bootstrap sums it: the respondents and cells as there, and
-    per respondent ``[kept score or 0 per cell, 1 if kept per cell]`` side by side
-    (float64, respondents x 2 cells, C order).
+def score_columns(respondents: pd.DataFrame
+                  ) -> tuple[pd.DataFrame, list[tuple[str, str]], np.ndarray]:
+    """:func:`score_matrix` as the bootstrap sums it, cell by cell: the respondents and
+    cells as there, and float64 ``(2 cells, respondents)``: the kept scores (0 where none)
+    of each cell, then 1 where a score is kept for each cell, each row contiguous (sums
+    over runs of respondents, ``np.add.reduceat(..., axis=1)``, read memory in order).
 
     Examples
     --------
     >>> from assessment import load_dataset, score
     >>> long = score(load_dataset("data/sample")).respondents
-    >>> people, cells, data = score_data(long)
+    >>> people, cells, columns = score_columns(long)
     >>> values = score_matrix(long)[2]
     >>> k = len(cells)
-    >>> bool((data[:, k:] == ~np.isnan(values)).all())
+    >>> columns.shape == (2 * k, len(people))
     True
-    >>> bool((data[:, :k] == np.nan_to_num(values)).all())
+    >>> bool((columns[k:] == ~np.isnan(values.T)).all())
+    True
+    >>> bool((columns[:k] == np.nan_to_num(values.T)).all())
     True
     """
-    people, cells, columns, order = _sorted_columns(respondents)
+    people, cells, values, order = _sorted_columns(respondents)
     k = len(cells)
-    taken = np.take(columns, order, axis=1)  # cell by cell: each a contiguous gather
-    missing = np.isnan(taken)
-    taken[missing] = 0.0
-    data = np.empty((len(people), 2 * k))
-    data[:, :k] = taken.T
-    data[:, k:] = ~missing.T
-    return people, cells, data
+    columns = np.empty((2 * k, len(people)))
+    # cell by cell: contiguous gathers (the positions are valid: "clip" only spares a buffer)
+    np.take(values, order, axis=1, out=columns[:k], mode="clip")
+    missing = np.isnan(columns[:k])
+    columns[:k][missing] = 0.0
+    np.logical_not(missing, out=columns[k:], casting="unsafe")
+    return people, cells, columns
 
 
 def _sorted_columns(respondents: pd.DataFrame
