@@ -162,16 +162,27 @@ class Scores:
         company of a large portfolio does not scan the whole table again and again.
         The tables are read-only once scored.
 
-        ``columns``: only these columns (gathering a company's rows of a long table costs
-        per column, text columns most). Rows that follow each other in the table are
-        sliced, not gathered.
+        ``columns``: only these columns, taken for every company-wave at once on first use
+        and grouped by company-wave (gathering rows of a long table costs per column and
+        per call). Rows that follow each other in the table are sliced, not gathered.
         """
         df = getattr(self, table)
+        key = (str(company_id), str(wave))
         if columns is not None:
-            whole = df
-            df = self.memo(("columns", table, tuple(columns), None if df is None else len(df)),
-                           lambda: whole[list(columns)])
-        pos = self._positions(table).get((str(company_id), str(wave)))
+            def make() -> tuple[pd.DataFrame, dict[tuple[str, str], tuple[int, int]]]:
+                positions = self._positions(table)
+                part = df[list(columns)]
+                if not positions:
+                    return part.iloc[:0], {}
+                ends = np.cumsum([len(p) for p in positions.values()])
+                where = {k: (int(e) - len(p), int(e))
+                         for (k, p), e in zip(positions.items(), ends, strict=True)}
+                return part.take(np.concatenate(list(positions.values()))), where
+            grouped, where = self.memo(("rows", table, tuple(columns),
+                                        None if df is None else len(df)), make)
+            a, b = where.get(key, (0, 0))
+            return grouped.iloc[a:b]
+        pos = self._positions(table).get(key)
         if pos is None:
             return df.iloc[:0]
         if len(pos) and (np.diff(pos) == 1).all():  # one run of rows
