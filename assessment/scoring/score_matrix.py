@@ -109,7 +109,7 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """
     if (isinstance(values.dtype, pd.CategoricalDtype)
             and _increasing(values.cat.categories)):
-        return values.cat.codes.to_numpy(), values.cat.categories  # int8 to int32
+        return values.array.codes, values.cat.categories  # int8 to int32, read-only
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
 
@@ -179,10 +179,10 @@ def _cell_blocks(long: pd.DataFrame
         return None
     disc = long["discipline"].array
     lens = long["lens"].array
-    try:  # a missing discipline or lens (never made by the scoring): the general path
-        turn = np.asarray((disc[1:] != disc[:-1]) | (lens[1:] != lens[:-1]), dtype=bool)
-    except (TypeError, ValueError):
+    turn_disc, turn_lens = _turns(long["discipline"]), _turns(long["lens"])
+    if turn_disc is None or turn_lens is None:
         return None
+    turn = turn_disc | turn_lens
     change = np.flatnonzero(turn) + 1
     rows = int(change[0]) if len(change) else n
     n_blocks = n // rows
@@ -206,3 +206,17 @@ def _cell_blocks(long: pd.DataFrame
     if (key[1:] == key[:-1]).any():
         return None
     return [(str(d), str(le)) for d, le in cells], rows, text
+
+
+def _turns(values: pd.Series) -> np.ndarray | None:
+    """Where a value differs from the one before (bool, one shorter than ``values``); None
+    when the values do not compare, or a categorical misses a value (never made by the
+    scoring: the general path). A categorical compares its codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.array.codes
+        return None if (codes < 0).any() else codes[1:] != codes[:-1]
+    array = values.array
+    try:
+        return np.asarray(array[1:] != array[:-1], dtype=bool)
+    except (TypeError, ValueError):
+        return None
