@@ -1,11 +1,14 @@
 """Branding files and numbers in the reader's language."""
 
 import datetime as dt
+import string
 import struct
 import zlib
 
 import pytest
+from babel.numbers import format_decimal
 
+from assessment.numbers import format_field, format_text
 from assessment.present.brand import BrandError, load_brand
 from assessment.present.numbers import date, num, num_range
 
@@ -81,3 +84,44 @@ def test_ranges_dates_and_bad_specs():
     assert date(dt.date(2026, 3, 1), "de") == "1. März 2026"
     with pytest.raises(ValueError, match="unsupported number format"):
         num(1.0, "g")
+
+
+class _ReferenceFormatter(string.Formatter):
+    """``str.format`` through :class:`string.Formatter`, numbers by :func:`num`: what
+    ``format_text`` did before it parsed each template once."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value, format_spec):
+        return format_field(value, format_spec, self.lang)
+
+
+@pytest.mark.parametrize("template", [
+    "{lens}: {score:.2f} ({share:.0%})", "plain text", "", "{{braces}} {n} {{x}}",
+    "{n!r} {n!s:>5} {name!a} {score:+.1f}", "{score:.3}|{n:04d}|{name:<6}|", "{items[0]}",
+    "{obj.real:.2f}", "{score:{width}}", "{share:.1%} of {n} people, {gap:+.2f}",
+])
+@pytest.mark.parametrize("lang", ["en", "de", "nl"])
+def test_format_text_equals_string_formatter(template, lang):
+    values = {"lens": "Inrichting", "score": 4.6049, "share": 0.9655, "n": 7, "name": "Süd",
+              "items": ["first"], "obj": 2.5, "width": 8, "gap": -0.25}
+    assert format_text(template, lang, **values) == _ReferenceFormatter(lang).vformat(
+        template, (), values)
+
+
+def test_format_text_errors_as_str_format():
+    with pytest.raises(KeyError, match="missing"):
+        format_text("{missing:.2f}", "en", other=1.0)
+    with pytest.raises(ValueError):
+        format_text("{unclosed", "en")
+
+
+def test_cached_numbers_keep_negative_zero_apart():
+    """Each number is formatted once per spec and language; -0.0 and 0.0 are equal keys
+    to a dict, but Babel writes them differently."""
+    for value in (-0.0, 0.0, -0.0, 0.0):
+        assert num(value, ".2f", "de") == format_decimal(value, format="#,##0.00", locale="de")
+    assert num(-0.0, "+.1f") != num(0.0, "+.1f")
+    assert num(1, ".1f") == num(1.0, ".1f") == num(True, ".1f") == "1.0"

@@ -278,3 +278,19 @@ def test_diagnoses_are_made_once_per_scores_and_travel_with_them(sample_dataset,
     assert rep.diagnosis.to_dict() == first["shoes"].to_dict()
     with pytest.raises(AssertionError, match="diagnosed again"):
         va.diagnose(va.score(sample_dataset), ["shoes"])  # new scores: diagnosed anew
+
+
+def test_department_dominants_are_each_departments_own_verdict(sample_scores,
+                                                               sample_diagnoses):
+    """All departments of a company are classified in one call: each gets what the rules
+    give its own set-up means alone."""
+    th = sample_scores.thresholds
+    checked = 0
+    for cid, diag in sample_diagnoses.items():
+        rows = sample_scores.rows("departments", cid, diag.wave)
+        for dep, group in rows.groupby("department"):
+            means = dict(zip(group["discipline"], group["mean"], strict=True))
+            assert diag.department_dominant[str(dep)] == classify(means, th)[2]
+            checked += 1
+        assert len(diag.department_dominant) == rows["department"].nunique()
+    assert checked >= 4

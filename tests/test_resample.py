@@ -292,3 +292,38 @@ def test_percentile_interval_against_nanpercentile():
     assert low[1] == pytest.approx(1.3)
     with pytest.raises(ValueError):
         percentile_interval(values, level=1.0)
+
+
+def test_score_columns_are_the_score_matrix_cell_by_cell():
+    """The bootstrap's layout (kept scores with 0 where none, then 1 where kept, a row per
+    cell) is the score matrix transposed, for the scored layout (categoricals, one block
+    per cell) and for any other order (the general path)."""
+    from assessment.scoring.score_matrix import score_columns, score_matrix
+    long = long_frame(random_people(np.random.default_rng(3)))
+    blocks = pd.concat([g for _, g in long.groupby(["discipline", "lens"], sort=False)],
+                       ignore_index=True)
+    categorical = blocks.astype({c: "category" for c in
+                                 ["wave", "company_id", "respondent_id", "perspective",
+                                  "department", "discipline", "lens"]})
+    for frame in (categorical, blocks, long.sample(frac=1.0, random_state=2)):
+        people, cells, values = score_matrix(frame)
+        people2, cells2, columns = score_columns(frame)
+        pd.testing.assert_frame_equal(people, people2)
+        assert cells == cells2 and columns.shape == (2 * len(cells), len(people))
+        np.testing.assert_array_equal(columns[:len(cells)], np.nan_to_num(values.T, nan=0.0))
+        np.testing.assert_array_equal(columns[len(cells):], ~np.isnan(values.T))
+        # the respondents sorted as documented: team last, then by stratum and id
+        key = people[["wave", "company_id", "perspective", "department",
+                      "respondent_id"]].astype(str).apply(tuple, axis=1).tolist()
+        assert key == sorted(key)
+        # and the scores are those of the table
+        for i in range(0, len(people), 7):
+            p = people.iloc[i]
+            mine = frame[(frame["respondent_id"].astype(str) == str(p["respondent_id"]))
+                         & (frame["company_id"].astype(str) == str(p["company_id"]))
+                         & (frame["wave"].astype(str) == str(p["wave"]))]
+            for j, (d, lens) in enumerate(cells):
+                row = mine[(mine["discipline"].astype(str) == d)
+                           & (mine["lens"].astype(str) == lens)]
+                expected = row["score"].iloc[0] if row["kept"].iloc[0] else np.nan
+                np.testing.assert_equal(values[i, j], expected)

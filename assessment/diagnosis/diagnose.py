@@ -180,8 +180,8 @@ def _replicates(scores: Scores, todo: list[tuple[str, str]]) -> dict[tuple[str, 
     if long.empty or th.bootstrap_replicates < 1:
         return {}
     want = {(str(c), str(w)) for c, w in todo}
-    if want >= set(scores.company_waves()) and not long[["company_id", "wave"]].isna(
-            ).to_numpy().any():  # every company-wave: every row
+    if want >= set(scores.company_waves()) and not any(
+            long[c].isna().any() for c in ("company_id", "wave")):  # every company-wave: every row
         reps = resample(long, th.bootstrap_replicates, th.bootstrap_seed,
                         th.bootstrap_exact_max)
         return {(cid, w): CompanyReplicates(reps, w, cid) for cid, w in todo}
@@ -318,11 +318,12 @@ def _departments(dept: list[dict], reps: CompanyReplicates | None, th,
     by_dept: dict[str, dict[str, float]] = {}
     for r in dept:
         by_dept.setdefault(str(r["department"]), {})[r["discipline"]] = float(r["mean"])
-    for dep in sorted(by_dept):
-        prof_d = by_dept[dep]
-        row = np.array([prof_d.get(d, np.nan) for d in DISCIPLINES])
-        dom = int(classify_many(row, np.full(3, np.nan), th)["dominant"])
-        dominant[str(dep)] = DISCIPLINES[dom] if dom >= 0 else None
+    names = sorted(by_dept)
+    if names:  # all departments in one call (the rules classify each row on its own)
+        rows = np.array([[by_dept[dep].get(d, np.nan) for d in DISCIPLINES] for dep in names])
+        doms = classify_many(rows, np.full(rows.shape, np.nan), th)["dominant"]
+        for dep, dom in zip(names, doms.tolist(), strict=True):
+            dominant[str(dep)] = DISCIPLINES[dom] if dom >= 0 else None
     if len(dominant) < 2:
         return None, dominant
     leaning = {d for d in dominant.values() if d}

@@ -15,6 +15,9 @@ from assessment.intake.dataset import Dataset
 from assessment.scoring.quality import quality_summary
 from assessment.scoring.tables import Scores
 
+#: the columns of ``Scores.flags`` :func:`~assessment.scoring.quality.quality_summary`
+#: reads (a company's rows of a million respondents are gathered for these only)
+FLAGS_READ = ["straight_lining", "contradictory"]
 SCORE_COLUMNS = ["company_id", "wave", "section", "discipline", "lens", "perspective", "mean",
                  "n", "sd", "ci_low", "ci_high", "rwg", "shown", "instrument_version"]
 
@@ -94,7 +97,9 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
     waves: dict[str, list[str]] = {}
     for cid, wave in scores.company_waves():
         waves.setdefault(cid, []).append(wave)
-    drop = scores.dropped.set_index(["company_id", "wave"])
+    drop = scores.dropped
+    dropped = {(str(c), str(w)): int(n) for c, w, n in zip(
+        drop["company_id"], drop["wave"], drop["n_dropped"], strict=True)}
     companies = []
     for cid, diag in diagnoses.items():
         entry = diag.to_dict(lang)
@@ -102,11 +107,10 @@ def build_summary(dataset: Dataset, scores: Scores, diagnoses: dict[str, Diagnos
         entry["headline_findings"] = [f.code for f in diag.top_findings()]
         entry["not_established"] = [f.code for f in diag.not_established()]
         entry["waves"] = sorted(w for w in waves.get(cid, []) if w)
-        key = (cid, diag.wave)
-        entry["dropped_scores"] = int(drop.at[key, "n_dropped"]) if key in drop.index else 0
+        entry["dropped_scores"] = dropped.get((str(cid), str(diag.wave)), 0)
         entry["data_quality"] = quality_summary(
-            scores.rows("flags", cid, diag.wave), scores.rows("company_reliability", cid,
-                                                               diag.wave), scores.thresholds)
+            scores.rows("flags", cid, diag.wave, FLAGS_READ),
+            scores.rows("company_reliability", cid, diag.wave), scores.thresholds)
         companies.append(entry)
     return {
         "dataset": dataset.name,

@@ -66,12 +66,18 @@ def normal_sums(rows: np.ndarray, replicates: int, rng: np.random.Generator) -> 
     """
     n, d = rows.shape
     mu = rows.mean(axis=0)
-    out = np.repeat((n * mu)[None, :], replicates, axis=0)
+    out = np.empty((replicates, d))
+    out[:] = n * mu
     # a column that is the same for everyone (nobody kept, everyone kept) has the same sum
     # in every replicate: left out of the decomposition, so rounding cannot move it
-    varies = np.flatnonzero(rows.min(axis=0) < rows.max(axis=0))
+    varies = np.flatnonzero((rows != rows[0]).any(axis=0))
     z = rng.standard_normal((replicates, d))
-    if len(varies):
+    if len(varies) == d:  # every column: no columns picked out (the same numbers)
+        centred = rows - mu
+        w, v = np.linalg.eigh(centred.T @ centred / n)
+        root = v * np.sqrt(np.clip(w, 0.0, None))
+        out += np.sqrt(n) * (z @ root.T)
+    elif len(varies):
         centred = rows[:, varies] - mu[varies]
         w, v = np.linalg.eigh(centred.T @ centred / n)
         root = v * np.sqrt(np.clip(w, 0.0, None))     # root @ root.T == the covariance

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.scoring.approx import normal_seed, normal_sums
-from assessment.scoring.score_matrix import score_matrix
+from assessment.scoring.score_matrix import score_columns
 
 __all__ = ["Replicates", "TEAM", "company_seed", "percentile_interval", "resample"]
 
@@ -227,16 +227,10 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, not {replicates}")
     B = int(replicates)
-    people, cells, values = score_matrix(respondents)
+    people, cells, columns = score_columns(respondents)
     is_team = (people["perspective"] == TEAM).to_numpy()
     drawn, team = people[~is_team].reset_index(drop=True), people[is_team].reset_index(drop=True)
-    # per respondent and cell: [kept score or 0, 1 if kept] side by side
     n_cells = len(cells)
-    data = np.empty((len(values), 2 * n_cells))  # filled in place: no temporary copies
-    data[:, :n_cells] = values
-    np.nan_to_num(data[:, :n_cells], copy=False, nan=0.0)
-    np.logical_not(np.isnan(values), out=data[:, n_cells:], casting="unsafe")
-    del values
 
     # strata: runs of the sorted respondents; groups: runs of strata or single strata
     stratum = _codes(drawn, STRATUM)
@@ -281,11 +275,15 @@ def resample(respondents: pd.DataFrame, replicates: int = 1000,
     n_drawn_groups = sum(len(at) for _, at in plan)
     members = _Membership(plan, cw)
 
-    # point values and kept counts of the data itself
-    sums = (members.sums(np.add.reduceat(data[: len(drawn)], s_start, axis=0)[:, None])[:, 0]
-            if len(drawn) else np.empty((0, 2 * n_cells)))
+    # point values and kept counts of the data itself (summed cell by cell: in memory order)
+    sums = (members.sums(np.add.reduceat(columns[:, :len(drawn)], s_start, axis=1).T[:, None])
+            [:, 0] if len(drawn) else np.empty((0, 2 * n_cells)))
     if is_team.any():
-        sums = np.vstack([sums, np.add.reduceat(data[len(drawn):], t_start, axis=0)])
+        sums = np.vstack([sums, np.add.reduceat(columns[:, len(drawn):], t_start, axis=1).T])
+    # per respondent and cell: [kept score or 0, 1 if kept] side by side, respondent by
+    # respondent (the bootstrap draws respondents)
+    data = np.ascontiguousarray(columns.T)
+    del columns
     sums = sums[order]
     point = _ratio(sums[:, :n_cells], sums[:, n_cells:])
     n_kept = np.rint(sums[:, n_cells:]).astype(np.int64)
@@ -455,9 +453,10 @@ def _bootstrap_sums(drawn: pd.DataFrame, stratum: np.ndarray, s_start: np.ndarra
 
     cw_start = _starts(_codes(drawn, ["wave", "company_id"]))
     cw_end = np.r_[cw_start[1:], n]
-    waves, companies = drawn["wave"].to_numpy(), drawn["company_id"].to_numpy()
-    rngs = [np.random.default_rng(company_seed(seed, companies[a], waves[a]))
-            for a in cw_start]
+    waves, companies = (drawn[c].iloc[cw_start].to_numpy(dtype=object)
+                        for c in ("wave", "company_id"))
+    rngs = [np.random.default_rng(company_seed(seed, c, w))
+            for c, w in zip(companies, waves, strict=True)]
     size = s_size[stratum].astype(np.float64)
     per_block = max(1, min(B, _BLOCK_VALUES // max(n, total, n_strata * k)))
     shift = None
@@ -488,11 +487,12 @@ def _normal_strata(drawn: pd.DataFrame, start: np.ndarray, size: np.ndarray,
     """``(len(start), B, k)``: the replicate sums of the strata of ``data``'s rows
     ``start:start + size``, each from its normal approximation, drawn stratum after stratum
     from its company-wave's generator."""
-    waves, companies = drawn["wave"].to_numpy(), drawn["company_id"].to_numpy()
+    waves, companies = (drawn[c].iloc[start].to_numpy(dtype=object)
+                        for c in ("wave", "company_id"))
     out = np.empty((len(start), B, data.shape[1]))
     rngs: dict[tuple[str, str], np.random.Generator] = {}
     for i, (a, m) in enumerate(zip(start, size, strict=True)):
-        key = (str(waves[a]), str(companies[a]))
+        key = (str(waves[i]), str(companies[i]))
         if key not in rngs:
             rngs[key] = np.random.default_rng(normal_seed(company_seed(seed, key[1], key[0])))
         out[i] = normal_sums(data[a:a + m], B, rngs[key])

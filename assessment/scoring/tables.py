@@ -154,15 +154,40 @@ class Scores:
                     pos for k, pos in zip(first, np.split(order, starts[1:]), strict=True)}
         return self.memo(("rows", table, None if df is None else len(df)), make)
 
-    def rows(self, table: str, company_id: str, wave: str) -> pd.DataFrame:
+    def rows(self, table: str, company_id: str, wave: str,
+             columns: list[str] | None = None) -> pd.DataFrame:
         """One company-wave's rows of the table named ``table`` (``"profile"``,
         ``"lens_gaps"`` ...), as ``df[(df.company_id == company_id) & (df.wave == wave)]``
         gives them, through an index of each table built once: a report or diagnosis of one
         company of a large portfolio does not scan the whole table again and again.
-        The tables are read-only once scored."""
+        The tables are read-only once scored.
+
+        ``columns``: only these columns, taken for every company-wave at once on first use
+        and grouped by company-wave (gathering rows of a long table costs per column and
+        per call). Rows that follow each other in the table are sliced, not gathered.
+        """
         df = getattr(self, table)
-        pos = self._positions(table).get((str(company_id), str(wave)))
-        return df.iloc[pos] if pos is not None else df.iloc[:0]
+        key = (str(company_id), str(wave))
+        if columns is not None:
+            def make() -> tuple[pd.DataFrame, dict[tuple[str, str], tuple[int, int]]]:
+                positions = self._positions(table)
+                part = df[list(columns)]
+                if not positions:
+                    return part.iloc[:0], {}
+                ends = np.cumsum([len(p) for p in positions.values()])
+                where = {k: (int(e) - len(p), int(e))
+                         for (k, p), e in zip(positions.items(), ends, strict=True)}
+                return part.take(np.concatenate(list(positions.values()))), where
+            grouped, where = self.memo(("rows", table, tuple(columns),
+                                        None if df is None else len(df)), make)
+            a, b = where.get(key, (0, 0))
+            return grouped.iloc[a:b]
+        pos = self._positions(table).get(key)
+        if pos is None:
+            return df.iloc[:0]
+        if len(pos) and (np.diff(pos) == 1).all():  # one run of rows
+            return df.iloc[pos[0]:pos[-1] + 1]
+        return df.iloc[pos]
 
     def records(self, table: str, company_id: str, wave: str) -> list[dict[str, Any]]:
         """:meth:`rows` as plain dicts, one per row: for code that reads a few values of each
