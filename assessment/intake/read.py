@@ -10,13 +10,13 @@ import codecs
 import contextlib
 import csv
 import io
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from assessment.exceptions import Problem
@@ -156,20 +156,23 @@ def _read_arrow(data: bytes, sep: str, header: list[str], numbers: Numbers
                                                  strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowException):  # a text cell in a number column, ...
         return None
-    if table.num_columns != len(header):
+    if table.num_columns != len(header) or not table.num_rows:
         return None
-    columns = {}
+    numeric = [j for j, field in enumerate(table.schema) if field.name in typed]
+    block = np.empty((len(numeric), table.num_rows), dtype=np.float32)  # one piece
+    for k, j in enumerate(numeric):
+        block[k] = table.column(j).to_numpy()  # NaN for blank
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank column has no min
+        low, high = np.nanmin(block, axis=1), np.nanmax(block, axis=1)
+    if (low < lo).any() or (high > hi).any():
+        return None  # read as text: the check names each such cell as written
     text = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas reads text as
-    for j, field in enumerate(table.schema):
-        column = table.column(j)
-        if field.name in typed:
-            low, high = pc.min_max(column).values()
-            if (low.is_valid and low.as_py() < lo) or (high.is_valid and high.as_py() > hi):
-                return None  # read as text: the check names each such cell as written
-            columns[j] = pc.cast(column, pa.float32()).to_numpy()
-        else:
-            columns[j] = pd.array(column, dtype=text)
-    return pd.DataFrame(columns).set_axis(list(table.column_names), axis=1)
+    where = {j: k for k, j in enumerate(numeric)}
+    columns = {j: block[where[j]] if j in where else pd.array(table.column(j), dtype=text)
+               for j in range(table.num_columns)}
+    # copy=False: each answer column stays a view of the block (no second copy)
+    return pd.DataFrame(columns, copy=False).set_axis(list(table.column_names), axis=1)
 
 
 def _read_csv_exact(text: str, sep: str, name: str,

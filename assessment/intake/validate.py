@@ -383,7 +383,7 @@ def check_responses(
         "team": [i.id for i in integ.items if "internal" not in i.answered_by],
     }
     for persp, ids in not_for.items():
-        stray = (perspective == persp) & answers[ids].notna().any(axis=1)
+        stray = (perspective == persp) & _any_answer(answers, ids)
         if stray.any():
             who = {"customer": "customer", "internal": "staff", "team": "team"}[persp]
             warnings.append(Problem(
@@ -399,7 +399,7 @@ def check_responses(
                                 f"a department for staff ({int(no_dept.sum())} staff row(s) "
                                 "without one are grouped as 'unspecified')", severity="warning"))
         department = department.mask(no_dept, "unspecified")
-    empty = answers.isna().all(axis=1)
+    empty = ~_any_answer(answers, list(answers.columns))
     if empty.any():
         warnings.append(Problem(name, int(spreadsheet_rows(empty)[0]), None, None,
                                 f"answers ({int(empty.sum())} respondent row(s) answered nothing)",
@@ -412,6 +412,15 @@ def check_responses(
         PARTICIPANTS: participants, "row": df.index.to_numpy(),
     }, index=df.index)
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
+
+
+def _any_answer(answers: pd.DataFrame, ids: list[str]) -> pd.Series:
+    """Per row, whether any of the ``ids`` columns of the answers table is answered (one
+    column at a time: no copy of the columns taken together)."""
+    out = np.zeros(len(answers), dtype=bool)
+    for item in ids:
+        out |= ~np.isnan(answers[item].to_numpy())
+    return pd.Series(out, index=answers.index)
 
 
 def _all_distinct(column: pd.Series) -> bool:
