@@ -66,6 +66,30 @@ def _split(line: str, sep: str) -> list[str]:
         return next(csv.reader([line], delimiter=sep), [])
 
 
+def _utf8_head(raw: bytes) -> str:
+    """The text of a file up to the end of its first non-blank line when that part is
+    UTF-8 (with or without BOM), else "" (UTF-16, another encoding, nothing but blank
+    lines). A line break byte is never part of a longer UTF-8 character, so the cut is
+    safe; whether the rest is UTF-8 is checked as it is read."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ""
+    head = raw[:4096]
+    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # UTF-16 without a BOM
+        return ""
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end + 1
+        try:
+            line = raw[start:end].decode("utf-8-sig" if start == 0 else "utf-8")
+        except UnicodeDecodeError:
+            return ""
+        if line.strip():
+            return raw[:end].decode("utf-8-sig")
+        start = end
+    return ""
+
+
 def _first_line(text: str) -> str:
     """The first line of ``text`` that is not blank ("" if none), without copying it."""
     start = 0
@@ -360,17 +384,24 @@ def read_table(path: Path, problems: list[Problem], sheet: str | None = None,
         except OSError as exc:
             problems.append(Problem(name, None, None, None, f"a readable file ({exc.strerror})"))
             return None
-        text, utf8 = _decode(raw)
-        first = _first_line(text)
-        if not first:
-            problems.append(Problem(name, None, None, None, "a header row and data rows"))
-            return None
-        sep = _sniff_separator(first)
-        header = _split(first, sep)
-        data = raw.removeprefix(codecs.BOM_UTF8) if utf8 else text.encode("utf-8")
+        fast = None
+        head = _utf8_head(raw)
+        if head:  # most files: UTF-8, read as bytes without a decoded copy of the whole text
+            first = _first_line(head)
+            sep = _sniff_separator(first)
+            header = _split(first, sep)
+            fast = _read_csv_fast(raw.removeprefix(codecs.BOM_UTF8), sep, header, numbers)
+        if fast is None:
+            text, utf8 = _decode(raw)
+            first = _first_line(text)
+            if not first:
+                problems.append(Problem(name, None, None, None, "a header row and data rows"))
+                return None
+            sep = _sniff_separator(first)
+            header = _split(first, sep)
+            if not utf8:
+                fast = _read_csv_fast(text.encode("utf-8"), sep, header, numbers)
         del raw
-        fast = _read_csv_fast(data, sep, header, numbers)
-        del data
         if fast is not None:
             df, spaced, empty_rows = fast
         else:
@@ -378,7 +409,6 @@ def read_table(path: Path, problems: list[Problem], sheet: str | None = None,
             if got_csv is None:
                 return None
             df, header = got_csv
-        del text
         where = name
     header = [h.strip() for h in header]
     df.columns = list(range(len(header)))
