@@ -429,7 +429,7 @@ def _all_distinct(column: pd.Series) -> bool:
         arrow = pa.array(column.array)
     except (TypeError, ValueError, pa.ArrowException):
         return not column.duplicated().any()
-    return pc.count_distinct(arrow, mode="all").as_py() == len(column)
+    return len(pc.unique(arrow)) == len(column)
 
 
 def _one_chunk(column: pd.Series) -> pd.Series:
