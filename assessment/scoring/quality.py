@@ -32,7 +32,8 @@ import pandas as pd
 
 from assessment.instrument.models import Instrument, Thresholds
 from assessment.intake.dataset import Dataset
-from assessment.scoring.rules import KEYS, cronbach_alpha, instrument_cells, keyed
+from assessment.scoring.reliability import RELIABILITY_COLUMNS, reliability_tables
+from assessment.scoring.rules import KEYS, instrument_cells
 
 __all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_reliability", "contradicting_cells",
            "core_answers", "quality_summary", "respondent_flags", "straight_lining",
@@ -40,8 +41,6 @@ __all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_reliability", "contra
 
 FLAG_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "answered",
                 "contradicting_cells", "straight_lining", "contradictory", "excluded"]
-RELIABILITY_COLUMNS = ["wave", "company_id", "discipline", "lens", "n_items", "n_respondents",
-                       "alpha", "low_alpha"]
 
 
 def core_answers(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
@@ -218,27 +217,8 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument,
     >>> int(rel["low_alpha"].sum()), len(rel)  # of 11 company-waves x 9 scales
     (46, 99)
     """
-    th = inst.thresholds
-    cells = instrument_cells(inst)
     raw = core_answers(responses, inst) if raw is None else raw
-    col = {iid: j for j, iid in enumerate(inst.item_ids)}
-    groups = _groups(responses)
-    found = []
-    for k, (d, lens, ids, rev) in enumerate(cells):  # one cell's keyed answers at a time
-        values = keyed(raw[:, [col[i] for i in ids]].astype(float), rev, inst.scale.min,
-                       inst.scale.max)
-        for g, ((wave, cid), pos) in enumerate(groups):
-            block = values[pos]
-            block = block[~np.isnan(block).all(axis=1)]
-            if not len(block):
-                continue
-            alpha = (cronbach_alpha(block) if len(block) >= th.min_alpha_respondents
-                     else float("nan"))
-            found.append(((g, k), (str(wave), str(cid), d, lens, len(ids), len(block), alpha,
-                                   bool(alpha < th.min_alpha))))
-    rows = [row for _, row in sorted(found, key=lambda f: f[0])]  # by company, then cell
-    return pd.DataFrame(dict(zip(RELIABILITY_COLUMNS, map(list, zip(*rows, strict=True)),
-                                 strict=True)) if rows else {}, columns=RELIABILITY_COLUMNS)
+    return reliability_tables(responses, inst, raw, _groups(responses))[0]
 
 
 def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Thresholds

@@ -116,10 +116,45 @@ def pairwise_cov(values: np.ndarray) -> np.ndarray:
     both = present.T.astype(float) @ present.astype(float)  # n_ij
     sums = zeroed.T @ present.astype(float)  # sum of column i over the rows j is answered
     prods = zeroed.T @ zeroed
+    return cov_from_sums(both, sums, prods)
+
+
+def cov_from_sums(both: np.ndarray, sums: np.ndarray, prods: np.ndarray) -> np.ndarray:
+    """The pairwise-complete covariance matrix (:func:`pairwise_cov`) from its sums over the
+    rows: ``both[i, j]`` the rows where items i and j are answered, ``sums[i, j]`` the sum of
+    item i over them, ``prods[i, j]`` the sum of the products. NaN where ``both < 2``.
+
+    Examples
+    --------
+    Two items answered together three times: 1, 3, 4 and 2, 5, 4:
+
+    >>> both = np.full((2, 2), 3.0)
+    >>> sums, prods = np.array([[8.0, 8.0], [11.0, 11.0]]), np.array([[26.0, 33.0], [33.0, 45.0]])
+    >>> cov_from_sums(both, sums, prods).round(4).tolist()
+    [[2.3333, 1.8333], [1.8333, 2.3333]]
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (prods - sums * sums.T / both) / (both - 1)
     cov[both < 2] = np.nan
     return cov
+
+
+def alpha_from_cov(cov: np.ndarray) -> float:
+    """Cronbach's alpha from the items' covariance matrix (:func:`cronbach_alpha`): NaN for
+    fewer than two items or no total variance.
+
+    Examples
+    --------
+    >>> alpha_from_cov(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    0.6666666666666667
+    """
+    k = cov.shape[0]
+    if k < 2:
+        return float("nan")
+    total = cov.sum()
+    if not np.isfinite(total) or total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - np.trace(cov) / total))
 
 
 def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
@@ -149,12 +184,7 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
     if mat.ndim != 2 or mat.shape[1] < 2:
         return float("nan")
     mat = mat[~np.isnan(mat).all(axis=1)]
-    k = mat.shape[1]
-    cov = pairwise_cov(mat)
-    total = cov.sum()
-    if not np.isfinite(total) or total <= 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - np.trace(cov) / total))
+    return alpha_from_cov(pairwise_cov(mat))
 
 
 # -- scoring ---------------------------------------------------------------------------

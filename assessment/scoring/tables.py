@@ -22,18 +22,18 @@ from assessment.scoring.integration import score_integration
 from assessment.scoring.quality import (
     FLAG_COLUMNS,
     RELIABILITY_COLUMNS,
-    company_reliability,
+    _groups,
     core_answers,
     respondent_flags,
     without_excluded,
 )
+from assessment.scoring.reliability import reliability_tables
 from assessment.scoring.rules import (
     INSIDE_OUT,
     INTERNAL,
     KEYS,
     OUTSIDE_IN,
     TEAM,
-    cronbach_alpha,
     group_stats,
     instrument_cells,
     keyed,
@@ -348,16 +348,18 @@ def score(dataset: Dataset) -> Scores:
         raw = core_answers(dataset.responses, dataset.instrument)  # read once, used twice
         flags = respondent_flags(dataset.responses, dataset.instrument, raw)
         used = without_excluded(dataset, flags)
-        reliability = company_reliability(used.responses, used.instrument,
-                                          raw if used is dataset else None)
+        if used is not dataset:
+            raw = core_answers(used.responses, used.instrument)
+        reliability, whole = reliability_tables(used.responses, used.instrument, raw,
+                                                _groups(used.responses))
         del raw  # not held while the long tables are made
-        scores = _score(used)
+        scores = _score(used, whole)
         scores.flags = flags
         scores.company_reliability = reliability
         return scores
 
 
-def _score(dataset: Dataset) -> Scores:
+def _score(dataset: Dataset, reliability: pd.DataFrame) -> Scores:
     inst: Instrument = dataset.instrument
     th = inst.thresholds
     long, kept_values = respondent_scores(dataset.responses, instrument_cells(inst),
@@ -400,19 +402,10 @@ def _score(dataset: Dataset) -> Scores:
 
     # the small tables get plain text columns (the respondents' are categoricals)
     departments, hidden, dropped = (_plain(t) for t in (departments, hidden, dropped))
-    rel = []
-    lo, hi = inst.scale.min, inst.scale.max
-    for discipline, lens in inst.cells():
-        ids = [i.id for i in inst.cell_items(discipline, lens)]
-        rev = np.array([inst.item(i).reverse for i in ids])
-        block = pd.DataFrame(keyed(dataset.responses[ids].to_numpy(float), rev, lo, hi),
-                             columns=ids).dropna(how="all")
-        rel.append({"discipline": discipline, "lens": lens, "n_items": len(ids),
-                    "n_respondents": len(block), "alpha": cronbach_alpha(block)})
     return Scores(
         instrument=inst, respondents=long, company=company,
         profile=profile, lens_gaps=gaps, blind_spots=blind, departments=departments,
-        hidden_departments=hidden, dropped=dropped, reliability=pd.DataFrame(rel),
+        hidden_departments=hidden, dropped=dropped, reliability=reliability,
         companies=dataset.companies, integration=score_integration(dataset),
         integration_instrument=dataset.integration or load_integration(),
     )
