@@ -10,7 +10,7 @@ import pytest
 
 import assessment as va
 from assessment.scoring.grouping import group_moments
-from assessment.scoring.quality import _groups, core_answers, straight_lining
+from assessment.scoring.quality import company_groups, core_answers, straight_lining
 from assessment.scoring.rules import (
     KEYS,
     TEAM,
@@ -110,7 +110,7 @@ def test_straight_lining_equals_max_equals_min_of_the_answers():
 def test_company_groups_equal_groupby_indices(instrument):
     resp = _random_dataset(instrument, 8).responses
     expected = resp.groupby(KEYS).indices
-    got = _groups(resp)
+    got = company_groups(resp)
     assert [k for k, _ in got] == sorted(expected)
     for key, pos in got:
         assert pos.tolist() == sorted(expected[key].tolist())

@@ -35,9 +35,9 @@ from assessment.intake.dataset import Dataset
 from assessment.scoring.reliability import RELIABILITY_COLUMNS, reliability_tables
 from assessment.scoring.rules import KEYS, instrument_cells
 
-__all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_reliability", "contradicting_cells",
-           "core_answers", "quality_summary", "respondent_flags", "straight_lining",
-           "without_excluded"]
+__all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_groups", "company_reliability",
+           "contradicting_cells", "core_answers", "quality_summary", "respondent_flags",
+           "straight_lining", "without_excluded"]
 
 FLAG_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "answered",
                 "contradicting_cells", "straight_lining", "contradictory", "excluded"]
@@ -218,7 +218,7 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument,
     (46, 99)
     """
     raw = core_answers(responses, inst) if raw is None else raw
-    return reliability_tables(responses, inst, raw, _groups(responses))[0]
+    return reliability_tables(responses, inst, raw, company_groups(responses))[0]
 
 
 def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Thresholds
@@ -266,17 +266,34 @@ def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Threshol
             "excluded": bool(th.exclude_flagged), "alpha": alpha, "alpha_warnings": warn}
 
 
-def _groups(responses: pd.DataFrame) -> list[tuple[tuple[str, str], np.ndarray]]:
+def company_groups(responses: pd.DataFrame,
+                   categoricals: dict[str, pd.Categorical] | None = None
+                   ) -> list[tuple[tuple[str, str], np.ndarray]]:
     """The row positions of each (wave, company_id), sorted by wave and company_id (what
-    ``groupby(KEYS).indices`` gives, without its cost for the workshop's one company)."""
+    ``groupby(KEYS).indices`` gives, without its cost). ``categoricals``: the columns
+    ``wave`` and ``company_id`` as categoricals with sorted categories when the caller has
+    them (their codes are used, no texts are compared again).
+
+    Examples
+    --------
+    >>> resp = pd.DataFrame({"wave": ["w2", "w1", "w2"], "company_id": ["a", "b", "a"]})
+    >>> [(key, pos.tolist()) for key, pos in company_groups(resp)]
+    [(('w1', 'b'), [1]), (('w2', 'a'), [0, 2])]
+    """
     if not len(responses):
         return []
-    wave, cid = (responses[k].to_numpy(dtype=object) for k in KEYS)
-    if (wave == wave[0]).all() and (cid == cid[0]).all():
-        return [((str(wave[0]), str(cid[0])), np.arange(len(wave)))]
-    # integer codes of each column (its texts sorted), one code per (wave, company_id)
-    w_codes, w_names = pd.factorize(responses["wave"].astype(str), sort=True)
-    c_codes, c_names = pd.factorize(responses["company_id"].astype(str), sort=True)
+    cats = [None if categoricals is None else categoricals.get(k) for k in KEYS]
+    if all(c is not None and c.categories.is_monotonic_increasing and (c.codes >= 0).all()
+           for c in cats):
+        (w_codes, w_names), (c_codes, c_names) = ((c.codes, c.categories.astype(str))
+                                                  for c in cats)
+    else:
+        wave, cid = (responses[k].to_numpy(dtype=object) for k in KEYS)
+        if (wave == wave[0]).all() and (cid == cid[0]).all():
+            return [((str(wave[0]), str(cid[0])), np.arange(len(wave)))]
+        # integer codes of each column (its texts sorted), one code per (wave, company_id)
+        w_codes, w_names = pd.factorize(responses["wave"].astype(str), sort=True)
+        c_codes, c_names = pd.factorize(responses["company_id"].astype(str), sort=True)
     key = w_codes.astype(np.int64) * len(c_names) + c_codes
     counts = np.bincount(key, minlength=len(w_names) * len(c_names))
     order = np.argsort(key, kind="stable")  # by wave, then company_id; rows in file order

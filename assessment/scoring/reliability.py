@@ -4,12 +4,13 @@ pass over the answers.
 Each alpha is :func:`assessment.scoring.rules.cronbach_alpha` of a block of keyed answers
 (pairwise-complete covariances). What the covariances need are sums over the block's rows:
 the rows where two items are both answered, the sum of each item over them and the sum of
-the products. Those are computed for every company at once: the rows sorted by company
-once, then one matrix product per company and scale over a contiguous slice. A row without
-an answer to the scale adds nothing to the sums (so the rows need not be dropped first),
-and the whole file's sums are the companies' sums added up. Answers are whole numbers, so
-every sum is exact, whatever the order of the additions: the alphas are the ones
-``cronbach_alpha`` gives for each block.
+the products. Those are computed for every company at once: a scale's answers with each
+company's rows together, then one matrix product per company over a contiguous slice (in
+single precision, where whole numbers are exact, in slices small enough to stay so). A
+row without an answer to the scale adds nothing to the sums (so the rows need not be
+dropped first), and the whole file's sums are the companies' sums added up. Answers are
+whole numbers, so every sum is exact, whatever the order of the additions: the alphas are
+the ones ``cronbach_alpha`` gives for each block.
 """
 
 from __future__ import annotations
@@ -43,20 +44,36 @@ def scale_sums(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.n
     >>> sums[0, :2, 2:].tolist(), sums[0, 2:, 2:].tolist(), answered.tolist()
     ([[4.0, 1.0], [2.0, 2.0]], [[2.0, 1.0], [1.0, 1.0]], [2, 0])
     """
+    values = np.asarray(values)
+    out = np.zeros((len(starts), 2 * values.shape[1], 2 * values.shape[1]))
+    answered = np.zeros(len(starts), dtype=np.int64)
+    ends = np.r_[starts[1:], len(values)][:len(starts)]
+    _add_sums(out, answered, values, np.arange(len(starts)), np.asarray(starts), ends)
+    return out, answered
+
+
+def _add_sums(out: np.ndarray, answered: np.ndarray, values: np.ndarray, groups: np.ndarray,
+              starts: np.ndarray, ends: np.ndarray) -> None:
+    """Add the rows ``starts[i]:ends[i]`` of ``values`` to group ``groups[i]``'s
+    :func:`scale_sums` in ``out`` and ``answered``."""
     present = ~np.isnan(values)
     k = values.shape[1]
-    both = np.empty((len(values), 2 * k))
-    both[:, :k] = np.where(present, values, 0.0)
+    zeroed = np.where(present, values, 0)
+    # whole numbers (answers are): single precision adds them exactly as long as no sum
+    # passes 2 ** 24, so the rows are taken in slices small enough for that
+    top = float(np.abs(zeroed).max()) if zeroed.size else 0.0
+    whole = bool(np.array_equal(zeroed, np.rint(zeroed)))
+    chunk = max(1, int(2**24 // max(top * top, 1.0))) if whole else len(values) + 1
+    both = np.empty((len(values), 2 * k), dtype=np.float32 if whole else np.float64)
+    both[:, :k] = zeroed
     both[:, k:] = present
-    ends = np.r_[starts[1:], len(values)][:len(starts)]
-    out = np.empty((len(starts), 2 * k, 2 * k))
-    for g, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        block = both[s:e]
-        out[g] = block.T @ block
-    answered = (np.add.reduceat(present.any(axis=1).astype(np.int64), starts) if len(starts)
-                else np.empty(0, np.int64))
-    answered[starts == ends] = 0
-    return out, answered
+    if len(starts):
+        np.add.at(answered, groups, np.add.reduceat(
+            present.any(axis=1).astype(np.int64), starts) * (ends > starts))
+    for g, s, e in zip(groups, starts, ends, strict=True):
+        for a in range(s, e, chunk):
+            block = both[a:min(a + chunk, e)]
+            out[g] += block.T @ block
 
 
 def alpha_from_sums(sums: np.ndarray) -> float:
@@ -89,37 +106,44 @@ def reliability_tables(responses: pd.DataFrame, inst: Instrument, raw: np.ndarra
     Examples
     --------
     >>> from assessment.intake.dataset import load_dataset
-    >>> from assessment.scoring.quality import _groups, core_answers
+    >>> from assessment.scoring.quality import company_groups, core_answers
     >>> ds = load_dataset("data/sample")
     >>> company, whole = reliability_tables(ds.responses, ds.instrument,
     ...                                     core_answers(ds.responses, ds.instrument),
-    ...                                     _groups(ds.responses))
+    ...                                     company_groups(ds.responses))
     >>> len(company), whole[["n_items", "n_respondents"]].iloc[0].tolist()
     (99, [7, 455])
     """
     th = inst.thresholds
     cells = instrument_cells(inst)
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
-    sizes = np.array([len(pos) for _, pos in groups], dtype=np.int64)
-    starts = np.r_[0, np.cumsum(sizes)[:-1]] if len(groups) else np.empty(0, np.int64)
-    order = (np.concatenate([pos for _, pos in groups]) if len(groups) > 1 else None)
+    positions = [[col[i] for i in ids] for _, _, ids, _ in cells]
+    sums = [np.zeros((len(groups), 2 * len(pos), 2 * len(pos))) for pos in positions]
+    answered = np.zeros((len(cells), len(groups)), dtype=np.int64)
+    bounds = np.cumsum([0] + [len(pos) for _, pos in groups])
+    order = np.concatenate([pos for _, pos in groups]) if groups else np.empty(0, np.int64)
+    if len(order) == len(raw) and (order == np.arange(len(raw))).all():
+        order = None  # one company (the workshop), or the file sorted by company already
+    for k, (pos, (_, _, _, rev)) in enumerate(zip(positions, cells, strict=True)):
+        # one scale's columns, each company's rows together, keyed
+        values = raw[:, pos] if order is None else raw[:, pos][order]
+        _add_sums(sums[k], answered[k], keyed(values, rev, inst.scale.min, inst.scale.max),
+                  np.arange(len(groups)), bounds[:-1], bounds[1:])
     found, whole = [], []
-    for k, (d, lens, ids, rev) in enumerate(cells):
-        values = raw[:, [col[i] for i in ids]]
-        values = keyed(values if order is None else values[order], rev, inst.scale.min,
-                       inst.scale.max)
-        sums, answered = scale_sums(values, starts)
+    for k, (d, lens, ids, _) in enumerate(cells):
         for g, ((wave, cid), _) in enumerate(groups):
-            if not answered[g]:
+            n = int(answered[k, g])
+            if not n:
                 continue
-            alpha = (alpha_from_sums(sums[g]) if answered[g] >= th.min_alpha_respondents
+            alpha = (alpha_from_sums(sums[k][g]) if n >= th.min_alpha_respondents
                      else float("nan"))
-            found.append(((g, k), (str(wave), str(cid), d, lens, len(ids), int(answered[g]),
-                                   alpha, bool(alpha < th.min_alpha))))
-        total = sums.sum(axis=0) if len(groups) else np.zeros((2 * len(ids),) * 2)
+            found.append(((g, k), (str(wave), str(cid), d, lens, len(ids), n, alpha,
+                                   bool(alpha < th.min_alpha))))
         whole.append({"discipline": d, "lens": lens, "n_items": len(ids),
-                      "n_respondents": int(answered.sum()), "alpha": alpha_from_sums(total)})
+                      "n_respondents": int(answered[k].sum()),
+                      "alpha": alpha_from_sums(sums[k].sum(axis=0))})
     rows = [row for _, row in sorted(found, key=lambda f: f[0])]  # by company, then cell
     company = pd.DataFrame(dict(zip(RELIABILITY_COLUMNS, map(list, zip(*rows, strict=True)),
                                     strict=True)) if rows else {}, columns=RELIABILITY_COLUMNS)
     return company, pd.DataFrame(whole)
+

@@ -347,10 +347,13 @@ def group_summary(score: np.ndarray, kept: np.ndarray, kept_values: np.ndarray,
 
 
 def respondent_scores(
-    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
+    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float,
+    categoricals: dict[str, pd.Categorical] | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
     """Each respondent's score per cell: the mean of the answered (keyed) items when at least
     ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers.
+    ``categoricals``: ``pd.Categorical`` of text columns of ``responses`` the caller has
+    already (made here otherwise).
 
     Examples
     --------
@@ -370,7 +373,8 @@ def respondent_scores(
     n, k = len(responses), len(cells)
     columns: dict[str, Any] = {}
     for c in ["wave", "company_id", "respondent_id", "perspective", "department"]:
-        cat = pd.Categorical(responses[c])
+        cat = (categoricals or {}).get(c)
+        cat = pd.Categorical(responses[c]) if cat is None else cat
         columns[c] = pd.Categorical.from_codes(np.tile(cat.codes, k), dtype=cat.dtype)
     for c, names in (("discipline", [d for d, *_ in cells]), ("lens", [le for _, le, *_ in cells])):
         cat = pd.Categorical(names)

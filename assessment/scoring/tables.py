@@ -22,7 +22,7 @@ from assessment.scoring.integration import score_integration
 from assessment.scoring.quality import (
     FLAG_COLUMNS,
     RELIABILITY_COLUMNS,
-    _groups,
+    company_groups,
     core_answers,
     respondent_flags,
     without_excluded,
@@ -40,6 +40,9 @@ from assessment.scoring.rules import (
     lens_sources,
     respondent_scores,
 )
+
+#: the respondents' text columns, as categoricals in the long tables
+TEXT_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "department"]
 
 __all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "TEAM", "Scores", "keyed", "score"]
 
@@ -350,21 +353,24 @@ def score(dataset: Dataset) -> Scores:
         used = without_excluded(dataset, flags)
         if used is not dataset:
             raw = core_answers(used.responses, used.instrument)
+        # the text columns' codes, made once (grouping, the long tables)
+        cats = {c: pd.Categorical(used.responses[c]) for c in TEXT_COLUMNS}
         reliability, whole = reliability_tables(used.responses, used.instrument, raw,
-                                                _groups(used.responses))
+                                                company_groups(used.responses, cats))
         del raw  # not held while the long tables are made
-        scores = _score(used, whole)
+        scores = _score(used, whole, cats)
         scores.flags = flags
         scores.company_reliability = reliability
         return scores
 
 
-def _score(dataset: Dataset, reliability: pd.DataFrame) -> Scores:
+def _score(dataset: Dataset, reliability: pd.DataFrame,
+           cats: dict[str, pd.Categorical]) -> Scores:
     inst: Instrument = dataset.instrument
     th = inst.thresholds
     long, kept_values = respondent_scores(dataset.responses, instrument_cells(inst),
                                           inst.scale.min, inst.scale.max,
-                                          th.min_answered_share)
+                                          th.min_answered_share, cats)
     company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
                           th.min_group_size, total_lenses={"experience", THRESHOLD_LENS},
                           scale=(inst.scale.min, inst.scale.max))
@@ -394,8 +400,8 @@ def _score(dataset: Dataset, reliability: pd.DataFrame) -> Scores:
     hidden = size[~shown.to_numpy()].rename("n").reset_index()
 
     answered = long[[*KEYS, "kept", "respondent_id"]][(long["answered"] > 0).to_numpy(bool)]
-    dropped = answered.groupby(KEYS).agg(
-        n_scores=("kept", "size"), n_dropped=("kept", lambda k: int((~k).sum())))
+    dropped = answered.assign(_dropped=~answered["kept"]).groupby(KEYS).agg(
+        n_scores=("kept", "size"), n_dropped=("_dropped", "sum"))
     resp_drop = answered[~answered["kept"]].groupby(KEYS)["respondent_id"].nunique()
     dropped["n_respondents_dropped"] = resp_drop.reindex(dropped.index).fillna(0).astype(int)
     dropped = dropped.reset_index()
