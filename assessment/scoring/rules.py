@@ -17,7 +17,8 @@ import pandas as pd
 
 from assessment.instrument.models import Instrument
 from assessment.scoring.anonymity import shown_groups
-from assessment.scoring.grouping import group_moments, group_numbers
+from assessment.scoring.grouping import group_codes as _group_codes
+from assessment.scoring.grouping import group_moments
 from assessment.scoring.tdist import t_quantile, t_quantiles
 
 KEYS = ["wave", "company_id"]
@@ -402,11 +403,13 @@ def group_stats(
     min_group_size: int,
     total_lenses: set[str],
     scale: tuple[int, int] | None = None,
+    categoricals: dict[str, pd.Categorical] | None = None,
 ) -> pd.DataFrame:
     """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
     ``total_lenses`` also get an ``all`` row (customers and staff together; a workshop
     team's consensus record is no respondent and stays out of it). With ``scale`` =
-    (min, max) the interval is clipped to the answer scale.
+    (min, max) the interval is clipped to the answer scale. ``categoricals``: as for
+    :func:`respondent_scores`.
 
     Examples
     --------
@@ -429,36 +432,33 @@ def group_stats(
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
 
-    # r_wg(J): mean within-group item variance of the kept answers, per cell. One groupby
-    # over the items of every cell side by side (per perspective, then for "all"), not
-    # one per cell: a cell's item variances are the same either way.
-    resp = responses
+    # r_wg(J): mean within-group item variance of the kept answers, per cell. The groups
+    # once per perspective (then for "all"), numbered from the columns' integer codes;
+    # then each cell's items (the item variances are per column, the same as one groupby
+    # over every cell side by side, without that copy).
     cells = list(kept_values.items())
-    widths = [vals.shape[1] for _, vals in cells]
     parts = []
-    not_team = (resp["perspective"] != TEAM).to_numpy()
-    for persp_name, grp_keys in (
-        ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
-        ("all", [resp["wave"], resp["company_id"]]),
-    ):
+    coded = {c: (categoricals or {}).get(c) for c in ("wave", "company_id", "perspective")}
+    coded = {c: pd.Categorical(responses[c]) if cat is None else cat
+             for c, cat in coded.items()}
+    not_team = np.asarray(coded["perspective"] != TEAM)
+    for persp_name in ("by", "all"):
         todo = [i for i, ((_, lens), _) in enumerate(cells)
                 if persp_name == "by" or lens in total_lenses]
         if not todo:
             continue
-        rows = slice(None) if persp_name == "by" else not_team
-        # the groups once, numbered from integer codes; then each cell's items (the item
-        # variances are per column, so the same as one groupby over every cell side by
-        # side, without that copy)
-        code, first = group_numbers([k[rows] for k in grp_keys])
-        names = ["wave", "company_id", "perspective"][:len(grp_keys)]
-        groups = pd.DataFrame({name: k[rows].iloc[first].astype(str).to_numpy()
-                               for name, k in zip(names, grp_keys, strict=True)})
+        rows = slice(None) if persp_name == "by" or not_team.all() else not_team
+        grouper, groups = _group_codes({c: coded[c] for c in (
+            ["wave", "company_id", "perspective"] if persp_name == "by"
+            else ["wave", "company_id"])}, rows)
         if persp_name == "all":
             groups["perspective"] = "all"
         for i in todo:
             (discipline, lens), vals = cells[i]
             # in float64 (kept answers may come as float32): the variances as before
-            var_values = pd.DataFrame(vals[rows].astype(np.float64)).groupby(code).var(
+            # (column-major: the frame takes the array as it is)
+            var_values = pd.DataFrame(np.asfortranarray(vals[rows], dtype=np.float64),
+                                      copy=False).groupby(grouper, observed=True).var(
                 ddof=1).to_numpy(float)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
@@ -466,7 +466,7 @@ def group_stats(
             frame = groups.copy()
             frame["discipline"] = discipline
             frame["lens"] = lens
-            frame["rwg"] = rwg_j(mean_var, widths[i], points)
+            frame["rwg"] = rwg_j(mean_var, vals.shape[1], points)
             parts.append(frame)
     rwg = pd.concat(parts, ignore_index=True)
     out = agg.merge(rwg, on=keys, how="left")

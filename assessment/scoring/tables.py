@@ -373,7 +373,7 @@ def _score(dataset: Dataset, reliability: pd.DataFrame,
                                           th.min_answered_share, cats)
     company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
                           th.min_group_size, total_lenses={"experience", THRESHOLD_LENS},
-                          scale=(inst.scale.min, inst.scale.max))
+                          scale=(inst.scale.min, inst.scale.max), categoricals=cats)
     del kept_values  # only the agreement needs them
     profile = _profile(company, long, dataset.responses, th)
 
