@@ -126,14 +126,14 @@ def contradicting_cells(raw: np.ndarray, inst: Instrument) -> np.ndarray:
     count = np.zeros(len(raw), dtype=int)
     for _d, _lens, ids, rev in instrument_cells(inst):
         pos = np.array([col[i] for i in ids])
-        # one cell's answers in float64 (the forward mean as before)
-        fwd, back = raw[:, pos[~rev]].astype(float), raw[:, pos[rev]].astype(float)
+        # the forward answers summed in float64 (as the answers come: float32 is exact)
+        fwd, back = raw[:, pos[~rev]], raw[:, pos[rev]]
         if fwd.shape[1] == 0 or back.shape[1] == 0:
             continue
         given = ~np.isnan(fwd)
-        n_fwd = given.sum(axis=1)
+        n_fwd = np.count_nonzero(given, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):  # no forward item answered
-            fwd_mean = np.where(given, fwd, 0.0).sum(axis=1) / n_fwd
+            fwd_mean = fwd.sum(axis=1, dtype=np.float64, where=given) / n_fwd
         agree = (fwd_mean >= mid + 1)[:, None] & (back >= mid + 1)
         disagree = (fwd_mean <= mid - 1)[:, None] & (back <= mid - 1)
         count += (agree | disagree).any(axis=1)

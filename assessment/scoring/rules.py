@@ -238,9 +238,9 @@ def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: f
     raw = np.asarray(raw)
     sub = keyed(raw if raw.dtype == np.float32 else raw.astype(float), reverse, lo, hi)
     present = ~np.isnan(sub)
-    answered = present.sum(axis=1)
+    answered = np.count_nonzero(present, axis=1).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):  # an all-blank row has no mean
-        score = np.where(present, sub, 0).sum(axis=1, dtype=np.float64) / answered
+        score = sub.sum(axis=1, dtype=np.float64, where=present) / answered
     kept = (answered > 0) & (answered >= share * sub.shape[1] - 1e-9)
     return (answered, np.where(kept, score, np.nan), kept,
             np.where(kept[:, None], sub, np.nan))
@@ -458,8 +458,8 @@ def group_stats(
             # in float64 (kept answers may come as float32): the variances as before
             # (column-major: the frame takes the array as it is)
             var_values = pd.DataFrame(np.asfortranarray(vals[rows], dtype=np.float64),
-                                      copy=False).groupby(grouper, observed=True).var(
-                ddof=1).to_numpy(float)
+                                      copy=False).groupby(grouper, observed=False).var(
+                ddof=1).to_numpy(float)  # every group numbered has rows: no unused one
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
                 mean_var = np.nanmean(var_values, axis=1)

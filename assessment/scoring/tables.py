@@ -206,11 +206,14 @@ class Scores:
         return max(waves) if waves else None
 
 
-def distinct_counts(long: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-    """The number of different respondent ids per (wave, company_id) among the ``rows``
-    (a mask) of ``long``, indexed by (wave, company_id) texts; a pair without rows is
-    left out. What ``long[rows].groupby(KEYS)["respondent_id"].nunique()`` counts, from
-    integer codes: one sort of the rows' (wave, company, respondent) codes.
+def distinct_counts(long: pd.DataFrame, rows: np.ndarray, keys: list[str] = KEYS
+                    ) -> pd.Series:
+    """The number of different respondent ids per group of ``keys`` (wave, company_id by
+    default) among the ``rows`` (a mask) of ``long``, indexed by the keys' texts; a group
+    without rows is left out. What ``long[rows].groupby(keys)["respondent_id"].nunique()``
+    counts, from integer codes: when every respondent is in one group (as a respondent
+    is in one company and wave), each respondent marked once; else one sort of the
+    rows' (group, respondent) codes.
 
     Examples
     --------
@@ -218,20 +221,36 @@ def distinct_counts(long: pd.DataFrame, rows: np.ndarray) -> pd.Series:
     ...                      "respondent_id": ["r1", "r1", "r2", "r1"]})
     >>> distinct_counts(long, np.array([True, True, True, False])).to_dict()
     {('w', 'a'): 2}
+    >>> distinct_counts(long, np.array([True, True, True, True])).to_dict()
+    {('w', 'a'): 2, ('w', 'b'): 1}
     """
-    w_codes, w_names = _codes(long["wave"])
-    c_codes, c_names = _codes(long["company_id"])
+    coded = [_codes(long[k]) for k in keys]
     r_codes, r_names = _codes(long["respondent_id"])
-    rows = np.asarray(rows, dtype=bool) & (w_codes >= 0) & (c_codes >= 0) & (r_codes >= 0)
-    pair = w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows]
-    key = np.sort(pair * len(r_names) + r_codes[rows])
-    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.empty(0, bool)
-    per_pair = np.bincount(key[first] // len(r_names), minlength=len(w_names) * len(c_names))
-    found = np.flatnonzero(per_pair)
-    index = pd.MultiIndex.from_arrays(
-        [np.asarray(w_names, dtype=object)[found // len(c_names)],
-         np.asarray(c_names, dtype=object)[found % len(c_names)]], names=KEYS)
-    return pd.Series(per_pair[found], index=index, name="respondent_id")
+    rows = np.asarray(rows, dtype=bool) & (r_codes >= 0)
+    for codes, _ in coded:
+        rows &= codes >= 0
+    group = np.zeros(int(rows.sum()), dtype=np.int64)
+    for codes, names in coded:
+        group = group * len(names) + codes[rows]
+    width = int(np.prod([len(names) for _, names in coded]))
+    resp = r_codes[rows]
+    group_of = np.full(len(r_names), -1, dtype=np.int64)
+    group_of[resp] = group
+    if (group_of[resp] == group).all():  # each respondent in one group: count them once
+        seen = np.zeros(len(r_names), dtype=bool)
+        seen[resp] = True
+        per_group = np.bincount(group_of[seen], minlength=width)
+    else:
+        key = np.sort(group * len(r_names) + resp)
+        first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.empty(0, bool)
+        per_group = np.bincount(key[first] // len(r_names), minlength=width)
+    found = np.flatnonzero(per_group)
+    levels, rest = [], found
+    for _, names in reversed(coded):
+        rest, code = np.divmod(rest, len(names))
+        levels.insert(0, np.asarray(names, dtype=object)[code])
+    index = pd.MultiIndex.from_arrays(levels, names=keys)
+    return pd.Series(per_group[found], index=index, name="respondent_id")
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -387,22 +406,24 @@ def _score(dataset: Dataset, reliability: pd.DataFrame,
     blind = by.assign(diff=by["internal"] - by["customer"]).reset_index()
     blind.columns.name = None
 
-    setup_long = long[[*KEYS, "department", "discipline", "score", "respondent_id"]][
-        ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal"))
-        .to_numpy(bool)]
+    setup = ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal")
+             ).to_numpy(bool)
+    setup_long = long[[*KEYS, "department", "discipline", "score"]][setup]
     dept = setup_long.groupby(KEYS + ["department", "discipline"])["score"].agg(
         mean="mean", n="count").reset_index()
-    size = setup_long.groupby(KEYS + ["department"])["respondent_id"].nunique().rename("size")
+    size = distinct_counts(long, setup, KEYS + ["department"]).rename("size")
     dept = dept.merge(size.reset_index(), on=KEYS + ["department"])
     shown = _shown_departments(dept, th.min_group_size).reindex(size.index)
     big = shown.reindex(pd.MultiIndex.from_frame(dept[KEYS + ["department"]])).to_numpy()
     departments = dept[big].drop(columns="size").reset_index(drop=True)
-    hidden = size[~shown.to_numpy()].rename("n").reset_index()
+    hidden = size[~shown.to_numpy()].rename("n").reset_index().astype(
+        dict.fromkeys([*KEYS, "department"], str))
 
-    answered = long[[*KEYS, "kept", "respondent_id"]][(long["answered"] > 0).to_numpy(bool)]
+    given = (long["answered"] > 0).to_numpy(bool)
+    answered = long[[*KEYS, "kept"]][given]
     dropped = answered.assign(_dropped=~answered["kept"]).groupby(KEYS).agg(
         n_scores=("kept", "size"), n_dropped=("_dropped", "sum"))
-    resp_drop = answered[~answered["kept"]].groupby(KEYS)["respondent_id"].nunique()
+    resp_drop = distinct_counts(long, given & ~long["kept"].to_numpy(bool))
     dropped["n_respondents_dropped"] = resp_drop.reindex(dropped.index).fillna(0).astype(int)
     dropped = dropped.reset_index()
 
