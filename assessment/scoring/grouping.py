@@ -81,9 +81,14 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
             total = p_codes[rows] != team_code
             key = np.concatenate([key, key[total] - p_codes[rows][total] + all_code])
             values = np.concatenate([values, values[total]])
-        agg = pd.Series(values).groupby(key, sort=True).agg(["mean", "count", "std"])
-        group = agg.index.to_numpy(dtype=np.int64)
-        group, p = np.divmod(group, len(names))
+        # the groups numbered in the order of their keys, as a sorted group-by numbers
+        # them (a categorical of the numbers: no hashing, every category has rows)
+        found = np.flatnonzero(np.bincount(key))
+        number = np.zeros(int(found[-1]) + 1, dtype=np.int64)
+        number[found] = np.arange(len(found))
+        grouper = pd.Categorical.from_codes(number[key], categories=pd.RangeIndex(len(found)))
+        agg = pd.Series(values).groupby(grouper, observed=False).agg(["mean", "count", "std"])
+        group, p = np.divmod(found, len(names))
         w, co = np.divmod(group, len(c_names))
         parts.append((w, co, np.full(len(p), c // len(l_names)),
                       np.full(len(p), c % len(l_names)), p, agg))

@@ -131,9 +131,9 @@ def contradicting_cells(raw: np.ndarray, inst: Instrument) -> np.ndarray:
         if fwd.shape[1] == 0 or back.shape[1] == 0:
             continue
         given = ~np.isnan(fwd)
-        n_fwd = np.count_nonzero(given, axis=1)
+        n_fwd = given.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):  # no forward item answered
-            fwd_mean = fwd.sum(axis=1, dtype=np.float64, where=given) / n_fwd
+            fwd_mean = np.where(given, fwd, 0).sum(axis=1, dtype=np.float64) / n_fwd
         agree = (fwd_mean >= mid + 1)[:, None] & (back >= mid + 1)
         disagree = (fwd_mean <= mid - 1)[:, None] & (back <= mid - 1)
         count += (agree | disagree).any(axis=1)

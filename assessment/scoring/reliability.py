@@ -64,16 +64,18 @@ def _add_sums(out: np.ndarray, answered: np.ndarray, values: np.ndarray, groups:
     top = float(np.abs(zeroed).max()) if zeroed.size else 0.0
     whole = bool(np.array_equal(zeroed, np.rint(zeroed)))
     chunk = max(1, int(2**24 // max(top * top, 1.0))) if whole else len(values) + 1
-    both = np.empty((len(values), 2 * k), dtype=np.float32 if whole else np.float64)
-    both[:, :k] = zeroed
-    both[:, k:] = present
+    dtype = np.float32 if whole else np.float64
+    zeroed, given = zeroed.astype(dtype, copy=False), present.astype(dtype)
     if len(starts):
         np.add.at(answered, groups, np.add.reduceat(
             present.any(axis=1).astype(np.int64), starts) * (ends > starts))
     for g, s, e in zip(groups, starts, ends, strict=True):
         for a in range(s, e, chunk):
-            block = both[a:min(a + chunk, e)]
-            out[g] += block.T @ block
+            z, p = zeroed[a:min(a + chunk, e)], given[a:min(a + chunk, e)]
+            out[g, :k, :k] += z.T @ z
+            out[g, :k, k:] += z.T @ p
+            out[g, k:, k:] += p.T @ p
+    out[:, k:, :k] = out[:, :k, k:].transpose(0, 2, 1)
 
 
 def alpha_from_sums(sums: np.ndarray) -> float:

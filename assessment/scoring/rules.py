@@ -238,9 +238,9 @@ def cell_scores(raw: np.ndarray, reverse: np.ndarray, lo: int, hi: int, share: f
     raw = np.asarray(raw)
     sub = keyed(raw if raw.dtype == np.float32 else raw.astype(float), reverse, lo, hi)
     present = ~np.isnan(sub)
-    answered = np.count_nonzero(present, axis=1).astype(np.int64)
+    answered = present.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # an all-blank row has no mean
-        score = sub.sum(axis=1, dtype=np.float64, where=present) / answered
+        score = np.where(present, sub, 0).sum(axis=1, dtype=np.float64) / answered
     kept = (answered > 0) & (answered >= share * sub.shape[1] - 1e-9)
     return (answered, np.where(kept, score, np.nan), kept,
             np.where(kept[:, None], sub, np.nan))
