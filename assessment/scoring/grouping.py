@@ -7,7 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_codes", "group_moments", "group_numbers", "sorted_codes"]
+__all__ = ["column_codes", "group_codes", "group_moments", "group_numbers", "sorted_codes"]
+
+
+def column_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the values they stand for (-1: missing): a
+    categorical's own codes (no values are made per row), else :func:`pd.factorize`'s.
+
+    Examples
+    --------
+    >>> codes, values = column_codes(pd.Series(["b", "a", "b"]))
+    >>> codes.tolist(), values.tolist()
+    ([0, 1, 0], ['b', 'a'])
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, uniques = pd.factorize(column)
+    return codes, pd.Index(uniques)
 
 
 def sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,8 @@ from assessment.instrument.integration import IntegrationInstrument, load_integr
 from assessment.instrument.models import LENSES, THRESHOLD_LENS, Instrument, Thresholds
 from assessment.intake.dataset import Dataset
 from assessment.scoring.anonymity import shown_departments
+from assessment.scoring.breakdown import distinct_counts, dropped_counts, group_means
+from assessment.scoring.grouping import column_codes as _codes
 from assessment.scoring.integration import score_integration
 from assessment.scoring.quality import (
     FLAG_COLUMNS,
@@ -206,62 +208,6 @@ class Scores:
         return max(waves) if waves else None
 
 
-def distinct_counts(long: pd.DataFrame, rows: np.ndarray, keys: list[str] = KEYS
-                    ) -> pd.Series:
-    """The number of different respondent ids per group of ``keys`` (wave, company_id by
-    default) among the ``rows`` (a mask) of ``long``, indexed by the keys' texts; a group
-    without rows is left out. What ``long[rows].groupby(keys)["respondent_id"].nunique()``
-    counts, from integer codes: when every respondent is in one group (as a respondent
-    is in one company and wave), each respondent marked once; else one sort of the
-    rows' (group, respondent) codes.
-
-    Examples
-    --------
-    >>> long = pd.DataFrame({"wave": "w", "company_id": ["a", "a", "a", "b"],
-    ...                      "respondent_id": ["r1", "r1", "r2", "r1"]})
-    >>> distinct_counts(long, np.array([True, True, True, False])).to_dict()
-    {('w', 'a'): 2}
-    >>> distinct_counts(long, np.array([True, True, True, True])).to_dict()
-    {('w', 'a'): 2, ('w', 'b'): 1}
-    """
-    coded = [_codes(long[k]) for k in keys]
-    r_codes, r_names = _codes(long["respondent_id"])
-    rows = np.asarray(rows, dtype=bool) & (r_codes >= 0)
-    for codes, _ in coded:
-        rows &= codes >= 0
-    group = np.zeros(int(rows.sum()), dtype=np.int64)
-    for codes, names in coded:
-        group = group * len(names) + codes[rows]
-    width = int(np.prod([len(names) for _, names in coded]))
-    resp = r_codes[rows]
-    group_of = np.full(len(r_names), -1, dtype=np.int64)
-    group_of[resp] = group
-    if (group_of[resp] == group).all():  # each respondent in one group: count them once
-        seen = np.zeros(len(r_names), dtype=bool)
-        seen[resp] = True
-        per_group = np.bincount(group_of[seen], minlength=width)
-    else:
-        key = np.sort(group * len(r_names) + resp)
-        first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.empty(0, bool)
-        per_group = np.bincount(key[first] // len(r_names), minlength=width)
-    found = np.flatnonzero(per_group)
-    levels, rest = [], found
-    for _, names in reversed(coded):
-        rest, code = np.divmod(rest, len(names))
-        levels.insert(0, np.asarray(names, dtype=object)[code])
-    index = pd.MultiIndex.from_arrays(levels, names=keys)
-    return pd.Series(per_group[found], index=index, name="respondent_id")
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of a column and the values they stand for (-1: missing): a
-    categorical's own codes (no values are made per row), else :func:`pd.factorize`'s."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories
-    codes, uniques = pd.factorize(column)
-    return codes, pd.Index(uniques)
-
-
 # -- formulas ---------------------------------------------------------------------------
 
 def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
@@ -327,12 +273,6 @@ def _shown_departments(dept: pd.DataFrame, min_group_size: int) -> pd.Series:
         block = block.sort_index()
         shown.loc[block.index] = shown_departments(block.to_numpy(), min_group_size)
     return shown
-
-
-def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its categorical columns as text."""
-    cat = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
-    return table.astype(dict.fromkeys(cat, str)) if cat else table
 
 
 def _wide(profile: pd.DataFrame) -> pd.DataFrame:
@@ -408,27 +348,17 @@ def _score(dataset: Dataset, reliability: pd.DataFrame,
 
     setup = ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal")
              ).to_numpy(bool)
-    setup_long = long[[*KEYS, "department", "discipline", "score"]][setup]
-    dept = setup_long.groupby(KEYS + ["department", "discipline"])["score"].agg(
-        mean="mean", n="count").reset_index()
+    dept = group_means(long, setup, KEYS + ["department", "discipline"])
     size = distinct_counts(long, setup, KEYS + ["department"]).rename("size")
     dept = dept.merge(size.reset_index(), on=KEYS + ["department"])
     shown = _shown_departments(dept, th.min_group_size).reindex(size.index)
     big = shown.reindex(pd.MultiIndex.from_frame(dept[KEYS + ["department"]])).to_numpy()
-    departments = dept[big].drop(columns="size").reset_index(drop=True)
+    departments = dept[big].drop(columns="size").reset_index(drop=True).astype(
+        dict.fromkeys([*KEYS, "department", "discipline"], str))
     hidden = size[~shown.to_numpy()].rename("n").reset_index().astype(
         dict.fromkeys([*KEYS, "department"], str))
+    dropped = dropped_counts(long)
 
-    given = (long["answered"] > 0).to_numpy(bool)
-    answered = long[[*KEYS, "kept"]][given]
-    dropped = answered.assign(_dropped=~answered["kept"]).groupby(KEYS).agg(
-        n_scores=("kept", "size"), n_dropped=("_dropped", "sum"))
-    resp_drop = distinct_counts(long, given & ~long["kept"].to_numpy(bool))
-    dropped["n_respondents_dropped"] = resp_drop.reindex(dropped.index).fillna(0).astype(int)
-    dropped = dropped.reset_index()
-
-    # the small tables get plain text columns (the respondents' are categoricals)
-    departments, hidden, dropped = (_plain(t) for t in (departments, hidden, dropped))
     return Scores(
         instrument=inst, respondents=long, company=company,
         profile=profile, lens_gaps=gaps, blind_spots=blind, departments=departments,
