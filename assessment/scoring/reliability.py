@@ -53,16 +53,18 @@ def scale_sums(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _add_sums(out: np.ndarray, answered: np.ndarray, values: np.ndarray, groups: np.ndarray,
-              starts: np.ndarray, ends: np.ndarray) -> None:
+              starts: np.ndarray, ends: np.ndarray) -> bool:
     """Add the rows ``starts[i]:ends[i]`` of ``values`` to group ``groups[i]``'s
-    :func:`scale_sums` in ``out`` and ``answered``."""
+    :func:`scale_sums` in ``out`` and ``answered``; True when the values are whole
+    numbers (the sums are exact)."""
     present = ~np.isnan(values)
     k = values.shape[1]
     zeroed = np.where(present, values, 0)
     # whole numbers (answers are): single precision adds them exactly as long as no sum
     # passes 2 ** 24, so the rows are taken in slices small enough for that
     top = float(np.abs(zeroed).max()) if zeroed.size else 0.0
-    whole = bool(np.array_equal(zeroed, np.rint(zeroed)))
+    whole = (bool(np.array_equal(zeroed, np.rint(zeroed)))
+             and max(top, 1.0) ** 2 * len(values) < 2**50)  # every sum exact in float64
     chunk = max(1, int(2**24 // max(top * top, 1.0))) if whole else len(values) + 1
     dtype = np.float32 if whole else np.float64
     zeroed, given = zeroed.astype(dtype, copy=False), present.astype(dtype)
@@ -76,6 +78,24 @@ def _add_sums(out: np.ndarray, answered: np.ndarray, values: np.ndarray, groups:
             out[g, :k, k:] += z.T @ p
             out[g, k:, k:] += p.T @ p
     out[:, k:, :k] = out[:, :k, k:].transpose(0, 2, 1)
+    return whole
+
+
+def _keyed_sums(sums: np.ndarray, reverse: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """:func:`scale_sums` of the keyed answers from those of the raw answers (exact for
+    whole numbers): a reverse-keyed answer x counts as ``lo + hi - x``, so with Z the
+    answers (blanks 0) and P whether answered, keyed Z is ``Z M + P N`` for the diagonal
+    matrices M (-1 for a reverse-keyed item, else 1) and N (``lo + hi`` for one, else 0)."""
+    k = sums.shape[1] // 2
+    m = np.where(reverse, -1.0, 1.0)
+    n = np.where(reverse, float(lo + hi), 0.0)
+    zz, zp, pp = sums[:, :k, :k], sums[:, :k, k:], sums[:, k:, k:]
+    out = sums.copy()
+    out[:, :k, :k] = (zz * m[:, None] * m + zp * m[:, None] * n
+                      + zp.transpose(0, 2, 1) * n[:, None] * m + pp * n[:, None] * n)
+    out[:, :k, k:] = zp * m[:, None] + pp * n[:, None]
+    out[:, k:, :k] = out[:, :k, k:].transpose(0, 2, 1)
+    return out
 
 
 def alpha_from_sums(sums: np.ndarray) -> float:
@@ -127,10 +147,18 @@ def reliability_tables(responses: pd.DataFrame, inst: Instrument, raw: np.ndarra
     if len(order) == len(raw) and (order == np.arange(len(raw))).all():
         order = None  # one company (the workshop), or the file sorted by company already
     for k, (pos, (_, _, _, rev)) in enumerate(zip(positions, cells, strict=True)):
-        # one scale's columns, each company's rows together, keyed
+        # one scale's columns, each company's rows together; the sums of the raw answers
+        # turned into those of the keyed answers (whole numbers: exact), else keyed first
         values = raw[:, pos] if order is None else raw[:, pos][order]
-        _add_sums(sums[k], answered[k], keyed(values, rev, inst.scale.min, inst.scale.max),
-                  np.arange(len(groups)), bounds[:-1], bounds[1:])
+        lo, hi = inst.scale.min, inst.scale.max
+        raw_sums = np.zeros_like(sums[k])
+        if _add_sums(raw_sums, answered[k], values, np.arange(len(groups)), bounds[:-1],
+                     bounds[1:]) and float(lo + hi).is_integer() \
+                and (lo + hi) ** 2 * len(values) < 2**50:
+            sums[k] = _keyed_sums(raw_sums, rev, lo, hi)
+        else:
+            _add_sums(sums[k], np.zeros_like(answered[k]), keyed(values, rev, lo, hi),
+                      np.arange(len(groups)), bounds[:-1], bounds[1:])
     found, whole = [], []
     for k, (d, lens, ids, _) in enumerate(cells):
         for g, ((wave, cid), _) in enumerate(groups):
