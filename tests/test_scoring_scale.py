@@ -70,6 +70,18 @@ def test_group_moments_equal_a_groupby_over_the_texts(instrument, seed):
                                   check_exact=True)
 
 
+def test_group_moments_of_a_long_table_in_any_order(instrument):
+    """Rows not held together per cell (shuffled): each cell's rows found by comparing."""
+    ds = _random_dataset(instrument, 6)
+    long, _ = respondent_scores(ds.responses, instrument_cells(instrument), 1, 5, 0.5)
+    long = long.sample(frac=1, random_state=3).reset_index(drop=True)
+    got = group_moments(long, KEYS + ["discipline", "lens", "perspective"], TOTALS)
+    expected = _moments_by_texts(long)
+    pd.testing.assert_frame_equal(got.astype({c: object for c in got.columns[:5]}),
+                                  expected.astype({c: object for c in got.columns[:5]}),
+                                  check_exact=True)
+
+
 @pytest.mark.parametrize("seed", [4, 5])
 def test_rwg_per_group_equals_a_loop_over_groups(instrument, seed):
     ds = _random_dataset(instrument, seed)

@@ -73,8 +73,8 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
     # the perspective's texts with "all" among them (sorted: the codes sort as the texts)
     p_codes, p_names = coded["perspective"]
     names = np.array(sorted({*map(str, p_names), "all"}), dtype=object)
-    p_codes = np.where(p_codes >= 0, np.searchsorted(names, p_names)[p_codes], -1
-                       ).astype(np.int16)
+    lookup = np.append(np.searchsorted(names, p_names), -1).astype(np.int16)
+    p_codes = lookup[p_codes]  # -1 (missing) is the last entry: -1 again
     coded["perspective"] = (p_codes, names)
     all_code = int(np.searchsorted(names, "all"))
     team_code = int(np.searchsorted(names, team)) if team in set(names) else -2
@@ -85,11 +85,9 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
     (w_codes, w_names), (c_codes, c_names) = coded["wave"], coded["company_id"]
     (d_codes, d_names), (l_codes, l_names) = coded["discipline"], coded["lens"]
     cell = d_codes.astype(np.int32) * len(l_names) + l_codes
-    cell[~ok] = -1
     score = long["score"].to_numpy(dtype=np.float64)
     parts = []
-    for c in np.flatnonzero(np.bincount(cell[cell >= 0], minlength=1)):
-        rows = np.flatnonzero(cell == c)
+    for c, rows in _cell_rows(cell, ok):
         key = ((w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows])
                * len(names) + p_codes[rows])
         values = score[rows]
@@ -120,6 +118,24 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
     for name, how in (("mean", "mean"), ("n", "count"), ("sd", "std")):
         frame[name] = np.concatenate([part[5][how].to_numpy() for part in parts])[order]
     return frame
+
+
+def _cell_rows(cell: np.ndarray, ok: np.ndarray):
+    """Each cell number (>= 0) with the positions of its ``ok`` rows, in order. A long table
+    holds each cell's rows together (one block per cell): then each block's rows are
+    found in the block alone, not by comparing every row with every cell."""
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else cell[:0]
+    if len(starts) > 64:  # no blocks: a pass over the rows per cell
+        cell = np.where(ok, cell, -1)
+        for c in np.flatnonzero(np.bincount(cell + 1, minlength=1)[1:]):
+            yield c, np.flatnonzero(cell == c)
+        return
+    ends = np.r_[starts[1:], len(cell)]
+    for c in np.unique(cell[starts[cell[starts] >= 0]]):
+        rows = np.concatenate([s + np.flatnonzero(ok[s:e])
+                               for s, e in zip(starts, ends, strict=True) if cell[s] == c])
+        if len(rows):
+            yield c, rows
 
 
 def group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
