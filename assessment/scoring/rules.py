@@ -442,10 +442,9 @@ def group_stats(
     coded = {c: pd.Categorical(responses[c]) if cat is None else cat
              for c, cat in coded.items()}
     not_team = np.asarray(coded["perspective"] != TEAM)
+    groupings = {}
     for persp_name in ("by", "all"):
-        todo = [i for i, ((_, lens), _) in enumerate(cells)
-                if persp_name == "by" or lens in total_lenses]
-        if not todo:
+        if persp_name == "all" and not any(lens in total_lenses for (_, lens), _ in cells):
             continue
         rows = slice(None) if persp_name == "by" or not_team.all() else not_team
         grouper, groups = _group_codes({c: coded[c] for c in (
@@ -453,13 +452,21 @@ def group_stats(
             else ["wave", "company_id"])}, rows)
         if persp_name == "all":
             groups["perspective"] = "all"
-        for i in todo:
-            (discipline, lens), vals = cells[i]
+        groupings[persp_name] = (rows, grouper, groups)
+    for (discipline, lens), vals in cells:
+        every = None  # the cell's answers in float64, column-major (the frame takes them
+        # as they are), made once for both groupings when they take every row
+        for persp_name, (rows, grouper, groups) in groupings.items():
+            if persp_name == "all" and lens not in total_lenses:
+                continue
+            if isinstance(rows, slice):
+                every = np.asfortranarray(vals, np.float64) if every is None else every
+                values = every
+            else:
+                values = np.asfortranarray(vals[rows], np.float64)
             # in float64 (kept answers may come as float32): the variances as before
-            # (column-major: the frame takes the array as it is)
-            var_values = pd.DataFrame(np.asfortranarray(vals[rows], dtype=np.float64),
-                                      copy=False).groupby(grouper, observed=False).var(
-                ddof=1).to_numpy(float)  # every group numbered has rows: no unused one
+            var_values = pd.DataFrame(values, copy=False).groupby(
+                grouper, observed=False).var(ddof=1).to_numpy(float)  # no unused group
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
                 mean_var = np.nanmean(var_values, axis=1)

@@ -216,11 +216,14 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
     behind it and the par check from the same group's threshold items."""
     kept = long["kept"].to_numpy(bool)
     counts = {}
+    (p_codes, p_names), (l_codes, l_names) = _codes(long["perspective"]), _codes(long["lens"])
     for name, persp, lens in (("n_cust", "customer", "experience"),
                               ("n_staff_exp", "internal", "experience"),
                               ("n_staff_setup", "internal", "setup")):
-        rows = kept & (long["perspective"] == persp).to_numpy(bool) & (
-            long["lens"] == lens).to_numpy(bool)
+        # compared by the columns' codes (-2: a value not in the column)
+        p_code, l_code = (int(names.get_indexer([value])[0]) if value in names else -2
+                          for names, value in ((p_names, persp), (l_names, lens)))
+        rows = kept & (p_codes == p_code) & (l_codes == l_code)
         counts[name] = distinct_counts(long, rows)
     team = responses[responses["perspective"] == TEAM]
     participants = (team["participants"] if "participants" in team.columns
