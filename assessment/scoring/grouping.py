@@ -7,7 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_moments", "group_numbers", "sorted_codes"]
+__all__ = ["column_codes", "group_codes", "group_moments", "group_numbers", "sorted_codes"]
+
+
+def column_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the values they stand for (-1: missing): a
+    categorical's own codes (no values are made per row), else :func:`pd.factorize`'s.
+
+    Examples
+    --------
+    >>> codes, values = column_codes(pd.Series(["b", "a", "b"]))
+    >>> codes.tolist(), values.tolist()
+    ([0, 1, 0], ['b', 'a'])
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, uniques = pd.factorize(column)
+    return codes, pd.Index(uniques)
 
 
 def sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -57,8 +73,8 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
     # the perspective's texts with "all" among them (sorted: the codes sort as the texts)
     p_codes, p_names = coded["perspective"]
     names = np.array(sorted({*map(str, p_names), "all"}), dtype=object)
-    p_codes = np.where(p_codes >= 0, np.searchsorted(names, p_names)[p_codes], -1
-                       ).astype(np.int16)
+    lookup = np.append(np.searchsorted(names, p_names), -1).astype(np.int16)
+    p_codes = lookup[p_codes]  # -1 (missing) is the last entry: -1 again
     coded["perspective"] = (p_codes, names)
     all_code = int(np.searchsorted(names, "all"))
     team_code = int(np.searchsorted(names, team)) if team in set(names) else -2
@@ -69,11 +85,9 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
     (w_codes, w_names), (c_codes, c_names) = coded["wave"], coded["company_id"]
     (d_codes, d_names), (l_codes, l_names) = coded["discipline"], coded["lens"]
     cell = d_codes.astype(np.int32) * len(l_names) + l_codes
-    cell[~ok] = -1
     score = long["score"].to_numpy(dtype=np.float64)
     parts = []
-    for c in np.flatnonzero(np.bincount(cell[cell >= 0], minlength=1)):
-        rows = np.flatnonzero(cell == c)
+    for c, rows in _cell_rows(cell, ok):
         key = ((w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows])
                * len(names) + p_codes[rows])
         values = score[rows]
@@ -81,9 +95,14 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
             total = p_codes[rows] != team_code
             key = np.concatenate([key, key[total] - p_codes[rows][total] + all_code])
             values = np.concatenate([values, values[total]])
-        agg = pd.Series(values).groupby(key, sort=True).agg(["mean", "count", "std"])
-        group = agg.index.to_numpy(dtype=np.int64)
-        group, p = np.divmod(group, len(names))
+        # the groups numbered in the order of their keys, as a sorted group-by numbers
+        # them (a categorical of the numbers: no hashing, every category has rows)
+        found = np.flatnonzero(np.bincount(key))
+        number = np.zeros(int(found[-1]) + 1, dtype=np.int64)
+        number[found] = np.arange(len(found))
+        grouper = pd.Categorical.from_codes(number[key], categories=pd.RangeIndex(len(found)))
+        agg = pd.Series(values).groupby(grouper, observed=False).agg(["mean", "count", "std"])
+        group, p = np.divmod(found, len(names))
         w, co = np.divmod(group, len(c_names))
         parts.append((w, co, np.full(len(p), c // len(l_names)),
                       np.full(len(p), c % len(l_names)), p, agg))
@@ -99,6 +118,24 @@ def group_moments(long: pd.DataFrame, keys: list[str], total_lenses: set[str],
     for name, how in (("mean", "mean"), ("n", "count"), ("sd", "std")):
         frame[name] = np.concatenate([part[5][how].to_numpy() for part in parts])[order]
     return frame
+
+
+def _cell_rows(cell: np.ndarray, ok: np.ndarray):
+    """Each cell number (>= 0) with the positions of its ``ok`` rows, in order. A long table
+    holds each cell's rows together (one block per cell): then each block's rows are
+    found in the block alone, not by comparing every row with every cell."""
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else cell[:0]
+    if len(starts) > 64:  # no blocks: a pass over the rows per cell
+        cell = np.where(ok, cell, -1)
+        for c in np.flatnonzero(np.bincount(cell + 1, minlength=1)[1:]):
+            yield c, np.flatnonzero(cell == c)
+        return
+    ends = np.r_[starts[1:], len(cell)]
+    for c in np.unique(cell[starts[cell[starts] >= 0]]):
+        rows = np.concatenate([s + np.flatnonzero(ok[s:e])
+                               for s, e in zip(starts, ends, strict=True) if cell[s] == c])
+        if len(rows):
+            yield c, rows
 
 
 def group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
@@ -118,3 +155,38 @@ def group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
         key = key * (len(values) + 1) + (codes + 1)
     _, first, number = np.unique(key, return_index=True, return_inverse=True)
     return number.ravel(), first
+
+
+def group_codes(columns: dict[str, pd.Categorical], rows: slice | np.ndarray = slice(None)
+                ) -> tuple[pd.Categorical, pd.DataFrame]:
+    """The ``rows`` (a slice or mask) grouped by several categorical columns (by name): a
+    grouper (a categorical of group numbers, numbered in the order of the columns' codes;
+    a row with a missing value in no group) and each group's values of the columns (as
+    text), from the codes (no texts are compared).
+
+    Examples
+    --------
+    >>> cols = {"x": pd.Categorical(["p", "q", "p", None]),
+    ...         "y": pd.Categorical(["b", "a", "b", "a"])}
+    >>> grouper, groups = group_codes(cols)
+    >>> grouper.codes.tolist(), groups.values.tolist()
+    ([0, 1, 0, -1], [['p', 'b'], ['q', 'a']])
+    """
+    cats = list(columns.values())
+    key = np.zeros(len(cats[0][rows]) if cats else 0, dtype=np.int64)
+    valid = np.ones(len(key), dtype=bool)
+    for column in cats:
+        codes = np.asarray(column.codes[rows])
+        valid &= codes >= 0
+        key = key * len(column.categories) + codes
+    width = int(np.prod([len(c.categories) for c in cats]))
+    found = np.flatnonzero(np.bincount(key[valid], minlength=width))
+    number = np.full(max(width, 1), -1, dtype=np.int64)
+    number[found] = np.arange(len(found))
+    grouper = pd.Categorical.from_codes(np.where(valid, number[np.where(valid, key, 0)], -1),
+                                        categories=pd.RangeIndex(len(found)))
+    groups = {}
+    for name, column in reversed(list(columns.items())):
+        found, code = np.divmod(found, len(column.categories))
+        groups[name] = np.asarray(column.categories.astype(str), dtype=object)[code]
+    return grouper, pd.DataFrame({name: groups[name] for name in columns})

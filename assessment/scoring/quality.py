@@ -32,16 +32,15 @@ import pandas as pd
 
 from assessment.instrument.models import Instrument, Thresholds
 from assessment.intake.dataset import Dataset
-from assessment.scoring.rules import KEYS, cronbach_alpha, instrument_cells, keyed
+from assessment.scoring.reliability import RELIABILITY_COLUMNS, reliability_tables
+from assessment.scoring.rules import KEYS, instrument_cells
 
-__all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_reliability", "contradicting_cells",
-           "core_answers", "quality_summary", "respondent_flags", "straight_lining",
-           "without_excluded"]
+__all__ = ["FLAG_COLUMNS", "RELIABILITY_COLUMNS", "company_groups", "company_reliability",
+           "contradicting_cells", "core_answers", "quality_summary", "respondent_flags",
+           "straight_lining", "without_excluded"]
 
 FLAG_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "answered",
                 "contradicting_cells", "straight_lining", "contradictory", "excluded"]
-RELIABILITY_COLUMNS = ["wave", "company_id", "discipline", "lens", "n_items", "n_respondents",
-                       "alpha", "low_alpha"]
 
 
 def core_answers(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
@@ -127,14 +126,14 @@ def contradicting_cells(raw: np.ndarray, inst: Instrument) -> np.ndarray:
     count = np.zeros(len(raw), dtype=int)
     for _d, _lens, ids, rev in instrument_cells(inst):
         pos = np.array([col[i] for i in ids])
-        # one cell's answers in float64 (the forward mean as before)
-        fwd, back = raw[:, pos[~rev]].astype(float), raw[:, pos[rev]].astype(float)
+        # the forward answers summed in float64 (as the answers come: float32 is exact)
+        fwd, back = raw[:, pos[~rev]], raw[:, pos[rev]]
         if fwd.shape[1] == 0 or back.shape[1] == 0:
             continue
         given = ~np.isnan(fwd)
         n_fwd = given.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):  # no forward item answered
-            fwd_mean = np.where(given, fwd, 0.0).sum(axis=1) / n_fwd
+            fwd_mean = np.where(given, fwd, 0).sum(axis=1, dtype=np.float64) / n_fwd
         agree = (fwd_mean >= mid + 1)[:, None] & (back >= mid + 1)
         disagree = (fwd_mean <= mid - 1)[:, None] & (back <= mid - 1)
         count += (agree | disagree).any(axis=1)
@@ -218,27 +217,8 @@ def company_reliability(responses: pd.DataFrame, inst: Instrument,
     >>> int(rel["low_alpha"].sum()), len(rel)  # of 11 company-waves x 9 scales
     (46, 99)
     """
-    th = inst.thresholds
-    cells = instrument_cells(inst)
     raw = core_answers(responses, inst) if raw is None else raw
-    col = {iid: j for j, iid in enumerate(inst.item_ids)}
-    groups = _groups(responses)
-    found = []
-    for k, (d, lens, ids, rev) in enumerate(cells):  # one cell's keyed answers at a time
-        values = keyed(raw[:, [col[i] for i in ids]].astype(float), rev, inst.scale.min,
-                       inst.scale.max)
-        for g, ((wave, cid), pos) in enumerate(groups):
-            block = values[pos]
-            block = block[~np.isnan(block).all(axis=1)]
-            if not len(block):
-                continue
-            alpha = (cronbach_alpha(block) if len(block) >= th.min_alpha_respondents
-                     else float("nan"))
-            found.append(((g, k), (str(wave), str(cid), d, lens, len(ids), len(block), alpha,
-                                   bool(alpha < th.min_alpha))))
-    rows = [row for _, row in sorted(found, key=lambda f: f[0])]  # by company, then cell
-    return pd.DataFrame(dict(zip(RELIABILITY_COLUMNS, map(list, zip(*rows, strict=True)),
-                                 strict=True)) if rows else {}, columns=RELIABILITY_COLUMNS)
+    return reliability_tables(responses, inst, raw, company_groups(responses))[0]
 
 
 def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Thresholds
@@ -286,17 +266,34 @@ def quality_summary(flags: pd.DataFrame, reliability: pd.DataFrame, th: Threshol
             "excluded": bool(th.exclude_flagged), "alpha": alpha, "alpha_warnings": warn}
 
 
-def _groups(responses: pd.DataFrame) -> list[tuple[tuple[str, str], np.ndarray]]:
+def company_groups(responses: pd.DataFrame,
+                   categoricals: dict[str, pd.Categorical] | None = None
+                   ) -> list[tuple[tuple[str, str], np.ndarray]]:
     """The row positions of each (wave, company_id), sorted by wave and company_id (what
-    ``groupby(KEYS).indices`` gives, without its cost for the workshop's one company)."""
+    ``groupby(KEYS).indices`` gives, without its cost). ``categoricals``: the columns
+    ``wave`` and ``company_id`` as categoricals with sorted categories when the caller has
+    them (their codes are used, no texts are compared again).
+
+    Examples
+    --------
+    >>> resp = pd.DataFrame({"wave": ["w2", "w1", "w2"], "company_id": ["a", "b", "a"]})
+    >>> [(key, pos.tolist()) for key, pos in company_groups(resp)]
+    [(('w1', 'b'), [1]), (('w2', 'a'), [0, 2])]
+    """
     if not len(responses):
         return []
-    wave, cid = (responses[k].to_numpy(dtype=object) for k in KEYS)
-    if (wave == wave[0]).all() and (cid == cid[0]).all():
-        return [((str(wave[0]), str(cid[0])), np.arange(len(wave)))]
-    # integer codes of each column (its texts sorted), one code per (wave, company_id)
-    w_codes, w_names = pd.factorize(responses["wave"].astype(str), sort=True)
-    c_codes, c_names = pd.factorize(responses["company_id"].astype(str), sort=True)
+    cats = [None if categoricals is None else categoricals.get(k) for k in KEYS]
+    if all(c is not None and c.categories.is_monotonic_increasing and (c.codes >= 0).all()
+           for c in cats):
+        (w_codes, w_names), (c_codes, c_names) = ((c.codes, c.categories.astype(str))
+                                                  for c in cats)
+    else:
+        wave, cid = (responses[k].to_numpy(dtype=object) for k in KEYS)
+        if (wave == wave[0]).all() and (cid == cid[0]).all():
+            return [((str(wave[0]), str(cid[0])), np.arange(len(wave)))]
+        # integer codes of each column (its texts sorted), one code per (wave, company_id)
+        w_codes, w_names = pd.factorize(responses["wave"].astype(str), sort=True)
+        c_codes, c_names = pd.factorize(responses["company_id"].astype(str), sort=True)
     key = w_codes.astype(np.int64) * len(c_names) + c_codes
     counts = np.bincount(key, minlength=len(w_names) * len(c_names))
     order = np.argsort(key, kind="stable")  # by wave, then company_id; rows in file order

@@ -17,7 +17,8 @@ import pandas as pd
 
 from assessment.instrument.models import Instrument
 from assessment.scoring.anonymity import shown_groups
-from assessment.scoring.grouping import group_moments, group_numbers
+from assessment.scoring.grouping import group_codes as _group_codes
+from assessment.scoring.grouping import group_moments
 from assessment.scoring.tdist import t_quantile, t_quantiles
 
 KEYS = ["wave", "company_id"]
@@ -116,10 +117,45 @@ def pairwise_cov(values: np.ndarray) -> np.ndarray:
     both = present.T.astype(float) @ present.astype(float)  # n_ij
     sums = zeroed.T @ present.astype(float)  # sum of column i over the rows j is answered
     prods = zeroed.T @ zeroed
+    return cov_from_sums(both, sums, prods)
+
+
+def cov_from_sums(both: np.ndarray, sums: np.ndarray, prods: np.ndarray) -> np.ndarray:
+    """The pairwise-complete covariance matrix (:func:`pairwise_cov`) from its sums over the
+    rows: ``both[i, j]`` the rows where items i and j are answered, ``sums[i, j]`` the sum of
+    item i over them, ``prods[i, j]`` the sum of the products. NaN where ``both < 2``.
+
+    Examples
+    --------
+    Two items answered together three times: 1, 3, 4 and 2, 5, 4:
+
+    >>> both = np.full((2, 2), 3.0)
+    >>> sums, prods = np.array([[8.0, 8.0], [11.0, 11.0]]), np.array([[26.0, 33.0], [33.0, 45.0]])
+    >>> cov_from_sums(both, sums, prods).round(4).tolist()
+    [[2.3333, 1.8333], [1.8333, 2.3333]]
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (prods - sums * sums.T / both) / (both - 1)
     cov[both < 2] = np.nan
     return cov
+
+
+def alpha_from_cov(cov: np.ndarray) -> float:
+    """Cronbach's alpha from the items' covariance matrix (:func:`cronbach_alpha`): NaN for
+    fewer than two items or no total variance.
+
+    Examples
+    --------
+    >>> alpha_from_cov(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    0.6666666666666667
+    """
+    k = cov.shape[0]
+    if k < 2:
+        return float("nan")
+    total = cov.sum()
+    if not np.isfinite(total) or total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - np.trace(cov) / total))
 
 
 def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
@@ -149,12 +185,7 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
     if mat.ndim != 2 or mat.shape[1] < 2:
         return float("nan")
     mat = mat[~np.isnan(mat).all(axis=1)]
-    k = mat.shape[1]
-    cov = pairwise_cov(mat)
-    total = cov.sum()
-    if not np.isfinite(total) or total <= 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - np.trace(cov) / total))
+    return alpha_from_cov(pairwise_cov(mat))
 
 
 # -- scoring ---------------------------------------------------------------------------
@@ -317,10 +348,13 @@ def group_summary(score: np.ndarray, kept: np.ndarray, kept_values: np.ndarray,
 
 
 def respondent_scores(
-    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float
+    responses: pd.DataFrame, cells: list[Cell], lo: int, hi: int, share: float,
+    categoricals: dict[str, pd.Categorical] | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
     """Each respondent's score per cell: the mean of the answered (keyed) items when at least
     ``share`` of the cell was answered, else NaN. Also returns the kept keyed answers.
+    ``categoricals``: ``pd.Categorical`` of text columns of ``responses`` the caller has
+    already (made here otherwise).
 
     Examples
     --------
@@ -340,7 +374,8 @@ def respondent_scores(
     n, k = len(responses), len(cells)
     columns: dict[str, Any] = {}
     for c in ["wave", "company_id", "respondent_id", "perspective", "department"]:
-        cat = pd.Categorical(responses[c])
+        cat = (categoricals or {}).get(c)
+        cat = pd.Categorical(responses[c]) if cat is None else cat
         columns[c] = pd.Categorical.from_codes(np.tile(cat.codes, k), dtype=cat.dtype)
     for c, names in (("discipline", [d for d, *_ in cells]), ("lens", [le for _, le, *_ in cells])):
         cat = pd.Categorical(names)
@@ -368,11 +403,13 @@ def group_stats(
     min_group_size: int,
     total_lenses: set[str],
     scale: tuple[int, int] | None = None,
+    categoricals: dict[str, pd.Categorical] | None = None,
 ) -> pd.DataFrame:
     """Mean, n, sd, 95% CI and r_wg(J) per wave, company, cell and perspective; lenses in
     ``total_lenses`` also get an ``all`` row (customers and staff together; a workshop
     team's consensus record is no respondent and stays out of it). With ``scale`` =
-    (min, max) the interval is clipped to the answer scale.
+    (min, max) the interval is clipped to the answer scale. ``categoricals``: as for
+    :func:`respondent_scores`.
 
     Examples
     --------
@@ -395,44 +432,48 @@ def group_stats(
     if scale is not None:  # an interval never reaches beyond the answer scale
         agg["ci_low"], agg["ci_high"] = agg["ci_low"].clip(*scale), agg["ci_high"].clip(*scale)
 
-    # r_wg(J): mean within-group item variance of the kept answers, per cell. One groupby
-    # over the items of every cell side by side (per perspective, then for "all"), not
-    # one per cell: a cell's item variances are the same either way.
-    resp = responses
+    # r_wg(J): mean within-group item variance of the kept answers, per cell. The groups
+    # once per perspective (then for "all"), numbered from the columns' integer codes;
+    # then each cell's items (the item variances are per column, the same as one groupby
+    # over every cell side by side, without that copy).
     cells = list(kept_values.items())
-    widths = [vals.shape[1] for _, vals in cells]
     parts = []
-    not_team = (resp["perspective"] != TEAM).to_numpy()
-    for persp_name, grp_keys in (
-        ("by", [resp["wave"], resp["company_id"], resp["perspective"]]),
-        ("all", [resp["wave"], resp["company_id"]]),
-    ):
-        todo = [i for i, ((_, lens), _) in enumerate(cells)
-                if persp_name == "by" or lens in total_lenses]
-        if not todo:
+    coded = {c: (categoricals or {}).get(c) for c in ("wave", "company_id", "perspective")}
+    coded = {c: pd.Categorical(responses[c]) if cat is None else cat
+             for c, cat in coded.items()}
+    not_team = np.asarray(coded["perspective"] != TEAM)
+    groupings = {}
+    for persp_name in ("by", "all"):
+        if persp_name == "all" and not any(lens in total_lenses for (_, lens), _ in cells):
             continue
-        rows = slice(None) if persp_name == "by" else not_team
-        # the groups once, numbered from integer codes; then each cell's items (the item
-        # variances are per column, so the same as one groupby over every cell side by
-        # side, without that copy)
-        code, first = group_numbers([k[rows] for k in grp_keys])
-        names = ["wave", "company_id", "perspective"][:len(grp_keys)]
-        groups = pd.DataFrame({name: k[rows].iloc[first].astype(str).to_numpy()
-                               for name, k in zip(names, grp_keys, strict=True)})
+        rows = slice(None) if persp_name == "by" or not_team.all() else not_team
+        grouper, groups = _group_codes({c: coded[c] for c in (
+            ["wave", "company_id", "perspective"] if persp_name == "by"
+            else ["wave", "company_id"])}, rows)
         if persp_name == "all":
             groups["perspective"] = "all"
-        for i in todo:
-            (discipline, lens), vals = cells[i]
+        groupings[persp_name] = (rows, grouper, groups)
+    for (discipline, lens), vals in cells:
+        every = None  # the cell's answers in float64, column-major (the frame takes them
+        # as they are), made once for both groupings when they take every row
+        for persp_name, (rows, grouper, groups) in groupings.items():
+            if persp_name == "all" and lens not in total_lenses:
+                continue
+            if isinstance(rows, slice):
+                every = np.asfortranarray(vals, np.float64) if every is None else every
+                values = every
+            else:
+                values = np.asfortranarray(vals[rows], np.float64)
             # in float64 (kept answers may come as float32): the variances as before
-            var_values = pd.DataFrame(vals[rows].astype(np.float64)).groupby(code).var(
-                ddof=1).to_numpy(float)
+            var_values = pd.DataFrame(values, copy=False).groupby(
+                grouper, observed=False).var(ddof=1).to_numpy(float)  # no unused group
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell without answers
                 mean_var = np.nanmean(var_values, axis=1)
             frame = groups.copy()
             frame["discipline"] = discipline
             frame["lens"] = lens
-            frame["rwg"] = rwg_j(mean_var, widths[i], points)
+            frame["rwg"] = rwg_j(mean_var, vals.shape[1], points)
             parts.append(frame)
     rwg = pd.concat(parts, ignore_index=True)
     out = agg.merge(rwg, on=keys, how="left")

@@ -18,28 +18,33 @@ from assessment.instrument.integration import IntegrationInstrument, load_integr
 from assessment.instrument.models import LENSES, THRESHOLD_LENS, Instrument, Thresholds
 from assessment.intake.dataset import Dataset
 from assessment.scoring.anonymity import shown_departments
+from assessment.scoring.breakdown import distinct_counts, dropped_counts, group_means
+from assessment.scoring.grouping import column_codes as _codes
 from assessment.scoring.integration import score_integration
 from assessment.scoring.quality import (
     FLAG_COLUMNS,
     RELIABILITY_COLUMNS,
-    company_reliability,
+    company_groups,
     core_answers,
     respondent_flags,
     without_excluded,
 )
+from assessment.scoring.reliability import reliability_tables
 from assessment.scoring.rules import (
     INSIDE_OUT,
     INTERNAL,
     KEYS,
     OUTSIDE_IN,
     TEAM,
-    cronbach_alpha,
     group_stats,
     instrument_cells,
     keyed,
     lens_sources,
     respondent_scores,
 )
+
+#: the respondents' text columns, as categoricals in the long tables
+TEXT_COLUMNS = ["wave", "company_id", "respondent_id", "perspective", "department"]
 
 __all__ = ["INSIDE_OUT", "INTERNAL", "KEYS", "OUTSIDE_IN", "TEAM", "Scores", "keyed", "score"]
 
@@ -228,43 +233,6 @@ class Scores:
         return max(waves) if waves else None
 
 
-def distinct_counts(long: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-    """The number of different respondent ids per (wave, company_id) among the ``rows``
-    (a mask) of ``long``, indexed by (wave, company_id) texts; a pair without rows is
-    left out. What ``long[rows].groupby(KEYS)["respondent_id"].nunique()`` counts, from
-    integer codes: one sort of the rows' (wave, company, respondent) codes.
-
-    Examples
-    --------
-    >>> long = pd.DataFrame({"wave": "w", "company_id": ["a", "a", "a", "b"],
-    ...                      "respondent_id": ["r1", "r1", "r2", "r1"]})
-    >>> distinct_counts(long, np.array([True, True, True, False])).to_dict()
-    {('w', 'a'): 2}
-    """
-    w_codes, w_names = _codes(long["wave"])
-    c_codes, c_names = _codes(long["company_id"])
-    r_codes, r_names = _codes(long["respondent_id"])
-    rows = np.asarray(rows, dtype=bool) & (w_codes >= 0) & (c_codes >= 0) & (r_codes >= 0)
-    pair = w_codes[rows].astype(np.int64) * len(c_names) + c_codes[rows]
-    key = np.sort(pair * len(r_names) + r_codes[rows])
-    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.empty(0, bool)
-    per_pair = np.bincount(key[first] // len(r_names), minlength=len(w_names) * len(c_names))
-    found = np.flatnonzero(per_pair)
-    index = pd.MultiIndex.from_arrays(
-        [np.asarray(w_names, dtype=object)[found // len(c_names)],
-         np.asarray(c_names, dtype=object)[found % len(c_names)]], names=KEYS)
-    return pd.Series(per_pair[found], index=index, name="respondent_id")
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of a column and the values they stand for (-1: missing): a
-    categorical's own codes (no values are made per row), else :func:`pd.factorize`'s."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories
-    codes, uniques = pd.factorize(column)
-    return codes, pd.Index(uniques)
-
-
 # -- formulas ---------------------------------------------------------------------------
 
 def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
@@ -273,11 +241,14 @@ def _profile(company: pd.DataFrame, long: pd.DataFrame, responses: pd.DataFrame,
     behind it and the par check from the same group's threshold items."""
     kept = long["kept"].to_numpy(bool)
     counts = {}
+    (p_codes, p_names), (l_codes, l_names) = _codes(long["perspective"]), _codes(long["lens"])
     for name, persp, lens in (("n_cust", "customer", "experience"),
                               ("n_staff_exp", "internal", "experience"),
                               ("n_staff_setup", "internal", "setup")):
-        rows = kept & (long["perspective"] == persp).to_numpy(bool) & (
-            long["lens"] == lens).to_numpy(bool)
+        # compared by the columns' codes (-2: a value not in the column)
+        p_code, l_code = (int(names.get_indexer([value])[0]) if value in names else -2
+                          for names, value in ((p_names, persp), (l_names, lens)))
+        rows = kept & (p_codes == p_code) & (l_codes == l_code)
         counts[name] = distinct_counts(long, rows)
     team = responses[responses["perspective"] == TEAM]
     participants = (team["participants"] if "participants" in team.columns
@@ -332,12 +303,6 @@ def _shown_departments(dept: pd.DataFrame, min_group_size: int) -> pd.Series:
     return shown
 
 
-def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its categorical columns as text."""
-    cat = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
-    return table.astype(dict.fromkeys(cat, str)) if cat else table
-
-
 def _wide(profile: pd.DataFrame) -> pd.DataFrame:
     return profile.pivot_table(index=KEYS + ["discipline"], columns="lens", values="mean",
                                dropna=False)
@@ -373,24 +338,29 @@ def score(dataset: Dataset) -> Scores:
         raw = core_answers(dataset.responses, dataset.instrument)  # read once, used twice
         flags = respondent_flags(dataset.responses, dataset.instrument, raw)
         used = without_excluded(dataset, flags)
-        reliability = company_reliability(used.responses, used.instrument,
-                                          raw if used is dataset else None)
+        if used is not dataset:
+            raw = core_answers(used.responses, used.instrument)
+        # the text columns' codes, made once (grouping, the long tables)
+        cats = {c: pd.Categorical(used.responses[c]) for c in TEXT_COLUMNS}
+        reliability, whole = reliability_tables(used.responses, used.instrument, raw,
+                                                company_groups(used.responses, cats))
         del raw  # not held while the long tables are made
-        scores = _score(used)
+        scores = _score(used, whole, cats)
         scores.flags = flags
         scores.company_reliability = reliability
         return scores
 
 
-def _score(dataset: Dataset) -> Scores:
+def _score(dataset: Dataset, reliability: pd.DataFrame,
+           cats: dict[str, pd.Categorical]) -> Scores:
     inst: Instrument = dataset.instrument
     th = inst.thresholds
     long, kept_values = respondent_scores(dataset.responses, instrument_cells(inst),
                                           inst.scale.min, inst.scale.max,
-                                          th.min_answered_share)
+                                          th.min_answered_share, cats)
     company = group_stats(dataset.responses, long, kept_values, inst.scale.points,
                           th.min_group_size, total_lenses={"experience", THRESHOLD_LENS},
-                          scale=(inst.scale.min, inst.scale.max))
+                          scale=(inst.scale.min, inst.scale.max), categoricals=cats)
     del kept_values  # only the agreement needs them
     profile = _profile(company, long, dataset.responses, th)
 
@@ -404,40 +374,23 @@ def _score(dataset: Dataset) -> Scores:
     blind = by.assign(diff=by["internal"] - by["customer"]).reset_index()
     blind.columns.name = None
 
-    setup_long = long[[*KEYS, "department", "discipline", "score", "respondent_id"]][
-        ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal"))
-        .to_numpy(bool)]
-    dept = setup_long.groupby(KEYS + ["department", "discipline"])["score"].agg(
-        mean="mean", n="count").reset_index()
-    size = setup_long.groupby(KEYS + ["department"])["respondent_id"].nunique().rename("size")
+    setup = ((long["lens"] == "setup") & long["kept"] & (long["perspective"] == "internal")
+             ).to_numpy(bool)
+    dept = group_means(long, setup, KEYS + ["department", "discipline"])
+    size = distinct_counts(long, setup, KEYS + ["department"]).rename("size")
     dept = dept.merge(size.reset_index(), on=KEYS + ["department"])
     shown = _shown_departments(dept, th.min_group_size).reindex(size.index)
     big = shown.reindex(pd.MultiIndex.from_frame(dept[KEYS + ["department"]])).to_numpy()
-    departments = dept[big].drop(columns="size").reset_index(drop=True)
-    hidden = size[~shown.to_numpy()].rename("n").reset_index()
+    departments = dept[big].drop(columns="size").reset_index(drop=True).astype(
+        dict.fromkeys([*KEYS, "department", "discipline"], str))
+    hidden = size[~shown.to_numpy()].rename("n").reset_index().astype(
+        dict.fromkeys([*KEYS, "department"], str))
+    dropped = dropped_counts(long)
 
-    answered = long[[*KEYS, "kept", "respondent_id"]][(long["answered"] > 0).to_numpy(bool)]
-    dropped = answered.groupby(KEYS).agg(
-        n_scores=("kept", "size"), n_dropped=("kept", lambda k: int((~k).sum())))
-    resp_drop = answered[~answered["kept"]].groupby(KEYS)["respondent_id"].nunique()
-    dropped["n_respondents_dropped"] = resp_drop.reindex(dropped.index).fillna(0).astype(int)
-    dropped = dropped.reset_index()
-
-    # the small tables get plain text columns (the respondents' are categoricals)
-    departments, hidden, dropped = (_plain(t) for t in (departments, hidden, dropped))
-    rel = []
-    lo, hi = inst.scale.min, inst.scale.max
-    for discipline, lens in inst.cells():
-        ids = [i.id for i in inst.cell_items(discipline, lens)]
-        rev = np.array([inst.item(i).reverse for i in ids])
-        block = pd.DataFrame(keyed(dataset.responses[ids].to_numpy(float), rev, lo, hi),
-                             columns=ids).dropna(how="all")
-        rel.append({"discipline": discipline, "lens": lens, "n_items": len(ids),
-                    "n_respondents": len(block), "alpha": cronbach_alpha(block)})
     return Scores(
         instrument=inst, respondents=long, company=company,
         profile=profile, lens_gaps=gaps, blind_spots=blind, departments=departments,
-        hidden_departments=hidden, dropped=dropped, reliability=pd.DataFrame(rel),
+        hidden_departments=hidden, dropped=dropped, reliability=reliability,
         companies=dataset.companies, integration=score_integration(dataset),
         integration_instrument=dataset.integration or load_integration(),
     )
