@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -342,17 +343,23 @@ def score(dataset: Dataset) -> Scores:
             raw = core_answers(used.responses, used.instrument)
         # the text columns' codes, made once (grouping, the long tables)
         cats = {c: pd.Categorical(used.responses[c]) for c in TEXT_COLUMNS}
-        reliability, whole = reliability_tables(used.responses, used.instrument, raw,
-                                                company_groups(used.responses, cats))
-        del raw  # not held while the long tables are made
-        scores = _score(used, whole, cats)
+        groups = company_groups(used.responses, cats)
+        # the reliability sums (numpy's matrix products, which let go of the interpreter
+        # lock) are made on a second core while the long tables are made; they read only
+        # ``raw`` and ``groups``, which nothing changes
+        with ThreadPoolExecutor(1) as pool:
+            rel = pool.submit(reliability_tables, used.responses, used.instrument, raw, groups)
+            del raw  # freed when the reliability is done
+            scores = _score(used, cats)
+            reliability, whole = rel.result()
+        scores.reliability = whole
         scores.flags = flags
         scores.company_reliability = reliability
         return scores
 
 
-def _score(dataset: Dataset, reliability: pd.DataFrame,
-           cats: dict[str, pd.Categorical]) -> Scores:
+def _score(dataset: Dataset, cats: dict[str, pd.Categorical]) -> Scores:
+    """Every table but the reliability ones (made alongside) and the flags."""
     inst: Instrument = dataset.instrument
     th = inst.thresholds
     long, kept_values = respondent_scores(dataset.responses, instrument_cells(inst),
@@ -390,7 +397,7 @@ def _score(dataset: Dataset, reliability: pd.DataFrame,
     return Scores(
         instrument=inst, respondents=long, company=company,
         profile=profile, lens_gaps=gaps, blind_spots=blind, departments=departments,
-        hidden_departments=hidden, dropped=dropped, reliability=reliability,
+        hidden_departments=hidden, dropped=dropped, reliability=pd.DataFrame(),
         companies=dataset.companies, integration=score_integration(dataset),
         integration_instrument=dataset.integration or load_integration(),
     )
