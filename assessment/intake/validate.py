@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -349,10 +350,17 @@ def check_responses(
                                     f"a company_id listed in companies.csv{hint}"))
         _omitted(problems, name, len(rows), "company ids not listed in companies.csv")
 
+    # the answers are checked while another thread counts the respondent ids (Arrow lets
+    # go of the interpreter lock); their problems are listed after the ids'
+    answer_problems: list[Problem] = []
+    with ThreadPoolExecutor(1) as pool:
+        distinct = pool.submit(_all_distinct, _arrow(df["respondent_id"]))
+        answers = _check_answers(df, name, items, inst, answer_problems, item_ids)
+        all_distinct = distinct.result()
     key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
     # ids unique over the whole file (a survey tool's response ids) are unique within
     # every company and wave: one count instead of matching three columns
-    dup = (pd.Series(False, index=df.index) if _all_distinct(df["respondent_id"])
+    dup = (pd.Series(False, index=df.index) if all_distinct
            else key.duplicated(keep=False) & (df["respondent_id"] != ""))
     if dup.any():
         rows = pd.Series(df.index, index=df.index)
@@ -366,7 +374,7 @@ def check_responses(
                 + (f" and wave {wave[idx]!r}" if has_wave else "")
                 + f" (already on row {int(first_row)})"))
 
-    answers = _check_answers(df, name, items, inst, problems, item_ids)
+    problems.extend(answer_problems)
 
     # a team's department (the management team, say) is kept as a label; only staff are
     # grouped by department
@@ -423,13 +431,18 @@ def _any_answer(answers: pd.DataFrame, ids: list[str]) -> pd.Series:
     return pd.Series(out, index=answers.index)
 
 
-def _all_distinct(column: pd.Series) -> bool:
-    """Whether no two cells of a text column are the same."""
+def _arrow(column: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """The Arrow data of a text column (None for another kind of column)."""
     try:
-        arrow = pa.array(column.array)
+        return pa.array(column.array)
     except (TypeError, ValueError, pa.ArrowException):
-        return not column.duplicated().any()
-    return len(pc.unique(arrow)) == len(column)
+        return None
+
+
+def _all_distinct(arrow: pa.Array | pa.ChunkedArray | None) -> bool:
+    """Whether no two cells of a text column's Arrow data are the same (False when there
+    is no Arrow data: the column's cells are then matched by :meth:`DataFrame.duplicated`)."""
+    return arrow is not None and len(pc.unique(arrow)) == len(arrow)
 
 
 def _one_chunk(column: pd.Series) -> pd.Series:
