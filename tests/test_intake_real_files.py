@@ -275,7 +275,7 @@ def test_fast_and_exact_csv_paths_read_the_same(tmp_path):
 
 
 def test_answers_read_from_arrow_buffers_equal_to_numeric():
-    from assessment.intake.validate import _digits
+    from assessment.intake.answers import _digits
 
     cells = ["1", "", "5", "0", "9", "3", ""] * 50
     column = pd.Series(cells, dtype="str")

@@ -21,8 +21,9 @@ from assessment.instrument.models import (
     load_instrument,
     load_yaml,
 )
+from assessment.intake.answers import MAX_SHOWN_PER_KIND, any_answer, check_answers
 from assessment.intake.hints import IMPORT_COMMAND as _IMPORT
-from assessment.intake.hints import drop_header_rows, looks_like_label, tool_of
+from assessment.intake.hints import drop_header_rows, tool_of
 from assessment.intake.read import spreadsheet_rows
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
@@ -34,7 +35,6 @@ PERSPECTIVES = ("customer", "internal", "team")
 PARTICIPANTS = "participants"
 SETTINGS_FILE = "settings.yaml"
 SETTINGS_KEYS = ("thresholds", "ignore_columns", "instrument_version", "sheet")
-MAX_SHOWN_PER_KIND = 10_000  # safety cap on problems of one kind (a wholly wrong file)
 
 
 
@@ -143,107 +143,6 @@ def _item_hint(column: str, item_ids: list[str], version: str) -> str:
     close = difflib.get_close_matches(column, item_ids, n=1)
     extra = f" (did you mean {close[0]!r}?)" if close else ""
     return f"an item id of the instrument{extra}, or one of {list(RESPONSE_COLUMNS)} / 'wave'"
-
-
-def _digits(column: pd.Series) -> np.ndarray | None:
-    """The values of a text column whose cells are all empty or a single digit (how
-    answers come), read straight from its Arrow buffers, as float32 (NaN for an empty
-    cell); None for any other column, which :func:`pd.to_numeric` reads instead."""
-    try:
-        arrow = pa.array(column.array)
-    except (TypeError, ValueError, pa.ArrowException):
-        return None
-    if isinstance(arrow, pa.ChunkedArray):  # one pass over one buffer, not per chunk
-        arrow = arrow.combine_chunks()
-    out = []
-    for chunk in [arrow]:
-        if chunk.null_count or not (pa.types.is_string(chunk.type)
-                                    or pa.types.is_large_string(chunk.type)):
-            return None
-        _, offsets, data = chunk.buffers()
-        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(offsets, dtype=wide)[chunk.offset:chunk.offset + len(chunk) + 1]
-        length = np.diff(offsets)
-        if len(length) and length.max() > 1:
-            return None
-        values = np.full(len(chunk), np.nan, dtype=np.float32)
-        filled = length == 1
-        if filled.any():
-            digit = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][filled]].astype(np.int16) - 48
-            if ((digit < 0) | (digit > 9)).any():
-                return None
-            values[filled] = digit
-        out.append(values)
-    return np.concatenate(out) if out else np.empty(0)
-
-
-def _check_answers(
-    df: pd.DataFrame, name: str, items: list[str], inst: Instrument, problems: list[Problem],
-    item_ids: list[str] | None = None,
-) -> pd.DataFrame:
-    """The answers as a float32 table with one column per item of ``item_ids`` (default:
-    ``items``; an item the file has no column for is all NaN), recording every non-scale
-    value of the ``items`` columns of ``df`` (the first ``MAX_SHOWN_PER_KIND`` of each kind
-    one by one, the rest counted). float32 holds every whole number of a scale and NaN
-    exactly, in half the memory of float64."""
-    lo, hi = inst.scale.min, inst.scale.max
-    item_ids = items if item_ids is None else item_ids
-    where = {item: j for j, item in enumerate(item_ids)}
-    # one row per item: the transpose is the (rows x items) table, stored as pandas keeps
-    # its columns (no copy when the frame is made)
-    values = np.full((len(item_ids), len(df)), np.nan, dtype=np.float32)
-    bad: dict[str, list[tuple[int, int]]] = {"nonnum": [], "nonint": [], "outside": []}
-    counts = dict.fromkeys(bad, 0)
-    for c, item in enumerate(items):
-        column = df[item]
-        if column.dtype == np.float32:  # read as numbers: whole ones, on the scale
-            values[where[item]] = column.to_numpy()
-            continue
-        got = _digits(column)
-        if got is None:
-            got = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
-            nonnum = (column != "").to_numpy(dtype=bool) & np.isnan(got)
-            with np.errstate(invalid="ignore"):
-                nonint = ~np.isnan(got) & (got != np.round(got))
-        else:  # single digits: numbers, and whole ones
-            nonnum = nonint = None
-        with np.errstate(invalid="ignore"):  # NaN compares False: blanks are not outside
-            outside = (got < lo) | (got > hi)
-        if nonint is not None:
-            outside &= ~nonint
-        for kind, mask in (("nonnum", nonnum), ("nonint", nonint), ("outside", outside)):
-            if mask is None or not mask.any():
-                continue
-            rows = np.flatnonzero(mask)
-            counts[kind] += len(rows)
-            room = MAX_SHOWN_PER_KIND - len(bad[kind])
-            bad[kind].extend((int(r), c) for r in rows[:max(room, 0)])
-            got[mask] = np.nan
-        values[where[item]] = got
-    scale = f"a whole number from {lo} to {hi}, or blank for not answered"
-    labels = False
-    for kind in bad:
-        for r, c in sorted(bad[kind]):
-            raw = df[items[c]].iat[r]
-            expected = scale
-            if kind == "nonnum" and "," in raw:
-                expected = f"{scale} (a decimal comma is not a scale value)"
-            elif kind == "nonnum" and looks_like_label(raw):
-                labels = True
-                expected = (f"{scale} ({raw!r} looks like an answer label: a survey tool's "
-                            "export with labels is read by 'python -m assessment import "
-                            "EXPORT --into DATASET', which maps the labels to numbers)")
-            problems.append(Problem(name, int(df.index[r]), items[c], raw, expected))
-        if counts[kind] > len(bad[kind]):
-            what = {"nonnum": "answers that are not numbers",
-                    "nonint": "answers that are not whole numbers",
-                    "outside": f"answers outside {lo} to {hi}"}[kind]
-            hint = " (labels: see 'python -m assessment import')" if labels else ""
-            problems.append(Omitted(
-                name, None, None, None,
-                f"{scale}: {counts[kind] - len(bad[kind]):,} more {what}{hint} are not "
-                f"listed ({counts[kind]:,} in all)", count=counts[kind] - len(bad[kind])))
-    return pd.DataFrame(values.T, columns=item_ids, index=df.index, copy=False)
 
 
 def _omitted(problems: list[Problem], name: str, found: int, what: str) -> None:
@@ -355,7 +254,7 @@ def check_responses(
     answer_problems: list[Problem] = []
     with ThreadPoolExecutor(1) as pool:
         distinct = pool.submit(_all_distinct, _arrow(df["respondent_id"]))
-        answers = _check_answers(df, name, items, inst, answer_problems, item_ids)
+        answers = check_answers(df, name, items, inst, answer_problems, item_ids)
         all_distinct = distinct.result()
     key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
     # ids unique over the whole file (a survey tool's response ids) are unique within
@@ -391,7 +290,7 @@ def check_responses(
         "team": [i.id for i in integ.items if "internal" not in i.answered_by],
     }
     for persp, ids in not_for.items():
-        stray = (perspective == persp) & _any_answer(answers, ids)
+        stray = (perspective == persp) & any_answer(answers, ids)
         if stray.any():
             who = {"customer": "customer", "internal": "staff", "team": "team"}[persp]
             warnings.append(Problem(
@@ -407,7 +306,7 @@ def check_responses(
                                 f"a department for staff ({int(no_dept.sum())} staff row(s) "
                                 "without one are grouped as 'unspecified')", severity="warning"))
         department = department.mask(no_dept, "unspecified")
-    empty = ~_any_answer(answers, list(answers.columns))
+    empty = ~any_answer(answers, list(answers.columns))
     if empty.any():
         warnings.append(Problem(name, int(spreadsheet_rows(empty)[0]), None, None,
                                 f"answers ({int(empty.sum())} respondent row(s) answered nothing)",
@@ -420,15 +319,6 @@ def check_responses(
         PARTICIPANTS: participants, "row": df.index.to_numpy(),
     }, index=df.index)
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
-
-
-def _any_answer(answers: pd.DataFrame, ids: list[str]) -> pd.Series:
-    """Per row, whether any of the ``ids`` columns of the answers table is answered (one
-    column at a time: no copy of the columns taken together)."""
-    out = np.zeros(len(answers), dtype=bool)
-    for item in ids:
-        out |= ~np.isnan(answers[item].to_numpy())
-    return pd.Series(out, index=answers.index)
 
 
 def _arrow(column: pd.Series) -> pa.Array | pa.ChunkedArray | None:
