@@ -122,8 +122,8 @@ def _read_csv_fast(data: bytes, sep: str, header: list[str], numbers: Numbers | 
     engine (blank lines, line breaks inside quotes, rows wider or narrower than the
     header, unnamed or repeated columns): :func:`_read_csv_exact` reads those. The
     ``numbers`` columns come as float32 (NaN for blank) when every cell of them is blank
-    or a whole number in the range (without text cells in between, which cost most of the
-    reading), as text otherwise."""
+    or a whole number in the range (no text is made of them: most of a large file's
+    cells), as text otherwise."""
     names = [h.strip() for h in header]
     if not data or "" in names or len(set(names)) != len(names):
         return None
@@ -178,7 +178,7 @@ def _read_arrow(data: bytes, sep: str, header: list[str], numbers: Numbers
             pa.BufferReader(data), parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
                                                  strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException):  # a text cell in a number column, ...
+    except pa.ArrowException:  # a text cell in a number column, ragged rows, ...
         return None
     if table.num_columns != len(header) or not table.num_rows:
         return None
@@ -340,8 +340,8 @@ def read_table(path: Path, problems: list[Problem], sheet: str | None = None,
         ``(columns, low, high)``: columns a plain CSV may deliver as float32 numbers (NaN
         for blank) instead of text, when every cell of them is blank or a whole number
         from ``low`` to ``high``; with anything else in them they come as text, like
-        every other column. Answer columns read this way skip the text of fifty million
-        cells in a large file.
+        every other column (reading the answers as numbers saves making text of most of
+        a large file's cells).
 
     Returns
     -------
