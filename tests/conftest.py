@@ -35,8 +35,18 @@ def _chromium_or_exit() -> Path:
     return _browser["path"]
 
 
+#: fixtures of the slow tests (a real browser, a Voila server)
+SLOW_FIXTURES = {"chromium", "voila", "browser"}
+
+
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """Before any test runs: if a selected test needs the browser, find it or stop."""
+    """Before any test runs: if a selected test needs the browser, find it or stop. The
+    files with browser tests come first (each file keeps its order): ``make test`` hands
+    whole files to two workers in this order, and the longest first lets them finish
+    together instead of one waiting on a browser file at the end."""
+    slow = {item.path for item in items
+            if SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    items.sort(key=lambda item: item.path not in slow)  # stable: the rest keeps its order
     if config.option.collectonly:
         return
     if any("chromium" in getattr(item, "fixturenames", ()) for item in items):
