@@ -11,6 +11,7 @@ import pyarrow as pa
 from assessment.exceptions import Omitted, Problem
 from assessment.instrument.models import Instrument
 from assessment.intake.hints import looks_like_label
+from assessment.intake.read import arrow_data
 
 __all__ = ["MAX_SHOWN_PER_KIND", "any_answer", "check_answers"]
 
@@ -21,9 +22,8 @@ def _digits(column: pd.Series) -> np.ndarray | None:
     """The values of a text column whose cells are all empty or a single digit (how
     answers come), read straight from its Arrow buffers, as float32 (NaN for an empty
     cell); None for any other column, which :func:`pd.to_numeric` reads instead."""
-    try:
-        arrow = pa.array(column.array)
-    except (TypeError, ValueError, pa.ArrowException):
+    arrow = arrow_data(column)
+    if arrow is None:
         return None
     if isinstance(arrow, pa.ChunkedArray):  # one pass over one buffer, not per chunk
         arrow = arrow.combine_chunks()

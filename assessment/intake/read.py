@@ -20,21 +20,25 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from assessment.exceptions import Problem
-from assessment.intake.workbook import check_workbook
+from assessment.intake.workbook import check_workbook, unknown_sheet
+
+
+def _utf16(raw: bytes) -> str | None:
+    """The UTF-16 codec of a file's bytes (a byte-order mark, or NUL bytes in every other
+    place of its start), None for any other encoding."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = raw[:4096]
+    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # UTF-16 without a BOM
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    return None
 
 
 def _decode(raw: bytes) -> tuple[str, bool]:
-    """The text of a file, and whether it was UTF-8: UTF-16 (with a byte-order mark, or
-    NUL bytes in every other place), UTF-8 (with or without BOM), else Windows-1252 (what
-    Excel writes on Windows)."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), False
-        except UnicodeDecodeError:
-            pass
-    head = raw[:4096]
-    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # UTF-16 without a BOM
-        codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    """The text of a file, and whether it was UTF-8: UTF-16 (:func:`_utf16`), UTF-8 (with
+    or without BOM), else Windows-1252 (what Excel writes on Windows)."""
+    codec = _utf16(raw)
+    if codec is not None:
         try:
             return raw.decode(codec), False
         except UnicodeDecodeError:
@@ -71,10 +75,7 @@ def _utf8_head(raw: bytes) -> str:
     UTF-8 (with or without BOM), else "" (UTF-16, another encoding, nothing but blank
     lines). A line break byte is never part of a longer UTF-8 character, so the cut is
     safe; whether the rest is UTF-8 is checked as it is read."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return ""
-    head = raw[:4096]
-    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # UTF-16 without a BOM
+    if _utf16(raw) is not None:
         return ""
     start = 0
     while start < len(raw):
@@ -266,9 +267,7 @@ def _read_xlsx(path: Path, sheet: str | None, problems: list[Problem]
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         if sheet is not None and sheet not in names:
-            problems.append(Problem(name, None, None, sheet,
-                                    "the name of a sheet of the workbook: "
-                                    + ", ".join(repr(n) for n in names)))
+            problems.append(unknown_sheet(name, sheet, names))
             return None
         chosen = sheet if sheet is not None else names[0]
         cells = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
@@ -454,6 +453,21 @@ def _no_rows(name: str, sheets: list[str], problems: list[Problem]) -> None:
             expected += (f" (the other sheets, {others}, are not read: choose one with "
                          "--sheet NAME or 'sheet: NAME' in settings.yaml)")
     problems.append(Problem(name, None, None, None, expected))
+
+
+def arrow_data(column: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """The Arrow data of a text column as the readers give it (no copy), None for a column
+    of another kind.
+
+    Examples
+    --------
+    >>> arrow_data(pd.Series(["a", "b"], dtype="str")).to_pylist()
+    ['a', 'b']
+    """
+    try:
+        return pa.array(column.array)
+    except (TypeError, ValueError, pa.ArrowException):
+        return None
 
 
 def spreadsheet_rows(mask: pd.Series) -> np.ndarray:

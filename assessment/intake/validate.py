@@ -24,7 +24,7 @@ from assessment.instrument.models import (
 from assessment.intake.answers import MAX_SHOWN_PER_KIND, any_answer, check_answers
 from assessment.intake.hints import IMPORT_COMMAND as _IMPORT
 from assessment.intake.hints import drop_header_rows, tool_of
-from assessment.intake.read import spreadsheet_rows
+from assessment.intake.read import arrow_data, spreadsheet_rows
 
 COMPANY_COLUMNS = ("company_id", "name", "industry")
 RESPONSE_COLUMNS = ("company_id", "respondent_id", "perspective", "department")
@@ -253,7 +253,7 @@ def check_responses(
     # go of the interpreter lock); their problems are listed after the ids'
     answer_problems: list[Problem] = []
     with ThreadPoolExecutor(1) as pool:
-        distinct = pool.submit(_all_distinct, _arrow(df["respondent_id"]))
+        distinct = pool.submit(_all_distinct, arrow_data(df["respondent_id"]))
         answers = check_answers(df, name, items, inst, answer_problems, item_ids)
         all_distinct = distinct.result()
     key = pd.DataFrame({"w": wave, "c": df["company_id"], "r": df["respondent_id"]})
@@ -321,14 +321,6 @@ def check_responses(
     return pd.concat([meta, answers], axis=1).reset_index(drop=True)
 
 
-def _arrow(column: pd.Series) -> pa.Array | pa.ChunkedArray | None:
-    """The Arrow data of a text column (None for another kind of column)."""
-    try:
-        return pa.array(column.array)
-    except (TypeError, ValueError, pa.ArrowException):
-        return None
-
-
 def _all_distinct(arrow: pa.Array | pa.ChunkedArray | None) -> bool:
     """Whether no two cells of a text column's Arrow data are the same (False when there
     is no Arrow data: the column's cells are then matched by :meth:`DataFrame.duplicated`)."""
@@ -341,10 +333,7 @@ def _one_chunk(column: pd.Series) -> pd.Series:
     other column as it is."""
     if not isinstance(column.dtype, pd.StringDtype):
         return column
-    try:
-        arrow = pa.array(column.array)
-    except (TypeError, ValueError, pa.ArrowException):
-        return column
+    arrow = arrow_data(column)
     if not isinstance(arrow, pa.ChunkedArray) or arrow.num_chunks <= 1:
         return column
     return pd.Series(pd.array(arrow.combine_chunks(), dtype=column.dtype),

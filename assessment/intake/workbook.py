@@ -10,7 +10,7 @@ from pathlib import Path
 from assessment.exceptions import Problem
 
 __all__ = ["MAX_XLSX_CELLS", "MAX_XLSX_COLUMNS", "MAX_XLSX_ROWS", "MAX_XLSX_UNPACKED",
-           "check_workbook"]
+           "check_workbook", "unknown_sheet"]
 
 # What an Excel sheet may hold: pandas keeps every cell of the first sheet as a Python
 # object while it reads (about 100 bytes each), so 10 million cells are about a gigabyte;
@@ -28,6 +28,18 @@ _XLSX_ALLOWED = (f"a sheet of at most {MAX_XLSX_ROWS:,} rows, {MAX_XLSX_COLUMNS:
 def _over_limits(rows: int, columns: int) -> bool:
     return (rows > MAX_XLSX_ROWS or columns > MAX_XLSX_COLUMNS
             or rows * columns > MAX_XLSX_CELLS)
+
+
+def unknown_sheet(name: str, sheet: str, names: list[str]) -> Problem:
+    """The problem of a sheet name the workbook ``name`` has not, listing its sheets.
+
+    Examples
+    --------
+    >>> print(unknown_sheet("responses.xlsx", "Data", ["Sheet1", "Notes"]))
+    responses.xlsx: got 'Data'; expected the name of a sheet of the workbook: 'Sheet1', 'Notes'
+    """
+    return Problem(name, None, None, sheet, "the name of a sheet of the workbook: "
+                   + ", ".join(repr(n) for n in names))
 
 
 def check_workbook(path: Path, problems: list[Problem], sheet: str | None = None,
@@ -101,9 +113,7 @@ def check_workbook(path: Path, problems: list[Problem], sheet: str | None = None
     try:
         names = list(book.sheetnames)
         if sheet is not None and sheet not in names:
-            problems.append(Problem(name, None, None, sheet,
-                                    "the name of a sheet of the workbook: "
-                                    + ", ".join(repr(n) for n in names)))
+            problems.append(unknown_sheet(name, sheet, names))
             return None
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         declared_rows, declared_columns = ws.max_row, ws.max_column

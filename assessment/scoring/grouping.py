@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["column_codes", "group_codes", "group_moments", "group_numbers", "sorted_codes"]
+__all__ = ["column_codes", "group_codes", "group_moments", "sorted_codes"]
 
 
 def column_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -136,25 +136,6 @@ def _cell_rows(cell: np.ndarray, ok: np.ndarray):
                                for s, e in zip(starts, ends, strict=True) if cell[s] == c])
         if len(rows):
             yield c, rows
-
-
-def group_numbers(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by several columns: each row's group number (groups numbered in the
-    order of the columns' codes) and the position of each group's first row.
-
-    Examples
-    --------
-    >>> number, first = group_numbers([pd.Series(["x", "y", "x"]), pd.Series([1, 1, 1])])
-    >>> number.tolist(), first.tolist()
-    ([0, 1, 0], [0, 1])
-    """
-    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
-    for column in columns:
-        codes, values = pd.factorize(column.to_numpy(dtype=object) if isinstance(
-            column.dtype, pd.CategoricalDtype) else column)
-        key = key * (len(values) + 1) + (codes + 1)
-    _, first, number = np.unique(key, return_index=True, return_inverse=True)
-    return number.ravel(), first
 
 
 def group_codes(columns: dict[str, pd.Categorical], rows: slice | np.ndarray = slice(None)
