@@ -72,14 +72,11 @@ def normal_sums(rows: np.ndarray, replicates: int, rng: np.random.Generator) -> 
     # in every replicate: left out of the decomposition, so rounding cannot move it
     varies = np.flatnonzero((rows != rows[0]).any(axis=0))
     z = rng.standard_normal((replicates, d))
-    if len(varies) == d:  # every column: no columns picked out (the same numbers)
-        centred = rows - mu
-        w, v = np.linalg.eigh(centred.T @ centred / n)
-        root = v * np.sqrt(np.clip(w, 0.0, None))
-        out += np.sqrt(n) * (z @ root.T)
-    elif len(varies):
-        centred = rows[:, varies] - mu[varies]
+    if len(varies):
+        # every column varies (the usual case): views, not copies of the picked columns
+        cols = slice(None) if len(varies) == d else varies
+        centred = rows[:, cols] - mu[cols]
         w, v = np.linalg.eigh(centred.T @ centred / n)
         root = v * np.sqrt(np.clip(w, 0.0, None))     # root @ root.T == the covariance
-        out[:, varies] += np.sqrt(n) * (z[:, varies] @ root.T)
+        out[:, cols] += np.sqrt(n) * (z[:, cols] @ root.T)
     return out
